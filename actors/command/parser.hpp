@@ -1,0 +1,31 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lastgram::command {
+
+/// A command line split into its parts: "/LN@lastgrambot a b" gives name "ln",
+/// args "a b" and words {"a", "b"}.
+struct parsed_command {
+  /// Lower-cased command name, without the slash and the @bot suffix.
+  std::string name;
+  /// Everything after the name, trimmed (for "rest of the text" arguments).
+  std::string args;
+  /// args split on runs of white space.
+  std::vector<std::string> words;
+};
+
+/// Parses a message text as a command. Returns nothing when the text is not a
+/// command, or when it is addressed to another bot (`/ln@otherbot`).
+/// `bot_name` is compared case-insensitively; empty accepts any suffix.
+std::optional<parsed_command> parse(std::string_view text,
+                                    std::string_view bot_name);
+
+/// ASCII lower-casing; command names and aliases are ASCII or short UTF-8 and
+/// are matched case-insensitively on their ASCII letters.
+std::string to_lower_ascii(std::string_view s);
+
+} // namespace lastgram::command

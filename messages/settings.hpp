@@ -1,0 +1,142 @@
+#pragma once
+
+/// Plain settings structs, one per engine. Only runtime/ reads config.ini and
+/// the environment; it fills these and hands each engine its own struct.
+/// Defaults here are the embedded defaults documented in config.ini.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lastgram {
+
+enum class log_level : std::uint8_t { trace, debug, info, warn, error, critical, off };
+
+struct node_settings {
+  /// Directory for the SQLite file and other local state.
+  std::string data_dir = "data";
+  /// Name shown in /botinfo and diagnostics; empty means the host name.
+  std::string name;
+  /// How long in-flight commands may run after SIGINT/SIGTERM.
+  std::int64_t shutdown_grace_seconds = 10;
+  /// Optional KEY=VALUE file with LASTGRAM_* secrets (environment wins).
+  std::string secrets_file;
+  /// Users allowed to run developer commands, as "platform:id".
+  std::vector<std::string> developers;
+};
+
+struct scheduler_settings {
+  std::int64_t max_threads = 2;
+  std::int64_t max_throughput = 100;
+};
+
+struct log_settings {
+  log_level level = log_level::info;
+  /// "logfmt" or "json".
+  std::string format = "logfmt";
+  /// Empty: standard error.
+  std::string file;
+};
+
+struct supervision_settings {
+  /// At most this many restarts of one child within restart_window_seconds,
+  /// then the supervisor escalates to its parent.
+  std::int64_t max_restarts = 5;
+  std::int64_t restart_window_seconds = 10;
+  std::int64_t backoff_initial_ms = 100;
+  std::int64_t backoff_max_ms = 5000;
+};
+
+struct command_settings {
+  /// Deadline for one command run.
+  std::int64_t timeout_ms = 15000;
+  /// Command runs in flight before new ones are told "busy".
+  std::int64_t max_in_flight = 2000;
+  /// The bot's username on the console (for /cmd@name).
+  std::string bot_name = "lastgram";
+};
+
+struct server_settings {
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  std::int64_t port = 8080;
+  std::int64_t body_limit = 1 << 20;
+  std::int64_t header_limit = 8192;
+  std::int64_t timeout_seconds = 30;
+  std::int64_t threads = 1;
+};
+
+struct database_settings {
+  /// SQLite file; empty means <data-dir>/lastgram.sqlite3.
+  std::string path;
+  /// Secret: a PostgreSQL URL from LASTGRAM_DATABASE_URL; empty means SQLite.
+  std::string url;
+  std::int64_t pool_size = 2;
+  std::int64_t statement_timeout_ms = 5000;
+};
+
+struct cache_settings {
+  std::int64_t max_bytes = 32 << 20;
+  /// Secret: redis URL from LASTGRAM_REDIS_URL; empty means in-process only.
+  std::string redis_url;
+  std::int64_t redis_timeout_ms = 200;
+};
+
+struct lastfm_settings {
+  std::string api_url = "https://ws.audioscrobbler.com/2.0/";
+  /// Secrets from LASTGRAM_LASTFM_API_KEY / LASTGRAM_LASTFM_API_SECRET.
+  std::string api_key;
+  std::string api_secret;
+  std::int64_t rate_per_second = 5;
+  std::int64_t queue_limit = 1000;
+  std::int64_t deadline_ms = 10000;
+  std::int64_t request_timeout_ms = 5000;
+  std::int64_t max_retries = 3;
+};
+
+struct i18n_settings {
+  /// Directory of locale files; relative paths resolve against the source tree
+  /// first, then the working directory.
+  std::string dir = "i18n/locales";
+  std::string default_language = "en";
+};
+
+struct console_settings {
+  /// "auto" (on when no platform token is set), "on" or "off".
+  std::string enabled = "auto";
+  std::string user_id = "1";
+  std::string user_name = "you";
+  /// "private" or "group".
+  std::string chat = "private";
+  std::string language;
+};
+
+struct telegram_settings {
+  std::string api_url = "https://api.telegram.org";
+  /// Secrets from LASTGRAM_TELEGRAM_TOKEN / LASTGRAM_TELEGRAM_WEBHOOK_SECRET.
+  std::string token;
+  std::string webhook_secret;
+};
+
+struct cluster_settings {
+  bool enabled = false;
+};
+
+/// Everything a node needs, validated.
+struct settings {
+  node_settings node;
+  scheduler_settings scheduler;
+  log_settings log;
+  supervision_settings supervision;
+  command_settings command;
+  server_settings server;
+  database_settings database;
+  cache_settings cache;
+  lastfm_settings lastfm;
+  i18n_settings i18n;
+  console_settings console;
+  telegram_settings telegram;
+  cluster_settings cluster;
+};
+
+} // namespace lastgram
