@@ -1,2 +1,6 @@
-// lastgram's entry point; everything else lives in runtime/cli.cpp.
-int main() { return 0; }
+// The lastgram executable: everything happens in runtime/cli.cpp.
+#include "runtime/cli.hpp"
+
+int main(int argc, char** argv) {
+  return lastgram::runtime::main_cli(argc, argv);
+}

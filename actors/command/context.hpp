@@ -1,0 +1,78 @@
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "caf/event_based_actor.hpp"
+#include "caf/typed_response_promise.hpp"
+
+#include "actors/command/environment.hpp"
+#include "actors/command/parser.hpp"
+#include "i18n/catalog.hpp"
+#include "messages/command.hpp"
+#include "messages/model.hpp"
+
+namespace lastgram::command {
+
+struct command_spec;
+
+/// One command run: the message, the parsed command and its spec, the
+/// language to answer in, and a snapshot of the engine's counters.
+struct invocation {
+  incoming_message message;
+  parsed_command command;
+  const command_spec* spec = nullptr;
+  std::shared_ptr<const environment> env;
+  std::string language;
+  command_stats stats;
+};
+
+/// What a command body works with. Cheap to copy: copies share one run, so a
+/// command that answers later (after a request to another engine) captures
+/// the context by value in its callbacks, calls defer() before returning and
+/// finish() when done.
+class context {
+public:
+  using promise_type = caf::typed_response_promise<command_result>;
+
+  context(caf::event_based_actor* self, std::shared_ptr<const invocation> inv,
+          promise_type promise);
+
+  const incoming_message& message() const { return state_->inv->message; }
+  const parsed_command& command() const { return state_->inv->command; }
+  const command_spec& spec() const { return *state_->inv->spec; }
+  const environment& env() const { return *state_->inv->env; }
+  const std::string& language() const { return state_->inv->language; }
+  const command_stats& stats() const { return state_->inv->stats; }
+  caf::event_based_actor* self() const { return state_->self; }
+
+  /// Looks up a translated text in the run's language.
+  std::string text(std::string_view key,
+                   std::initializer_list<i18n::arg> args = {}) const;
+
+  /// Queues a reply that quotes the command message.
+  void reply(rich_text text);
+  void reply(outgoing_reply r);
+
+  /// The command answers later; the run stays open until finish().
+  void defer() { state_->deferred = true; }
+  bool deferred() const { return state_->deferred; }
+
+  /// Sends the queued replies and ends the run (idempotent).
+  void finish();
+
+private:
+  struct state {
+    caf::event_based_actor* self;
+    std::shared_ptr<const invocation> inv;
+    promise_type promise;
+    command_result result;
+    bool deferred = false;
+    bool finished = false;
+  };
+  std::shared_ptr<state> state_;
+};
+
+} // namespace lastgram::command

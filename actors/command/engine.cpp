@@ -1,0 +1,258 @@
+#include "actors/command/engine.hpp"
+
+#include <chrono>
+#include <vector>
+
+#include "caf/all.hpp"
+
+#include "actors/command/context.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/command/guards.hpp"
+#include "actors/command/registry.hpp"
+#include "actors/logging/log.hpp"
+#include "actors/logging/metrics.hpp"
+#include "actors/support/exceptions.hpp"
+#include "actors/support/health.hpp"
+#include "i18n/catalog.hpp"
+#include "messages/command.hpp"
+
+namespace lastgram::command {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct pending_drain {
+  caf::typed_response_promise<std::int64_t> promise;
+};
+
+struct engine_state {
+  std::shared_ptr<const environment> env;
+  command_stats stats;
+  bool draining = false;
+  std::vector<pending_drain> drains;
+  static inline const char* name = "command_engine";
+};
+
+using engine_actor = command_actor::stateful_pointer<engine_state>;
+
+caf::behavior worker(caf::event_based_actor* self,
+                     std::shared_ptr<const invocation> inv) {
+  keep_exception_text(self);
+  return {
+    [self, inv](run_atom) -> caf::result<command_result> {
+      auto promise = self->make_response_promise<command_result>();
+      context ctx{self, inv, promise};
+      inv->spec->run(ctx);
+      if (!ctx.deferred())
+        ctx.finish();
+      return promise;
+    },
+  };
+}
+
+std::string pick_language(const environment& env, const incoming_message& msg) {
+  if (!msg.author.language.empty()) {
+    auto lang = env.texts->resolve_language(msg.author.language);
+    if (!lang.empty())
+      return lang;
+  }
+  return env.default_language;
+}
+
+command_result text_result(const incoming_message& msg, std::string text,
+                           command_outcome outcome, std::string command = {}) {
+  command_result res;
+  res.outcome = outcome;
+  res.command = std::move(command);
+  outgoing_reply r;
+  r.chat_id = msg.chat.id;
+  r.reply_to_message_id = msg.message_id;
+  r.text = text_builder{}.plain(text).take();
+  res.replies.push_back(std::move(r));
+  return res;
+}
+
+bool is_developer(const environment& env, const incoming_message& msg) {
+  auto id = std::string{to_string(msg.platform)} + ":" + msg.author.id;
+  for (auto& dev : env.developers)
+    if (dev == id)
+      return true;
+  return false;
+}
+
+guard_facts gather_facts(const environment& env, const incoming_message& msg) {
+  // The database engine (next issue) fills in registration and bans; until
+  // then nobody is registered and every guard that needs it refuses.
+  guard_facts f;
+  f.is_private = msg.chat.kind == chat_kind::private_chat;
+  f.is_developer = is_developer(env, msg);
+  // Posts forwarded from a linked channel (Telegram's 777000) and bots are
+  // not people one can target.
+  f.replies_to_user = msg.has_reply_author && !msg.reply_to_author.is_bot
+                      && msg.reply_to_author.id != "777000";
+  f.target_name = msg.reply_to_author.display_name;
+  return f;
+}
+
+void record(const incoming_message& msg, const std::string& command,
+            command_outcome outcome, clock_type::time_point started) {
+  auto secs = std::chrono::duration<double>(clock_type::now() - started).count();
+  metrics::command_handled(command.empty() ? "none" : command,
+                           to_string(msg.platform), to_string(outcome), secs);
+}
+
+void answer_drains(engine_actor self) {
+  auto& st = self->state;
+  if (!st.draining || st.stats.in_flight > 0)
+    return;
+  for (auto& d : st.drains)
+    d.promise.deliver(std::int64_t{0});
+  st.drains.clear();
+}
+
+caf::result<command_result> handle(engine_actor self, incoming_message msg) {
+  auto& st = self->state;
+  auto& env = *st.env;
+  auto started = clock_type::now();
+  auto parsed = parse(msg.text, env.settings.bot_name);
+  if (!parsed)
+    return command_result{};
+  auto lang = pick_language(env, msg);
+  auto& texts = *env.texts;
+  const auto* spec = env.commands->find(parsed->name);
+  bool is_private = msg.chat.kind == chat_kind::private_chat;
+  if (spec == nullptr) {
+    // In groups many bots share the slash: stay quiet about what is not ours.
+    if (!is_private)
+      return command_result{};
+    auto res = text_result(msg,
+                           texts.format(lang, "command.unknown",
+                                        {{"command", parsed->name}}),
+                           command_outcome::unknown);
+    record(msg, "unknown", command_outcome::unknown, started);
+    return res;
+  }
+  if (st.draining) {
+    record(msg, spec->name, command_outcome::shutting_down, started);
+    return text_result(msg, texts.format(lang, "errors.shutting_down"),
+                       command_outcome::shutting_down, spec->name);
+  }
+  if (st.stats.in_flight >= env.settings.max_in_flight) {
+    record(msg, spec->name, command_outcome::busy, started);
+    log::warn("command", "busy, command refused",
+              {{"cmd", spec->name}, {"platform", std::string{to_string(msg.platform)}},
+               {"chat", msg.chat.id}});
+    return text_result(msg, texts.format(lang, "errors.busy"),
+                       command_outcome::busy, spec->name);
+  }
+  size_t required = 0;
+  for (auto& arg : spec->args)
+    required += arg.required ? 1 : 0;
+  if (parsed->words.size() < required) {
+    auto usage = usage_line(*spec, [&](std::string_view name) {
+      return texts.format(lang, "args." + std::string{name});
+    });
+    record(msg, spec->name, command_outcome::usage, started);
+    return text_result(msg, texts.format(lang, "command.usage", {{"usage", usage}}),
+                       command_outcome::usage, spec->name);
+  }
+  if (auto failure = check_guards(spec->guards, gather_facts(env, msg))) {
+    record(msg, spec->name, command_outcome::guard_failed, started);
+    return text_result(msg,
+                       texts.format(lang, failure->key, {{"name", failure->name}}),
+                       command_outcome::guard_failed, spec->name);
+  }
+  auto inv = std::make_shared<invocation>();
+  inv->spec = spec;
+  inv->env = st.env;
+  inv->language = lang;
+  inv->stats = st.stats;
+  inv->command = std::move(*parsed);
+  inv->message = std::move(msg);
+  auto run = self->spawn(worker, inv);
+  ++st.stats.in_flight;
+  auto promise = self->make_response_promise<command_result>();
+  auto timeout = std::chrono::milliseconds{env.settings.timeout_ms};
+  self->request(run, timeout, run_atom::value)
+    .then(
+      [self, promise, inv, started](command_result& res) mutable {
+        auto& state = self->state;
+        --state.stats.in_flight;
+        ++state.stats.handled;
+        record(inv->message, inv->spec->name, res.outcome, started);
+        promise.deliver(std::move(res));
+        answer_drains(self);
+      },
+      [self, promise, inv, started, run](caf::error& err) mutable {
+        auto& state = self->state;
+        --state.stats.in_flight;
+        ++state.stats.handled;
+        ++state.stats.failed;
+        bool timed_out = err == caf::sec::request_timeout;
+        auto outcome = timed_out ? command_outcome::timed_out
+                                 : command_outcome::failed;
+        if (timed_out)
+          self->send_exit(run, caf::exit_reason::kill);
+        auto& m = inv->message;
+        log::error("command", timed_out ? "command timed out" : "command failed",
+                   {{"cmd", inv->spec->name},
+                    {"platform", std::string{to_string(m.platform)}},
+                    {"chat", m.chat.id},
+                    {"user", m.author.id},
+                    {"reason", self->system().render(err)}});
+        metrics::actor_restarted("command");
+        if (state.env->health)
+          state.env->health->record_exit("command", self->system().render(err),
+                                         true);
+        record(m, inv->spec->name, outcome, started);
+        auto key = timed_out ? "errors.timeout" : "errors.generic";
+        promise.deliver(text_result(m, state.env->texts->format(inv->language, key),
+                                    outcome, inv->spec->name));
+        answer_drains(self);
+      });
+  return promise;
+}
+
+command_actor::behavior_type engine_impl(engine_actor self,
+                                         std::shared_ptr<const environment> env) {
+  keep_exception_text(self);
+  self->state.env = std::move(env);
+  return {
+    [self](incoming_message& msg) -> caf::result<command_result> {
+      return handle(self, std::move(msg));
+    },
+    [self](drain_atom, std::int64_t deadline_ms) -> caf::result<std::int64_t> {
+      auto& st = self->state;
+      if (deadline_ms < 0) {
+        // Our own deadline tick: whatever is still running is left behind.
+        for (auto& d : st.drains)
+          d.promise.deliver(st.stats.in_flight);
+        st.drains.clear();
+        // A send, not a request: return an unfulfilled promise so that no
+        // value travels back to ourselves.
+        return self->make_response_promise<std::int64_t>();
+      }
+      st.draining = true;
+      if (st.stats.in_flight == 0)
+        return std::int64_t{0};
+      auto promise = self->make_response_promise<std::int64_t>();
+      st.drains.push_back(pending_drain{promise});
+      // An anonymous message: the tick's own answer must not come back.
+      caf::delayed_anon_send(caf::actor_cast<command_actor>(self),
+                             std::chrono::milliseconds{deadline_ms},
+                             drain_atom::value, std::int64_t{-1});
+      return promise;
+    },
+    [self](stats_atom) { return self->state.stats; },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_engine(caf::local_actor* parent,
+                        std::shared_ptr<const environment> env) {
+  return caf::actor_cast<caf::actor>(parent->spawn(engine_impl, std::move(env)));
+}
+
+} // namespace lastgram::command

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "messages/settings.hpp"
+
+namespace lastgram {
+class health_board;
+} // namespace lastgram
+
+namespace lastgram::i18n {
+class catalog;
+} // namespace lastgram::i18n
+
+namespace lastgram::command {
+
+class registry;
+
+/// What every command run may read: shared, immutable after start.
+struct environment {
+  std::shared_ptr<const registry> commands;
+  std::shared_ptr<const i18n::catalog> texts;
+  command_settings settings;
+  /// Users allowed to run developer commands, as "platform:id".
+  std::vector<std::string> developers;
+  std::string node_name;
+  std::string default_language = "en";
+  /// The platforms this node serves, for /botinfo.
+  std::vector<std::string> platforms;
+  std::chrono::steady_clock::time_point started_at
+    = std::chrono::steady_clock::now();
+  std::shared_ptr<health_board> health;
+};
+
+} // namespace lastgram::command

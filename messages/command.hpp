@@ -1,0 +1,41 @@
+#pragma once
+
+/// The command engine's typed interface: platforms send it what users wrote
+/// and get back what to answer.
+
+#include <cstdint>
+
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/model.hpp"
+
+namespace lastgram {
+
+/// Counters of the command engine, for /botinfo and diagnostics.
+struct command_stats {
+  std::int64_t handled = 0;
+  std::int64_t in_flight = 0;
+  std::int64_t failed = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command_stats& x) {
+  return f(caf::meta::type_name("command_stats"), x.handled, x.in_flight,
+           x.failed);
+}
+
+/// The command engine.
+/// - incoming_message -> command_result: parse, check guards, run the command
+///   in its own actor and answer with its replies (or a localized apology).
+/// - (drain, deadline_ms) -> remaining: stop taking new commands (they are
+///   answered "shutting down"), answer once nothing is in flight or when the
+///   deadline passes, with the number of runs still in flight.
+/// - stats -> command_stats.
+using command_actor = caf::typed_actor<
+  caf::replies_to<incoming_message>::with<command_result>,
+  caf::replies_to<drain_atom, std::int64_t>::with<std::int64_t>,
+  caf::replies_to<stats_atom>::with<command_stats>>;
+
+} // namespace lastgram

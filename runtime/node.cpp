@@ -1,0 +1,293 @@
+#include "runtime/node.hpp"
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <unistd.h>
+
+#include "caf/all.hpp"
+
+#include "actors/command/commands/builtin.hpp"
+#include "actors/command/engine.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/command/registry.hpp"
+#include "actors/logging/log.hpp"
+#include "actors/logging/metrics.hpp"
+#include "actors/server/engine.hpp"
+#include "actors/server/http_server.hpp"
+#include "actors/support/directory.hpp"
+#include "actors/support/health.hpp"
+#include "actors/support/shell.hpp"
+#include "i18n/catalog.hpp"
+#include "messages/type_ids.hpp"
+#include "platforms/console/console.hpp"
+#include "platforms/console/reader.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/supervisor.hpp"
+
+namespace lastgram::runtime {
+
+namespace {
+
+/// Why the node stops; the first reason wins.
+class shutdown_latch {
+public:
+  enum reason { none, end_of_input, signal, engine_failure };
+
+  void trigger(reason r, std::string detail) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (reason_ != none)
+      return;
+    reason_ = r;
+    detail_ = std::move(detail);
+    cv_.notify_all();
+  }
+
+  reason wait() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait(guard, [this] { return reason_ != none; });
+    return reason_;
+  }
+
+  std::string detail() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return detail_;
+  }
+
+private:
+  mutable std::mutex mtx_;
+  std::condition_variable cv_;
+  reason reason_ = none;
+  std::string detail_;
+};
+
+/// A relative locale directory is looked up in the working directory first,
+/// then in the source tree the binary was built from.
+std::string resolve_i18n_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (fs::path{dir}.is_absolute() || fs::is_directory(dir))
+    return dir;
+  auto in_source = fs::path{LASTGRAM_SOURCE_DIR} / dir;
+  if (fs::is_directory(in_source))
+    return in_source.string();
+  return dir;
+}
+
+std::string node_name(const settings& s) {
+  if (!s.node.name.empty())
+    return s.node.name;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0)
+    return "lastgram";
+  return std::string{host} + "#" + std::to_string(getpid());
+}
+
+bool console_enabled(const settings& s) {
+  if (s.console.enabled == "on")
+    return true;
+  if (s.console.enabled == "off")
+    return false;
+  return s.telegram.token.empty();
+}
+
+void add_routes(server::http_server& srv, std::shared_ptr<health_board> health) {
+  using server::http_request;
+  using server::http_response;
+  using server::responder;
+  srv.route("GET", "/healthz", [](const http_request&, responder reply) {
+    reply(http_response{200, "text/plain; charset=utf-8", "ok\n", {}});
+  });
+  srv.route("GET", "/readyz", [health](const http_request&, responder reply) {
+    std::string body = "{\"ready\":";
+    bool ready = health->all_ready();
+    body += ready ? "true" : "false";
+    body += ",\"engines\":{";
+    bool first = true;
+    for (auto& e : health->snapshot()) {
+      if (!first)
+        body += ',';
+      first = false;
+      body += "\"" + e.engine + "\":{\"ready\":" + (e.ready ? "true" : "false")
+              + ",\"restarts\":" + std::to_string(e.restarts) + "}";
+    }
+    body += "}}\n";
+    reply(http_response{ready ? 200u : 503u, "application/json", body, {}});
+  });
+  srv.route("GET", "/metrics", [](const http_request&, responder reply) {
+    reply(http_response{200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics::render_text(), {}});
+  });
+}
+
+} // namespace
+
+int run_node(const loaded_config& config) {
+  const auto& s = config.values;
+  shutdown_latch latch;
+  // Before any other thread exists, so that all of them inherit the mask.
+  signal_watcher signals{[&latch](int signo) {
+    latch.trigger(shutdown_latch::signal, "signal " + std::to_string(signo));
+  }};
+  log::init(s.log);
+  for (auto& secret : config.secret_values)
+    log::add_secret(secret);
+
+  auto loaded = i18n::catalog::load(resolve_i18n_dir(s.i18n.dir),
+                                    s.i18n.default_language);
+  if (!loaded) {
+    log::error("translation", "cannot load locale files",
+               {{"dir", s.i18n.dir}, {"error", loaded.error}});
+    return exit_usage;
+  }
+  auto texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
+
+  std::error_code ec;
+  std::filesystem::create_directories(s.node.data_dir, ec);
+  if (ec) {
+    log::error("node", "cannot create the data directory",
+               {{"dir", s.node.data_dir}, {"error", ec.message()}});
+    return exit_failure;
+  }
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", static_cast<size_t>(s.scheduler.max_threads));
+  cfg.set("scheduler.max-throughput", static_cast<size_t>(s.scheduler.max_throughput));
+  cfg.add_message_types<caf::id_block::lastgram>();
+  caf::actor_system sys{cfg};
+
+  auto health = std::make_shared<health_board>();
+  auto directory = std::make_shared<engine_directory>();
+  bool with_console = console_enabled(s);
+
+  auto commands = std::make_shared<command::registry>();
+  command::add_core_commands(*commands);
+  auto env = std::make_shared<command::environment>();
+  env->commands = commands;
+  env->texts = texts;
+  env->settings = s.command;
+  env->developers = s.node.developers;
+  env->node_name = node_name(s);
+  env->default_language = s.i18n.default_language;
+  env->health = health;
+  if (with_console)
+    env->platforms.push_back("console");
+
+  auto console_opts = std::make_shared<console::options>();
+  console_opts->settings = s.console;
+  console_opts->interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  console_opts->request_timeout_ms = s.command.timeout_ms + 1000;
+  console_opts->texts = texts;
+  console_opts->on_finished = [&latch] {
+    latch.trigger(shutdown_latch::end_of_input, "end of input");
+  };
+
+  // One supervised subtree per engine (DESIGN.md). Engines that later work
+  // fills in start as shells.
+  auto engine = [&](std::string name,
+                    std::function<caf::actor(caf::local_actor*)> spawn_child) {
+    supervisor_spec spec{name, {child_spec{name, std::move(spawn_child), false}},
+                         s.supervision, health, true};
+    return child_spec{name,
+                      [spec, directory](caf::local_actor* self) {
+                        auto handle = spawn_supervisor(self, spec);
+                        directory->put(spec.engine, handle);
+                        return handle;
+                      },
+                      false};
+  };
+  auto shell = [&](std::string name) {
+    return engine(name, [name](caf::local_actor* self) { return spawn_shell(self, name); });
+  };
+  supervisor_spec root{"root", {}, s.supervision, nullptr, false};
+  root.children.push_back(shell("logging"));
+  root.children.push_back(shell("caching"));
+  root.children.push_back(shell("database"));
+  root.children.push_back(shell("fm"));
+  root.children.push_back(shell("translation"));
+  root.children.push_back(engine("command", [env](caf::local_actor* self) {
+    return command::spawn_engine(self, env);
+  }));
+  root.children.push_back(shell("event"));
+  if (with_console)
+    root.children.push_back(engine("multiplatform", [directory, console_opts](caf::local_actor* self) {
+      return console::spawn_console(
+        self, [directory] { return directory->get("command"); }, console_opts);
+    }));
+  else
+    root.children.push_back(shell("multiplatform"));
+  if (s.server.enabled)
+    root.children.push_back(engine("server", [s, health](caf::local_actor* self) {
+      return server::spawn_engine(self, s.server, [health](server::http_server& srv) {
+        add_routes(srv, health);
+      });
+    }));
+  root.children.push_back(shell("cluster"));
+  auto root_handle = spawn_supervisor(sys, root);
+
+  // The node ends with an error when the root gives up.
+  sys.spawn([root_handle, &latch](caf::event_based_actor* self) -> caf::behavior {
+    self->monitor(root_handle);
+    self->set_down_handler([self, &latch](caf::down_msg& msg) {
+      if (msg.reason && msg.reason != caf::exit_reason::user_shutdown)
+        latch.trigger(shutdown_latch::engine_failure, self->system().render(msg.reason));
+      self->quit();
+    });
+    return {[](tick_atom) {}};
+  });
+
+  log::info("node", "started",
+            {{"node", env->node_name}, {"console", with_console ? "on" : "off"},
+             {"server", s.server.enabled ? s.server.address + ":" + std::to_string(s.server.port)
+                                         : std::string{"off"}}});
+
+  console::line_reader reader;
+  if (with_console)
+    reader.start(
+      STDIN_FILENO,
+      [directory](std::string line) {
+        caf::anon_send(directory->get("multiplatform"), line_atom::value, std::move(line));
+      },
+      [directory] { caf::anon_send(directory->get("multiplatform"), eof_atom::value); });
+
+  auto why = latch.wait();
+  log::info("node", "stopping", {{"reason", latch.detail()}});
+
+  // Stop taking input, let what is in flight finish within the grace period.
+  reader.stop();
+  if (with_console)
+    caf::anon_send(directory->get("multiplatform"), shutdown_atom::value);
+  int code = why == shutdown_latch::engine_failure ? exit_failure : exit_ok;
+  {
+    caf::scoped_actor self{sys};
+    auto grace_ms = s.node.shutdown_grace_seconds * 1000;
+    if (auto cmd = directory->get("command"); cmd && why != shutdown_latch::engine_failure) {
+      self->request(cmd, std::chrono::milliseconds{grace_ms + 1000}, drain_atom::value,
+                    std::int64_t{grace_ms})
+        .receive(
+          [](std::int64_t left) {
+            if (left > 0)
+              log::warn("node", "grace period over, abandoning commands",
+                        {log::kv("in_flight", left)});
+          },
+          [&](caf::error& err) {
+            log::warn("node", "command engine did not drain", {{"error", sys.render(err)}});
+          });
+    }
+    self->monitor(root_handle);
+    self->send_exit(root_handle, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {},
+                  caf::after(std::chrono::seconds{5}) >> [&] {
+                    log::warn("node", "engines did not stop in time, killing them");
+                    self->send_exit(root_handle, caf::exit_reason::kill);
+                  });
+  }
+  directory->clear();
+  if (why == shutdown_latch::engine_failure)
+    log::error("node", "stopped after an engine failure", {{"reason", latch.detail()}});
+  else
+    log::info("node", "stopped");
+  log::flush();
+  return code;
+}
+
+} // namespace lastgram::runtime
