@@ -161,6 +161,7 @@ int run_node(const loaded_config& config) {
 
   auto commands = std::make_shared<command::registry>();
   command::add_core_commands(*commands);
+  command::add_debug_commands(*commands);
   auto env = std::make_shared<command::environment>();
   env->commands = commands;
   env->texts = texts;

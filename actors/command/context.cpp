@@ -2,7 +2,30 @@
 
 #include "actors/command/registry.hpp"
 
+#include <map>
+#include <mutex>
+
+#include "caf/send.hpp"
+
 namespace lastgram::command {
+
+namespace {
+
+// Continuations scheduled with context::after, by id. A run's actor only
+// understands run_atom and its own ticks, so a timer is a tick carrying the
+// id of the continuation to resume.
+struct timer_table {
+  std::mutex mtx;
+  std::map<std::uint64_t, std::function<void()>> pending;
+  std::uint64_t next = 1;
+};
+
+timer_table& timers() {
+  static timer_table table;
+  return table;
+}
+
+} // namespace
 
 context::context(caf::event_based_actor* self,
                  std::shared_ptr<const invocation> inv, promise_type promise)
@@ -38,6 +61,36 @@ void context::finish() {
   state_->promise.deliver(std::move(state_->result));
   // One actor per run: its work is done.
   state_->self->quit();
+}
+
+} // namespace lastgram::command
+
+namespace lastgram::command {
+
+void context::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto& table = timers();
+  std::uint64_t id;
+  {
+    std::lock_guard<std::mutex> guard{table.mtx};
+    id = table.next++;
+    table.pending.emplace(id, std::move(fn));
+  }
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self()), delay,
+                         tick_atom::value, id);
+}
+
+void context::fire(caf::event_based_actor*, std::uint64_t id) {
+  std::function<void()> fn;
+  {
+    auto& table = timers();
+    std::lock_guard<std::mutex> guard{table.mtx};
+    auto i = table.pending.find(id);
+    if (i == table.pending.end())
+      return;
+    fn = std::move(i->second);
+    table.pending.erase(i);
+  }
+  fn();
 }
 
 } // namespace lastgram::command

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -62,6 +64,12 @@ public:
 
   /// Sends the queued replies and ends the run (idempotent).
   void finish();
+
+  /// Runs `fn` in this run's actor after `delay` (the run must be deferred).
+  void after(std::chrono::milliseconds delay, std::function<void()> fn);
+
+  /// The continuation scheduled by after() under `id`, for the run's actor.
+  static void fire(caf::event_based_actor* self, std::uint64_t id);
 
 private:
   struct state {

@@ -48,6 +48,7 @@ caf::behavior worker(caf::event_based_actor* self,
         ctx.finish();
       return promise;
     },
+    [self](tick_atom, std::uint64_t id) { context::fire(self, id); },
   };
 }
 

@@ -7,4 +7,8 @@ class registry;
 /// Registers the commands every node has: start, help, botinfo.
 void add_core_commands(registry& reg);
 
+/// Registers /debug (developer guard): sleep and crash on purpose, to check
+/// supervision and shutdown on a live node.
+void add_debug_commands(registry& reg);
+
 } // namespace lastgram::command

@@ -1,0 +1,147 @@
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include "actors/command/guards.hpp"
+#include "actors/command/parser.hpp"
+#include "actors/command/registry.hpp"
+
+using namespace lastgram::command;
+
+TEST_CASE("parses a command with arguments", "[command][parser]") {
+  auto cmd = parse("/help  ln   extra", "lastgrambot");
+  REQUIRE(cmd);
+  CHECK(cmd->name == "help");
+  CHECK(cmd->args == "ln   extra");
+  CHECK(cmd->words == std::vector<std::string>{"ln", "extra"});
+}
+
+TEST_CASE("command names are case-insensitive", "[command][parser]") {
+  auto cmd = parse("/LN", "lastgrambot");
+  REQUIRE(cmd);
+  CHECK(cmd->name == "ln");
+}
+
+TEST_CASE("a command addressed to this bot is accepted, to another bot ignored",
+          "[command][parser]") {
+  auto mine = parse("/ln@LastGramBot", "lastgrambot");
+  REQUIRE(mine);
+  CHECK(mine->name == "ln");
+  CHECK_FALSE(parse("/ln@otherbot", "lastgrambot"));
+  CHECK(parse("/ln@anything", ""));
+}
+
+TEST_CASE("text that is not a command is not parsed", "[command][parser]") {
+  CHECK_FALSE(parse("hello /ln", "bot"));
+  CHECK_FALSE(parse("/", "bot"));
+  CHECK_FALSE(parse("", "bot"));
+  CHECK_FALSE(parse("//ln", "bot"));
+  CHECK_FALSE(parse("/@bot", "bot"));
+}
+
+TEST_CASE("surrounding white space and newlines are trimmed", "[command][parser]") {
+  auto cmd = parse("  /artist\n Taylor Swift \n", "bot");
+  REQUIRE(cmd);
+  CHECK(cmd->name == "artist");
+  CHECK(cmd->args == "Taylor Swift");
+}
+
+TEST_CASE("non-Latin arguments pass through untouched", "[command][parser]") {
+  auto cmd = parse("/artist 宇多田ヒカル", "bot");
+  REQUIRE(cmd);
+  CHECK(cmd->args == "宇多田ヒカル");
+}
+
+TEST_CASE("guards pass when nothing is required", "[command][guards]") {
+  CHECK_FALSE(check_guards(guard_none, guard_facts{}));
+}
+
+TEST_CASE("registered refuses unknown and banned users", "[command][guards]") {
+  guard_facts f;
+  CHECK(check_guards(guard_registered, f)->key == "guard.registered");
+  f.author_registered = true;
+  CHECK_FALSE(check_guards(guard_registered, f));
+  f.author_banned = true;
+  CHECK(check_guards(guard_registered, f)->key == "guard.banned");
+}
+
+TEST_CASE("linked needs a session key", "[command][guards]") {
+  guard_facts f;
+  f.author_registered = true;
+  CHECK(check_guards(guard_linked, f)->key == "guard.linked");
+  f.author_linked = true;
+  CHECK_FALSE(check_guards(guard_linked, f));
+}
+
+TEST_CASE("targetable checks the replied-to user instead of the author",
+          "[command][guards]") {
+  guard_facts f;
+  f.replies_to_user = true;
+  f.target_name = "Bia";
+  auto fail = check_guards(guard_targetable, f);
+  REQUIRE(fail);
+  CHECK(fail->key == "guard.target_not_registered");
+  CHECK(fail->name == "Bia");
+  f.target_registered = true;
+  CHECK_FALSE(check_guards(guard_targetable, f));
+  // Without a reply the author must be registered.
+  guard_facts alone;
+  CHECK(check_guards(guard_targetable, alone)->key == "guard.registered");
+}
+
+TEST_CASE("targeted requires a reply", "[command][guards]") {
+  guard_facts f;
+  f.author_registered = true;
+  CHECK(check_guards(guard_targeted | guard_registered, f)->key == "guard.targeted");
+}
+
+TEST_CASE("chat kind guards", "[command][guards]") {
+  guard_facts f;
+  f.is_private = false;
+  CHECK(check_guards(guard_only_dms, f)->key == "guard.only_dms");
+  CHECK_FALSE(check_guards(guard_no_dms, f));
+  f.is_private = true;
+  CHECK(check_guards(guard_no_dms, f)->key == "guard.no_dms");
+}
+
+TEST_CASE("developer and crown guards", "[command][guards]") {
+  guard_facts f;
+  f.author_registered = true;
+  CHECK(check_guards(guard_developer, f)->key == "guard.developer");
+  f.is_developer = true;
+  CHECK_FALSE(check_guards(guard_developer, f));
+  f.author_crown_banned = true;
+  CHECK(check_guards(guard_crowns_enabled, f)->key == "guard.crowns_banned");
+}
+
+TEST_CASE("the first failing guard in a fixed order wins", "[command][guards]") {
+  guard_facts f; // a group chat, nobody registered
+  auto fail = check_guards(guard_only_dms | guard_registered, f);
+  CHECK(fail->key == "guard.only_dms");
+}
+
+TEST_CASE("the registry finds commands by name and alias, case-insensitively",
+          "[command][registry]") {
+  registry reg;
+  reg.add(command_spec{"listening", {"ln", "NP"}, {}, 0, false, {}});
+  REQUIRE(reg.find("listening"));
+  CHECK(reg.find("LN")->name == "listening");
+  CHECK(reg.find("np")->name == "listening");
+  CHECK(reg.find("nope") == nullptr);
+}
+
+TEST_CASE("a name taken twice is refused", "[command][registry]") {
+  registry reg;
+  reg.add(command_spec{"a", {"b"}, {}, 0, false, {}});
+  CHECK_THROWS_AS(reg.add(command_spec{"c", {"B"}, {}, 0, false, {}}), std::logic_error);
+  CHECK(reg.find("c") == nullptr);
+}
+
+TEST_CASE("usage lines mark required and optional arguments", "[command][registry]") {
+  command_spec spec{"register", {}, {{"username", true, false}, {"period", false, true}}, 0,
+                    false, {}};
+  auto line = usage_line(spec, [](std::string_view n) { return std::string{n}; });
+  CHECK(line == "/register <username> [period...]");
+  command_spec bare{"help", {}, {}, 0, false, {}};
+  CHECK(usage_line(bare, [](std::string_view n) { return std::string{n}; }) == "/help");
+}

@@ -1,0 +1,273 @@
+#include <catch2/catch.hpp>
+
+#include <regex>
+#include <stdexcept>
+
+#include "caf/all.hpp"
+
+#include "actors/command/commands/builtin.hpp"
+#include "actors/command/context.hpp"
+#include "actors/command/engine.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/command/registry.hpp"
+#include "actors/logging/metrics.hpp"
+#include "actors/support/health.hpp"
+#include "i18n/catalog.hpp"
+#include "messages/type_ids.hpp"
+
+using namespace lastgram;
+using namespace std::chrono_literals;
+
+namespace {
+
+double restarts_metric(const std::string& engine) {
+  auto text = metrics::render_text();
+  std::regex re{"lastgram_actor_restarts_total\\{engine=\"" + engine + "\"\\} ([0-9.e+]+)"};
+  std::smatch m;
+  if (std::regex_search(text, m, re))
+    return std::stod(m[1]);
+  return 0;
+}
+
+/// The engine's environment with the core commands, a well-behaved "echo"
+/// that answers after a round trip to another actor (so many runs are in
+/// flight at once), and a test-only "boom" that throws.
+std::shared_ptr<command::environment> test_env(caf::actor_system& sys, caf::actor echo) {
+  auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
+  REQUIRE(loaded);
+  auto reg = std::make_shared<command::registry>();
+  command::add_core_commands(*reg);
+  reg->add(command::command_spec{"echo", {}, {{"command", true, true}}, 0, false,
+                                 [echo](command::context& ctx) {
+                                   ctx.defer();
+                                   ctx.self()
+                                     ->request(echo, 5s, ctx.command().args)
+                                     .then([ctx](const std::string& back) mutable {
+                                       ctx.reply(text_builder{}.plain("echo " + back).take());
+                                       ctx.finish();
+                                     });
+                                 }});
+  reg->add(command::command_spec{"boom", {}, {}, 0, true, [](command::context&) {
+                                   throw std::runtime_error("test-only failure");
+                                 }});
+  auto env = std::make_shared<command::environment>();
+  env->commands = reg;
+  env->texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
+  env->settings.bot_name = "lastgram";
+  env->health = std::make_shared<health_board>();
+  return env;
+}
+
+incoming_message message(const std::string& text, int n) {
+  incoming_message msg;
+  msg.message_id = std::to_string(n);
+  msg.chat.id = "chat" + std::to_string(n % 7);
+  msg.author.id = std::to_string(1000 + n);
+  msg.author.language = "en";
+  msg.text = text;
+  return msg;
+}
+
+} // namespace
+
+TEST_CASE("a throwing command gets an apology and disturbs no other run",
+          "[command][crash]") {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", size_t{2});
+  cfg.add_message_types<caf::id_block::lastgram>();
+  caf::actor_system sys{cfg};
+  auto echo = sys.spawn([]() -> caf::behavior {
+    return {[](const std::string& x) { return x; }};
+  });
+  auto env = test_env(sys, echo);
+  auto apology = env->texts->format("en", "errors.generic");
+  auto before = restarts_metric("command");
+  caf::scoped_actor self{sys};
+  auto direct = command::spawn_engine(self.ptr(), env);
+
+  constexpr int ordinary = 100;
+  constexpr int failing = 10;
+  int sent = 0;
+  for (int i = 0; i < ordinary + failing; ++i) {
+    bool boom = i % 11 == 5;
+    auto text = boom ? std::string{"/boom"} : "/echo " + std::to_string(i);
+    self->send(direct, message(text, i));
+    ++sent;
+  }
+  int ok = 0, apologies = 0, wrong = 0;
+  for (int i = 0; i < sent; ++i) {
+    self->receive(
+      [&](command_result& res) {
+        REQUIRE(res.replies.size() == 1);
+        auto text = plain_text(res.replies[0].text);
+        if (res.outcome == command_outcome::failed && text == apology)
+          ++apologies;
+        else if (res.outcome == command_outcome::ok
+                 && text == "echo " + res.replies[0].reply_to_message_id)
+          ++ok;
+        else
+          ++wrong;
+      },
+      caf::after(10s) >> [&] { FAIL("a reply is missing"); });
+  }
+  CHECK(ok == ordinary);
+  CHECK(apologies == failing);
+  CHECK(wrong == 0);
+  CHECK(restarts_metric("command") - before == failing);
+  CHECK(env->health->restarts("command") == failing);
+  self->send_exit(direct, caf::exit_reason::user_shutdown);
+  self->send_exit(echo, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("draining answers new commands with 'shutting down' and waits for runs",
+          "[command][drain]") {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::lastgram>();
+  caf::actor_system sys{cfg};
+  auto echo = sys.spawn([]() -> caf::behavior {
+    return {[](const std::string& x) { return x; }};
+  });
+  auto env = test_env(sys, echo);
+  caf::scoped_actor self{sys};
+  auto engine = caf::actor_cast<command_actor>(command::spawn_engine(self.ptr(), env));
+  std::int64_t left = -1;
+  self->request(engine, 5s, drain_atom::value, std::int64_t{1000})
+    .receive([&](std::int64_t x) { left = x; }, [](caf::error&) {});
+  CHECK(left == 0);
+  command_result res;
+  self->request(engine, 5s, message("/help", 1))
+    .receive([&](command_result& x) { res = std::move(x); }, [](caf::error&) {});
+  CHECK(res.outcome == command_outcome::shutting_down);
+  REQUIRE(res.replies.size() == 1);
+  CHECK(plain_text(res.replies[0].text) == env->texts->format("en", "errors.shutting_down"));
+  self->send_exit(engine, caf::exit_reason::user_shutdown);
+  self->send_exit(echo, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+struct engine_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::scoped_actor> self;
+  caf::actor echo;
+  std::shared_ptr<command::environment> env;
+  command_actor engine;
+
+  engine_fixture() {
+    cfg.add_message_types<caf::id_block::lastgram>();
+    sys = std::make_unique<caf::actor_system>(cfg);
+    self = std::make_unique<caf::scoped_actor>(*sys);
+    echo = sys->spawn([]() -> caf::behavior {
+      return {[](const std::string& x) { return x; }};
+    });
+    env = test_env(*sys, echo);
+    engine = caf::actor_cast<command_actor>(command::spawn_engine(self->ptr(), env));
+  }
+
+  ~engine_fixture() {
+    (*self)->send_exit(engine, caf::exit_reason::user_shutdown);
+    (*self)->send_exit(echo, caf::exit_reason::user_shutdown);
+    self.reset();
+  }
+
+  command_result ask(incoming_message msg) {
+    command_result res;
+    (*self)->request(engine, 5s, std::move(msg))
+      .receive([&](command_result& x) { res = std::move(x); },
+               [](caf::error& err) { FAIL("engine failed: " << to_string(err)); });
+    return res;
+  }
+
+  std::string text_of(const command_result& res) {
+    return res.replies.empty() ? std::string{} : plain_text(res.replies[0].text);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture, "an unknown command gets a hint in private and silence in groups",
+                 "[command]") {
+  auto res = ask(message("/nosuch", 1));
+  CHECK(res.outcome == command_outcome::unknown);
+  CHECK(text_of(res) == env->texts->format("en", "command.unknown", {{"command", "nosuch"}}));
+  auto group = message("/nosuch", 2);
+  group.chat.kind = chat_kind::group;
+  res = ask(group);
+  CHECK(res.replies.empty());
+}
+
+TEST_CASE_METHOD(engine_fixture, "plain text and other bots' commands are ignored", "[command]") {
+  CHECK(ask(message("hello there", 1)).replies.empty());
+  CHECK(ask(message("/help@someotherbot", 2)).replies.empty());
+  CHECK_FALSE(ask(message("/help@LastGram", 3)).replies.empty());
+}
+
+TEST_CASE_METHOD(engine_fixture, "a missing argument gets the usage line", "[command]") {
+  auto res = ask(message("/echo", 1));
+  CHECK(res.outcome == command_outcome::usage);
+  CHECK(text_of(res).find("/echo <") != std::string::npos);
+}
+
+TEST_CASE_METHOD(engine_fixture, "replies quote the command message in its chat", "[command]") {
+  auto res = ask(message("/help", 4));
+  REQUIRE(res.replies.size() == 1);
+  CHECK(res.replies[0].reply_to_message_id == "4");
+  CHECK(res.replies[0].chat_id == "chat4");
+  CHECK(res.command == "help");
+}
+
+TEST_CASE_METHOD(engine_fixture, "help lists visible commands and explains one", "[command]") {
+  auto list = text_of(ask(message("/help", 1)));
+  CHECK(list.find("/botinfo") != std::string::npos);
+  CHECK(list.find("/echo") != std::string::npos);
+  CHECK(list.find("/boom") == std::string::npos);  // hidden
+  CHECK(list.find("/start") == std::string::npos); // hidden
+  auto one = text_of(ask(message("/help ajuda", 2)));
+  CHECK(one.find("/help [") != std::string::npos);
+  CHECK(one.find("/ajuda") != std::string::npos);
+  auto none = text_of(ask(message("/help nosuch", 3)));
+  CHECK(none == env->texts->format("en", "help.not_found", {{"command", "nosuch"}}));
+}
+
+TEST_CASE_METHOD(engine_fixture, "the user's language hint picks the reply language", "[command]") {
+  auto msg = message("/nosuch", 1);
+  msg.author.language = "pt-BR";
+  auto res = ask(msg);
+  CHECK(text_of(res) == env->texts->format("pt", "command.unknown", {{"command", "nosuch"}}));
+  CHECK(text_of(res) != env->texts->format("en", "command.unknown", {{"command", "nosuch"}}));
+}
+
+TEST_CASE_METHOD(engine_fixture, "botinfo reports version, node, memory and commands", "[command]") {
+  env->node_name = "node-a";
+  ask(message("/help", 1));
+  auto text = text_of(ask(message("/botinfo", 2)));
+  CHECK(text.find(LASTGRAM_VERSION_TEXT) != std::string::npos);
+  CHECK(text.find("node-a") != std::string::npos);
+  CHECK(text.find("MB") != std::string::npos);
+}
+
+TEST_CASE_METHOD(engine_fixture, "guards refuse with their own message before the command runs",
+                 "[command]") {
+  bool ran = false;
+  auto reg = std::make_shared<command::registry>();
+  reg->add(command::command_spec{"secret", {}, {}, command::guard_developer, false,
+                                 [&ran](command::context& ctx) { ran = true; }});
+  reg->add(command::command_spec{"crowns", {}, {}, command::guard_no_dms | command::guard_registered,
+                                 false, [&ran](command::context& ctx) { ran = true; }});
+  env->commands = reg;
+  auto res = ask(message("/secret", 1));
+  CHECK(res.outcome == command_outcome::guard_failed);
+  CHECK(text_of(res) == env->texts->format("en", "guard.developer"));
+  res = ask(message("/crowns", 2));
+  CHECK(text_of(res) == env->texts->format("en", "guard.no_dms"));
+  auto group = message("/crowns", 3);
+  group.chat.kind = chat_kind::group;
+  CHECK(text_of(ask(group)) == env->texts->format("en", "guard.registered"));
+  CHECK_FALSE(ran);
+  env->developers = {"console:1001"};
+  auto dev = message("/secret", 1);
+  res = ask(dev);
+  CHECK(res.outcome == command_outcome::ok);
+  CHECK(ran);
+}
