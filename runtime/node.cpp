@@ -242,6 +242,9 @@ int run_node(const loaded_config& config) {
                                          : std::string{"off"}}});
 
   console::line_reader reader;
+  // Input starts once the console exists, or the first lines would be lost.
+  if (with_console && !directory->wait_for("multiplatform", std::chrono::seconds{10}))
+    log::error("node", "the console did not start in time");
   if (with_console)
     reader.start(
       STDIN_FILENO,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -16,8 +18,26 @@ namespace lastgram {
 class engine_directory {
 public:
   void put(std::string_view engine, caf::actor handle) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    handles_[std::string{engine}] = std::move(handle);
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      handles_[std::string{engine}] = std::move(handle);
+    }
+    cv_.notify_all();
+  }
+
+  /// Waits until `engine` has a handle (supervisors start their children
+  /// asynchronously); returns it, or an invalid handle after `timeout`.
+  caf::actor wait_for(std::string_view engine, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    caf::actor result;
+    cv_.wait_for(guard, timeout, [&] {
+      auto i = handles_.find(std::string{engine});
+      if (i == handles_.end())
+        return false;
+      result = i->second;
+      return true;
+    });
+    return result;
   }
 
   caf::actor get(std::string_view engine) const {
@@ -33,6 +53,7 @@ public:
 
 private:
   mutable std::mutex mtx_;
+  std::condition_variable cv_;
   std::map<std::string, caf::actor, std::less<>> handles_;
 };
 

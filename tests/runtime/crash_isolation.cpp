@@ -9,6 +9,7 @@
 #include "actors/command/context.hpp"
 #include "actors/command/engine.hpp"
 #include "actors/command/environment.hpp"
+#include "actors/command/guards.hpp"
 #include "actors/command/registry.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/support/health.hpp"

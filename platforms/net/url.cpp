@@ -1,0 +1,133 @@
+#include "platforms/net/url.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace lastgram::net {
+
+namespace {
+
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size())
+    return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (lower(s[i]) != prefix[i])
+      return false;
+  return true;
+}
+
+bool is_host_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+}
+
+bool is_ipv6_char(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view s) {
+  if (s.empty() || s.size() > 5)
+    return std::nullopt;
+  unsigned value = 0;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535)
+    return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+std::string bracketed(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+} // namespace
+
+std::string parsed_url::host_header() const {
+  std::string h = bracketed(host);
+  if (port != (tls ? 443 : 80))
+    h += ":" + std::to_string(port);
+  return h;
+}
+
+std::string parsed_url::origin() const {
+  return std::string(tls ? "https://" : "http://") + bracketed(host) + ":" + std::to_string(port);
+}
+
+std::optional<parsed_url> parse_url(std::string_view url) {
+  auto bad_char = [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; };
+  if (std::any_of(url.begin(), url.end(), bad_char))
+    return std::nullopt;
+
+  parsed_url out;
+  if (starts_with_nocase(url, "https://")) {
+    out.tls = true;
+    url.remove_prefix(8);
+  } else if (starts_with_nocase(url, "http://")) {
+    url.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
+
+  auto authority_end = url.find_first_of("/?#");
+  auto authority = url.substr(0, authority_end);
+  auto rest = authority_end == std::string_view::npos ? std::string_view{} : url.substr(authority_end);
+  if (authority.find('@') != std::string_view::npos)
+    return std::nullopt;
+
+  std::string_view host;
+  std::string_view port_text;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return std::nullopt;
+    host = authority.substr(1, close - 1);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), is_ipv6_char))
+      return std::nullopt;
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':')
+        return std::nullopt;
+      has_port = true;
+      port_text = after.substr(1);
+    }
+  } else {
+    auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), is_host_char))
+      return std::nullopt;
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port_text = authority.substr(colon + 1);
+    }
+  }
+
+  out.port = out.tls ? 443 : 80;
+  // "http://host:/" is legal (RFC 3986 allows an empty port) and means the default.
+  if (has_port && !port_text.empty()) {
+    auto port = parse_port(port_text);
+    if (!port)
+      return std::nullopt;
+    out.port = *port;
+  }
+  out.host.reserve(host.size());
+  for (char c : host)
+    out.host += lower(c);
+
+  rest = rest.substr(0, rest.find('#'));
+  if (rest.empty())
+    out.target = "/";
+  else if (rest.front() == '?')
+    out.target = "/" + std::string(rest);
+  else
+    out.target = std::string(rest);
+  return out;
+}
+
+} // namespace lastgram::net

@@ -1,0 +1,440 @@
+#include "runtime/config_schema.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace lastgram::runtime {
+namespace {
+
+using sv = std::string_view;
+
+const std::vector<sv> level_names = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+key_spec row(sv sec, sv key, field f, sv help) {
+  key_spec k;
+  k.section = sec;
+  k.key = key;
+  k.access = f;
+  k.help = help;
+  return k;
+}
+
+key_spec integer(sv sec, sv key, int_field f, std::int64_t lo, std::int64_t hi, sv help) {
+  auto k = row(sec, key, f, help);
+  k.min = lo;
+  k.max = hi;
+  return k;
+}
+
+key_spec boolean(sv sec, sv key, bool_field f, sv help) { return row(sec, key, f, help); }
+
+key_spec text(sv sec, sv key, string_field f, sv help, string_check check = nullptr) {
+  auto k = row(sec, key, f, help);
+  k.check = check;
+  return k;
+}
+
+key_spec choice(sv sec, sv key, string_field f, std::vector<sv> choices, sv help) {
+  auto k = row(sec, key, f, help);
+  k.choices = std::move(choices);
+  return k;
+}
+
+key_spec level(sv sec, sv key, level_field f, sv help) {
+  auto k = row(sec, key, f, help);
+  k.choices = level_names;
+  return k;
+}
+
+key_spec list(sv sec, sv key, list_field f, sv help, string_check item_check) {
+  auto k = row(sec, key, f, help);
+  k.check = item_check;
+  return k;
+}
+
+key_spec secret(sv sec, sv key, sv env, string_field f, sv help) {
+  auto k = row(sec, key, f, help);
+  k.env = env;
+  return k;
+}
+
+std::optional<std::string> non_empty(const std::string& v) {
+  if (v.empty())
+    return "must not be empty";
+  return std::nullopt;
+}
+
+std::optional<std::string> http_url(const std::string& v) {
+  for (sv scheme : {sv{"http://"}, sv{"https://"}})
+    if (v.size() > scheme.size() && v.compare(0, scheme.size(), scheme) == 0)
+      return std::nullopt;
+  return "must start with http:// or https://";
+}
+
+std::optional<std::string> optional_language(const std::string& v) {
+  auto ok = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; };
+  if (!std::all_of(v.begin(), v.end(), ok))
+    return "is not a language tag like \"en\" or \"pt-BR\"";
+  return std::nullopt;
+}
+
+std::optional<std::string> language(const std::string& v) {
+  return v.empty() ? non_empty(v) : optional_language(v);
+}
+
+std::optional<std::string> developer_id(const std::string& v) {
+  auto colon = v.find(':');
+  auto platform = v.substr(0, colon);
+  bool known = platform == "telegram" || platform == "discord" || platform == "console";
+  if (colon == std::string::npos || !known || colon + 1 == v.size()
+      || v.find_first_of(" \t", colon) != std::string::npos)
+    return "\"" + v + "\" is not \"platform:id\" (platform: telegram, discord or console)";
+  return std::nullopt;
+}
+
+} // namespace
+
+// Turns `node.data_dir` into an accessor usable as a function pointer.
+#define LG_FIELD(path) [](settings& s) -> auto& { return s.path; }
+
+const std::vector<key_spec>& schema() {
+  static const std::vector<key_spec> table = {
+    text("node", "data-dir", LG_FIELD(node.data_dir),
+         "Directory for the SQLite file and other local state; relative to the working directory.",
+         non_empty),
+    text("node", "name", LG_FIELD(node.name),
+         "Name shown in /botinfo and diagnostics; empty means the host name."),
+    integer("node", "shutdown-grace-seconds", LG_FIELD(node.shutdown_grace_seconds), 0, 3600,
+            "How long in-flight commands may run after SIGINT/SIGTERM before the node stops."),
+    text("node", "secrets-file", LG_FIELD(node.secrets_file),
+         "Optional file of NAME=VALUE lines with the LASTGRAM_* secrets ('#' comments, optional "
+         "quotes); the environment wins over it. Empty: environment only."),
+    list("node", "developers", LG_FIELD(node.developers),
+         "Users allowed to run developer commands, as \"platform:id\" (telegram, discord or "
+         "console), e.g. [\"telegram:1234\"]. With --set: telegram:1234,discord:42.",
+         developer_id),
+    integer("scheduler", "max-threads", LG_FIELD(scheduler.max_threads), 1, 64,
+            "CAF worker threads; blocking work runs in detached actors, so a few are enough."),
+    integer("scheduler", "max-throughput", LG_FIELD(scheduler.max_throughput), 1, 1000000,
+            "Messages one actor may handle before its CAF worker moves on to another actor."),
+    level("log", "level", LG_FIELD(log.level), "Least severe level that is logged."),
+    choice("log", "format", LG_FIELD(log.format), {"logfmt", "json"}, "Log line format."),
+    text("log", "file", LG_FIELD(log.file), "Log file; empty means standard error."),
+    integer("supervision", "max-restarts", LG_FIELD(supervision.max_restarts), 0, 1000,
+            "Restarts of one child allowed within restart-window-seconds; one more and the "
+            "supervisor escalates to its parent."),
+    integer("supervision", "restart-window-seconds", LG_FIELD(supervision.restart_window_seconds),
+            1, 86400, "Window over which restarts are counted."),
+    integer("supervision", "backoff-initial-ms", LG_FIELD(supervision.backoff_initial_ms), 1,
+            600000, "Delay before the first restart; it grows up to backoff-max-ms."),
+    integer("supervision", "backoff-max-ms", LG_FIELD(supervision.backoff_max_ms), 1, 600000,
+            "Longest delay between restarts; at least backoff-initial-ms."),
+    integer("command", "timeout-ms", LG_FIELD(command.timeout_ms), 1, 600000,
+            "Deadline for one command run."),
+    integer("command", "max-in-flight", LG_FIELD(command.max_in_flight), 1, 1000000,
+            "Command runs in flight before new ones are told the bot is busy."),
+    text("command", "bot-name", LG_FIELD(command.bot_name),
+         "The bot's username on the console (for /command@name).", non_empty),
+    boolean("server", "enabled", LG_FIELD(server.enabled),
+            "Run the HTTP server (webhooks, Discord interactions, health, metrics)."),
+    text("server", "address", LG_FIELD(server.address),
+         "Address the HTTP server listens on; keep it on loopback or a private network.",
+         non_empty),
+    integer("server", "port", LG_FIELD(server.port), 0, 65535,
+            "Port the HTTP server listens on; 0 picks a free port."),
+    integer("server", "body-limit", LG_FIELD(server.body_limit), 1024, 64 << 20,
+            "Largest request body accepted, in bytes."),
+    integer("server", "header-limit", LG_FIELD(server.header_limit), 1024, 1 << 20,
+            "Largest request header block accepted, in bytes."),
+    integer("server", "timeout-seconds", LG_FIELD(server.timeout_seconds), 1, 3600,
+            "Deadline for reading a request and writing its response."),
+    integer("server", "threads", LG_FIELD(server.threads), 1, 64, "I/O threads of the server."),
+    text("database", "path", LG_FIELD(database.path),
+         "SQLite file; empty means <node.data-dir>/lastgram.sqlite3. Unused when "
+         "LASTGRAM_DATABASE_URL selects PostgreSQL."),
+    secret("database", "url", "LASTGRAM_DATABASE_URL", LG_FIELD(database.url),
+           "PostgreSQL URL (postgresql://user:password@host:port/db); unset means SQLite."),
+    integer("database", "pool-size", LG_FIELD(database.pool_size), 1, 64,
+            "Database connections, each served by its own detached actor."),
+    integer("database", "statement-timeout-ms", LG_FIELD(database.statement_timeout_ms), 1,
+            600000, "Deadline for one SQL statement."),
+    integer("cache", "max-bytes", LG_FIELD(cache.max_bytes), 0, std::int64_t{1} << 34,
+            "Size of the in-process cache in bytes; 0 disables it."),
+    secret("cache", "redis-url", "LASTGRAM_REDIS_URL", LG_FIELD(cache.redis_url),
+           "Redis URL (redis://host:port/db) for a cache and rate limits shared by the cluster; "
+           "unset means in-process only."),
+    integer("cache", "redis-timeout-ms", LG_FIELD(cache.redis_timeout_ms), 1, 60000,
+            "Deadline for one Redis command."),
+    text("lastfm", "api-url", LG_FIELD(lastfm.api_url), "Last.fm API endpoint.", http_url),
+    secret("lastfm", "api-key", "LASTGRAM_LASTFM_API_KEY", LG_FIELD(lastfm.api_key),
+           "Last.fm API key."),
+    secret("lastfm", "api-secret", "LASTGRAM_LASTFM_API_SECRET", LG_FIELD(lastfm.api_secret),
+           "Last.fm shared secret."),
+    integer("lastfm", "rate-per-second", LG_FIELD(lastfm.rate_per_second), 1, 1000,
+            "Requests per second per API key (cluster-wide with Redis); extra requests queue."),
+    integer("lastfm", "queue-limit", LG_FIELD(lastfm.queue_limit), 1, 1000000,
+            "Requests waiting for the rate limit before new ones fail at once."),
+    integer("lastfm", "deadline-ms", LG_FIELD(lastfm.deadline_ms), 1, 600000,
+            "Time budget of one Last.fm call, queueing and retries included."),
+    integer("lastfm", "request-timeout-ms", LG_FIELD(lastfm.request_timeout_ms), 1, 600000,
+            "Deadline of one HTTP request to Last.fm; at most deadline-ms."),
+    integer("lastfm", "max-retries", LG_FIELD(lastfm.max_retries), 0, 10,
+            "Retries of transient failures (HTTP 5xx, timeouts, Last.fm errors 8, 11, 16)."),
+    text("i18n", "dir", LG_FIELD(i18n.dir),
+         "Directory of locale files; relative paths resolve against the source tree first, "
+         "then the working directory.",
+         non_empty),
+    text("i18n", "default-language", LG_FIELD(i18n.default_language),
+         "Language used when a user has not chosen one.", language),
+    choice("console", "enabled", LG_FIELD(console.enabled), {"auto", "on", "off"},
+           "Console chat in the terminal: auto (on when no platform token is set), on or off."),
+    text("console", "user-id", LG_FIELD(console.user_id), "User id of the console user.",
+         non_empty),
+    text("console", "user-name", LG_FIELD(console.user_name), "Name of the console user.",
+         non_empty),
+    choice("console", "chat", LG_FIELD(console.chat), {"private", "group"},
+           "Kind of chat the console plays."),
+    text("console", "language", LG_FIELD(console.language),
+         "Language of the console user; empty means i18n.default-language.", optional_language),
+    text("telegram", "api-url", LG_FIELD(telegram.api_url), "Telegram Bot API endpoint.",
+         http_url),
+    secret("telegram", "token", "LASTGRAM_TELEGRAM_TOKEN", LG_FIELD(telegram.token),
+           "Bot token from @BotFather; unset disables Telegram."),
+    secret("telegram", "webhook-secret", "LASTGRAM_TELEGRAM_WEBHOOK_SECRET",
+           LG_FIELD(telegram.webhook_secret),
+           "secret_token Telegram sends with every webhook request."),
+    secret("discord", "token", "LASTGRAM_DISCORD_TOKEN", nullptr,
+           "Discord bot token; unset disables Discord."),
+    secret("discord", "public-key", "LASTGRAM_DISCORD_PUBLIC_KEY", nullptr,
+           "Ed25519 public key of the Discord application, to verify interactions."),
+    boolean("cluster", "enabled", LG_FIELD(cluster.enabled), "Join other nodes in a cluster."),
+  };
+  return table;
+}
+
+#undef LG_FIELD
+
+namespace {
+
+/// Sections CAF reads from the same file. Only keys in the schema are
+/// accepted there; the rest are refused until lastgram needs them.
+constexpr std::string_view caf_sections[] = {"scheduler", "middleman", "openssl"};
+
+} // namespace
+
+const key_spec* find_spec(sv section, sv key) {
+  for (const auto& spec : schema())
+    if (spec.section == section && spec.key == key)
+      return &spec;
+  return nullptr;
+}
+
+bool known_section(sv section) {
+  auto& t = schema();
+  return std::any_of(t.begin(), t.end(), [&](const key_spec& s) { return s.section == section; })
+         || std::find(std::begin(caf_sections), std::end(caf_sections), section)
+              != std::end(caf_sections);
+}
+
+namespace {
+
+std::size_t edit_distance(sv a, sv b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      auto up = row[j];
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1]))
+                  == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// " (did you mean x?)" for the closest candidate within two edits.
+std::string suggestion(sv wrong, const std::vector<std::string>& candidates) {
+  const std::string* best = nullptr;
+  std::size_t best_distance = 3;
+  for (const auto& c : candidates)
+    if (auto d = edit_distance(wrong, c); d < best_distance) {
+      best = &c;
+      best_distance = d;
+    }
+  return best ? " (did you mean " + *best + "?)" : "";
+}
+
+} // namespace
+
+std::string unknown_section_message(sv section) {
+  std::vector<std::string> names;
+  for (const auto& spec : schema())
+    if (names.empty() || names.back() != spec.section)
+      names.emplace_back(spec.section);
+  return "unknown section" + suggestion(section, names);
+}
+
+std::string unknown_key_message(sv section, sv key) {
+  std::vector<std::string> names;
+  std::string listed;
+  for (const auto& spec : schema())
+    if (spec.section == section && !spec.secret()) {
+      names.emplace_back(spec.key);
+      listed += (listed.empty() ? "" : ", ") + std::string(spec.key);
+    }
+  if (listed.empty())
+    return "unknown key; lastgram reads no keys of [" + std::string(section) + "] yet";
+  auto hint = suggestion(key, names);
+  return "unknown key" + (hint.empty() ? "; [" + std::string(section) + "] has " + listed : hint);
+}
+
+std::string secret_message(const key_spec& spec) {
+  return "is a secret and is never read from configuration; set " + std::string(spec.env)
+         + " in the environment or in node.secrets-file instead";
+}
+
+namespace {
+
+std::string show(const ini_value& v) {
+  switch (v.type) {
+    case ini_value::kind::bare: return v.text;
+    case ini_value::kind::quoted: return ini_quote(v.text);
+    case ini_value::kind::list: break;
+  }
+  return "a list";
+}
+
+std::string join(const std::vector<sv>& xs, sv sep) {
+  std::string out;
+  for (auto x : xs)
+    out += (out.empty() ? "" : std::string(sep)) + std::string(x);
+  return out;
+}
+
+using maybe_error = std::optional<std::string>;
+
+maybe_error expect_scalar(const ini_value& v, sv what) {
+  if (v.type == ini_value::kind::list)
+    return "expected " + std::string(what) + ", got a list";
+  return std::nullopt;
+}
+
+maybe_error set_field(const key_spec& spec, int_field f, const ini_value& v, settings& s) {
+  if (auto e = expect_scalar(v, "an integer"))
+    return e;
+  if (v.type == ini_value::kind::quoted)
+    return show(v) + " is a string; write the integer without quotes";
+  sv digits = v.text;
+  if (!digits.empty() && digits.front() == '+')
+    digits.remove_prefix(1);
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  bool all = !digits.empty() && end == digits.data() + digits.size();
+  if (!all || (ec != std::errc{} && ec != std::errc::result_out_of_range))
+    return v.text + " is not an integer";
+  auto range = std::to_string(spec.min) + ".." + std::to_string(spec.max);
+  if (ec == std::errc::result_out_of_range || n < spec.min || n > spec.max)
+    return v.text + " is out of range " + range;
+  f(s) = n;
+  return std::nullopt;
+}
+
+maybe_error set_field(const key_spec&, bool_field f, const ini_value& v, settings& s) {
+  if (auto e = expect_scalar(v, "true or false"))
+    return e;
+  if (v.type == ini_value::kind::bare && (v.text == "true" || v.text == "false")) {
+    f(s) = v.text == "true";
+    return std::nullopt;
+  }
+  return show(v) + " is not a boolean (true or false, without quotes)";
+}
+
+maybe_error check_choice(const key_spec& spec, const ini_value& v) {
+  if (!spec.choices.empty()
+      && std::find(spec.choices.begin(), spec.choices.end(), v.text) == spec.choices.end())
+    return show(v) + " is not one of " + join(spec.choices, "|");
+  if (spec.check)
+    if (auto e = spec.check(v.text))
+      return e->front() == '"' ? *e : show(v) + " " + *e;
+  return std::nullopt;
+}
+
+maybe_error set_field(const key_spec& spec, string_field f, const ini_value& v, settings& s) {
+  if (auto e = expect_scalar(v, "a string"))
+    return e;
+  if (auto e = check_choice(spec, v))
+    return e;
+  f(s) = v.text;
+  return std::nullopt;
+}
+
+maybe_error set_field(const key_spec& spec, level_field f, const ini_value& v, settings& s) {
+  if (auto e = expect_scalar(v, "a log level"))
+    return e;
+  if (auto e = check_choice(spec, v))
+    return e;
+  auto at = std::find(level_names.begin(), level_names.end(), v.text) - level_names.begin();
+  f(s) = static_cast<log_level>(at);
+  return std::nullopt;
+}
+
+maybe_error set_field(const key_spec& spec, list_field f, const ini_value& v, settings& s) {
+  if (v.type != ini_value::kind::list)
+    return "expected a list like [\"a\", \"b\"], got " + show(v);
+  std::vector<std::string> items;
+  for (const auto& item : v.items) {
+    if (item.type == ini_value::kind::list)
+      return std::string("nested lists are not supported");
+    if (spec.check)
+      if (auto e = spec.check(item.text))
+        return e;
+    items.push_back(item.text);
+  }
+  f(s) = std::move(items);
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> assign(const key_spec& spec, const ini_value& v, settings& s) {
+  return std::visit([&](auto f) { return set_field(spec, f, v, s); }, spec.access);
+}
+
+std::string render_value(const key_spec& spec, settings& s) {
+  struct renderer {
+    settings& s;
+    std::string operator()(int_field f) const { return std::to_string(f(s)); }
+    std::string operator()(bool_field f) const { return f(s) ? "true" : "false"; }
+    std::string operator()(string_field f) const { return f ? ini_quote(f(s)) : std::string(); }
+    std::string operator()(level_field f) const {
+      return ini_quote(level_names.at(static_cast<std::size_t>(f(s))));
+    }
+    std::string operator()(list_field f) const {
+      std::string out;
+      for (const auto& item : f(s))
+        out += (out.empty() ? "" : ", ") + ini_quote(item);
+      return "[" + out + "]";
+    }
+  };
+  return spec.secret() ? std::string() : std::visit(renderer{s}, spec.access);
+}
+
+std::string type_text(const key_spec& spec) {
+  if (spec.secret())
+    return "secret";
+  if (!spec.choices.empty())
+    return "one of " + join(spec.choices, "|");
+  switch (spec.access.index()) {
+    case 0: return "integer " + std::to_string(spec.min) + ".." + std::to_string(spec.max);
+    case 1: return "boolean";
+    case 3: return "list of strings";
+    default: return "string";
+  }
+}
+
+} // namespace lastgram::runtime

@@ -1,0 +1,611 @@
+#include "runtime/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/settings.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace lastgram;
+using namespace lastgram::runtime;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A fresh directory under the system temp dir, removed afterwards.
+class temp_dir {
+public:
+  temp_dir() {
+    std::string pattern = (fs::temp_directory_path() / "lastgram-config-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+      FAIL("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  /// Writes `text` byte for byte to `name` and returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    auto file = (path_ / name).string();
+    std::ofstream out(file, std::ios::binary);
+    out << text;
+    return file;
+  }
+
+  std::string path(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+  fs::path path_;
+};
+
+/// An environment with exactly these variables.
+env_lookup env(std::map<std::string, std::string> vars = {}) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end())
+      return std::nullopt;
+    return it->second;
+  };
+}
+
+/// Every field of `s`, written by hand (not through the schema), so a key
+/// missing from the schema or a wrong default shows up in a comparison.
+std::string dump(const settings& s) {
+  std::ostringstream o;
+  auto list = [](const std::vector<std::string>& xs) {
+    std::string out;
+    for (auto& x : xs)
+      out += "<" + x + ">";
+    return out;
+  };
+  o << "node " << s.node.data_dir << '|' << s.node.name << '|' << s.node.shutdown_grace_seconds
+    << '|' << s.node.secrets_file << '|' << list(s.node.developers) << '\n'
+    << "scheduler " << s.scheduler.max_threads << '|' << s.scheduler.max_throughput << '\n'
+    << "log " << static_cast<int>(s.log.level) << '|' << s.log.format << '|' << s.log.file << '\n'
+    << "supervision " << s.supervision.max_restarts << '|' << s.supervision.restart_window_seconds
+    << '|' << s.supervision.backoff_initial_ms << '|' << s.supervision.backoff_max_ms << '\n'
+    << "command " << s.command.timeout_ms << '|' << s.command.max_in_flight << '|'
+    << s.command.bot_name << '\n'
+    << "server " << s.server.enabled << '|' << s.server.address << '|' << s.server.port << '|'
+    << s.server.body_limit << '|' << s.server.header_limit << '|' << s.server.timeout_seconds
+    << '|' << s.server.threads << '\n'
+    << "database " << s.database.path << '|' << s.database.url << '|' << s.database.pool_size
+    << '|' << s.database.statement_timeout_ms << '\n'
+    << "cache " << s.cache.max_bytes << '|' << s.cache.redis_url << '|'
+    << s.cache.redis_timeout_ms << '\n'
+    << "lastfm " << s.lastfm.api_url << '|' << s.lastfm.api_key << '|' << s.lastfm.api_secret
+    << '|' << s.lastfm.rate_per_second << '|' << s.lastfm.queue_limit << '|'
+    << s.lastfm.deadline_ms << '|' << s.lastfm.request_timeout_ms << '|'
+    << s.lastfm.max_retries << '\n'
+    << "i18n " << s.i18n.dir << '|' << s.i18n.default_language << '\n'
+    << "console " << s.console.enabled << '|' << s.console.user_id << '|' << s.console.user_name
+    << '|' << s.console.chat << '|' << s.console.language << '\n'
+    << "telegram " << s.telegram.api_url << '|' << s.telegram.token << '|'
+    << s.telegram.webhook_secret << '\n'
+    << "cluster " << s.cluster.enabled << '\n';
+  return o.str();
+}
+
+/// The struct defaults after the loader's one derived default.
+settings expected_defaults() {
+  settings s;
+  s.database.path = (fs::path("data") / "lastgram.sqlite3").string();
+  return s;
+}
+
+std::string all_errors(const load_result& r) {
+  std::string out;
+  for (auto& e : r.errors)
+    out += e.to_string() + "\n";
+  return out;
+}
+
+/// Loads and expects exactly one error; returns its text.
+std::string single_error(const std::string& path, const std::vector<std::string>& overrides = {},
+                         const env_lookup& getenv = env()) {
+  auto r = load_config(path, overrides, getenv);
+  INFO(all_errors(r));
+  REQUIRE_FALSE(r.config);
+  REQUIRE(r.errors.size() == 1);
+  return r.errors.front().to_string();
+}
+
+const std::string repo_ini = std::string(LASTGRAM_SOURCE_DIR) + "/config.ini";
+
+} // namespace
+
+TEST_CASE("without a file the loader yields the struct defaults", "[config]") {
+  auto r = load_config("", {}, env());
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(dump(r.config->values) == dump(expected_defaults()));
+  CHECK(r.config->values.database.path == "data/lastgram.sqlite3");
+  CHECK(r.config->secret_values.empty());
+  CHECK(r.config->extra_secrets.empty());
+}
+
+TEST_CASE("the repository's config.ini loads to exactly the struct defaults", "[config]") {
+  auto r = load_config(repo_ini, {}, env());
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(dump(r.config->values) == dump(expected_defaults()));
+}
+
+TEST_CASE("the repository's config.ini is render_default_ini() and names every key",
+          "[config]") {
+  std::ifstream in(repo_ini, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto expected = render_default_ini();
+  if (text.str() != expected) {
+    auto fresh = (fs::temp_directory_path() / "lastgram-config.ini.expected").string();
+    std::ofstream(fresh, std::ios::binary) << expected;
+    FAIL("config.ini is out of date with the schema; regenerate it: cp " << fresh << " "
+                                                                          << repo_ini);
+  }
+  // Keys actually assigned in the file, by section, and every comment line.
+  std::set<std::string> assigned;
+  std::string section, comments, line;
+  for (std::istringstream lines(text.str()); std::getline(lines, line);) {
+    if (line.rfind('[', 0) == 0)
+      section = line.substr(1, line.find(']') - 1);
+    else if (line.rfind(';', 0) == 0)
+      comments += line + "\n";
+    else if (auto eq = line.find('='); eq != std::string::npos)
+      assigned.insert(section + "." + line.substr(0, eq));
+  }
+  std::set<std::string> wanted;
+  for (const auto& key : config_keys()) {
+    if (key.env.empty()) {
+      wanted.insert(key.name);
+      CHECK(describe_keys().find(key.name + " (") != std::string::npos);
+    } else {
+      CHECK(comments.find(key.env) != std::string::npos);
+      CHECK(comments.find(key.name + " is a secret") != std::string::npos);
+    }
+  }
+  CHECK(assigned == wanted);
+}
+
+TEST_CASE("CAF 0.17 reads the repository's config.ini", "[config]") {
+  caf::actor_system_config cfg;
+  std::ifstream ini(repo_ini);
+  auto err = cfg.parse(caf::actor_system_config::string_list{}, ini);
+  CHECK_FALSE(err);
+  CHECK(caf::get_or(cfg, "scheduler.max-threads", size_t{0}) == 2);
+  CHECK(caf::get_or(cfg, "scheduler.max-throughput", size_t{0}) == 100);
+  // Why config.ini uses ';': CAF 0.17 rejects '#' comments.
+  caf::actor_system_config hash_cfg;
+  std::istringstream hash_ini("# comment\n[scheduler]\nmax-threads=2\n");
+  CHECK(hash_cfg.parse(caf::actor_system_config::string_list{}, hash_ini));
+}
+
+TEST_CASE("every key is read from the file", "[config]") {
+  temp_dir dir;
+  auto path = dir.write("config.ini", R"(# every key set to something other than its default
+[node]
+data-dir = "/var/lib/lastgram"
+name = node-a
+shutdown-grace-seconds = 3
+developers = ["telegram:1", "discord:2"]
+[scheduler]
+max-threads = 4
+max-throughput = 50
+[log]
+level = debug
+format = "json"
+file = /var/log/lastgram.log
+[supervision]
+max-restarts = 7
+restart-window-seconds = 60
+backoff-initial-ms = 50
+backoff-max-ms = 800
+[command]
+timeout-ms = 2000
+max-in-flight = 10
+bot-name = "fmbot"
+[server]
+enabled = false
+address = "0.0.0.0"
+port = 9090
+body-limit = 4096
+header-limit = 2048
+timeout-seconds = 5
+threads = 2
+[database]
+path = "/tmp/x.sqlite3"
+pool-size = 4
+statement-timeout-ms = 100
+[cache]
+max-bytes = 0
+redis-timeout-ms = 50
+[lastfm]
+api-url = "http://127.0.0.1:9999/2.0/"
+rate-per-second = 20
+queue-limit = 5
+deadline-ms = 3000
+request-timeout-ms = 1000
+max-retries = 0
+[i18n]
+dir = "/opt/locales"
+default-language = "pt-BR"
+[console]
+enabled = "on"
+user-id = "42"
+user-name = "ana"
+chat = "group"
+language = "de"
+[telegram]
+api-url = "http://127.0.0.1:8081"
+[cluster]
+enabled = true
+)");
+  auto r = load_config(path, {}, env());
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(dump(r.config->values)
+        == "node /var/lib/lastgram|node-a|3||<telegram:1><discord:2>\n"
+           "scheduler 4|50\n"
+           "log 1|json|/var/log/lastgram.log\n"
+           "supervision 7|60|50|800\n"
+           "command 2000|10|fmbot\n"
+           "server 0|0.0.0.0|9090|4096|2048|5|2\n"
+           "database /tmp/x.sqlite3||4|100\n"
+           "cache 0||50\n"
+           "lastfm http://127.0.0.1:9999/2.0/|||20|5|3000|1000|0\n"
+           "i18n /opt/locales|pt-BR\n"
+           "console on|42|ana|group|de\n"
+           "telegram http://127.0.0.1:8081||\n"
+           "cluster 1\n");
+}
+
+TEST_CASE("--set overrides apply after the file", "[config]") {
+  temp_dir dir;
+  auto path = dir.write("config.ini", "[server]\nport=9000\naddress=\"10.0.0.1\"\n"
+                                      "[node]\ndata-dir=\"/srv/a\"\n");
+  auto r = load_config(path,
+                       {"server.port=9100", "node.developers=telegram:7, console:1",
+                        "log.level=warn", "node.name=\"two words\"", "server.enabled=false"},
+                       env());
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  auto& s = r.config->values;
+  CHECK(s.server.port == 9100);
+  CHECK(s.server.address == "10.0.0.1");
+  CHECK(s.server.enabled == false);
+  CHECK(s.node.developers == std::vector<std::string>{"telegram:7", "console:1"});
+  CHECK(s.log.level == log_level::warn);
+  CHECK(s.node.name == "two words");
+  CHECK(s.database.path == (fs::path("/srv/a") / "lastgram.sqlite3").string());
+}
+
+TEST_CASE("each kind of mistake is an error naming the file, line and key", "[config]") {
+  temp_dir dir;
+  auto file = [&](const std::string& text) { return dir.write("config.ini", text); };
+  auto at = [&](int line) { return dir.path("config.ini") + ":" + std::to_string(line) + ": "; };
+
+  SECTION("out of range") {
+    CHECK(single_error(file("[node]\n\n[server]\nport=70000\n"))
+          == at(4) + "server.port: 70000 is out of range 0..65535");
+  }
+  SECTION("wrongly typed values") {
+    CHECK(single_error(file("[server]\nport=abc\n")) == at(2) + "server.port: abc is not an integer");
+    CHECK(single_error(file("[server]\nport=\"80\"\n"))
+          == at(2) + "server.port: \"80\" is a string; write the integer without quotes");
+    CHECK(single_error(file("[server]\nenabled=yes\n"))
+          == at(2) + "server.enabled: yes is not a boolean (true or false, without quotes)");
+    CHECK(single_error(file("[node]\ndevelopers=\"telegram:1\"\n"))
+          == at(2)
+               + "node.developers: expected a list like [\"a\", \"b\"], got \"telegram:1\"");
+    CHECK(single_error(file("[log]\nlevel=verbose\n"))
+          == at(2) + "log.level: verbose is not one of trace|debug|info|warn|error|critical|off");
+    CHECK(single_error(file("[log]\nformat=[\"json\"]\n"))
+          == at(2) + "log.format: expected a string, got a list");
+  }
+  SECTION("values the schema rules out") {
+    CHECK(single_error(file("[console]\nchat=channel\n"))
+          == at(2) + "console.chat: channel is not one of private|group");
+    CHECK(single_error(file("[lastfm]\napi-url=\"ftp://x\"\n"))
+          == at(2) + "lastfm.api-url: \"ftp://x\" must start with http:// or https://");
+    CHECK(single_error(file("[node]\ndevelopers=[\"irc:1\"]\n"))
+          == at(2)
+               + "node.developers: \"irc:1\" is not \"platform:id\" (platform: telegram, "
+                 "discord or console)");
+    CHECK(single_error(file("[scheduler]\nmax-threads=0\n"))
+          == at(2) + "scheduler.max-threads: 0 is out of range 1..64");
+  }
+  SECTION("unknown section, reported once for all its keys") {
+    CHECK(single_error(file("[servr]\nport=1\nhost=2\n"))
+          == at(1) + "[servr]: unknown section (did you mean server?)");
+  }
+  SECTION("unknown key") {
+    CHECK(single_error(file("[server]\nprot=1\n"))
+          == at(2) + "server.prot: unknown key (did you mean port?)");
+    CHECK(single_error(file("[cluster]\nseeds=[]\n"))
+          == at(2) + "cluster.seeds: unknown key; [cluster] has enabled");
+  }
+  SECTION("CAF's own sections accept only the keys lastgram knows") {
+    auto r = load_config(file("[scheduler]\nmax-threads=3\npolicy=\"sharing\"\n"
+                              "[middleman]\nheartbeat-interval=\"5s\"\n"),
+                         {}, env());
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].to_string() == at(3) + "scheduler.policy: unknown key; [scheduler] has "
+                                            "max-threads, max-throughput");
+    CHECK(r.errors[1].to_string()
+          == at(5) + "middleman.heartbeat-interval: unknown key; lastgram reads no keys of "
+                     "[middleman] yet");
+  }
+  SECTION("duplicate key") {
+    CHECK(single_error(file("[server]\nport=1\n[node]\nname=a\n[server]\nport=2\n"))
+          == at(6) + "server.port: duplicate key (first set at " + at(2).substr(0, at(2).size() - 2)
+               + ")");
+  }
+  SECTION("key outside any section") {
+    CHECK(single_error(file("; leading comment\nport=1\n[server]\n"))
+          == at(2) + "port: key outside any section; put it under a [section]");
+  }
+  SECTION("syntax errors") {
+    CHECK(single_error(file("[server\n")) == at(1) + "expected ']' after [server");
+    CHECK(single_error(file("[server]\nport 8080\n")) == at(2) + "expected '=' after port");
+    CHECK(single_error(file("[server]\naddress=\n"))
+          == at(2) + "missing value (write \"\" for an empty string)");
+    CHECK(single_error(file("[server]\naddress=\"abc\n"))
+          == at(2) + "unterminated string (missing closing \")");
+    CHECK(single_error(file("[server]\nport=1 2\n")) == at(2) + "server.port: 1 2 is not an integer");
+    CHECK(single_error(file("[server]\naddress=\"a\" b\n"))
+          == at(2) + "unexpected 'b' after the value");
+    CHECK(single_error(file("[node]\ndevelopers=[\"telegram:1\"\n\n"))
+          == at(2) + "unterminated list (missing ']')");
+    CHECK(single_error(file("[log]\nlevel='info'\n"))
+          == at(2) + "atoms, maps and URIs are not supported; write strings as \"...\"");
+  }
+  SECTION("a file that cannot be read") {
+    auto missing = dir.path("nope.ini");
+    CHECK(single_error(missing)
+          == missing + ": cannot read the configuration file: No such file or directory");
+  }
+}
+
+TEST_CASE("all errors are reported together, in file order, then --set", "[config]") {
+  temp_dir dir;
+  auto path = dir.write("config.ini", "name=x\n"
+                                      "[server]\n"
+                                      "port=70000\n"
+                                      "port=1\n"
+                                      "threads=many\n"
+                                      "[nope]\n"
+                                      "a=1\n"
+                                      "[log]\n"
+                                      "level=\"loud\n"
+                                      "colour=true\n");
+  auto r = load_config(path, {"server.port=abc", "cache.max-bytes=-1"}, env());
+  REQUIRE_FALSE(r.config);
+  std::vector<std::string> got;
+  for (auto& e : r.errors)
+    got.push_back(e.to_string());
+  auto at = [&](int line) { return path + ":" + std::to_string(line) + ": "; };
+  CHECK(got
+        == std::vector<std::string>{
+          at(1) + "name: key outside any section; put it under a [section]",
+          at(3) + "server.port: 70000 is out of range 0..65535",
+          at(4) + "server.port: duplicate key (first set at " + path + ":3)",
+          at(5) + "server.threads: many is not an integer",
+          at(6) + "[nope]: unknown section (did you mean node?)",
+          at(9) + "unterminated string (missing closing \")",
+          at(10) + "log.colour: unknown key; [log] has level, format, file",
+          "--set server.port=abc: server.port: abc is not an integer",
+          "--set cache.max-bytes=-1: cache.max-bytes: -1 is out of range 0..17179869184",
+        });
+}
+
+TEST_CASE("--set mistakes name the override", "[config]") {
+  CHECK(single_error("", {"server.port=abc"})
+        == "--set server.port=abc: server.port: abc is not an integer");
+  CHECK(single_error("", {"server.port"}) == "--set server.port: expected section.key=value");
+  CHECK(single_error("", {"port=1"}) == "--set port=...: expected section.key=value");
+  CHECK(single_error("", {"server.prot=1"})
+        == "--set server.prot=...: server.prot: unknown key (did you mean port?)");
+  CHECK(single_error("", {"sever.port=1"})
+        == "--set sever.port=...: sever.port: unknown section (did you mean server?)");
+  CHECK(single_error("", {"server.port=1", "server.port=2"})
+        == "--set server.port=2: server.port: set more than once with --set");
+  CHECK(single_error("", {"node.developers=telegram:1,,discord:2"})
+        == "--set node.developers=telegram:1,,discord:2: node.developers: empty item in the "
+           "comma-separated list");
+  CHECK(single_error("", {"supervision.backoff-initial-ms=9000"})
+        == "--set supervision.backoff-initial-ms=9000: supervision.backoff-initial-ms: "
+           "supervision.backoff-initial-ms (9000) must not exceed supervision.backoff-max-ms "
+           "(5000)");
+}
+
+TEST_CASE("secrets come from the environment into settings and the redaction list",
+          "[config]") {
+  auto r = load_config("", {},
+                       env({{"LASTGRAM_TELEGRAM_TOKEN", "123:tg"},
+                            {"LASTGRAM_TELEGRAM_WEBHOOK_SECRET", "hook"},
+                            {"LASTGRAM_LASTFM_API_KEY", "fmkey"},
+                            {"LASTGRAM_LASTFM_API_SECRET", "fmsecret"},
+                            {"LASTGRAM_DATABASE_URL", "postgresql://u:pw@127.0.0.1/db"},
+                            {"LASTGRAM_REDIS_URL", "redis://127.0.0.1:6379/0"},
+                            {"LASTGRAM_DISCORD_TOKEN", "dtoken"},
+                            {"LASTGRAM_DISCORD_PUBLIC_KEY", "dkey"},
+                            {"LASTGRAM_UNRELATED", "ignored"}}));
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  auto& s = r.config->values;
+  CHECK(s.telegram.token == "123:tg");
+  CHECK(s.telegram.webhook_secret == "hook");
+  CHECK(s.lastfm.api_key == "fmkey");
+  CHECK(s.lastfm.api_secret == "fmsecret");
+  CHECK(s.database.url == "postgresql://u:pw@127.0.0.1/db");
+  CHECK(s.cache.redis_url == "redis://127.0.0.1:6379/0");
+  CHECK(r.config->extra_secrets
+        == std::map<std::string, std::string>{{"discord.token", "dtoken"},
+                                              {"discord.public-key", "dkey"}});
+  std::set<std::string> secrets(r.config->secret_values.begin(), r.config->secret_values.end());
+  CHECK(secrets
+        == std::set<std::string>{"123:tg", "hook", "fmkey", "fmsecret",
+                                 "postgresql://u:pw@127.0.0.1/db", "redis://127.0.0.1:6379/0",
+                                 "dtoken", "dkey"});
+}
+
+TEST_CASE("a secrets file fills secrets the environment leaves unset", "[config]") {
+  temp_dir dir;
+  auto secrets = dir.write("secrets.env", "# lastgram secrets\r\n"
+                                          "LASTGRAM_TELEGRAM_TOKEN=\"file:tg\"\r\n"
+                                          "export LASTGRAM_LASTFM_API_KEY = 'file key'\r\n"
+                                          "\r\n"
+                                          "LASTGRAM_DISCORD_TOKEN=file#not-a-comment\r\n");
+  auto path = dir.write("config.ini", "[node]\nsecrets-file=\"" + secrets + "\"\n");
+  auto r = load_config(path, {}, env({{"LASTGRAM_TELEGRAM_TOKEN", "env:tg"}}));
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(r.config->values.telegram.token == "env:tg"); // the environment wins
+  CHECK(r.config->values.lastfm.api_key == "file key");
+  CHECK(r.config->extra_secrets.at("discord.token") == "file#not-a-comment");
+  std::set<std::string> values(r.config->secret_values.begin(), r.config->secret_values.end());
+  CHECK(values == std::set<std::string>{"env:tg", "file key", "file#not-a-comment"});
+}
+
+TEST_CASE("a broken secrets file is an error that does not echo values", "[config]") {
+  temp_dir dir;
+  SECTION("missing") {
+    auto missing = dir.path("absent.env");
+    CHECK(single_error("", {"node.secrets-file=" + missing})
+          == missing + ": node.secrets-file: cannot read the secrets file: No such file or "
+                       "directory");
+  }
+  SECTION("malformed lines") {
+    auto file = dir.write("s.env", "hunter2\nLASTGRAM_TELEGRAM_TOKN=hunter3\n"
+                                   "LASTGRAM_REDIS_URL=\"hunter4\n");
+    auto r = load_config("", {"node.secrets-file=" + file}, env());
+    REQUIRE_FALSE(r.config);
+    auto text = all_errors(r);
+    CHECK(text
+          == file + ":1: expected NAME=VALUE\n" + file
+               + ":2: LASTGRAM_TELEGRAM_TOKN: unknown secret variable\n" + file
+               + ":3: LASTGRAM_REDIS_URL: unterminated quote\n");
+    CHECK(text.find("hunter") == std::string::npos);
+  }
+  SECTION("a secret with a line break") {
+    CHECK(single_error("", {}, env({{"LASTGRAM_LASTFM_API_KEY", "abc\n"}}))
+          == "env: LASTGRAM_LASTFM_API_KEY: contains a line break");
+  }
+}
+
+TEST_CASE("a secret in config.ini or --set is refused without echoing it", "[config]") {
+  temp_dir dir;
+  auto path = dir.write("config.ini", "[telegram]\ntoken=\"123456:hunter-tg\"\n"
+                                      "[database]\nurl=postgresql://u:hunter-pw@h/db\n");
+  auto r = load_config(path, {"lastfm.api-key=hunter-key"}, env());
+  REQUIRE_FALSE(r.config);
+  auto text = all_errors(r);
+  CHECK(text.find("hunter") == std::string::npos);
+  CHECK(text
+        == path + ":2: telegram.token: is a secret and is never read from configuration; set "
+                  "LASTGRAM_TELEGRAM_TOKEN in the environment or in node.secrets-file instead\n"
+             + path
+             + ":4: database.url: is a secret and is never read from configuration; set "
+               "LASTGRAM_DATABASE_URL in the environment or in node.secrets-file instead\n"
+               "--set lastfm.api-key=...: lastfm.api-key: is a secret and is never read from "
+               "configuration; set LASTGRAM_LASTFM_API_KEY in the environment or in "
+               "node.secrets-file instead\n");
+}
+
+TEST_CASE("lists: INI syntax across lines with comments, and commas on --set", "[config]") {
+  temp_dir dir;
+  auto path = dir.write("config.ini", "[node]\n"
+                                      "developers = [\n"
+                                      "  \"telegram:1\", ; the owner\n"
+                                      "  discord:2,     # unquoted works too\n"
+                                      "]\n"
+                                      "[server]\n"
+                                      "port = 81\n");
+  auto r = load_config(path, {}, env());
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(r.config->values.node.developers == std::vector<std::string>{"telegram:1", "discord:2"});
+  CHECK(r.config->values.server.port == 81); // the line count survived the list
+
+  auto empty = load_config("", {"node.developers="}, env());
+  REQUIRE(empty.config);
+  CHECK(empty.config->values.node.developers.empty());
+  auto ini_style = load_config("", {"node.developers=[\"console:1\", \"telegram:2\"]"}, env());
+  REQUIRE(ini_style.config);
+  CHECK(ini_style.config->values.node.developers
+        == std::vector<std::string>{"console:1", "telegram:2"});
+  CHECK(single_error(dir.write("bad.ini", "[node]\ndevelopers=[\"a\" \"b\"]\n"))
+        == dir.path("bad.ini") + ":2: expected ',' or ']' in list, got '\"'");
+}
+
+TEST_CASE("quoted strings resolve CAF's escapes; unquoted strings are taken as written",
+          "[config]") {
+  temp_dir dir;
+  auto path = dir.write("config.ini",
+                        "[node]\n"
+                        "name=\"tab\\there \\\"quoted\\\" back\\\\slash\\nnl ; # kept\"\n"
+                        "data-dir = /srv/lastgram data   ; trailing comment\n"
+                        "[lastfm]\n"
+                        "api-url=http://127.0.0.1:1/x#frag;y # comment\n");
+  auto r = load_config(path, {}, env());
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(r.config->values.node.name == "tab\there \"quoted\" back\\slash\nnl ; # kept");
+  CHECK(r.config->values.node.data_dir == "/srv/lastgram data");
+  CHECK(r.config->values.lastfm.api_url == "http://127.0.0.1:1/x#frag;y");
+  CHECK(single_error(dir.write("bad.ini", "[node]\nname=\"a\\qb\"\n"))
+        == dir.path("bad.ini") + ":2: unknown escape \\q (use \\n, \\r, \\t, \\\\ or \\\")");
+}
+
+TEST_CASE("CRLF line endings read like LF, with the same line numbers", "[config]") {
+  temp_dir dir;
+  auto path = dir.write("config.ini", "; windows\r\n[server]\r\nport=8081\r\naddress=\"::1\"\r\n"
+                                      "[node]\r\ndevelopers=[\"telegram:1\",\r\n \"console:2\"]\r\n"
+                                      "[log]\r\nlevel=loud\r\n");
+  auto r = load_config(path, {}, env());
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].to_string()
+        == path + ":9: log.level: loud is not one of trace|debug|info|warn|error|critical|off");
+  auto good = dir.write("good.ini", "[server]\r\nport=8081\r\naddress=\"::1\"\r\n");
+  auto ok = load_config(good, {}, env());
+  INFO(all_errors(ok));
+  REQUIRE(ok.config);
+  CHECK(ok.config->values.server.port == 8081);
+  CHECK(ok.config->values.server.address == "::1");
+  CHECK(single_error(dir.write("cr.ini", "[server]\rport=1\n"))
+        == dir.path("cr.ini") + ":1: unexpected '\\r' (a lone carriage return) after the value");
+}
+
+TEST_CASE("describe_keys documents types, defaults and secret variables", "[config]") {
+  auto text = describe_keys();
+  CHECK(text.find("  server.port (integer 0..65535, default 8080)\n") != std::string::npos);
+  CHECK(text.find("  log.format (one of logfmt|json, default \"logfmt\")\n") != std::string::npos);
+  CHECK(text.find("  telegram.token (secret, from LASTGRAM_TELEGRAM_TOKEN)\n")
+        != std::string::npos);
+  CHECK(text.find("  node.developers (list of strings, default [])\n") != std::string::npos);
+}
+
+TEST_CASE("render_ini round-trips loaded values without secrets", "[config]") {
+  auto r = load_config("", {"node.developers=telegram:1", "node.name=a\"b", "log.level=off"},
+                       env({{"LASTGRAM_TELEGRAM_TOKEN", "tok-zq9x"}}));
+  REQUIRE(r.config);
+  auto text = render_ini(r.config->values);
+  CHECK(text.find("zq9x") == std::string::npos);
+  temp_dir dir;
+  auto again = load_config(dir.write("dump.ini", text), {}, env());
+  INFO(all_errors(again));
+  REQUIRE(again.config);
+  auto without_secrets = r.config->values;
+  without_secrets.telegram.token.clear();
+  CHECK(dump(again.config->values) == dump(without_secrets));
+}
