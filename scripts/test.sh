@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds everything with
+# warnings as errors under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# runs the whole suite with ctest. The tests start their own redis-server and
+# PostgreSQL on loopback (tests/services/services.sh, a ctest fixture).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/install-deps.sh
+build=${LASTGRAM_TEST_BUILD_DIR:-build-test}
+jobs=$(nproc)
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DLASTGRAM_SANITIZE=ON -DLASTGRAM_WERROR=ON >/dev/null
+cmake --build "$build" -j"$jobs"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$build"
+ctest --output-on-failure -j"$jobs" "$@"
