@@ -1,0 +1,528 @@
+#include "actors/caching/redis_client.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <initializer_list>
+#include <utility>
+#include <vector>
+
+#include <pthread.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+
+namespace lastgram::caching {
+
+// -- hiredis plumbing -----------------------------------------------------------
+
+namespace {
+
+using time_point = std::chrono::steady_clock::time_point;
+
+struct context_free {
+  void operator()(redisContext* x) const noexcept {
+    redisFree(x);
+  }
+};
+
+using context_ptr = std::unique_ptr<redisContext, context_free>;
+
+struct reply_free {
+  void operator()(redisReply* x) const noexcept {
+    freeReplyObject(x);
+  }
+};
+
+using reply_ptr = std::unique_ptr<redisReply, reply_free>;
+
+timeval to_timeval(std::chrono::milliseconds x) {
+  auto ms = std::max<std::int64_t>(1, x.count());
+  timeval result{};
+  result.tv_sec = static_cast<time_t>(ms / 1000);
+  result.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+  return result;
+}
+
+// hiredis writes with write(2): a server that closed the connection would
+// raise SIGPIPE and kill the process. Block it on this thread for the call and
+// swallow the one we caused, leaving the process's disposition alone.
+class sigpipe_guard {
+public:
+  sigpipe_guard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    // A SIGPIPE pending from elsewhere is not ours to swallow.
+    if (sigismember(&pending, SIGPIPE) == 1)
+      return;
+    active_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
+  }
+
+  ~sigpipe_guard() {
+    if (!active_)
+      return;
+    auto saved = errno;
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) == 1) {
+      timespec zero{0, 0};
+      while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
+        // retry
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    errno = saved;
+  }
+
+  sigpipe_guard(const sigpipe_guard&) = delete;
+  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+
+private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool active_ = false;
+};
+
+bool is_timeout(int err, const char* text) {
+  if (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT
+      || err == EINPROGRESS)
+    return true;
+  // hiredis formats errno into errstr; errno itself may have moved on.
+  return std::strstr(text, "timed out") != nullptr
+         || std::strstr(text, "temporarily unavailable") != nullptr;
+}
+
+cache_error context_error(const redisContext& ctx, int saved_errno,
+                          std::string_view what) {
+  cache_error result;
+  result.message = std::string{what} + ": " + ctx.errstr;
+  switch (ctx.err) {
+    case REDIS_ERR_IO:
+      result.code = is_timeout(saved_errno, ctx.errstr) ? cache_errc::timeout
+                                                        : cache_errc::unavailable;
+      break;
+    case REDIS_ERR_EOF:
+      result.code = cache_errc::unavailable;
+      break;
+    case REDIS_ERR_PROTOCOL:
+      result.code = cache_errc::protocol;
+      break;
+    default:
+      result.code = cache_errc::other;
+  }
+  return result;
+}
+
+std::string_view reply_text(const redisReply& x) {
+  return {x.str, x.len};
+}
+
+// Error replies that mean "this server cannot serve now", not "your command
+// is wrong": treated like an outage so callers fall back.
+cache_error reply_error(const redisReply& x) {
+  static constexpr std::array<std::string_view, 8> unavailable_prefixes{
+    "LOADING", "BUSY", "MASTERDOWN", "READONLY",
+    "NOAUTH", "WRONGPASS", "MISCONF", "CLUSTERDOWN"};
+  auto text = reply_text(x);
+  for (auto prefix : unavailable_prefixes)
+    if (text.substr(0, prefix.size()) == prefix)
+      return {cache_errc::unavailable, std::string{text}};
+  return {cache_errc::other, std::string{text}};
+}
+
+cache_error unexpected(const redisReply& x, std::string_view command) {
+  if (x.type == REDIS_REPLY_ERROR)
+    return reply_error(x);
+  return {cache_errc::protocol, "unexpected reply type "
+                                  + std::to_string(x.type) + " to "
+                                  + std::string{command}};
+}
+
+std::string format_double(double x) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof(buf), x);
+  return std::string(buf, res.ptr);
+}
+
+std::string sha1_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha1(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string result;
+  for (unsigned i = 0; i < size; ++i) {
+    result += hex[digest[i] >> 4];
+    result += hex[digest[i] & 0xf];
+  }
+  return result;
+}
+
+struct lua_script {
+  explicit lua_script(std::string_view text) : source(text), sha(sha1_hex(text)) {
+    // nop
+  }
+  std::string_view source;
+  std::string sha;
+};
+
+// KEYS[1] counter, ARGV[1] ttl seconds. The EXPIRE also repairs a counter
+// that somehow lost its TTL, so no counter lives forever.
+constexpr std::string_view increment_source = R"lua(
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return n
+)lua";
+
+// KEYS[1] bucket hash, ARGV: rate per second, burst, now ms, lifetime ms.
+// The same arithmetic as take_token in memory_cache.cpp.
+constexpr std::string_view token_bucket_source = R"lua(
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = burst
+  ts = now
+end
+if now > ts then
+  tokens = math.min(burst, tokens + (now - ts) * rate / 1000.0)
+  ts = now
+end
+local allowed = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  wait = math.max(1, math.ceil((1.0 - tokens) * 1000.0 / rate - 1e-6))
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+           'ts', string.format('%.17g', ts))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {allowed, wait}
+)lua";
+
+const lua_script& increment_script() {
+  static const lua_script result{increment_source};
+  return result;
+}
+
+const lua_script& token_bucket_script() {
+  static const lua_script result{token_bucket_source};
+  return result;
+}
+
+} // namespace
+
+// -- the client -----------------------------------------------------------------
+
+struct redis_client::impl {
+  redis_endpoint endpoint;
+  redis_options options;
+  context_ptr ctx;
+  // No connection attempt before this instant (the backoff).
+  time_point next_attempt = time_point::min();
+  bool healthy = false;
+  std::string last_error;
+  redis_client_stats stats;
+
+  time_point now() const {
+    return options.clock();
+  }
+
+  void drop(const cache_error& err) {
+    ctx.reset();
+    healthy = false;
+    last_error = to_string(err);
+    // A slow server is not asked again before the backoff has passed; a
+    // dropped connection to a live server may be retried by the next call
+    // (attempts stay one backoff apart anyway).
+    if (err.code == cache_errc::timeout)
+      next_attempt = std::max(next_attempt, now() + options.reconnect_backoff);
+  }
+
+  // Sends one command on the current connection.
+  cache_result<reply_ptr> exec(const std::vector<std::string_view>& args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    argv.reserve(args.size());
+    lens.reserve(args.size());
+    for (auto arg : args) {
+      argv.push_back(arg.data());
+      lens.push_back(arg.size());
+    }
+    void* raw = nullptr;
+    int saved_errno = 0;
+    {
+      sigpipe_guard guard;
+      errno = 0;
+      raw = redisCommandArgv(ctx.get(), static_cast<int>(argv.size()),
+                             argv.data(), lens.data());
+      saved_errno = errno;
+    }
+    ++stats.commands;
+    if (raw == nullptr) {
+      auto err = context_error(*ctx, saved_errno, "redis " + std::string{args.front()});
+      drop(err);
+      return err;
+    }
+    return reply_ptr{static_cast<redisReply*>(raw)};
+  }
+
+  cache_status handshake() {
+    if (!endpoint.password.empty()) {
+      std::vector<std::string_view> args{"AUTH"};
+      if (!endpoint.username.empty())
+        args.emplace_back(endpoint.username);
+      args.emplace_back(endpoint.password);
+      auto reply = exec(args);
+      if (!reply)
+        return reply.error();
+      if ((*reply)->type != REDIS_REPLY_STATUS)
+        return cache_error{cache_errc::unavailable,
+                           "redis AUTH failed: " + to_string(unexpected(**reply, "AUTH"))};
+    }
+    if (endpoint.db != 0) {
+      auto db = std::to_string(endpoint.db);
+      auto reply = exec({"SELECT", db});
+      if (!reply)
+        return reply.error();
+      if ((*reply)->type != REDIS_REPLY_STATUS)
+        return cache_error{cache_errc::unavailable,
+                           "redis SELECT failed: " + to_string(unexpected(**reply, "SELECT"))};
+    }
+    return {};
+  }
+
+  cache_status ensure_connected() {
+    if (ctx)
+      return {};
+    auto start = now();
+    if (start < next_attempt)
+      return cache_error{cache_errc::unavailable,
+                         "redis reconnect backoff; last error: " + last_error};
+    next_attempt = start + options.reconnect_backoff;
+    ++stats.connect_attempts;
+    auto tv = to_timeval(options.timeout);
+    errno = 0;
+    context_ptr fresh{redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv)};
+    auto saved_errno = errno;
+    auto fail = [&](cache_error err) -> cache_status {
+      ++stats.connect_failures;
+      ctx.reset();
+      healthy = false;
+      last_error = to_string(err);
+      return err;
+    };
+    if (!fresh)
+      return fail({cache_errc::unavailable, "redis connect: out of memory"});
+    if (fresh->err != 0) {
+      auto err = context_error(*fresh, saved_errno, "redis connect to " + caching::describe(endpoint));
+      if (err.code != cache_errc::timeout)
+        err.code = cache_errc::unavailable;
+      return fail(err);
+    }
+    if (redisSetTimeout(fresh.get(), tv) != REDIS_OK)
+      return fail({cache_errc::unavailable, "redis: cannot set the command timeout"});
+    redisEnableKeepAlive(fresh.get());
+    ctx = std::move(fresh);
+    if (auto ok = handshake(); !ok)
+      return fail(ok.error());
+    return {};
+  }
+
+  // Connects when needed, sends, and keeps the health flag and counters.
+  cache_result<reply_ptr> run(const std::vector<std::string_view>& args) {
+    if (auto ok = ensure_connected(); !ok) {
+      ++stats.failures;
+      return ok.error();
+    }
+    auto reply = exec(args);
+    if (!reply) {
+      ++stats.failures;
+      return reply;
+    }
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+      // The connection is fine; only outage-like replies make it unhealthy.
+      ++stats.failures;
+      if (is_outage(reply_error(**reply).code))
+        healthy = false;
+      return reply;
+    }
+    healthy = true;
+    return reply;
+  }
+
+  // EVALSHA, and EVAL when the server does not know the script (restart,
+  // SCRIPT FLUSH); EVAL caches it for the next EVALSHA.
+  cache_result<reply_ptr> eval(const lua_script& script, std::string_view key,
+                               std::initializer_list<std::string_view> argv) {
+    std::vector<std::string_view> args{"EVALSHA", script.sha, "1", key};
+    args.insert(args.end(), argv.begin(), argv.end());
+    auto reply = run(args);
+    if (reply && (*reply)->type == REDIS_REPLY_ERROR
+        && reply_text(**reply).substr(0, 8) == "NOSCRIPT") {
+      --stats.failures;
+      args[0] = "EVAL";
+      args[1] = script.source;
+      reply = run(args);
+    }
+    return reply;
+  }
+};
+
+cache_result<std::unique_ptr<redis_client>>
+redis_client::connect(std::string_view url, std::int64_t timeout_ms) {
+  redis_options options;
+  options.timeout = std::chrono::milliseconds{timeout_ms};
+  return connect(url, options);
+}
+
+cache_result<std::unique_ptr<redis_client>>
+redis_client::connect(std::string_view url, const redis_options& options) {
+  auto endpoint = parse_redis_url(url);
+  if (!endpoint)
+    return cache_error{cache_errc::other, "malformed redis URL"};
+  auto client = std::make_unique<redis_client>(std::move(*endpoint), options);
+  if (auto ok = client->ping(); !ok)
+    return ok.error();
+  return client;
+}
+
+redis_client::redis_client(redis_endpoint endpoint, redis_options options)
+  : impl_(std::make_unique<impl>()) {
+  impl_->endpoint = std::move(endpoint);
+  impl_->options = std::move(options);
+  if (!impl_->options.clock)
+    impl_->options.clock = std::chrono::steady_clock::now;
+}
+
+redis_client::~redis_client() = default;
+
+bool redis_client::healthy() const noexcept {
+  return impl_->ctx != nullptr && impl_->healthy;
+}
+
+cache_status redis_client::ping() {
+  auto reply = impl_->run({"PING"});
+  if (!reply)
+    return reply.error();
+  if ((*reply)->type != REDIS_REPLY_STATUS)
+    return unexpected(**reply, "PING");
+  return {};
+}
+
+cache_status redis_client::set(std::string_view key, std::string_view value,
+                               std::int64_t ttl_seconds) {
+  if (auto ok = check_ttl(ttl_seconds); !ok)
+    return ok;
+  auto ttl = std::to_string(ttl_seconds);
+  auto reply = impl_->run({"SET", key, value, "EX", ttl});
+  if (!reply)
+    return reply.error();
+  if ((*reply)->type != REDIS_REPLY_STATUS)
+    return unexpected(**reply, "SET");
+  return {};
+}
+
+cache_result<std::optional<std::string>> redis_client::get(std::string_view key) {
+  auto reply = impl_->run({"GET", key});
+  if (!reply)
+    return reply.error();
+  auto& r = **reply;
+  if (r.type == REDIS_REPLY_NIL)
+    return std::optional<std::string>{};
+  if (r.type != REDIS_REPLY_STRING)
+    return unexpected(r, "GET");
+  return std::optional<std::string>{std::string{reply_text(r)}};
+}
+
+cache_result<bool> redis_client::erase(std::string_view key) {
+  auto reply = impl_->run({"DEL", key});
+  if (!reply)
+    return reply.error();
+  if ((*reply)->type != REDIS_REPLY_INTEGER)
+    return unexpected(**reply, "DEL");
+  return (*reply)->integer > 0;
+}
+
+cache_result<bool> redis_client::set_if_absent(std::string_view key,
+                                               std::string_view value,
+                                               std::int64_t ttl_seconds) {
+  if (auto ok = check_ttl(ttl_seconds); !ok)
+    return ok.error();
+  auto ttl = std::to_string(ttl_seconds);
+  auto reply = impl_->run({"SET", key, value, "NX", "EX", ttl});
+  if (!reply)
+    return reply.error();
+  auto& r = **reply;
+  if (r.type == REDIS_REPLY_NIL)
+    return false;
+  if (r.type != REDIS_REPLY_STATUS)
+    return unexpected(r, "SET NX");
+  return true;
+}
+
+cache_result<std::int64_t> redis_client::increment(std::string_view key,
+                                                   std::int64_t ttl_seconds) {
+  if (auto ok = check_ttl(ttl_seconds); !ok)
+    return ok.error();
+  auto ttl = std::to_string(ttl_seconds);
+  auto reply = impl_->eval(increment_script(), key, {ttl});
+  if (!reply)
+    return reply.error();
+  if ((*reply)->type != REDIS_REPLY_INTEGER)
+    return unexpected(**reply, "increment script");
+  return static_cast<std::int64_t>((*reply)->integer);
+}
+
+cache_result<token_decision>
+redis_client::token_bucket_take(std::string_view key, double rate_per_second,
+                                std::int64_t burst, std::int64_t now_ms) {
+  if (auto ok = check_bucket(rate_per_second, burst); !ok)
+    return ok.error();
+  // Kept until a full refill would have happened anyway (see memory_cache).
+  constexpr double max_ms = 100.0 * 365 * 24 * 3600 * 1000;
+  auto lifetime_ms = static_cast<std::int64_t>(
+                       std::min(max_ms, std::ceil(static_cast<double>(burst) * 1000.0
+                                                  / rate_per_second)))
+                     + 1000;
+  auto rate = format_double(rate_per_second);
+  auto burst_text = std::to_string(burst);
+  auto now_text = std::to_string(now_ms);
+  auto lifetime = std::to_string(lifetime_ms);
+  auto reply = impl_->eval(token_bucket_script(), key,
+                           {rate, burst_text, now_text, lifetime});
+  if (!reply)
+    return reply.error();
+  auto& r = **reply;
+  if (r.type != REDIS_REPLY_ARRAY || r.elements != 2
+      || r.element[0]->type != REDIS_REPLY_INTEGER
+      || r.element[1]->type != REDIS_REPLY_INTEGER)
+    return unexpected(r, "token bucket script");
+  return token_decision{r.element[0]->integer == 1,
+                        static_cast<std::int64_t>(r.element[1]->integer)};
+}
+
+redis_client_stats redis_client::stats() const noexcept {
+  return impl_->stats;
+}
+
+std::string redis_client::describe() const {
+  return caching::describe(impl_->endpoint);
+}
+
+} // namespace lastgram::caching
