@@ -35,6 +35,14 @@ foreach(_b IN LISTS SOCI_FIND_COMPONENTS)
       set_target_properties(SOCI::${_b} PROPERTIES
         IMPORTED_LOCATION "${SOCI_${_b}_LIBRARY}"
         INTERFACE_LINK_LIBRARIES SOCI::core)
+      if(_b STREQUAL "postgresql")
+        # soci-postgresql.h includes libpq-fe.h, which Debian keeps apart.
+        find_path(SOCI_PQ_INCLUDE_DIR libpq-fe.h PATH_SUFFIXES postgresql)
+        if(SOCI_PQ_INCLUDE_DIR)
+          set_property(TARGET SOCI::postgresql APPEND PROPERTY
+            INTERFACE_INCLUDE_DIRECTORIES "${SOCI_PQ_INCLUDE_DIR}")
+        endif()
+      endif()
     endif()
   endif()
 endforeach()

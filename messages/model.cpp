@@ -2,7 +2,7 @@
 
 namespace lastgram {
 
-std::string_view to_string(platform_kind x) noexcept {
+std::string to_string(platform_kind x) {
   switch (x) {
     case platform_kind::console: return "console";
     case platform_kind::telegram: return "telegram";
@@ -11,7 +11,7 @@ std::string_view to_string(platform_kind x) noexcept {
   return "unknown";
 }
 
-std::string_view to_string(chat_kind x) noexcept {
+std::string to_string(chat_kind x) {
   switch (x) {
     case chat_kind::private_chat: return "private";
     case chat_kind::group: return "group";
@@ -19,7 +19,7 @@ std::string_view to_string(chat_kind x) noexcept {
   return "unknown";
 }
 
-std::string_view to_string(command_outcome x) noexcept {
+std::string to_string(command_outcome x) {
   switch (x) {
     case command_outcome::ok: return "ok";
     case command_outcome::ignored: return "ignored";

@@ -20,8 +20,8 @@ enum class platform_kind : std::uint8_t { console, telegram, discord };
 /// The kind of conversation: a one-to-one chat with the bot or a group.
 enum class chat_kind : std::uint8_t { private_chat, group };
 
-std::string_view to_string(platform_kind x) noexcept;
-std::string_view to_string(chat_kind x) noexcept;
+std::string to_string(platform_kind x);
+std::string to_string(chat_kind x);
 
 /// A person on a platform. `id` is unique within the platform.
 struct user_ref {
@@ -143,7 +143,7 @@ enum class command_outcome : std::uint8_t {
   shutting_down ///< the node is stopping and takes no new work
 };
 
-std::string_view to_string(command_outcome x) noexcept;
+std::string to_string(command_outcome x);
 
 /// The command engine's answer to one incoming message: zero or more replies.
 struct command_result {

@@ -1,0 +1,239 @@
+#include "actors/database/migrations.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include <soci/soci.h>
+
+namespace lastgram::database {
+
+std::string_view to_string(backend_kind x) noexcept {
+  return x == backend_kind::sqlite ? "sqlite" : "postgresql";
+}
+
+namespace {
+
+// Booleans are INTEGER 0/1 in both dialects: SQLite has no BOOLEAN and SOCI
+// reads PostgreSQL booleans as 't'/'f' text, which would need per-backend code.
+// Text columns are NOT NULL with '' meaning "not set", so reads need no
+// indicators. Timestamps are Unix seconds written by the store.
+migration initial_schema() {
+  return {
+    1,
+    "initial schema",
+    {
+      "CREATE TABLE users ("
+      " id {pk},"
+      " platform TEXT NOT NULL,"
+      " platform_id TEXT NOT NULL,"
+      " fm_username TEXT NOT NULL DEFAULT '',"
+      " session_key TEXT NOT NULL DEFAULT '',"
+      " language TEXT NOT NULL DEFAULT '',"
+      " show_tags INTEGER NOT NULL DEFAULT 1,"
+      " cover_as_link INTEGER NOT NULL DEFAULT 0,"
+      // U+2764 U+FE0F (red heart), spelled as UTF-8 bytes so the source
+      // encoding cannot change it.
+      " loved_emoji TEXT NOT NULL DEFAULT '\xE2\x9D\xA4\xEF\xB8\x8F',"
+      " banned INTEGER NOT NULL DEFAULT 0,"
+      " crown_banned INTEGER NOT NULL DEFAULT 0,"
+      " display_name TEXT NOT NULL DEFAULT '',"
+      " created_at BIGINT NOT NULL,"
+      " UNIQUE (platform, platform_id))",
+
+      "CREATE TABLE groups ("
+      " id {pk},"
+      " platform TEXT NOT NULL,"
+      " platform_id TEXT NOT NULL,"
+      " title TEXT NOT NULL DEFAULT '',"
+      " language TEXT NOT NULL DEFAULT '',"
+      " active INTEGER NOT NULL DEFAULT 1,"
+      " created_at BIGINT NOT NULL,"
+      " UNIQUE (platform, platform_id))",
+
+      "CREATE TABLE group_members ("
+      " group_id BIGINT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,"
+      " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+      " PRIMARY KEY (group_id, user_id))",
+      "CREATE INDEX group_members_by_user ON group_members (user_id)",
+
+      // normalized_artist is '' for artists so the unique key never holds a
+      // NULL (NULLs never collide in a UNIQUE constraint).
+      "CREATE TABLE entities ("
+      " id {pk},"
+      " kind TEXT NOT NULL CHECK (kind IN ('artist', 'album', 'track')),"
+      " name TEXT NOT NULL,"
+      " artist_name TEXT NOT NULL DEFAULT '',"
+      " normalized_name TEXT NOT NULL,"
+      " normalized_artist TEXT NOT NULL DEFAULT '',"
+      " UNIQUE (kind, normalized_name, normalized_artist))",
+
+      "CREATE TABLE user_plays ("
+      " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+      " entity_id BIGINT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+      " playcount BIGINT NOT NULL,"
+      " updated_at BIGINT NOT NULL,"
+      " PRIMARY KEY (user_id, entity_id))",
+      // who-knows: the listeners of one entity, biggest first.
+      "CREATE INDEX user_plays_by_entity ON user_plays (entity_id, playcount DESC)",
+
+      // UNIQUE (group_id, entity_id) doubles as the "crowns of a group" index.
+      "CREATE TABLE crowns ("
+      " id {pk},"
+      " group_id BIGINT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,"
+      " entity_id BIGINT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+      " claimed INTEGER NOT NULL DEFAULT 0,"
+      " switched_times INTEGER NOT NULL DEFAULT 0,"
+      " UNIQUE (group_id, entity_id))",
+
+      "CREATE TABLE crown_holders ("
+      " id {pk},"
+      " crown_id BIGINT NOT NULL REFERENCES crowns (id) ON DELETE CASCADE,"
+      " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+      " playcount BIGINT NOT NULL,"
+      " is_current INTEGER NOT NULL DEFAULT 1,"
+      " since BIGINT NOT NULL,"
+      " until BIGINT)",
+      // At most one current holder per crown, enforced by the database.
+      "CREATE UNIQUE INDEX crown_holders_current ON crown_holders (crown_id)"
+      " WHERE is_current = 1",
+      "CREATE INDEX crown_holders_by_user ON crown_holders (user_id, is_current)",
+    },
+  };
+}
+
+} // namespace
+
+std::vector<migration> all_migrations() {
+  return {initial_schema()};
+}
+
+std::string render_sql(std::string_view statement, backend_kind backend) {
+  static constexpr std::string_view only_sqlite = "{sqlite}";
+  static constexpr std::string_view only_pg = "{postgresql}";
+  static constexpr std::string_view pk_token = "{pk}";
+  if (statement.substr(0, only_sqlite.size()) == only_sqlite) {
+    if (backend != backend_kind::sqlite)
+      return {};
+    statement.remove_prefix(only_sqlite.size());
+  } else if (statement.substr(0, only_pg.size()) == only_pg) {
+    if (backend != backend_kind::postgresql)
+      return {};
+    statement.remove_prefix(only_pg.size());
+  }
+  const std::string_view pk = backend == backend_kind::sqlite
+                                ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                                : "BIGSERIAL PRIMARY KEY";
+  std::string out;
+  out.reserve(statement.size() + 32);
+  for (;;) {
+    auto pos = statement.find(pk_token);
+    if (pos == std::string_view::npos) {
+      out.append(statement);
+      return out;
+    }
+    out.append(statement.substr(0, pos));
+    out.append(pk);
+    statement.remove_prefix(pos + pk_token.size());
+  }
+}
+
+namespace {
+
+constexpr std::string_view schema_version_ddl
+  = "CREATE TABLE IF NOT EXISTS schema_version ("
+    " id BIGINT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " applied_at BIGINT NOT NULL)";
+
+// Serializes migrations of one PostgreSQL database across nodes; released at
+// the end of each transaction.
+constexpr std::string_view pg_lock = "SELECT pg_advisory_xact_lock(7243151)";
+
+// BEGIN/COMMIT by hand: SQLite needs BEGIN IMMEDIATE so that two connections
+// migrating at once wait for each other (busy timeout) instead of failing on
+// a read-to-write lock upgrade.
+class txn {
+public:
+  txn(soci::session& sql, backend_kind backend) : sql_(sql) {
+    sql_ << (backend == backend_kind::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (backend == backend_kind::postgresql)
+      sql_ << std::string{pg_lock};
+  }
+
+  txn(const txn&) = delete;
+  txn& operator=(const txn&) = delete;
+
+  ~txn() {
+    if (done_)
+      return;
+    try {
+      sql_ << "ROLLBACK";
+    } catch (...) {
+      // The connection is gone; the server rolls back by itself.
+    }
+  }
+
+  void commit() {
+    sql_ << "COMMIT";
+    done_ = true;
+  }
+
+private:
+  soci::session& sql_;
+  bool done_ = false;
+};
+
+bool is_applied(soci::session& sql, std::int64_t id) {
+  long long lid = id;
+  int count = 0;
+  sql << "SELECT COUNT(*) FROM schema_version WHERE id = :id",
+    soci::into(count), soci::use(lid, "id");
+  return count > 0;
+}
+
+void apply_one(soci::session& sql, backend_kind backend, const migration& m) {
+  for (const auto& stmt : m.statements)
+    if (auto text = render_sql(stmt, backend); !text.empty())
+      sql << text;
+  long long id = m.id;
+  long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  std::string name = m.name;
+  sql << "INSERT INTO schema_version (id, name, applied_at)"
+         " VALUES (:id, :name, :now)",
+    soci::use(id, "id"), soci::use(name, "name"), soci::use(now, "now");
+}
+
+} // namespace
+
+int apply_migrations(soci::session& sql, backend_kind backend,
+                     const std::vector<migration>& list,
+                     const migration** failed) {
+  for (size_t i = 1; i < list.size(); ++i)
+    if (list[i].id <= list[i - 1].id)
+      throw std::invalid_argument("migration ids must increase, got "
+                                  + std::to_string(list[i].id) + " after "
+                                  + std::to_string(list[i - 1].id));
+  {
+    txn t{sql, backend};
+    sql << std::string{schema_version_ddl};
+    t.commit();
+  }
+  int count = 0;
+  for (const auto& m : list) {
+    *failed = &m;
+    txn t{sql, backend};
+    // Re-checked inside the locked transaction: another connection may have
+    // applied it since we looked.
+    if (is_applied(sql, m.id))
+      continue; // t rolls back an empty transaction
+    apply_one(sql, backend, m);
+    t.commit();
+    ++count;
+  }
+  *failed = nullptr;
+  return count;
+}
+
+} // namespace lastgram::database

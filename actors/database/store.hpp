@@ -1,0 +1,297 @@
+#pragma once
+
+/// The synchronous core of the database engine: one connection (SQLite by
+/// default, PostgreSQL when a URL is configured) and every query the bot runs.
+/// Every call blocks, so a store belongs to exactly one detached actor (or one
+/// thread); it is not thread-safe. Errors are values (`db_error`), never
+/// exceptions; SOCI stays inside store.cpp.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "actors/database/migrations.hpp"
+#include "messages/db.hpp"
+#include "messages/model.hpp"
+#include "messages/settings.hpp"
+
+namespace lastgram::database {
+
+/// A value or a `db_error`; a small stand-in for `expected<T, db_error>`.
+template <class T>
+class result {
+public:
+  result(T value) : state_(std::in_place_index<0>, std::move(value)) {
+    // nop
+  }
+
+  result(db_error error) : state_(std::in_place_index<1>, std::move(error)) {
+    // nop
+  }
+
+  bool has_value() const noexcept {
+    return state_.index() == 0;
+  }
+
+  explicit operator bool() const noexcept {
+    return has_value();
+  }
+
+  /// The value; calling this on an error throws std::bad_variant_access.
+  T& value() & {
+    return std::get<0>(state_);
+  }
+
+  const T& value() const& {
+    return std::get<0>(state_);
+  }
+
+  T&& value() && {
+    return std::get<0>(std::move(state_));
+  }
+
+  T& operator*() & {
+    return value();
+  }
+
+  const T& operator*() const& {
+    return value();
+  }
+
+  T* operator->() {
+    return &value();
+  }
+
+  const T* operator->() const {
+    return &value();
+  }
+
+  /// The error; calling this on a value throws std::bad_variant_access.
+  const db_error& error() const {
+    return std::get<1>(state_);
+  }
+
+private:
+  std::variant<T, db_error> state_;
+};
+
+/// Success without a value, or a `db_error`.
+template <>
+class result<void> {
+public:
+  result() = default;
+
+  result(db_error error) : error_(std::move(error)) {
+    // nop
+  }
+
+  bool has_value() const noexcept {
+    return !error_.has_value();
+  }
+
+  explicit operator bool() const noexcept {
+    return has_value();
+  }
+
+  /// The error; undefined on success.
+  const db_error& error() const {
+    return *error_;
+  }
+
+private:
+  std::optional<db_error> error_;
+};
+
+/// The key under which entity names are deduplicated: Unicode case folding
+/// (ICU, so "Ä" and "ä" match, as do "ß" and "ss"), leading and trailing
+/// whitespace removed, inner runs of whitespace collapsed to one ASCII space.
+/// No other normalization (accents and NFC/NFD forms stay distinct). Invalid
+/// UTF-8 is kept byte for byte, ASCII-lower-cased only.
+std::string normalize_name(std::string_view name);
+
+/// One blocking database connection with the bot's queries.
+///
+/// Errors: `unavailable` when the server refuses or drops the connection (the
+/// caller may `reconnect()` and retry), `timeout` when the statement timeout
+/// (PostgreSQL) or busy timeout (SQLite) fires, `constraint` for a refused
+/// write, `not_found` where documented below. Messages are for operators and
+/// never contain bound values (session keys stay out of logs).
+///
+/// A moved-from store may only be destroyed or assigned to.
+class store {
+public:
+  /// Connects to PostgreSQL when `cfg.url` is non-empty, else opens the SQLite
+  /// file `cfg.path` (creating its directory; ":memory:" for a private
+  /// in-memory database). Sets the busy timeout (SQLite) or statement timeout
+  /// (PostgreSQL) from `cfg.statement_timeout_ms`; a PostgreSQL URL without a
+  /// `connect_timeout` gets one of the same length (at least 1 s). Does not
+  /// migrate. Fails with `unavailable` when the server or file is unreachable.
+  static result<store> open(const database_settings& cfg);
+
+  store(store&&) noexcept;
+  store& operator=(store&&) noexcept;
+  ~store();
+
+  /// The dialect of this connection.
+  backend_kind backend() const noexcept;
+
+  /// Drops the connection and opens it again with the same settings (after
+  /// an `unavailable` error, e.g. a PostgreSQL restart). For ":memory:" this
+  /// means a new, empty database.
+  result<void> reconnect();
+
+  /// A trivial round trip; `unavailable` when the connection is gone.
+  result<void> ping();
+
+  // -- schema -----------------------------------------------------------------
+
+  /// Applies the built-in migrations that are not applied yet; returns how
+  /// many ran (0 when the schema is current).
+  result<int> migrate();
+
+  /// Applies the migrations of `list` (ids strictly increasing) missing from
+  /// `schema_version`, each in its own transaction. The first failing one is
+  /// rolled back and reported as `migration_failed` naming its id and name;
+  /// the ones before it stay applied.
+  result<int> migrate(const std::vector<migration>& list);
+
+  /// The highest applied migration id, 0 for an empty database.
+  result<std::int64_t> schema_version();
+
+  // -- users ------------------------------------------------------------------
+
+  /// The user, or an empty optional when unknown.
+  result<std::optional<user_record>> get_user(platform_kind platform,
+                                              std::string_view platform_id);
+
+  /// Links a Last.fm account: inserts the user or updates its username and
+  /// display name (other settings are kept).
+  result<user_record> register_user(platform_kind platform,
+                                    std::string_view platform_id,
+                                    std::string_view fm_username,
+                                    std::string_view display_name);
+
+  /// Removes the user and, by cascade, its plays, memberships and crowns.
+  /// `not_found` when unknown.
+  result<void> unregister_user(platform_kind platform,
+                               std::string_view platform_id);
+
+  /// Inserts the user if needed and sets its display name (called on every
+  /// message, as names change).
+  result<void> upsert_display_name(platform_kind platform,
+                                   std::string_view platform_id,
+                                   std::string_view display_name);
+
+  /// Inserts the user if needed and sets its language ('' = platform hint).
+  result<void> upsert_user_language(platform_kind platform,
+                                    std::string_view platform_id,
+                                    std::string_view language);
+
+  /// Stores the Last.fm session key of a known user (`not_found` otherwise).
+  result<void> set_session_key(platform_kind platform,
+                               std::string_view platform_id,
+                               std::string_view session_key);
+
+  /// The Last.fm session key of a known user ('' when none; `not_found` for
+  /// an unknown user). A secret: never log it.
+  result<std::string> get_session_key(platform_kind platform,
+                                      std::string_view platform_id);
+
+  /// Forgets the session key of a known user (`not_found` otherwise).
+  result<void> clear_session_key(platform_kind platform,
+                                 std::string_view platform_id);
+
+  /// Per-user settings; each inserts the user if needed.
+  result<void> set_show_tags(platform_kind platform,
+                             std::string_view platform_id, bool value);
+  result<void> set_cover_as_link(platform_kind platform,
+                                 std::string_view platform_id, bool value);
+  result<void> set_loved_emoji(platform_kind platform,
+                               std::string_view platform_id,
+                               std::string_view emoji);
+  result<void> set_banned(platform_kind platform, std::string_view platform_id,
+                          bool value);
+  result<void> set_crown_banned(platform_kind platform,
+                                std::string_view platform_id, bool value);
+
+  // -- groups -----------------------------------------------------------------
+
+  /// Inserts the group or updates its title; returns the stored row.
+  result<group_record> upsert_group(platform_kind platform,
+                                    std::string_view platform_id,
+                                    std::string_view title);
+
+  /// The group, or an empty optional when unknown.
+  result<std::optional<group_record>> get_group(platform_kind platform,
+                                                std::string_view platform_id);
+
+  /// `not_found` when the group is unknown.
+  result<void> set_group_active(platform_kind platform,
+                                std::string_view platform_id, bool active);
+
+  /// `not_found` when the group is unknown.
+  result<void> set_group_language(platform_kind platform,
+                                  std::string_view platform_id,
+                                  std::string_view language);
+
+  /// Idempotent; `constraint` when the group or user id does not exist.
+  result<void> add_group_member(std::int64_t group_id, std::int64_t user_id);
+
+  /// Idempotent.
+  result<void> remove_group_member(std::int64_t group_id,
+                                   std::int64_t user_id);
+
+  // -- entities and plays -----------------------------------------------------
+
+  /// The id of the entity, inserting it when no entity of that kind has the
+  /// same `normalize_name` of name and artist. `artist` is ignored for
+  /// artists. The first spelling inserted is the one kept.
+  result<std::int64_t> upsert_entity(entity_kind kind, std::string_view name,
+                                     std::string_view artist = {});
+
+  /// Records how many times a user played an entity (replacing the old
+  /// count). `constraint` when the user or entity id does not exist.
+  result<void> set_user_plays(std::int64_t user_id, std::int64_t entity_id,
+                              std::int64_t playcount);
+
+  /// The group's members who played the entity, most plays first (ties by
+  /// user id), at most `limit` rows. Skips banned users, users without a
+  /// linked Last.fm account and zero counts.
+  result<std::vector<who_knows_row>>
+  who_knows(std::int64_t group_id, std::int64_t entity_id, std::int64_t limit);
+
+  /// Like `who_knows` over every user, plus the number of such listeners.
+  result<global_who_knows_result>
+  global_who_knows(std::int64_t entity_id, std::int64_t limit);
+
+  // -- crowns -----------------------------------------------------------------
+
+  /// The current holder of the crown for the entity in the group, or an
+  /// empty optional when nobody holds it.
+  result<std::optional<crown_holder_record>>
+  current_crown_holder(std::int64_t group_id, std::int64_t entity_id);
+
+  /// Makes `user_id` the current holder of the crown for the entity in the
+  /// group, creating the crown (claimed) if needed. The same holder only gets
+  /// its playcount refreshed; a new holder closes the previous holding
+  /// (`until` = now) and counts a switch. Policy (crown bans, minimum plays)
+  /// is the caller's. `constraint` when an id does not exist.
+  result<crown_holder_record> set_crown_holder(std::int64_t group_id,
+                                               std::int64_t entity_id,
+                                               std::int64_t user_id,
+                                               std::int64_t playcount);
+
+private:
+  struct impl;
+
+  explicit store(std::unique_ptr<impl> ptr);
+
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace lastgram::database

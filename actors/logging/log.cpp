@@ -1,0 +1,364 @@
+#include "actors/logging/log.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include <spdlog/logger.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+
+namespace lastgram::log {
+
+namespace {
+
+// Shortest secret worth redacting: shorter ones would hit ordinary words.
+constexpr std::size_t min_secret_length = 4;
+
+struct sink_state {
+  std::shared_ptr<spdlog::logger> logger;
+  bool json = false;
+};
+
+std::shared_ptr<spdlog::logger> make_logger(spdlog::sink_ptr sink) {
+  auto logger = std::make_shared<spdlog::logger>("lastgram", std::move(sink));
+  // Lines are formatted here; spdlog only adds the newline and serializes
+  // writers on its mutex-protected sink.
+  logger->set_pattern("%v");
+  logger->set_level(spdlog::level::trace);
+  // One flush per line keeps `tail -f` and post-crash files complete; the
+  // bot's log volume is far below where that costs anything measurable.
+  logger->flush_on(spdlog::level::trace);
+  return logger;
+}
+
+struct state {
+  std::atomic<int> level{static_cast<int>(log_level::info)};
+  std::mutex sink_mtx;
+  std::shared_ptr<const sink_state> sink;
+
+  std::atomic<bool> has_secrets{false};
+  std::shared_mutex secrets_mtx;
+  std::vector<std::string> secrets; // longest first
+
+  std::shared_ptr<const sink_state> current_sink() {
+    std::lock_guard<std::mutex> guard{sink_mtx};
+    if (!sink) {
+      auto s = std::make_shared<sink_state>();
+      s->logger = make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      sink = std::move(s);
+    }
+    return sink;
+  }
+};
+
+state& global() {
+  // Leaked on purpose: other static destructors may still log at exit.
+  static auto* instance = new state;
+  return *instance;
+}
+
+bool is_control(unsigned char c) {
+  return c < 0x20 || c == 0x7f;
+}
+
+void append_unicode_escape(std::string& out, unsigned char c) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+  out += buf;
+}
+
+// Escapes shared by logfmt's quoted values and JSON strings.
+void append_escaped(std::string& out, std::string_view text) {
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (is_control(c))
+          append_unicode_escape(out, c);
+        else
+          out += ch;
+    }
+  }
+}
+
+bool needs_quotes(std::string_view value) {
+  if (value.empty())
+    return true;
+  return std::any_of(value.begin(), value.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return ch == ' ' || ch == '=' || ch == '"' || ch == '\\' || is_control(c);
+  });
+}
+
+void append_logfmt_value(std::string& out, std::string_view value) {
+  if (!needs_quotes(value)) {
+    out += value;
+    return;
+  }
+  out += '"';
+  append_escaped(out, value);
+  out += '"';
+}
+
+// Keys come from code, but a stray space or '=' would make the line
+// unparseable, so such characters become '_'.
+void append_logfmt_key(std::string& out, std::string_view key) {
+  if (key.empty()) {
+    out += '_';
+    return;
+  }
+  for (char ch : key) {
+    auto c = static_cast<unsigned char>(ch);
+    bool bad = ch == ' ' || ch == '=' || ch == '"' || is_control(c);
+    out += bad ? '_' : ch;
+  }
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  append_escaped(out, text);
+  out += '"';
+}
+
+template <class It>
+std::string format_range(bool json, std::string_view ts, log_level level,
+                         std::string_view engine, std::string_view event,
+                         It first, It last) {
+  std::string out;
+  out.reserve(96 + event.size());
+  if (json) {
+    out += "{\"ts\":";
+    append_json_string(out, ts);
+    out += ",\"level\":";
+    append_json_string(out, to_string(level));
+    out += ",\"engine\":";
+    append_json_string(out, engine);
+    out += ",\"event\":";
+    append_json_string(out, event);
+    for (auto i = first; i != last; ++i) {
+      out += ',';
+      append_json_string(out, i->key);
+      out += ':';
+      if (i->literal && !i->value.empty())
+        out += i->value;
+      else
+        append_json_string(out, i->value);
+    }
+    out += '}';
+  } else {
+    out += "ts=";
+    out += ts;
+    out += " level=";
+    out += to_string(level);
+    out += " engine=";
+    append_logfmt_value(out, engine);
+    out += " event=";
+    append_logfmt_value(out, event);
+    for (auto i = first; i != last; ++i) {
+      out += ' ';
+      append_logfmt_key(out, i->key);
+      out += '=';
+      append_logfmt_value(out, i->value);
+    }
+  }
+  return out;
+}
+
+std::string timestamp_now() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::time_t secs = system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                utc.tm_min, utc.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+bool contains_secret(const std::vector<std::string>& secrets,
+                     std::string_view text) {
+  return std::any_of(secrets.begin(), secrets.end(), [&](const auto& s) {
+    return text.find(s) != std::string_view::npos;
+  });
+}
+
+std::string redact_with(const std::vector<std::string>& secrets,
+                        std::string_view text) {
+  std::string out{text};
+  for (const auto& secret : secrets) {
+    std::size_t pos = 0;
+    while ((pos = out.find(secret, pos)) != std::string::npos) {
+      out.replace(pos, secret.size(), "***");
+      pos += 3;
+    }
+  }
+  return out;
+}
+
+spdlog::level::level_enum to_spdlog(log_level level) {
+  switch (level) {
+    case log_level::trace: return spdlog::level::trace;
+    case log_level::debug: return spdlog::level::debug;
+    case log_level::info: return spdlog::level::info;
+    case log_level::warn: return spdlog::level::warn;
+    case log_level::error: return spdlog::level::err;
+    case log_level::critical: return spdlog::level::critical;
+    case log_level::off: break;
+  }
+  return spdlog::level::off;
+}
+
+} // namespace
+
+field kv(std::string_view key, bool value) {
+  return field{key, value ? "true" : "false", true};
+}
+
+field kv(std::string_view key, double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", value);
+  // NaN and infinities are not JSON numbers, so they stay quoted.
+  return field{key, buf, std::isfinite(value)};
+}
+
+field kv(std::string_view key, std::string_view value) {
+  return field{key, std::string{value}, false};
+}
+
+field kv(std::string_view key, const char* value) {
+  return kv(key, std::string_view{value ? value : ""});
+}
+
+std::string_view to_string(log_level level) noexcept {
+  switch (level) {
+    case log_level::trace: return "trace";
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+    case log_level::critical: return "critical";
+    case log_level::off: return "off";
+  }
+  return "unknown";
+}
+
+bool init(const log_settings& settings) {
+  auto& st = global();
+  auto next = std::make_shared<sink_state>();
+  next->json = settings.format == "json";
+  bool ok = true;
+  std::string failure;
+  if (!settings.file.empty()) {
+    try {
+      next->logger = make_logger(
+        std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.file));
+    } catch (const std::exception& e) {
+      ok = false;
+      failure = e.what();
+    }
+  }
+  if (!next->logger)
+    next->logger = make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  std::shared_ptr<const sink_state> previous;
+  {
+    std::lock_guard<std::mutex> guard{st.sink_mtx};
+    previous = std::move(st.sink);
+    st.sink = std::move(next);
+  }
+  if (previous)
+    previous->logger->flush();
+  st.level.store(static_cast<int>(settings.level), std::memory_order_relaxed);
+  if (!ok)
+    error("logging", "log file unavailable, writing to stderr",
+          {kv("file", settings.file), kv("reason", failure)});
+  return ok;
+}
+
+bool enabled(log_level level) noexcept {
+  auto current = global().level.load(std::memory_order_relaxed);
+  return level != log_level::off && static_cast<int>(level) >= current;
+}
+
+void write(log_level level, std::string_view engine, std::string_view event,
+           std::initializer_list<field> fields) {
+  if (!enabled(level))
+    return;
+  auto& st = global();
+  auto sink = st.current_sink();
+  auto ts = timestamp_now();
+  std::string line;
+  if (st.has_secrets.load(std::memory_order_acquire)) {
+    std::shared_lock<std::shared_mutex> guard{st.secrets_mtx};
+    bool dirty = contains_secret(st.secrets, engine)
+                 || contains_secret(st.secrets, event)
+                 || std::any_of(fields.begin(), fields.end(), [&](auto& f) {
+                      return contains_secret(st.secrets, f.value);
+                    });
+    if (dirty) {
+      std::vector<field> clean;
+      clean.reserve(fields.size());
+      for (const auto& f : fields)
+        clean.push_back(field{f.key, redact_with(st.secrets, f.value),
+                              f.literal && !contains_secret(st.secrets, f.value)});
+      auto clean_engine = redact_with(st.secrets, engine);
+      auto clean_event = redact_with(st.secrets, event);
+      line = format_range(sink->json, ts, level, clean_engine, clean_event,
+                          clean.begin(), clean.end());
+    }
+  }
+  if (line.empty())
+    line = format_range(sink->json, ts, level, engine, event, fields.begin(),
+                        fields.end());
+  sink->logger->log(to_spdlog(level), spdlog::string_view_t{line.data(), line.size()});
+}
+
+void add_secret(std::string secret) {
+  if (secret.size() < min_secret_length)
+    return;
+  auto& st = global();
+  std::unique_lock<std::shared_mutex> guard{st.secrets_mtx};
+  if (std::find(st.secrets.begin(), st.secrets.end(), secret) != st.secrets.end())
+    return;
+  st.secrets.push_back(std::move(secret));
+  // Longest first, so a secret that contains another is replaced whole.
+  std::stable_sort(st.secrets.begin(), st.secrets.end(),
+                   [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  st.has_secrets.store(true, std::memory_order_release);
+}
+
+std::string redact(std::string_view text) {
+  auto& st = global();
+  if (!st.has_secrets.load(std::memory_order_acquire))
+    return std::string{text};
+  std::shared_lock<std::shared_mutex> guard{st.secrets_mtx};
+  return redact_with(st.secrets, text);
+}
+
+void flush() {
+  global().current_sink()->logger->flush();
+}
+
+std::string format_line(bool json, std::string_view ts, log_level level,
+                        std::string_view engine, std::string_view event,
+                        std::initializer_list<field> fields) {
+  return format_range(json, ts, level, engine, event, fields.begin(),
+                      fields.end());
+}
+
+} // namespace lastgram::log

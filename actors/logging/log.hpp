@@ -1,0 +1,110 @@
+#pragma once
+
+/// Structured logging for every engine: one line per event, logfmt or JSON,
+/// with registered secrets redacted before anything reaches the sink.
+///
+///   log::info("command", "command handled",
+///             {{"cmd", "ln"}, log::kv("chat", chat_id)});
+///   -> ts=2026-11-26T12:00:00.123Z level=info engine=command
+///      event="command handled" cmd=ln chat=42
+///
+/// All functions are thread-safe and may be called from any thread, before or
+/// after init() (before it, lines go to standard error at level info).
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "messages/settings.hpp"
+
+namespace lastgram::log {
+
+/// One key=value pair of a log line. `literal` marks a value that is a
+/// number or boolean, so the JSON format writes it unquoted; kv() sets it.
+struct field {
+  std::string_view key;
+  std::string value;
+  bool literal = false;
+};
+
+/// A field holding an integer (written unquoted in JSON).
+template <class Int, std::enable_if_t<std::is_integral_v<Int> &&
+                                        !std::is_same_v<Int, bool>,
+                                      int> = 0>
+field kv(std::string_view key, Int value) {
+  return field{key, std::to_string(value), true};
+}
+
+/// A field holding a boolean, written as true/false.
+field kv(std::string_view key, bool value);
+
+/// A field holding a floating-point number (e.g. seconds), written with up to
+/// six significant digits.
+field kv(std::string_view key, double value);
+
+/// A field holding text (the same as `{key, std::string{value}}`).
+field kv(std::string_view key, std::string_view value);
+field kv(std::string_view key, const char* value);
+
+/// Configures level, format ("logfmt" or "json", anything else means logfmt)
+/// and destination (a file, appended to, or standard error when empty).
+/// Safe to call again; lines written concurrently go to the old or the new
+/// sink, never lost halfway. Returns false when the file cannot be opened, in
+/// which case logging falls back to standard error (and says so in a line).
+bool init(const log_settings& settings);
+
+/// True when a line at `level` would be written; use it to skip building
+/// expensive fields.
+bool enabled(log_level level) noexcept;
+
+/// Writes one event. Does nothing (and formats nothing) when `level` is
+/// disabled. `engine` is the engine's short name ("command", "fm", ...);
+/// `event` a short human-readable description of what happened.
+void write(log_level level, std::string_view engine, std::string_view event,
+           std::initializer_list<field> fields = {});
+
+inline void debug(std::string_view engine, std::string_view event,
+                  std::initializer_list<field> fields = {}) {
+  write(log_level::debug, engine, event, fields);
+}
+
+inline void info(std::string_view engine, std::string_view event,
+                 std::initializer_list<field> fields = {}) {
+  write(log_level::info, engine, event, fields);
+}
+
+inline void warn(std::string_view engine, std::string_view event,
+                 std::initializer_list<field> fields = {}) {
+  write(log_level::warn, engine, event, fields);
+}
+
+inline void error(std::string_view engine, std::string_view event,
+                  std::initializer_list<field> fields = {}) {
+  write(log_level::error, engine, event, fields);
+}
+
+/// Registers a secret (token, API key, password, URL with credentials):
+/// from now on every occurrence in an event text or field value is written
+/// as `***`. Secrets shorter than 4 characters are ignored, since redacting
+/// them would mangle ordinary text. Defence in depth: code should still never
+/// log secrets on purpose.
+void add_secret(std::string secret);
+
+/// Replaces every registered secret in `text` by `***` (what write() does to
+/// each value); exposed for code that builds diagnostics outside the log.
+std::string redact(std::string_view text);
+
+/// Flushes buffered lines to the sink (call on shutdown).
+void flush();
+
+/// The name written for a level ("info", "warn", ...).
+std::string_view to_string(log_level level) noexcept;
+
+/// Formats one line exactly as write() would (without redaction and without
+/// the trailing newline); `ts` is the timestamp text. Pure: used by tests.
+std::string format_line(bool json, std::string_view ts, log_level level,
+                        std::string_view engine, std::string_view event,
+                        std::initializer_list<field> fields);
+
+} // namespace lastgram::log
