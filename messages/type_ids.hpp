@@ -6,7 +6,10 @@
 
 #include "caf/type_id.hpp"
 
+#include "messages/cache.hpp"
 #include "messages/command.hpp"
+#include "messages/database.hpp"
+#include "messages/fm_engine.hpp"
 #include "messages/model.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
@@ -15,5 +18,26 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::outgoing_reply))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::command_result))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::command_stats))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::platform_kind))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::user_record))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::group_record))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::user_lookup))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::guard_users))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::user_setting))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::cache_value))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::recent_query))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::top_query))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::entity_query))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::love_query))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::user_info))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::recent_tracks))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::top_list))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::artist_info))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::album_info))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::track_info))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::similar_artists))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::auth_token))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::auth_session))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::write_ack))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

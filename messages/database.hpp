@@ -1,0 +1,80 @@
+#pragma once
+
+/// The database engine's typed interface. Every request may fail with a
+/// caf::error of category "db" (see messages/errors.hpp): `unavailable` while
+/// the database is down (answered at once, not after a timeout), `timeout`,
+/// `constraint`, `not_found`.
+
+#include <cstdint>
+#include <string>
+
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/db.hpp"
+#include "messages/model.hpp"
+
+namespace lastgram {
+
+using get_user_atom = caf::atom_constant<caf::atom("getuser")>;
+using facts_atom = caf::atom_constant<caf::atom("facts")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using unregister_atom = caf::atom_constant<caf::atom("unregister")>;
+using session_atom = caf::atom_constant<caf::atom("session")>;
+using setting_atom = caf::atom_constant<caf::atom("setting")>;
+using language_atom = caf::atom_constant<caf::atom("language")>;
+using group_atom = caf::atom_constant<caf::atom("group")>;
+
+/// A user looked up by platform id: `found` false when unknown.
+struct user_lookup {
+  bool found = false;
+  user_record user;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_lookup& x) {
+  return f(caf::meta::type_name("user_lookup"), x.found, x.user);
+}
+
+/// What the guards need in one round trip: the author and, for a reply, the
+/// replied-to user.
+struct guard_users {
+  user_lookup author;
+  user_lookup target;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, guard_users& x) {
+  return f(caf::meta::type_name("guard_users"), x.author, x.target);
+}
+
+/// The per-user settings a user can change.
+enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji };
+
+/// The database engine.
+/// - (get_user, platform, id) -> user_lookup
+/// - (facts, platform, author id, target id or "") -> guard_users
+/// - (register, platform, id, fm username, display name) -> user_record:
+///   creates the user or changes its Last.fm username
+/// - (unregister, platform, id) -> bool (false when there was nobody)
+/// - (session, platform, id) -> the Last.fm session key, "" when none
+/// - (session, platform, id, key) -> bool: stores the key ("" clears it)
+/// - (setting, platform, id, which, value) -> bool: "true"/"false" for the
+///   flags, the emoji text for loved_emoji
+/// - (language, platform, id, code) -> bool
+/// - (group, platform, id, title) -> group_record: creates or renames it
+using database_actor = caf::typed_actor<
+  caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
+  caf::replies_to<facts_atom, platform_kind, std::string, std::string>::with<guard_users>,
+  caf::replies_to<register_atom, platform_kind, std::string, std::string,
+                  std::string>::with<user_record>,
+  caf::replies_to<unregister_atom, platform_kind, std::string>::with<bool>,
+  caf::replies_to<session_atom, platform_kind, std::string>::with<std::string>,
+  caf::replies_to<session_atom, platform_kind, std::string, std::string>::with<bool>,
+  caf::replies_to<setting_atom, platform_kind, std::string, user_setting,
+                  std::string>::with<bool>,
+  caf::replies_to<language_atom, platform_kind, std::string, std::string>::with<bool>,
+  caf::replies_to<group_atom, platform_kind, std::string, std::string>::with<group_record>>;
+
+} // namespace lastgram

@@ -1,0 +1,47 @@
+#pragma once
+
+/// Engine errors as caf::error values, so that a typed request's error path
+/// carries a typed code: `caf::error` with category "db" or "fm" and the
+/// operator-facing detail as context. Users never see the detail; they get
+/// the localized message for the code.
+
+#include <optional>
+#include <string>
+
+#include "caf/atom.hpp"
+#include "caf/error.hpp"
+#include "caf/make_message.hpp"
+
+#include "messages/db.hpp"
+#include "messages/fm.hpp"
+
+namespace lastgram {
+
+constexpr caf::atom_value db_error_category = caf::atom("db");
+constexpr caf::atom_value fm_error_category = caf::atom("fm");
+
+inline caf::error make_error(db_errc code, std::string detail = {}) {
+  return caf::error{static_cast<std::uint8_t>(code), db_error_category,
+                    caf::make_message(std::move(detail))};
+}
+
+inline caf::error make_error(fm::fm_errc code, std::string detail = {}) {
+  return caf::error{static_cast<std::uint8_t>(code), fm_error_category,
+                    caf::make_message(std::move(detail))};
+}
+
+/// The database error code carried by `err`, if it is one.
+inline std::optional<db_errc> db_code(const caf::error& err) {
+  if (err.category() != db_error_category)
+    return std::nullopt;
+  return static_cast<db_errc>(err.code());
+}
+
+/// The Last.fm error code carried by `err`, if it is one.
+inline std::optional<fm::fm_errc> fm_code(const caf::error& err) {
+  if (err.category() != fm_error_category)
+    return std::nullopt;
+  return static_cast<fm::fm_errc>(err.code());
+}
+
+} // namespace lastgram
