@@ -170,6 +170,7 @@ int run_node(const loaded_config& config) {
   env->node_name = node_name(s);
   env->default_language = s.i18n.default_language;
   env->health = health;
+  env->engine = [directory](std::string_view name) { return directory->get(name); };
   if (with_console)
     env->platforms.push_back("console");
 

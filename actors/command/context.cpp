@@ -1,6 +1,8 @@
 #include "actors/command/context.hpp"
 
 #include "actors/command/registry.hpp"
+#include "actors/logging/log.hpp"
+#include "messages/errors.hpp"
 
 #include <map>
 #include <mutex>
@@ -91,6 +93,62 @@ void context::fire(caf::event_based_actor*, std::uint64_t id) {
     table.pending.erase(i);
   }
   fn();
+}
+
+} // namespace lastgram::command
+
+namespace lastgram::command {
+
+std::string context::subject_name() const {
+  auto& inv = *state_->inv;
+  auto& who = inv.replies_to_user ? inv.message.reply_to_author : inv.message.author;
+  return who.display_name.empty() ? who.username : who.display_name;
+}
+
+database_actor context::database() const {
+  return caf::actor_cast<database_actor>(env().engine ? env().engine("database") : caf::actor{});
+}
+
+fm_actor context::fm() const {
+  return caf::actor_cast<fm_actor>(env().engine ? env().engine("fm") : caf::actor{});
+}
+
+cache_actor context::cache() const {
+  return caf::actor_cast<cache_actor>(env().engine ? env().engine("caching") : caf::actor{});
+}
+
+void context::reply_text(std::string_view key, std::initializer_list<i18n::arg> args) {
+  reply(text_builder{}.plain(text(key, args)).take());
+  finish();
+}
+
+void context::reply_error(const caf::error& err, const std::string& name) {
+  std::string key = "errors.generic";
+  std::int64_t code = 0;
+  if (auto db = db_code(err)) {
+    key = "errors.storage_unavailable";
+  } else if (auto fm = fm_code(err)) {
+    code = static_cast<std::int64_t>(*fm);
+    switch (*fm) {
+      case fm::fm_errc::not_found: key = "fm.not_found"; break;
+      case fm::fm_errc::login_required: key = "fm.private"; break;
+      case fm::fm_errc::rate_limited: key = "fm.rate_limited"; break;
+      case fm::fm_errc::busy: key = "fm.busy"; break;
+      case fm::fm_errc::invalid_session: key = "fm.invalid_session"; break;
+      case fm::fm_errc::suspended_key: key = "fm.suspended_key"; break;
+      case fm::fm_errc::invalid_api_key: key = "fm.invalid_key"; break;
+      default: key = "fm.unavailable"; break;
+    }
+  } else if (err == caf::sec::request_timeout) {
+    key = "errors.timeout";
+  }
+  log::warn("command", "engine error answered",
+            {{"cmd", spec().name}, {"chat", message().chat.id},
+             {"error", self()->system().render(err)}});
+  reply(text_builder{}
+          .plain(text(key, {{"name", name.empty() ? subject_name() : name}, {"code", code}}))
+          .take());
+  finish();
 }
 
 } // namespace lastgram::command

@@ -13,7 +13,10 @@
 #include "actors/command/environment.hpp"
 #include "actors/command/parser.hpp"
 #include "i18n/catalog.hpp"
+#include "messages/cache.hpp"
 #include "messages/command.hpp"
+#include "messages/database.hpp"
+#include "messages/fm_engine.hpp"
 #include "messages/model.hpp"
 
 namespace lastgram::command {
@@ -29,6 +32,12 @@ struct invocation {
   std::shared_ptr<const environment> env;
   std::string language;
   command_stats stats;
+  /// The author and, for a reply to a user, the replied-to user, as the
+  /// database knows them (only fetched for commands with user guards or
+  /// needs_user; otherwise both not found).
+  guard_users users;
+  /// The message replies to another person (not a bot, not a channel post).
+  bool replies_to_user = false;
 };
 
 /// What a command body works with. Cheap to copy: copies share one run, so a
@@ -49,6 +58,32 @@ public:
   const std::string& language() const { return state_->inv->language; }
   const command_stats& stats() const { return state_->inv->stats; }
   caf::event_based_actor* self() const { return state_->self; }
+
+  /// The author as the database knows them.
+  const user_lookup& author() const { return state_->inv->users.author; }
+  /// Whom the command is about: the replied-to user for a reply to a person,
+  /// otherwise the author (what "targetable" commands show).
+  const user_lookup& subject() const {
+    auto& inv = *state_->inv;
+    return inv.replies_to_user ? inv.users.target : inv.users.author;
+  }
+  /// The display name of subject() on the platform.
+  std::string subject_name() const;
+
+  /// Handles of the other engines (invalid handles when not running: a
+  /// request to one fails at once with an error).
+  database_actor database() const;
+  fm_actor fm() const;
+  cache_actor cache() const;
+  std::chrono::milliseconds engine_timeout() const { return env().engine_timeout; }
+
+  /// Replies with the translation of `key` as plain text and finishes.
+  void reply_text(std::string_view key, std::initializer_list<i18n::arg> args = {});
+
+  /// Replies with the localized message for an engine error (Last.fm not
+  /// found / private / unavailable / busy, storage unavailable, ...) and
+  /// finishes. `name` fills {name} where the message has one.
+  void reply_error(const caf::error& err, const std::string& name = {});
 
   /// Looks up a translated text in the run's language.
   std::string text(std::string_view key,

@@ -1,6 +1,7 @@
 #include "actors/command/engine.hpp"
 
 #include <chrono>
+#include <unordered_map>
 #include <vector>
 
 #include "caf/all.hpp"
@@ -15,6 +16,7 @@
 #include "actors/support/health.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/command.hpp"
+#include "messages/database.hpp"
 
 namespace lastgram::command {
 
@@ -26,11 +28,25 @@ struct pending_drain {
   caf::typed_response_promise<std::int64_t> promise;
 };
 
+/// A run in flight: answered once, by its reply, its error, or its death.
+struct pending_run {
+  caf::actor worker;
+  caf::typed_response_promise<command_result> promise;
+  std::shared_ptr<const invocation> inv;
+  clock_type::time_point started;
+};
+
 struct engine_state {
   std::shared_ptr<const environment> env;
   command_stats stats;
   bool draining = false;
   std::vector<pending_drain> drains;
+  std::unordered_map<caf::actor_addr, pending_run> runs;
+  ~engine_state() {
+    // Runs do not outlive the engine (nor keep the node from stopping).
+    for (auto& kv : runs)
+      caf::anon_send_exit(kv.second.worker, caf::exit_reason::kill);
+  }
   static inline const char* name = "command_engine";
 };
 
@@ -43,7 +59,17 @@ caf::behavior worker(caf::event_based_actor* self,
     [self, inv](run_atom) -> caf::result<command_result> {
       auto promise = self->make_response_promise<command_result>();
       context ctx{self, inv, promise};
-      inv->spec->run(ctx);
+      // Taking the promise means CAF no longer answers this request when
+      // the handler throws: answer with the error ourselves, then die of it
+      // so the engine counts the crash.
+      try {
+        inv->spec->run(ctx);
+      } catch (const std::exception& e) {
+        auto err = caf::make_error(caf::sec::runtime_error, std::string{e.what()});
+        promise.deliver(err);
+        self->quit(err);
+        return promise;
+      }
       if (!ctx.deferred())
         ctx.finish();
       return promise;
@@ -112,6 +138,59 @@ void answer_drains(engine_actor self) {
   st.drains.clear();
 }
 
+void complete(engine_actor self, const caf::actor_addr& addr, command_result res) {
+  auto& st = self->state;
+  auto i = st.runs.find(addr);
+  if (i == st.runs.end())
+    return;
+  auto run = std::move(i->second);
+  st.runs.erase(i);
+  --st.stats.in_flight;
+  ++st.stats.handled;
+  record(run.inv->message, run.inv->spec->name, res.outcome, run.started);
+  run.promise.deliver(std::move(res));
+  answer_drains(self);
+}
+
+/// A run that threw, quit with an error or timed out: apologize, log it with
+/// its command, platform and chat, and count the crash as a restart of the
+/// command engine's workers.
+void fail(engine_actor self, const caf::actor_addr& addr, const caf::error& err) {
+  auto& st = self->state;
+  auto i = st.runs.find(addr);
+  if (i == st.runs.end())
+    return;
+  auto run = std::move(i->second);
+  st.runs.erase(i);
+  --st.stats.in_flight;
+  ++st.stats.handled;
+  ++st.stats.failed;
+  bool timed_out = err == caf::sec::request_timeout;
+  auto outcome = timed_out ? command_outcome::timed_out : command_outcome::failed;
+  if (timed_out)
+    self->send_exit(run.worker, caf::exit_reason::kill);
+  auto& m = run.inv->message;
+  auto reason = self->system().render(err);
+  log::error("command", timed_out ? "command timed out" : "command failed",
+             {{"cmd", run.inv->spec->name},
+              {"platform", std::string{to_string(m.platform)}},
+              {"chat", m.chat.id},
+              {"user", m.author.id},
+              {"reason", reason}});
+  metrics::actor_restarted("command");
+  if (st.env->health)
+    st.env->health->record_exit("command", reason, true);
+  record(m, run.inv->spec->name, outcome, run.started);
+  auto key = timed_out ? "errors.timeout" : "errors.generic";
+  run.promise.deliver(text_result(m, st.env->texts->format(run.inv->language, key),
+                                  outcome, run.inv->spec->name));
+  answer_drains(self);
+}
+
+void launch(engine_actor self, std::shared_ptr<invocation> inv,
+            caf::typed_response_promise<command_result> promise,
+            clock_type::time_point started);
+
 caf::result<command_result> handle(engine_actor self, incoming_message msg) {
   auto& st = self->state;
   auto& env = *st.env;
@@ -158,67 +237,113 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg) {
     return text_result(msg, texts.format(lang, "command.usage", {{"usage", usage}}),
                        command_outcome::usage, spec->name);
   }
-  if (auto failure = check_guards(spec->guards, gather_facts(env, msg))) {
-    record(msg, spec->name, command_outcome::guard_failed, started);
-    return text_result(msg,
-                       texts.format(lang, failure->key, {{"name", failure->name}}),
-                       command_outcome::guard_failed, spec->name);
-  }
+  auto facts = gather_facts(env, msg);
   auto inv = std::make_shared<invocation>();
   inv->spec = spec;
   inv->env = st.env;
   inv->language = lang;
-  inv->stats = st.stats;
+  inv->replies_to_user = facts.replies_to_user;
   inv->command = std::move(*parsed);
   inv->message = std::move(msg);
-  auto run = self->spawn(worker, inv);
-  ++st.stats.in_flight;
+  constexpr std::uint16_t user_guards = guard_registered | guard_linked | guard_targetable
+                                        | guard_targeted | guard_crowns_enabled;
+  if ((spec->guards & user_guards) == 0 && !spec->needs_user) {
+    if (auto failure = check_guards(spec->guards, facts)) {
+      record(inv->message, spec->name, command_outcome::guard_failed, started);
+      return text_result(inv->message,
+                         texts.format(lang, failure->key, {{"name", failure->name}}),
+                         command_outcome::guard_failed, spec->name);
+    }
+    auto promise = self->make_response_promise<command_result>();
+    launch(self, std::move(inv), promise, started);
+    return promise;
+  }
+  // Guards about users need the database: one round trip for the author
+  // and the replied-to user together.
   auto promise = self->make_response_promise<command_result>();
-  auto timeout = std::chrono::milliseconds{env.settings.timeout_ms};
-  self->request(run, timeout, run_atom::value)
+  auto db = caf::actor_cast<database_actor>(env.engine ? env.engine("database") : caf::actor{});
+  auto storage_down = [self, inv, promise, started](const std::string& why) mutable {
+    log::warn("command", "storage unavailable for guards",
+              {{"cmd", inv->spec->name}, {"chat", inv->message.chat.id}, {"error", why}});
+    record(inv->message, inv->spec->name, command_outcome::failed, started);
+    promise.deliver(text_result(inv->message,
+                                self->state.env->texts->format(inv->language,
+                                                               "errors.storage_unavailable"),
+                                command_outcome::failed, inv->spec->name));
+  };
+  if (!db) {
+    storage_down("database engine not running");
+    return promise;
+  }
+  auto target_id = facts.replies_to_user ? inv->message.reply_to_author.id : std::string{};
+  self->request(db, env.engine_timeout, facts_atom::value, inv->message.platform,
+                inv->message.author.id, target_id)
     .then(
-      [self, promise, inv, started](command_result& res) mutable {
-        auto& state = self->state;
-        --state.stats.in_flight;
-        ++state.stats.handled;
-        record(inv->message, inv->spec->name, res.outcome, started);
-        promise.deliver(std::move(res));
-        answer_drains(self);
+      [self, inv, promise, started, facts](guard_users& users) mutable {
+        auto f = facts;
+        f.author_registered = users.author.found;
+        f.author_banned = users.author.found && users.author.user.banned;
+        f.author_linked = users.author.found && users.author.user.has_session_key;
+        f.author_crown_banned = users.author.found && users.author.user.crown_banned;
+        f.target_registered = users.target.found;
+        f.target_banned = users.target.found && users.target.user.banned;
+        // A language the user chose beats the platform's hint.
+        if (users.author.found && !users.author.user.language.empty()
+            && self->state.env->texts->has(users.author.user.language))
+          inv->language = users.author.user.language;
+        inv->users = std::move(users);
+        if (auto failure = check_guards(inv->spec->guards, f)) {
+          record(inv->message, inv->spec->name, command_outcome::guard_failed, started);
+          promise.deliver(text_result(inv->message,
+                                      self->state.env->texts->format(inv->language, failure->key,
+                                                                     {{"name", failure->name}}),
+                                      command_outcome::guard_failed, inv->spec->name));
+          return;
+        }
+        if (self->state.draining) {
+          record(inv->message, inv->spec->name, command_outcome::shutting_down, started);
+          promise.deliver(text_result(inv->message,
+                                      self->state.env->texts->format(inv->language,
+                                                                     "errors.shutting_down"),
+                                      command_outcome::shutting_down, inv->spec->name));
+          return;
+        }
+        launch(self, std::move(inv), promise, started);
       },
-      [self, promise, inv, started, run](caf::error& err) mutable {
-        auto& state = self->state;
-        --state.stats.in_flight;
-        ++state.stats.handled;
-        ++state.stats.failed;
-        bool timed_out = err == caf::sec::request_timeout;
-        auto outcome = timed_out ? command_outcome::timed_out
-                                 : command_outcome::failed;
-        if (timed_out)
-          self->send_exit(run, caf::exit_reason::kill);
-        auto& m = inv->message;
-        log::error("command", timed_out ? "command timed out" : "command failed",
-                   {{"cmd", inv->spec->name},
-                    {"platform", std::string{to_string(m.platform)}},
-                    {"chat", m.chat.id},
-                    {"user", m.author.id},
-                    {"reason", self->system().render(err)}});
-        metrics::actor_restarted("command");
-        if (state.env->health)
-          state.env->health->record_exit("command", self->system().render(err),
-                                         true);
-        record(m, inv->spec->name, outcome, started);
-        auto key = timed_out ? "errors.timeout" : "errors.generic";
-        promise.deliver(text_result(m, state.env->texts->format(inv->language, key),
-                                    outcome, inv->spec->name));
-        answer_drains(self);
+      [self, storage_down](caf::error& err) mutable {
+        storage_down(self->system().render(err));
       });
   return promise;
+}
+
+/// Runs a command in its own actor and answers `promise` with its result.
+void launch(engine_actor self, std::shared_ptr<invocation> inv,
+            caf::typed_response_promise<command_result> promise,
+            clock_type::time_point started) {
+  auto& st = self->state;
+  inv->stats = st.stats;
+  auto run = self->spawn<caf::monitored>(worker, std::shared_ptr<const invocation>{inv});
+  ++st.stats.in_flight;
+  auto addr = run.address();
+  st.runs.emplace(addr, pending_run{run, promise, inv, started});
+  auto timeout = std::chrono::milliseconds{st.env->settings.timeout_ms};
+  self->request(run, timeout, run_atom::value)
+    .then([self, addr](command_result& res) { complete(self, addr, std::move(res)); },
+          [self, addr](caf::error& err) { fail(self, addr, err); });
 }
 
 command_actor::behavior_type engine_impl(engine_actor self,
                                          std::shared_ptr<const environment> env) {
   keep_exception_text(self);
   self->state.env = std::move(env);
+  // A run that dies before answering (e.g. a callback that threw after the
+  // command deferred) is answered here instead of waiting for its timeout.
+  // A run that ends normally has answered already (finish() delivers before
+  // it quits), and its answer may still be on its way: only errors count.
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (msg.reason && msg.reason != caf::exit_reason::normal)
+      fail(self, msg.source, msg.reason);
+  });
   return {
     [self](incoming_message& msg) -> caf::result<command_result> {
       return handle(self, std::move(msg));

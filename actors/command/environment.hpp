@@ -1,11 +1,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "messages/settings.hpp"
+
+#include "caf/fwd.hpp"
 
 namespace lastgram {
 class health_board;
@@ -33,6 +36,12 @@ struct environment {
   std::chrono::steady_clock::time_point started_at
     = std::chrono::steady_clock::now();
   std::shared_ptr<health_board> health;
+  /// The current handle of another engine by name ("database", "fm",
+  /// "caching"); invalid when that engine is not running. Engines restart,
+  /// so commands look handles up when they need them.
+  std::function<caf::actor(std::string_view)> engine;
+  /// Deadline for requests a command makes to another engine.
+  std::chrono::milliseconds engine_timeout{10000};
 };
 
 } // namespace lastgram::command

@@ -32,6 +32,9 @@ struct command_spec {
   /// The body. Runs inside the command's own actor; may throw (the engine
   /// answers with an apology and counts a restart).
   std::function<void(context&)> run;
+  /// Looks the author (and replied-to user) up in the database before the
+  /// run even without a user guard (e.g. /register, /lang).
+  bool needs_user = false;
 };
 
 /// Every command the node knows, looked up by name or alias.

@@ -50,7 +50,8 @@ enum class http_errc : std::uint8_t {
   body_too_large,
   /// The client shut down before the request completed.
   cancelled,
-  /// The URL is not an absolute http(s) URL we can send.
+  /// The request cannot be sent as given: not an absolute http(s) URL, or a
+  /// method or header that is not valid HTTP (e.g. a line break in a value).
   invalid_url,
 };
 
@@ -70,6 +71,8 @@ struct http_result {
   /// The value of the first header called `name` (case-insensitive), or "".
   std::string header(std::string_view name) const;
   /// A technical description of the error for logs; never shown to users.
+  /// Names the host and port but never the URL's path or query, which may
+  /// carry tokens.
   std::string error_text;
 };
 
