@@ -30,6 +30,28 @@ inline caf::error make_error(fm::fm_errc code, std::string detail = {}) {
                     caf::make_message(std::move(detail))};
 }
 
+/// Registers readable names for both categories with an actor system
+/// configuration, so `system.render(err)` prints "db_error(unavailable: ...)".
+template <class Config>
+void add_error_categories(Config& cfg) {
+  auto detail = [](const caf::message& ctx) {
+    if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+      return ctx.get_as<std::string>(0);
+    return std::string{};
+  };
+  cfg.add_error_category(db_error_category,
+                         [detail](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           return "db_error(" + std::string{to_string(static_cast<db_errc>(code))}
+                                  + ": " + detail(ctx) + ")";
+                         });
+  cfg.add_error_category(fm_error_category,
+                         [detail](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           return "fm_error("
+                                  + std::string{fm::to_string(static_cast<fm::fm_errc>(code))}
+                                  + ": " + detail(ctx) + ")";
+                         });
+}
+
 /// The database error code carried by `err`, if it is one.
 inline std::optional<db_errc> db_code(const caf::error& err) {
   if (err.category() != db_error_category)

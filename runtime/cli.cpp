@@ -8,6 +8,7 @@
 
 #include "i18n/check.hpp"
 #include "runtime/config.hpp"
+#include "runtime/migrate.hpp"
 #include "runtime/node.hpp"
 
 namespace lastgram::runtime {
@@ -76,6 +77,13 @@ int main_cli(int argc, char** argv) {
     "check", "Check every locale against English: keys, ICU syntax, placeholders");
   i18n_check->add_option("--dir", locale_dir, "Directory of <lang>.json files");
 
+  auto* db = app.add_subcommand("db", "Database tools");
+  db->require_subcommand(1);
+  config_args db_args;
+  auto* db_migrate = db->add_subcommand(
+    "migrate", "Apply pending schema migrations (SQLite file or LASTGRAM_DATABASE_URL)");
+  add_config_options(db_migrate, db_args);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -105,6 +113,22 @@ int main_cli(int argc, char** argv) {
       std::cout << render_ini(loaded->values);
     else
       std::cout << "configuration ok\n";
+    return exit_ok;
+  }
+  if (db_migrate->parsed()) {
+    auto loaded = load(db_args);
+    if (!loaded)
+      return exit_usage;
+    auto out = migrate_database(loaded->values.database);
+    if (out.what != migrate_outcome::applied) {
+      std::cerr << "lastgram: "
+                << (out.what == migrate_outcome::unreachable ? "database unreachable: "
+                                                             : "migration failed: ")
+                << out.detail << '\n';
+      return exit_failure;
+    }
+    std::cout << "applied " << out.count << " migration(s); schema version " << out.version
+              << '\n';
     return exit_ok;
   }
   if (i18n_check->parsed()) {

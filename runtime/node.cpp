@@ -19,9 +19,11 @@
 #include "actors/support/health.hpp"
 #include "actors/support/shell.hpp"
 #include "i18n/catalog.hpp"
+#include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 #include "platforms/console/console.hpp"
 #include "platforms/console/reader.hpp"
+#include "runtime/migrate.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/supervisor.hpp"
 
@@ -149,10 +151,26 @@ int run_node(const loaded_config& config) {
     return exit_failure;
   }
 
+  // The schema comes first: a failed migration stops start-up and changes
+  // nothing. An unreachable database does not: its engine keeps retrying and
+  // /readyz says not ready until it answers.
+  auto schema = migrate_database(s.database);
+  if (schema.what == migrate_outcome::failed) {
+    log::error("database", "migration failed, not starting", {{"error", schema.detail}});
+    return exit_failure;
+  }
+  if (schema.what == migrate_outcome::unreachable)
+    log::warn("database", "database unreachable at start, will retry",
+              {{"error", schema.detail}});
+  else
+    log::info("database", "schema ready", {log::kv("applied", schema.count),
+                                           log::kv("version", schema.version)});
+
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.scheduler.max_threads));
   cfg.set("scheduler.max-throughput", static_cast<size_t>(s.scheduler.max_throughput));
   cfg.add_message_types<caf::id_block::lastgram>();
+  add_error_categories(cfg);
   caf::actor_system sys{cfg};
 
   auto health = std::make_shared<health_board>();
