@@ -7,10 +7,13 @@
 
 #include "caf/all.hpp"
 
+#include "actors/caching/engine.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/engine.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
+#include "actors/database/engine.hpp"
+#include "actors/fm/engine.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/server/engine.hpp"
@@ -23,6 +26,7 @@
 #include "messages/type_ids.hpp"
 #include "platforms/console/console.hpp"
 #include "platforms/console/reader.hpp"
+#include "platforms/net/http_client.hpp"
 #include "runtime/migrate.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/supervisor.hpp"
@@ -166,6 +170,10 @@ int run_node(const loaded_config& config) {
     log::info("database", "schema ready", {log::kv("applied", schema.count),
                                            log::kv("version", schema.version)});
 
+  // Outgoing HTTPS (Last.fm, later Telegram and Discord) on its own thread;
+  // declared before the actor system so that it outlives every actor.
+  auto http = std::make_shared<net::http_client>(net::http_client::options{});
+
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.scheduler.max_threads));
   cfg.set("scheduler.max-throughput", static_cast<size_t>(s.scheduler.max_throughput));
@@ -204,8 +212,9 @@ int run_node(const loaded_config& config) {
   // One supervised subtree per engine (DESIGN.md). Engines that later work
   // fills in start as shells.
   auto engine = [&](std::string name,
-                    std::function<caf::actor(caf::local_actor*)> spawn_child) {
-    supervisor_spec spec{name, {child_spec{name, std::move(spawn_child), false}},
+                    std::function<caf::actor(caf::local_actor*)> spawn_child,
+                    bool reports_ready = false) {
+    supervisor_spec spec{name, {child_spec{name, std::move(spawn_child), reports_ready}},
                          s.supervision, health, true};
     return child_spec{name,
                       [spec, directory](caf::local_actor* self) {
@@ -220,9 +229,20 @@ int run_node(const loaded_config& config) {
   };
   supervisor_spec root{"root", {}, s.supervision, nullptr, false};
   root.children.push_back(shell("logging"));
-  root.children.push_back(shell("caching"));
-  root.children.push_back(shell("database"));
-  root.children.push_back(shell("fm"));
+  root.children.push_back(engine("caching", [s, health](caf::local_actor* self) {
+    return caching::spawn_engine(self, s.cache, health);
+  }));
+  root.children.push_back(engine(
+    "database",
+    [s, health](caf::local_actor* self) {
+      return database::spawn_engine(self, s.database, health);
+    },
+    true));
+  bool shared_bucket = !s.cache.redis_url.empty();
+  root.children.push_back(engine("fm", [s, http, directory, shared_bucket](caf::local_actor* self) {
+    return fm::spawn_engine(self, s.lastfm, http, [directory] { return directory->get("caching"); },
+                            shared_bucket);
+  }));
   root.children.push_back(shell("translation"));
   root.children.push_back(engine("command", [env](caf::local_actor* self) {
     return command::spawn_engine(self, env);
