@@ -42,6 +42,10 @@ struct engine_state {
   bool draining = false;
   std::vector<pending_drain> drains;
   std::unordered_map<caf::actor_addr, pending_run> runs;
+  /// lastgram_mailbox_backlog{engine="command"}, sampled on every message.
+  metrics::gauge backlog = metrics::get_gauge(
+    "lastgram_mailbox_backlog", "Messages waiting in an engine's mailbox",
+    {{"engine", "command"}});
   ~engine_state() {
     // Runs do not outlive the engine (nor keep the node from stopping).
     for (auto& kv : runs)
@@ -346,6 +350,7 @@ command_actor::behavior_type engine_impl(engine_actor self,
   });
   return {
     [self](incoming_message& msg) -> caf::result<command_result> {
+      self->state.backlog.set(static_cast<double>(self->mailbox().size()));
       return handle(self, std::move(msg));
     },
     [self](drain_atom, std::int64_t deadline_ms) -> caf::result<std::int64_t> {

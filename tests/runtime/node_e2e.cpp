@@ -111,6 +111,7 @@ TEST_CASE("metrics, health and readiness are served while the node runs",
   CHECK(metrics.body.find("lastgram_commands_total") != std::string::npos);
   CHECK(metrics.body.find("command=\"help\"") != std::string::npos);
   CHECK(metrics.body.find("lastgram_command_duration_seconds") != std::string::npos);
+  CHECK(metrics.body.find("lastgram_mailbox_backlog{engine=\"command\"}") != std::string::npos);
   CHECK(http_get(port, "/nosuch").status == 404);
   node.close_stdin();
   CHECK(node.wait(20s) == 0);
@@ -175,6 +176,7 @@ TEST_CASE("a crashing command is answered with an apology and logged", "[e2e][su
   CHECK(res.err.find("crash requested") != std::string::npos);
   CHECK(res.err.find("cmd=debug") != std::string::npos);
   CHECK(res.err.find("platform=console") != std::string::npos);
+  CHECK(res.out.find("Something went wrong") != std::string::npos);
 }
 
 TEST_CASE("secrets from the environment never reach the logs", "[e2e][secrets]") {
