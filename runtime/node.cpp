@@ -188,6 +188,7 @@ int run_node(const loaded_config& config) {
   auto commands = std::make_shared<command::registry>();
   command::add_core_commands(*commands);
   command::add_debug_commands(*commands);
+  command::add_music_commands(*commands);
   auto env = std::make_shared<command::environment>();
   env->commands = commands;
   env->texts = texts;
@@ -196,6 +197,7 @@ int run_node(const loaded_config& config) {
   env->node_name = node_name(s);
   env->default_language = s.i18n.default_language;
   env->health = health;
+  env->lastfm_api_key_public = s.lastfm.api_key;
   env->engine = [directory](std::string_view name) { return directory->get(name); };
   if (with_console)
     env->platforms.push_back("console");

@@ -42,6 +42,8 @@ struct environment {
   std::function<caf::actor(std::string_view)> engine;
   /// Deadline for requests a command makes to another engine.
   std::chrono::milliseconds engine_timeout{10000};
+  /// The Last.fm API key for /linkfm's authorisation link (public in OAuth URLs).
+  std::string lastfm_api_key_public;
 };
 
 } // namespace lastgram::command

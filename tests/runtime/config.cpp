@@ -269,7 +269,7 @@ enabled = true
            "cluster 1\n");
 }
 
-TEST_CASE("--set overrides apply after the file", "[config]") {
+TEST_CASE("overrides given with --set apply after the file", "[config]") {
   temp_dir dir;
   auto path = dir.write("config.ini", "[server]\nport=9000\naddress=\"10.0.0.1\"\n"
                                       "[node]\ndata-dir=\"/srv/a\"\n");
@@ -408,7 +408,7 @@ TEST_CASE("all errors are reported together, in file order, then --set", "[confi
         });
 }
 
-TEST_CASE("--set mistakes name the override", "[config]") {
+TEST_CASE("mistakes in --set name the override", "[config]") {
   CHECK(single_error("", {"server.port=abc"})
         == "--set server.port=abc: server.port: abc is not an integer");
   CHECK(single_error("", {"server.port"}) == "--set server.port: expected section.key=value");

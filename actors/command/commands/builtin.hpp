@@ -11,4 +11,8 @@ void add_core_commands(registry& reg);
 /// supervision and shutdown on a live node.
 void add_debug_commands(registry& reg);
 
+/// Registers the music commands: register, unregister, linkfm, unlinkfm,
+/// lang, listening, album, artist and last.
+void add_music_commands(registry& reg);
+
 } // namespace lastgram::command

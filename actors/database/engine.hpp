@@ -1,0 +1,58 @@
+#pragma once
+
+/// The database engine: the actor face of `store`. A router actor hands each
+/// request of `database_actor` (messages/database.hpp) to one of a pool of
+/// detached workers, each a real OS thread owning one blocking `store`, so no
+/// SQL ever runs on a CAF scheduler thread.
+///
+/// Behaviour callers can rely on:
+/// - every request is answered: a value, or a caf::error of category "db"
+///   (messages/errors.hpp) carrying the `db_errc` and an operator detail;
+/// - while the database cannot be reached, requests fail with `unavailable`
+///   at once (never by a request timeout); so do requests beyond
+///   `max_queued_requests` waiting for a busy pool (detail "busy");
+/// - workers reconnect by themselves, at most once per backoff interval
+///   (`reconnect_backoff_initial` doubling up to `reconnect_backoff_max`),
+///   so the engine recovers without traffic when the database returns;
+/// - `health->set_ready("database", ...)` follows reachability: ready while
+///   at least one worker is connected;
+/// - migrations are not run here (the runtime runs them before the engine
+///   starts); workers only open their connection.
+/// - unknown users are answers, not errors: `unregister` and storing a
+///   session key answer false, reading a session key answers "".
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include "caf/fwd.hpp"
+
+#include "messages/settings.hpp"
+
+namespace lastgram {
+class health_board;
+} // namespace lastgram
+
+namespace lastgram::database {
+
+/// Requests waiting for a free worker beyond which new ones are refused with
+/// `unavailable` ("busy") instead of queueing.
+inline constexpr std::size_t max_queued_requests = 1000;
+
+/// Wait between a worker's failed connection attempt and its next one; the
+/// wait doubles after each failure up to `reconnect_backoff_max`.
+inline constexpr std::chrono::milliseconds reconnect_backoff_initial{1000};
+inline constexpr std::chrono::milliseconds reconnect_backoff_max{30000};
+
+/// Spawns the database engine as a child of `parent` and returns its router,
+/// which implements `database_actor` (callers `caf::actor_cast` it). The pool
+/// has `settings.pool_size` workers (at least 1, at most 32); each opens its
+/// own connection with `settings` on its own thread as soon as it starts.
+/// `health` may be null. The workers are linked to the router and stop with
+/// it, whether it is told to exit or simply dropped, so an actor_system can
+/// shut down. Note: a SQLite ":memory:" path gives every worker its own
+/// empty database, so it is only usable for tests that migrate nothing.
+caf::actor spawn_engine(caf::local_actor* parent, database_settings settings,
+                        std::shared_ptr<health_board> health);
+
+} // namespace lastgram::database

@@ -1,0 +1,247 @@
+#include "actors/fm/engine.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "caf/all.hpp"
+
+#include "actors/fm/engine_detail.hpp"
+#include "actors/fm/parse.hpp"
+#include "actors/fm/request.hpp"
+#include "actors/logging/log.hpp"
+#include "actors/support/exceptions.hpp"
+#include "messages/cache.hpp"
+#include "messages/fm_engine.hpp"
+
+namespace lastgram::fm {
+
+namespace {
+
+using namespace detail;
+
+template <class T, class Parser>
+caf::response_promise start(self_ptr self, fm_request req,
+                            std::string queue_key, Parser parser) {
+  auto rp = self->make_response_promise();
+  auto& st = self->state;
+  auto key = cache_key(req);
+  auto ttl = cache_ttl(req);
+  bool coalescible = !req.is_write && !req.needs_signature;
+  if (coalescible) {
+    if (auto i = st.inflight.find(key); i != st.inflight.end()) {
+      if (auto j = st.jobs.find(i->second); j != st.jobs.end()) {
+        j->second.waiters.push_back(rp);
+        st.coalesced.inc();
+        return rp;
+      }
+      st.inflight.erase(i);
+    }
+  }
+  auto id = st.next_id++;
+  job j;
+  j.req = std::move(req);
+  j.key = key;
+  j.ttl = ttl;
+  j.queue_key = std::move(queue_key);
+  j.deadline = clock::now() + milliseconds{st.settings.deadline_ms};
+  j.coalescible = coalescible;
+  j.parse = [sys = &self->system(), parser,
+             cacheable = ttl.count() > 0](std::string_view body) -> outcome {
+    parse_result<T> r = parser(body);
+    outcome out;
+    if (!r) {
+      out.error = r.error();
+      return out;
+    }
+    if (cacheable)
+      out.bytes = to_bytes(*sys, r.value());
+    out.value = caf::make_message(std::move(r).value());
+    return out;
+  };
+  j.waiters.push_back(rp);
+  st.jobs.emplace(id, std::move(j));
+  if (coalescible)
+    st.inflight.emplace(key, id);
+  auto cache = ttl.count() > 0 ? current_cache(st) : caf::actor{};
+  if (!cache) {
+    enqueue(self, id);
+    return rp;
+  }
+  self->request(cache, cache_read_timeout, get_atom::value, key)
+    .then(
+      [self, id](const cache_value& v) {
+        auto& state = self->state;
+        if (state.jobs.count(id) == 0)
+          return;
+        if (v.found) {
+          if (auto x = from_bytes<T>(self->system(), v.value)) {
+            state.cache_hits.inc();
+            succeed(self, id, caf::make_message(std::move(*x)));
+            return;
+          }
+        }
+        state.cache_misses.inc();
+        enqueue(self, id);
+      },
+      [self, id](caf::error&) {
+        self->state.cache_misses.inc();
+        enqueue(self, id);
+      });
+  return rp;
+}
+
+fm_request top_request(const top_query& q) {
+  switch (q.kind) {
+    case top_kind::albums:
+      return user_get_top_albums(q.user, q.range, q.limit, q.page);
+    case top_kind::tracks:
+      return user_get_top_tracks(q.user, q.range, q.limit, q.page);
+    default:
+      return user_get_top_artists(q.user, q.range, q.limit, q.page);
+  }
+}
+
+caf::behavior engine_impl(self_ptr self, lastfm_settings settings,
+                          std::shared_ptr<net::http_client> http,
+                          std::function<caf::actor()> cache,
+                          bool shared_bucket) {
+  keep_exception_text(self);
+  auto& st = self->state;
+  log::add_secret(settings.api_key);
+  log::add_secret(settings.api_secret);
+  auto now = clock::now();
+  auto rate = static_cast<double>(std::max<std::int64_t>(settings.rate_per_second, 1));
+  st.queue.emplace(token_bucket{rate, 1, now},
+                   static_cast<std::size_t>(
+                     std::max<std::int64_t>(settings.queue_limit, 1)));
+  st.bucket_key = "lastfm:" + md5_hex(settings.api_key).substr(0, 16);
+  st.settings = std::move(settings);
+  st.http = std::move(http);
+  st.cache = std::move(cache);
+  st.shared_bucket = shared_bucket;
+  st.queue_depth = metrics::get_gauge("lastgram_lastfm_queue_depth",
+                                      "Last.fm calls waiting for a token.");
+  st.bucket_level = metrics::get_gauge("lastgram_lastfm_bucket_level",
+                                       "Tokens in the local Last.fm bucket.");
+  st.coalesced = metrics::get_counter(
+    "lastgram_lastfm_coalesced_total",
+    "Requests answered by another identical in-flight Last.fm call.");
+  st.cache_hits = metrics::get_counter("lastgram_lastfm_cache_hits_total",
+                                       "Last.fm reads answered from cache.");
+  st.cache_misses = metrics::get_counter("lastgram_lastfm_cache_misses_total",
+                                         "Last.fm reads the cache missed.");
+  update_gauges(st, now);
+  return {
+    [self](fm_user_atom, const std::string& user) {
+      return start<user_info>(self, user_get_info(user), user_queue_key(user),
+                              [](std::string_view b) {
+                                return parse_user_info(b);
+                              });
+    },
+    [self](const recent_query& q) {
+      recent_tracks_query rq;
+      rq.user = q.user;
+      rq.limit = q.limit;
+      rq.page = q.page;
+      rq.from = q.from;
+      rq.to = q.to;
+      rq.extended = q.extended;
+      return start<recent_tracks>(self, user_get_recent_tracks(rq),
+                                  user_queue_key(q.user),
+                                  [](std::string_view b) {
+                                    return parse_recent_tracks(b);
+                                  });
+    },
+    [self](const top_query& q) {
+      auto range = q.range;
+      auto kind = q.kind;
+      return start<top_list>(self, top_request(q), user_queue_key(q.user),
+                             [range, kind](std::string_view b) {
+                               switch (kind) {
+                                 case top_kind::albums:
+                                   return parse_top_albums(b, range);
+                                 case top_kind::tracks:
+                                   return parse_top_tracks(b, range);
+                                 default:
+                                   return parse_top_artists(b, range);
+                               }
+                             });
+    },
+    [self](fm_artist_atom, const entity_query& q) {
+      return start<artist_info>(self, artist_get_info(q.artist, q.username),
+                                user_queue_key(q.username),
+                                [](std::string_view b) {
+                                  return parse_artist_info(b);
+                                });
+    },
+    [self](fm_album_atom, const entity_query& q) {
+      return start<album_info>(self,
+                               album_get_info(q.artist, q.name, q.username),
+                               user_queue_key(q.username),
+                               [](std::string_view b) {
+                                 return parse_album_info(b);
+                               });
+    },
+    [self](fm_track_atom, const entity_query& q) {
+      return start<track_info>(self,
+                               track_get_info(q.artist, q.name, q.username),
+                               user_queue_key(q.username),
+                               [](std::string_view b) {
+                                 return parse_track_info(b);
+                               });
+    },
+    [self](fm_similar_atom, const std::string& artist, std::int32_t limit) {
+      return start<similar_artists>(self, artist_get_similar(artist, limit),
+                                    "global", [](std::string_view b) {
+                                      return parse_similar_artists(b);
+                                    });
+    },
+    [self](const love_query& q) {
+      auto req = q.love ? track_love(q.artist, q.track, q.session_key)
+                        : track_unlove(q.artist, q.track, q.session_key);
+      return start<write_ack>(self, std::move(req), "write",
+                              [](std::string_view b) {
+                                return parse_write_ack(b);
+                              });
+    },
+    [self](fm_token_atom) {
+      return start<auth_token>(self, auth_get_token(), "auth",
+                               [](std::string_view b) {
+                                 return parse_auth_token(b);
+                               });
+    },
+    [self](fm_session_atom, const std::string& token) {
+      return start<auth_session>(self, auth_get_session(token), "auth",
+                                 [](std::string_view b) {
+                                   return parse_auth_session(b);
+                                 });
+    },
+    // -- internal -------------------------------------------------------------
+    [self](fm_wake_atom) {
+      auto& state = self->state;
+      if (state.wake_at && clock::now() >= *state.wake_at)
+        state.wake_at.reset();
+      pump(self);
+    },
+    [self](fm_retry_atom, std::uint64_t id) { enqueue(self, id); },
+    [self](fm_go_atom, std::uint64_t id) { take_shared_token(self, id); },
+    [self](fm_reply_atom, std::uint64_t id, std::int32_t http_error,
+           std::int32_t status, std::string& body, std::string& error_text) {
+      on_reply(self, id, http_error, status, body, error_text);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_engine(caf::local_actor* parent, lastfm_settings settings,
+                        std::shared_ptr<net::http_client> http,
+                        std::function<caf::actor()> cache, bool shared_bucket) {
+  return parent->spawn(engine_impl, std::move(settings), std::move(http),
+                       std::move(cache), shared_bucket);
+}
+
+} // namespace lastgram::fm

@@ -1,0 +1,159 @@
+#pragma once
+
+// Internal to the fm engine (engine.cpp, engine_flow.cpp): its state, its
+// private messages and the steps of a request's life. Not for other engines.
+
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "caf/actor.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/atom.hpp"
+#include "caf/binary_deserializer.hpp"
+#include "caf/binary_serializer.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/message.hpp"
+#include "caf/response_promise.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "actors/fm/rate_limiter.hpp"
+#include "actors/fm/request.hpp"
+#include "actors/logging/metrics.hpp"
+#include "messages/fm.hpp"
+#include "messages/settings.hpp"
+
+namespace lastgram::net {
+class http_client;
+} // namespace lastgram::net
+
+namespace lastgram::fm::detail {
+
+// Internal messages: the engine is an untyped actor so that it can take these
+// besides the fm_actor interface (they never leave the process).
+using fm_wake_atom = caf::atom_constant<caf::atom("fmwake")>;
+using fm_reply_atom = caf::atom_constant<caf::atom("fmreply")>;
+using fm_retry_atom = caf::atom_constant<caf::atom("fmretry")>;
+using fm_go_atom = caf::atom_constant<caf::atom("fmgo")>;
+
+using clock = std::chrono::steady_clock;
+using time_point = clock::time_point;
+using std::chrono::milliseconds;
+
+constexpr std::string_view engine_name = "fm";
+
+// A parsed upstream answer, ready to deliver and to cache, or its error.
+struct outcome {
+  std::optional<fm_error> error;
+  caf::message value;
+  /// The serialized value for the cache; empty when it is not cached.
+  std::string bytes;
+};
+
+using parse_fn = std::function<outcome(std::string_view body)>;
+
+// One upstream request and everyone waiting for its answer.
+struct job {
+  fm_request req;
+  std::string key;
+  std::chrono::seconds ttl{0};
+  std::string queue_key;
+  time_point deadline;
+  time_point sent_at;
+  int attempt = 0;
+  /// Listed in `inflight`, so identical requests join it.
+  bool coalescible = false;
+  parse_fn parse;
+  std::vector<caf::response_promise> waiters;
+};
+
+struct engine_state {
+  lastfm_settings settings;
+  std::shared_ptr<net::http_client> http;
+  std::function<caf::actor()> cache;
+  bool shared_bucket = false;
+  std::string bucket_key;
+  std::optional<fair_queue<std::uint64_t>> queue;
+  std::unordered_map<std::uint64_t, job> jobs;
+  /// Coalescible jobs by cache key.
+  std::unordered_map<std::string, std::uint64_t> inflight;
+  std::uint64_t next_id = 1;
+  /// When the pending wake-up timer fires; none pending when empty.
+  std::optional<time_point> wake_at;
+  std::minstd_rand rng{std::random_device{}()};
+  metrics::gauge queue_depth;
+  metrics::gauge bucket_level;
+  metrics::counter coalesced;
+  metrics::counter cache_hits;
+  metrics::counter cache_misses;
+
+  static inline const char* name = "fm_engine";
+};
+
+using self_ptr = caf::stateful_actor<engine_state>*;
+
+inline std::string lower(std::string_view in) {
+  std::string out{in};
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+inline std::string user_queue_key(std::string_view user) {
+  return user.empty() ? std::string{"global"} : "user:" + lower(user);
+}
+
+template <class T>
+std::string to_bytes(caf::actor_system& sys, T x) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  if (auto err = sink(x))
+    return {};
+  return std::string(buf.begin(), buf.end());
+}
+
+template <class T>
+std::optional<T> from_bytes(caf::actor_system& sys, const std::string& bytes) {
+  T x;
+  caf::binary_deserializer source{sys, bytes.data(), bytes.size()};
+  if (auto err = source(x))
+    return std::nullopt;
+  if (source.remaining() != 0)
+    return std::nullopt;
+  return x;
+}
+
+
+inline caf::actor current_cache(engine_state& st) {
+  return st.cache ? st.cache() : caf::actor{};
+}
+
+/// Answers every waiter of job `id` with `msg` and forgets the job.
+void succeed(self_ptr self, std::uint64_t id, caf::message msg);
+
+/// Queues job `id` for a token (or answers busy when the queue is full).
+void enqueue(self_ptr self, std::uint64_t id);
+
+/// Serves what the rate allows, expires what waited too long, and schedules
+/// the next wake-up.
+void pump(self_ptr self);
+
+/// Continues job `id` once it may spend a cluster-wide token.
+void take_shared_token(self_ptr self, std::uint64_t id);
+
+/// Handles the HTTP result of job `id`: answer, retry or fail.
+void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
+              std::int32_t status, std::string& body, std::string& error_text);
+
+/// Sets the queue depth and bucket level gauges.
+void update_gauges(engine_state& st, std::chrono::steady_clock::time_point now);
+
+} // namespace lastgram::fm::detail

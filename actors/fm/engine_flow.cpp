@@ -1,0 +1,283 @@
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "caf/all.hpp"
+
+#include "actors/fm/engine.hpp"
+#include "actors/fm/engine_detail.hpp"
+#include "actors/fm/parse.hpp"
+#include "actors/logging/log.hpp"
+#include "messages/cache.hpp"
+#include "messages/errors.hpp"
+#include "platforms/net/http_client.hpp"
+
+namespace lastgram::fm::detail {
+
+namespace {
+
+void count_call(std::string_view method, std::string_view outcome_name) {
+  metrics::get_counter("lastgram_lastfm_calls_total",
+                       "Last.fm calls by method and outcome.",
+                       {{"method", method}, {"outcome", outcome_name}})
+    .inc();
+}
+
+
+} // namespace
+
+void update_gauges(engine_state& st, time_point now) {
+  st.queue_depth.set(static_cast<double>(st.queue->size()));
+  st.bucket_level.set(st.queue->bucket_level(now));
+}
+
+namespace {
+
+// Removes job `id` and answers every waiter with `msg` or `err`.
+void finish(self_ptr self, std::uint64_t id, const caf::message* msg,
+            const caf::error* err) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto j = std::move(i->second);
+  st.jobs.erase(i);
+  if (j.coalescible) {
+    auto k = st.inflight.find(j.key);
+    if (k != st.inflight.end() && k->second == id)
+      st.inflight.erase(k);
+  }
+  for (auto& rp : j.waiters) {
+    if (msg)
+      rp.deliver(*msg);
+    else
+      rp.deliver(*err);
+  }
+}
+
+} // namespace
+
+void succeed(self_ptr self, std::uint64_t id, caf::message msg) {
+  finish(self, id, &msg, nullptr);
+}
+
+namespace {
+
+void fail(self_ptr self, std::uint64_t id, const fm_error& e) {
+  auto err = make_error(e.code, e.message);
+  finish(self, id, nullptr, &err);
+}
+
+void fail_busy(self_ptr self, std::uint64_t id, std::string why) {
+  auto i = self->state.jobs.find(id);
+  if (i == self->state.jobs.end())
+    return;
+  count_call(i->second.req.method, to_string(fm_errc::busy));
+  fail(self, id, fm_error{fm_errc::busy, 0, std::move(why), 0});
+}
+
+
+// Schedules one wake-up for when the next token frees or the next deadline
+// passes, unless an earlier one is already pending.
+void schedule_wake(self_ptr self, time_point now) {
+  auto& st = self->state;
+  std::optional<time_point> target;
+  if (auto d = st.queue->next_ready_in(now))
+    target = now + *d;
+  if (auto dl = st.queue->next_deadline())
+    target = target ? std::min(*target, *dl) : *dl;
+  if (!target || (st.wake_at && *st.wake_at <= *target))
+    return;
+  st.wake_at = *target;
+  // One extra millisecond so the timer never fires before the target.
+  auto delay = std::chrono::duration_cast<milliseconds>(*target - now)
+               + milliseconds{1};
+  self->delayed_send(self, delay, fm_wake_atom::value);
+}
+
+} // namespace
+
+void enqueue(self_ptr self, std::uint64_t id) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto& j = i->second;
+  if (!st.queue->push(j.queue_key, id, j.deadline)) {
+    fail_busy(self, id, "queue full");
+    return;
+  }
+  pump(self);
+}
+
+namespace {
+
+fm_errc from_http(net::http_errc e) {
+  switch (e) {
+    case net::http_errc::timeout:
+      return fm_errc::timeout;
+    case net::http_errc::cancelled:
+      return fm_errc::cancelled;
+    case net::http_errc::body_too_large:
+    case net::http_errc::invalid_url:
+      return fm_errc::malformed_response;
+    default:
+      return fm_errc::network;
+  }
+}
+
+// Sends job `id` upstream (its token is already taken).
+void send_upstream(self_ptr self, std::uint64_t id) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto& j = i->second;
+  auto now = clock::now();
+  if (now >= j.deadline) {
+    fail_busy(self, id, "deadline passed before the call");
+    return;
+  }
+  auto remaining = std::chrono::duration_cast<milliseconds>(j.deadline - now);
+  net::http_call call;
+  call.timeout = std::max(milliseconds{1},
+                          std::min(milliseconds{st.settings.request_timeout_ms},
+                                   remaining));
+  auto encoded = encode_request(j.req, st.settings.api_key,
+                                st.settings.api_secret);
+  if (j.req.is_write) {
+    call.method = "POST";
+    call.url = st.settings.api_url;
+    call.body = std::move(encoded);
+    call.content_type = "application/x-www-form-urlencoded";
+  } else {
+    call.method = "GET";
+    auto sep = st.settings.api_url.find('?') == std::string::npos ? '?' : '&';
+    call.url = st.settings.api_url + sep + encoded;
+  }
+  j.sent_at = now;
+  caf::weak_actor_ptr weak{self->ctrl()};
+  st.http->request(std::move(call), [weak, id](net::http_result r) {
+    // Runs on the client's thread: only hand the result over.
+    if (auto strong = weak.lock())
+      caf::anon_send(caf::actor_cast<caf::actor>(strong), fm_reply_atom::value,
+                     id, static_cast<std::int32_t>(r.error),
+                     static_cast<std::int32_t>(r.status), std::move(r.body),
+                     std::move(r.error_text));
+  });
+}
+
+} // namespace
+
+// With a cluster-wide rate, takes a token from the caching engine's bucket
+// too; a cache that does not answer leaves only the local bucket.
+void take_shared_token(self_ptr self, std::uint64_t id) {
+  auto& st = self->state;
+  auto cache = current_cache(st);
+  if (!st.shared_bucket || !cache) {
+    send_upstream(self, id);
+    return;
+  }
+  self
+    ->request(cache, cache_read_timeout, bucket_atom::value, st.bucket_key,
+              static_cast<double>(st.settings.rate_per_second),
+              std::int64_t{1})
+    .then(
+      [self, id](std::int64_t wait_ms) {
+        auto i = self->state.jobs.find(id);
+        if (i == self->state.jobs.end())
+          return;
+        if (wait_ms <= 0) {
+          send_upstream(self, id);
+          return;
+        }
+        auto wait = milliseconds{wait_ms};
+        if (clock::now() + wait >= i->second.deadline) {
+          fail_busy(self, id, "cluster-wide rate limit");
+          return;
+        }
+        self->delayed_send(self, wait, fm_go_atom::value, id);
+      },
+      [self, id](caf::error&) { send_upstream(self, id); });
+}
+
+void pump(self_ptr self) {
+  auto& st = self->state;
+  auto now = clock::now();
+  for (auto id : st.queue->take_expired(now))
+    fail_busy(self, id, "deadline passed while queued");
+  while (auto id = st.queue->pop_ready(now))
+    take_shared_token(self, *id);
+  for (auto id : st.queue->take_expired(now))
+    fail_busy(self, id, "deadline passed while queued");
+  update_gauges(st, now);
+  schedule_wake(self, now);
+}
+
+namespace {
+
+milliseconds backoff(engine_state& st, int attempt) {
+  std::uniform_real_distribution<double> jitter{0.75, 1.25};
+  auto base = static_cast<double>(retry_backoff_initial.count())
+              * static_cast<double>(1LL << std::min(attempt, 20));
+  return milliseconds{static_cast<std::int64_t>(base * jitter(st.rng))};
+}
+
+} // namespace
+
+void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
+              std::int32_t status, std::string& body, std::string& error_text) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  auto& j = i->second;
+  auto now = clock::now();
+  metrics::get_histogram("lastgram_lastfm_call_duration_seconds",
+                         "Duration of Last.fm calls.",
+                         {{"method", j.req.method}},
+                         metrics::default_latency_buckets())
+    .observe(std::chrono::duration<double>(now - j.sent_at).count());
+  outcome out;
+  auto herr = static_cast<net::http_errc>(http_error);
+  if (herr != net::http_errc::ok)
+    out.error = fm_error{from_http(herr), 0, "HTTP " + net::to_string(herr)
+                                               + ": " + error_text,
+                         0};
+  else if (auto e = check_response(status, body))
+    out.error = std::move(*e);
+  else
+    out = j.parse(body);
+  if (!out.error) {
+    count_call(j.req.method, "ok");
+    if (j.ttl.count() > 0 && !out.bytes.empty())
+      if (auto cache = current_cache(st))
+        caf::anon_send(caf::actor_cast<cache_actor>(cache), put_atom::value,
+                       j.key, std::move(out.bytes),
+                       static_cast<std::int64_t>(j.ttl.count()));
+    succeed(self, id, std::move(out.value));
+    return;
+  }
+  auto& e = *out.error;
+  count_call(j.req.method, to_string(e.code));
+  log::warn(engine_name, "Last.fm call failed",
+            {{"method", j.req.method},
+             log::kv("code", to_string(e.code)),
+             log::kv("lastfm_code", e.lastfm_code),
+             log::kv("http_status", e.http_status),
+             log::kv("attempt", j.attempt),
+             {"detail", e.message}});
+  if (is_transient(e) && j.attempt < st.settings.max_retries) {
+    auto delay = backoff(st, j.attempt);
+    if (now + delay < j.deadline) {
+      ++j.attempt;
+      self->delayed_send(self, delay, fm_retry_atom::value, id);
+      return;
+    }
+  }
+  fail(self, id, e);
+}
+
+// Starts (or joins) the request `req` whose answer `parser` turns into a T.
+
+} // namespace lastgram::fm::detail

@@ -1,0 +1,398 @@
+// The caching engine in a real actor system: memory only, in front of the
+// fixture's redis-server (LASTGRAM_TEST_REDIS_PORT, or
+// LASTGRAM_TEST_REDIS_PORT_OVERRIDE when running by hand), and in front of a
+// redis-server of its own that the test shuts down and restarts.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <hiredis/hiredis.h>
+
+#include "actors/caching/engine.hpp"
+#include "actors/logging/log.hpp"
+#include "actors/logging/metrics.hpp"
+#include "actors/support/health.hpp"
+#include "messages/cache.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+extern char** environ;
+
+using namespace lastgram;
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+namespace {
+
+int shared_redis_port() {
+  if (auto env = std::getenv("LASTGRAM_TEST_REDIS_PORT_OVERRIDE"); env && *env)
+    return std::atoi(env);
+  return LASTGRAM_TEST_REDIS_PORT;
+}
+
+std::string url_for(int port) {
+  return "redis://127.0.0.1:" + std::to_string(port);
+}
+
+// A loopback port nobody listens on right now.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+  auto deadline = steady_clock::now() + limit;
+  while (!pred()) {
+    if (steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// Keys of this process, so parallel runs against one Redis never collide.
+std::string unique_prefix() {
+  static std::atomic<int> counter{0};
+  return "lastgram-test:cache-engine:" + std::to_string(::getpid()) + ":"
+         + std::to_string(counter++) + ":";
+}
+
+/// One command on a fresh connection, bypassing the engine: what Redis holds.
+/// Returns the string reply, "(nil)" for nil, "(error)" when unreachable.
+std::string redis_command(int port, const std::vector<std::string>& args) {
+  timeval tv{1, 0};
+  auto ctx = redisConnectWithTimeout("127.0.0.1", port, tv);
+  if (ctx == nullptr || ctx->err != 0) {
+    redisFree(ctx);
+    return "(error)";
+  }
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto reply = static_cast<redisReply*>(redisCommandArgv(
+    ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  std::string out = "(error)";
+  if (reply != nullptr) {
+    if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
+      out.assign(reply->str, reply->len);
+    else if (reply->type == REDIS_REPLY_NIL)
+      out = "(nil)";
+    else if (reply->type == REDIS_REPLY_INTEGER)
+      out = std::to_string(reply->integer);
+    freeReplyObject(reply);
+  }
+  redisFree(ctx);
+  return out;
+}
+
+/// A redis-server child process the test can shut down and start again.
+class child_redis {
+public:
+  explicit child_redis(int port) : port_(port) {
+    start();
+  }
+
+  ~child_redis() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  child_redis(const child_redis&) = delete;
+  child_redis& operator=(const child_redis&) = delete;
+
+  void start() {
+    std::vector<std::string> args{"redis-server", "--port", std::to_string(port_),
+                                  "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no", "--dir", "/tmp",
+                                  "--loglevel", "warning", "--logfile", "/dev/null"};
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(::posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(),
+                           environ)
+            == 0);
+    REQUIRE(eventually([this] { return redis_command(port_, {"PING"}) == "PONG"; }));
+  }
+
+  // SHUTDOWN through the protocol: what an operator or a crash looks like
+  // to clients.
+  void shutdown() {
+    redis_command(port_, {"SHUTDOWN", "NOSAVE"});
+    int status = 0;
+    REQUIRE(eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }));
+    pid_ = -1;
+  }
+
+private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+/// Log lines routed to a fresh file for one test, back to stderr afterwards.
+class captured_log {
+public:
+  captured_log() {
+    dir_ = std::filesystem::temp_directory_path()
+           / ("lgcache_" + std::to_string(::getpid()) + "_"
+              + std::to_string(steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(dir_);
+    log_settings s;
+    s.file = (dir_ / "lastgram.log").string();
+    REQUIRE(log::init(s));
+  }
+
+  ~captured_log() {
+    log::init(log_settings{});
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  captured_log(const captured_log&) = delete;
+  captured_log& operator=(const captured_log&) = delete;
+
+  /// Lines whose event is `event`.
+  int count(const std::string& event) const {
+    log::flush();
+    std::ifstream in{dir_ / "lastgram.log"};
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line))
+      n += line.find("event=\"" + event + "\"") != std::string::npos;
+    return n;
+  }
+
+private:
+  std::filesystem::path dir_;
+};
+
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.max-threads", size_t{2});
+    add_message_types<caf::id_block::lastgram>();
+    add_error_categories(*this);
+  }
+};
+
+/// A real actor system; engines spawned by `start` are told to exit before
+/// the system shuts down.
+struct engine_fixture {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  std::shared_ptr<health_board> health = std::make_shared<health_board>();
+  caf::scoped_actor self{sys};
+  std::vector<caf::actor> handles;
+
+  engine_fixture() = default;
+  engine_fixture(const engine_fixture&) = delete;
+  engine_fixture& operator=(const engine_fixture&) = delete;
+
+  ~engine_fixture() {
+    for (auto& h : handles)
+      self->send_exit(h, caf::exit_reason::user_shutdown);
+  }
+
+  cache_actor start(std::string redis_url = {}) {
+    cache_settings settings;
+    settings.redis_url = std::move(redis_url);
+    handles.push_back(caching::spawn_engine(self.ptr(), settings, health));
+    return caf::actor_cast<cache_actor>(handles.back());
+  }
+
+  template <class T, class... Ts>
+  T must(const cache_actor& cache, Ts&&... xs) {
+    std::optional<T> out;
+    std::string failure = "no answer";
+    self->request(cache, 5s, std::forward<Ts>(xs)...)
+      .receive([&](T& x) { out = std::move(x); },
+               [&](caf::error& err) { failure = sys.render(err); });
+    INFO("request failed: " << failure);
+    REQUIRE(out);
+    return std::move(*out);
+  }
+
+  cache_value get(const cache_actor& c, const std::string& key) {
+    return must<cache_value>(c, get_atom::value, key);
+  }
+
+  bool put(const cache_actor& c, const std::string& key, const std::string& value,
+           std::int64_t ttl = 60) {
+    return must<bool>(c, put_atom::value, key, value, ttl);
+  }
+
+  bool claim(const cache_actor& c, const std::string& key, std::int64_t ttl = 60) {
+    return must<bool>(c, claim_atom::value, key, std::string{"1"}, ttl);
+  }
+
+  bool erase(const cache_actor& c, const std::string& key) {
+    return must<bool>(c, erase_atom::value, key);
+  }
+
+  std::int64_t bucket(const cache_actor& c, const std::string& key) {
+    return must<std::int64_t>(c, bucket_atom::value, key, 1.0, std::int64_t{2});
+  }
+
+  bool ready() const {
+    for (auto& e : health->snapshot())
+      if (e.engine == "caching")
+        return e.ready;
+    return false;
+  }
+};
+
+double redis_up_metric() {
+  return metrics::get_gauge("lastgram_redis_up", "").value();
+}
+
+double outages_metric() {
+  return metrics::get_counter("lastgram_redis_outages_total", "").value();
+}
+
+} // namespace
+
+TEST_CASE("the cache engine gets, puts, erases, claims and rate-limits",
+          "[cache_engine]") {
+  auto use_redis = GENERATE(false, true);
+  INFO((use_redis ? "memory + redis" : "memory only"));
+  engine_fixture f;
+  auto cache = f.start(use_redis ? url_for(shared_redis_port()) : std::string{});
+  auto k = unique_prefix();
+  CHECK_FALSE(f.get(cache, k + "a").found); // a miss is an answer
+  CHECK(f.put(cache, k + "a", std::string{"v\0w", 3}));
+  auto hit = f.get(cache, k + "a");
+  CHECK(hit.found);
+  CHECK(hit.value == std::string{"v\0w", 3});
+  CHECK(f.put(cache, k + "a", "v2"));
+  CHECK(f.get(cache, k + "a").value == "v2");
+  CHECK_FALSE(f.put(cache, k + "b", "x", 0)); // no TTL: stored nowhere
+  CHECK_FALSE(f.get(cache, k + "b").found);
+  CHECK(f.erase(cache, k + "a"));
+  CHECK_FALSE(f.erase(cache, k + "a"));
+  CHECK_FALSE(f.get(cache, k + "a").found);
+  CHECK(f.claim(cache, k + "lease"));
+  CHECK_FALSE(f.claim(cache, k + "lease"));
+  // burst 2 at 1 token/s: two now, then a wait of at most a second
+  CHECK(f.bucket(cache, k + "bucket") == 0);
+  CHECK(f.bucket(cache, k + "bucket") == 0);
+  auto wait = f.bucket(cache, k + "bucket");
+  CHECK(wait > 0);
+  CHECK(wait <= 1000);
+  caf::error bad;
+  f.self->request(cache, 5s, bucket_atom::value, k + "bad", 0.0, std::int64_t{1})
+    .receive([](std::int64_t) {}, [&](caf::error& err) { bad = err; });
+  CHECK(bad == caf::sec::invalid_argument);
+  CHECK(f.ready());
+  if (use_redis) {
+    // The value really went to Redis...
+    CHECK(f.put(cache, k + "shared", "from a"));
+    CHECK(redis_command(shared_redis_port(), {"GET", k + "shared"}) == "from a");
+    // ...so another node (its own memory tier) reads it and shares the bucket.
+    auto other = f.start(url_for(shared_redis_port()));
+    CHECK(f.get(other, k + "shared").value == "from a");
+    CHECK(f.bucket(other, k + "bucket") > 0);
+    CHECK_FALSE(f.claim(other, k + "lease"));
+  }
+}
+
+TEST_CASE("a redis outage is answered from memory, logged once, and recovered "
+          "without traffic",
+          "[cache_engine]") {
+  auto port = free_port();
+  child_redis redis{port};
+  captured_log logs;
+  engine_fixture f;
+  auto outages_before = outages_metric();
+  auto cache = f.start(url_for(port));
+  auto k = unique_prefix();
+  CHECK(f.put(cache, k + "kept", "v1"));
+  CHECK(redis_command(port, {"GET", k + "kept"}) == "v1");
+  CHECK(f.bucket(cache, k + "bucket") == 0);
+
+  redis.shutdown();
+  // Every call is still answered, from the memory tier, without an error.
+  auto start = steady_clock::now();
+  CHECK(f.get(cache, k + "kept").value == "v1");
+  CHECK(f.put(cache, k + "during", "v2"));
+  CHECK(f.get(cache, k + "during").value == "v2");
+  CHECK(f.claim(cache, k + "lease"));
+  CHECK_FALSE(f.claim(cache, k + "lease"));
+  CHECK(f.erase(cache, k + "during"));
+  CHECK(f.bucket(cache, k + "bucket2") == 0);
+  for (int i = 0; i < 20; ++i)
+    CHECK_FALSE(f.get(cache, k + "missing" + std::to_string(i)).found);
+  CHECK(steady_clock::now() - start < 3s);
+  CHECK(outages_metric() - outages_before == 1);
+  CHECK(redis_up_metric() == 0);
+  CHECK(logs.count("redis unavailable") == 1);
+  CHECK(f.ready());
+
+  redis.start();
+  // No request: the engine's own probe notices Redis is back.
+  CHECK(eventually([] { return redis_up_metric() == 1; }, 5s));
+  CHECK(logs.count("redis back") == 1);
+  CHECK(f.put(cache, k + "after", "v3"));
+  CHECK(redis_command(port, {"GET", k + "after"}) == "v3");
+  CHECK(outages_metric() - outages_before == 1);
+  CHECK(logs.count("redis unavailable") == 1);
+}
+
+TEST_CASE("a redis that is down at boot is reported before any traffic",
+          "[cache_engine]") {
+  engine_fixture f;
+  auto outages_before = outages_metric();
+  auto cache = f.start(url_for(free_port()));
+  CHECK(eventually([&] { return outages_metric() - outages_before == 1; }, 5s));
+  CHECK(redis_up_metric() == 0);
+  CHECK(f.put(cache, "boot-key", "v"));
+  CHECK(f.get(cache, "boot-key").value == "v");
+  CHECK(f.ready());
+  CHECK(outages_metric() - outages_before == 1);
+}
+
+TEST_CASE("a malformed redis URL stops the cache engine with a reason",
+          "[cache_engine]") {
+  engine_fixture f;
+  cache_settings settings;
+  settings.redis_url = "http://not-redis";
+  auto handle = caching::spawn_engine(f.self.ptr(), settings, f.health);
+  f.self->monitor(handle);
+  caf::error reason;
+  f.self->receive([&](caf::down_msg& msg) { reason = msg.reason; },
+                  caf::after(5s) >> [] { FAIL("the engine did not stop"); });
+  CHECK(reason == caf::sec::invalid_argument);
+}

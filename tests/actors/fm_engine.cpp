@@ -1,0 +1,503 @@
+// The fm engine against the fake Last.fm on loopback: a real actor system, a
+// real HTTP client and, where caching matters, a map-backed cache actor.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "caf/all.hpp"
+
+#include "actors/fm/engine.hpp"
+#include "actors/logging/metrics.hpp"
+#include "messages/cache.hpp"
+#include "messages/errors.hpp"
+#include "messages/fm_engine.hpp"
+#include "messages/type_ids.hpp"
+#include "platforms/net/http_client.hpp"
+#include "support/fake_lastfm.hpp"
+
+using namespace lastgram;
+using namespace std::chrono_literals;
+using test::fake_fault;
+using test::fake_lastfm;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+// A cache_actor over a std::map, counting what the engine asks of it.
+struct map_cache {
+  std::mutex mtx;
+  std::map<std::string, std::string> data;
+  int gets = 0;
+  int puts = 0;
+  int buckets = 0;
+};
+
+cache_actor::behavior_type map_cache_impl(cache_actor::pointer,
+                                          std::shared_ptr<map_cache> c) {
+  return {
+    [c](get_atom, const std::string& key) {
+      std::lock_guard<std::mutex> guard{c->mtx};
+      ++c->gets;
+      auto i = c->data.find(key);
+      return i == c->data.end() ? cache_value{} : cache_value{true, i->second};
+    },
+    [c](put_atom, const std::string& key, const std::string& value,
+        std::int64_t) {
+      std::lock_guard<std::mutex> guard{c->mtx};
+      ++c->puts;
+      c->data[key] = value;
+      return true;
+    },
+    [c](erase_atom, const std::string& key) {
+      std::lock_guard<std::mutex> guard{c->mtx};
+      return c->data.erase(key) > 0;
+    },
+    [c](claim_atom, const std::string& key, const std::string& value,
+        std::int64_t) {
+      std::lock_guard<std::mutex> guard{c->mtx};
+      return c->data.emplace(key, value).second;
+    },
+    [c](bucket_atom, const std::string&, double, std::int64_t) {
+      std::lock_guard<std::mutex> guard{c->mtx};
+      ++c->buckets;
+      return std::int64_t{0};
+    },
+  };
+}
+
+template <class T>
+struct answer {
+  std::optional<T> value;
+  caf::error error;
+
+  std::optional<fm::fm_errc> code() const {
+    return fm_code(error);
+  }
+};
+
+template <class T, class Handle>
+answer<T> await(Handle& handle) {
+  answer<T> result;
+  handle.receive([&](T& x) { result.value = std::move(x); },
+                 [&](caf::error& err) { result.error = std::move(err); });
+  return result;
+}
+
+double metric(const char* name) {
+  return metrics::get_counter(name, "").value();
+}
+
+double calls_metric(std::string_view method, std::string_view outcome) {
+  return metrics::get_counter("lastgram_lastfm_calls_total", "",
+                              {{"method", method}, {"outcome", outcome}})
+    .value();
+}
+
+// One actor system, HTTP client and fake per test; engines and caches it
+// spawns are stopped before the system goes away.
+struct env {
+  fake_lastfm fake;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<net::http_client> http;
+  std::unique_ptr<caf::scoped_actor> self;
+  std::vector<caf::actor> spawned;
+
+  env() {
+    cfg.set("scheduler.max-threads", size_t{2});
+    cfg.add_message_types<caf::id_block::lastgram>();
+    sys = std::make_unique<caf::actor_system>(cfg);
+    http = std::make_shared<net::http_client>(net::http_client::options{});
+    self = std::make_unique<caf::scoped_actor>(*sys);
+  }
+
+  ~env() {
+    for (auto& x : spawned)
+      caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+    http->shutdown();
+    self.reset();
+  }
+
+  lastfm_settings settings() const {
+    lastfm_settings s;
+    s.api_url = fake.url();
+    s.api_key = "test-api-key-0123";
+    s.api_secret = "test-api-secret-0123";
+    s.rate_per_second = 1000;
+    s.queue_limit = 1000;
+    s.deadline_ms = 5000;
+    s.request_timeout_ms = 2000;
+    s.max_retries = 3;
+    return s;
+  }
+
+  fm_actor engine(lastfm_settings s, caf::actor cache = {},
+                  bool shared_bucket = false) {
+    auto hdl = fm::spawn_engine(
+      self->ptr(), std::move(s), http, [cache] { return cache; },
+      shared_bucket);
+    spawned.push_back(hdl);
+    return caf::actor_cast<fm_actor>(hdl);
+  }
+
+  fm_actor engine() {
+    return engine(settings());
+  }
+
+  caf::actor cache(std::shared_ptr<map_cache> c) {
+    auto hdl = caf::actor_cast<caf::actor>(sys->spawn(map_cache_impl, c));
+    spawned.push_back(hdl);
+    return hdl;
+  }
+
+  template <class T, class... Ts>
+  answer<T> ask(const fm_actor& fm, Ts&&... xs) {
+    auto handle = (*self)->request(fm, 20s, std::forward<Ts>(xs)...);
+    return await<T>(handle);
+  }
+};
+
+} // namespace
+
+TEST_CASE("every method answers the parsed fixture", "[fm_engine]") {
+  env e;
+  auto fm = e.engine();
+  auto user = e.ask<fm::user_info>(fm, fm_user_atom::value,
+                                   std::string{"TyphoonsNotABot"});
+  REQUIRE(user.value);
+  CHECK(user.value->name == "TyphoonsNotABot");
+  CHECK(user.value->country == "United Kingdom");
+
+  auto recent = e.ask<fm::recent_tracks>(fm, recent_query{"frikandel_", 1});
+  REQUIRE(recent.value);
+  CHECK(recent.value->user == "frikandel_");
+  CHECK(recent.value->total == 94618);
+
+  auto artists = e.ask<fm::top_list>(
+    fm, top_query{fm::top_kind::artists, "aidan-", fm::period::seven_day, 10});
+  REQUIRE(artists.value);
+  CHECK(artists.value->kind == fm::top_kind::artists);
+  CHECK(artists.value->range == fm::period::seven_day);
+  CHECK(artists.value->items.at(0).name == "Queen");
+  auto albums = e.ask<fm::top_list>(
+    fm, top_query{fm::top_kind::albums, "aidan-", fm::period::overall, 10});
+  REQUIRE(albums.value);
+  CHECK(albums.value->items.at(0).name == "The Best Of");
+  CHECK(albums.value->items.at(0).artist == "Joy Division");
+  auto tracks = e.ask<fm::top_list>(
+    fm, top_query{fm::top_kind::tracks, "aidan-", fm::period::overall, 10});
+  REQUIRE(tracks.value);
+  CHECK(tracks.value->items.at(0).name == "Love Will Tear Us Apart");
+
+  auto artist = e.ask<fm::artist_info>(fm, fm_artist_atom::value,
+                                       entity_query{"The Weeknd", "", "x"});
+  REQUIRE(artist.value);
+  CHECK(artist.value->name == "The Weeknd");
+  auto album = e.ask<fm::album_info>(fm, fm_album_atom::value,
+                                     entity_query{"Paramore", "Paramore", "x"});
+  REQUIRE(album.value);
+  CHECK(album.value->artist == "Paramore");
+  auto track = e.ask<fm::track_info>(
+    fm, fm_track_atom::value,
+    entity_query{"Linkin Park", "One Step Closer", "x"});
+  REQUIRE(track.value);
+  CHECK(track.value->name == "One Step Closer");
+  CHECK(track.value->album == "Road To Revolution: Live at Milton Keynes");
+  auto similar = e.ask<fm::similar_artists>(
+    fm, fm_similar_atom::value, std::string{"Queens of the Stone Age"},
+    std::int32_t{5});
+  REQUIRE(similar.value);
+  CHECK(similar.value->items.at(0).name == "Them Crooked Vultures");
+
+  auto token = e.ask<fm::auth_token>(fm, fm_token_atom::value);
+  REQUIRE(token.value);
+  CHECK(token.value->token == "cf45fe5a3e3cebe168480a086d7fe481");
+  auto session = e.ask<fm::auth_session>(fm, fm_session_atom::value,
+                                         token.value->token);
+  REQUIRE(session.value);
+  CHECK(session.value->name == "Zaratoustre");
+
+  auto love = e.ask<fm::write_ack>(
+    fm, love_query{"Tame Impala", "Apocalypse Dreams", "session-key-1", true});
+  CHECK(love.value.has_value());
+  auto unlove = e.ask<fm::write_ack>(
+    fm, love_query{"Tame Impala", "Apocalypse Dreams", "session-key-1", false});
+  CHECK(unlove.value.has_value());
+
+  auto received = e.fake.received();
+  REQUIRE(received.size() == 13);
+  CHECK(received[0].param("api_key") == "test-api-key-0123");
+  CHECK(received.back().verb == "POST");
+  CHECK(received.back().method == "track.unlove");
+  CHECK(received.back().param("sk") == "session-key-1");
+  CHECK_FALSE(received.back().param("api_sig").empty());
+}
+
+TEST_CASE("unknown and private users give typed errors without retries",
+          "[fm_engine]") {
+  env e;
+  auto fm = e.engine();
+  auto nobody = e.ask<fm::user_info>(fm, fm_user_atom::value,
+                                     std::string{"nobody"});
+  CHECK_FALSE(nobody.value);
+  CHECK(nobody.code() == fm::fm_errc::not_found);
+  auto hidden = e.ask<fm::recent_tracks>(fm, recent_query{"private", 1});
+  CHECK_FALSE(hidden.value);
+  CHECK(hidden.code() == fm::fm_errc::login_required);
+  CHECK(e.fake.total_calls() == 2);
+}
+
+TEST_CASE("transient failures are retried until an answer", "[fm_engine]") {
+  env e;
+  auto fm = e.engine();
+  auto before = calls_metric("user.getInfo", "http_error");
+  e.fake.fail_next(2, fake_fault::http(503));
+  auto r1 = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"a"});
+  REQUIRE(r1.value);
+  CHECK(e.fake.calls("user.getInfo") == 3);
+  CHECK(calls_metric("user.getInfo", "http_error") - before == 2);
+
+  e.fake.reset();
+  e.fake.fail_next(1, fake_fault::error(11));
+  auto r2 = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"b"});
+  REQUIRE(r2.value);
+  CHECK(e.fake.calls("user.getInfo") == 2);
+
+  e.fake.reset();
+  e.fake.fail_next(1, fake_fault::error(16, 503));
+  auto r3 = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"c"});
+  REQUIRE(r3.value);
+  CHECK(e.fake.calls("user.getInfo") == 2);
+}
+
+TEST_CASE("retries stop at max_retries with the last error", "[fm_engine]") {
+  env e;
+  auto s = e.settings();
+  s.max_retries = 1;
+  auto fm = e.engine(s);
+  e.fake.fail_next(5, fake_fault::http(502));
+  auto r = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"a"});
+  CHECK_FALSE(r.value);
+  CHECK(r.code() == fm::fm_errc::http_error);
+  CHECK(e.fake.calls("user.getInfo") == 2);
+}
+
+TEST_CASE("rate limiting and not-found are not retried", "[fm_engine]") {
+  env e;
+  auto fm = e.engine();
+  e.fake.fail_next(1, fake_fault::error(29, 429));
+  auto limited = e.ask<fm::user_info>(fm, fm_user_atom::value,
+                                      std::string{"a"});
+  CHECK(limited.code() == fm::fm_errc::rate_limited);
+  auto nobody = e.ask<fm::user_info>(fm, fm_user_atom::value,
+                                     std::string{"nobody"});
+  CHECK(nobody.code() == fm::fm_errc::not_found);
+  CHECK(e.fake.total_calls() == 2);
+}
+
+TEST_CASE("an error inside an HTTP 200 body is an error", "[fm_engine]") {
+  env e;
+  auto fm = e.engine();
+  e.fake.fail_next(1, fake_fault::error(10)); // status 200
+  auto r = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"a"});
+  CHECK_FALSE(r.value);
+  CHECK(r.code() == fm::fm_errc::invalid_api_key);
+  e.fake.fail_next(1, fake_fault::malformed_json());
+  auto m = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"a"});
+  CHECK(m.code() == fm::fm_errc::malformed_response);
+  CHECK(e.fake.total_calls() == 2);
+}
+
+TEST_CASE("identical concurrent requests share one upstream call",
+          "[fm_engine]") {
+  env e;
+  auto fm = e.engine();
+  auto coalesced_before = metric("lastgram_lastfm_coalesced_total");
+  e.fake.fail_method("user.getInfo", fake_fault::slow(300ms));
+  using handle_t = decltype((*e.self)->request(fm, 20s, fm_user_atom::value,
+                                               std::string{}));
+  std::vector<handle_t> handles;
+  for (int i = 0; i < 50; ++i)
+    handles.push_back((*e.self)->request(fm, 20s, fm_user_atom::value,
+                                         std::string{"TyphoonsNotABot"}));
+  int answered = 0;
+  for (auto& h : handles) {
+    auto r = await<fm::user_info>(h);
+    if (r.value && r.value->name == "TyphoonsNotABot")
+      ++answered;
+  }
+  CHECK(answered == 50);
+  CHECK(e.fake.calls("user.getInfo") == 1);
+  CHECK(metric("lastgram_lastfm_coalesced_total") - coalesced_before == 49);
+}
+
+TEST_CASE("writes are never coalesced", "[fm_engine]") {
+  env e;
+  auto fm = e.engine();
+  e.fake.fail_method("track.love", fake_fault::slow(200ms));
+  love_query q{"Tame Impala", "Apocalypse Dreams", "session-key-1", true};
+  auto h1 = (*e.self)->request(fm, 20s, q);
+  auto h2 = (*e.self)->request(fm, 20s, q);
+  CHECK(await<fm::write_ack>(h1).value.has_value());
+  CHECK(await<fm::write_ack>(h2).value.has_value());
+  CHECK(e.fake.calls("track.love") == 2);
+}
+
+TEST_CASE("a burst from many users never exceeds the rate upstream",
+          "[fm_engine][slow]") {
+  env e;
+  auto s = e.settings();
+  s.rate_per_second = 20;
+  s.deadline_ms = 20000;
+  auto fm = e.engine(s);
+  using handle_t = decltype((*e.self)->request(fm, 20s, recent_query{}));
+  std::vector<handle_t> handles;
+  // 20 users x 10 pages: 200 distinct requests, so none is coalesced.
+  for (int page = 1; page <= 10; ++page)
+    for (int user = 0; user < 20; ++user)
+      handles.push_back((*e.self)->request(
+        fm, 20s, recent_query{"user" + std::to_string(user), 1, page}));
+  int answered = 0;
+  for (auto& h : handles)
+    if (await<fm::recent_tracks>(h).value)
+      ++answered;
+  CHECK(answered == 200);
+  CHECK(e.fake.total_calls() == 200);
+  CHECK(e.fake.max_calls_per_second() <= 20);
+  // Round-robin: the first 20 calls upstream are 20 different users.
+  auto received = e.fake.received();
+  std::map<std::string, int> first_round;
+  for (std::size_t i = 0; i < 20 && i < received.size(); ++i)
+    ++first_round[received[i].param("user")];
+  CHECK(first_round.size() == 20);
+}
+
+TEST_CASE("a full queue answers busy at once", "[fm_engine]") {
+  env e;
+  auto s = e.settings();
+  s.rate_per_second = 1;
+  s.queue_limit = 2;
+  auto fm = e.engine(s);
+  // The first takes the only token; the next two wait; the fourth is refused.
+  auto h1 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"a"});
+  auto h2 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"b"});
+  auto h3 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"c"});
+  auto start = clock_type::now();
+  auto h4 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"d"});
+  auto r4 = await<fm::user_info>(h4);
+  CHECK(clock_type::now() - start < 500ms);
+  CHECK(r4.code() == fm::fm_errc::busy);
+  // The queued ones are served as tokens free up (1/s).
+  CHECK(await<fm::user_info>(h1).value.has_value());
+  CHECK(await<fm::user_info>(h2).value.has_value());
+  CHECK(await<fm::user_info>(h3).value.has_value());
+  CHECK(e.fake.total_calls() == 3);
+}
+
+TEST_CASE("a request past its deadline is answered busy or timeout",
+          "[fm_engine]") {
+  env e;
+  auto s = e.settings();
+  s.deadline_ms = 300;
+  auto fm = e.engine(s);
+  e.fake.fail_method("user.getInfo", fake_fault::slow(1500ms));
+  auto start = clock_type::now();
+  auto r = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"a"});
+  auto elapsed = clock_type::now() - start;
+  CHECK_FALSE(r.value);
+  REQUIRE(r.code());
+  CHECK((*r.code() == fm::fm_errc::busy || *r.code() == fm::fm_errc::timeout));
+  CHECK(elapsed < 1000ms);
+}
+
+TEST_CASE("queued requests expire with busy when the rate is too low",
+          "[fm_engine]") {
+  env e;
+  auto s = e.settings();
+  s.rate_per_second = 1;
+  s.deadline_ms = 300;
+  auto fm = e.engine(s);
+  auto h1 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"a"});
+  auto h2 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"b"});
+  auto start = clock_type::now();
+  CHECK(await<fm::user_info>(h1).value.has_value());
+  auto r2 = await<fm::user_info>(h2);
+  CHECK(r2.code() == fm::fm_errc::busy);
+  CHECK(clock_type::now() - start < 900ms);
+  CHECK(e.fake.total_calls() == 1);
+}
+
+TEST_CASE("a cache hit does not call upstream again", "[fm_engine]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto fm = e.engine(e.settings(), e.cache(store));
+  auto hits_before = metric("lastgram_lastfm_cache_hits_total");
+  auto first = e.ask<fm::top_list>(
+    fm, top_query{fm::top_kind::artists, "aidan-", fm::period::overall, 10});
+  REQUIRE(first.value);
+  auto second = e.ask<fm::top_list>(
+    fm, top_query{fm::top_kind::artists, "Aidan-", fm::period::overall, 10});
+  REQUIRE(second.value);
+  CHECK(e.fake.calls("user.getTopArtists") == 1);
+  CHECK(second.value->items.size() == first.value->items.size());
+  CHECK(second.value->items.at(0).name == "Queen");
+  CHECK(second.value->user == first.value->user);
+  CHECK(metric("lastgram_lastfm_cache_hits_total") - hits_before == 1);
+  std::lock_guard<std::mutex> guard{store->mtx};
+  CHECK(store->puts == 1);
+  CHECK(store->gets == 2);
+}
+
+TEST_CASE("a cache that does not answer counts as a miss", "[fm_engine]") {
+  env e;
+  // Takes every request and never answers it.
+  auto mute = e.sys->spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {[self](get_atom, const std::string&) {
+      return self->make_response_promise();
+    }};
+  });
+  e.spawned.push_back(mute);
+  auto fm = e.engine(e.settings(), mute);
+  auto misses_before = metric("lastgram_lastfm_cache_misses_total");
+  auto start = clock_type::now();
+  auto r = e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"a"});
+  CHECK(r.value.has_value());
+  CHECK(clock_type::now() - start < 1500ms);
+  CHECK(e.fake.calls("user.getInfo") == 1);
+  CHECK(metric("lastgram_lastfm_cache_misses_total") - misses_before == 1);
+}
+
+TEST_CASE("auth calls and writes bypass the cache", "[fm_engine]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto fm = e.engine(e.settings(), e.cache(store));
+  CHECK(e.ask<fm::auth_token>(fm, fm_token_atom::value).value.has_value());
+  CHECK(e.ask<fm::auth_token>(fm, fm_token_atom::value).value.has_value());
+  CHECK(e.fake.calls("auth.getToken") == 2);
+  std::lock_guard<std::mutex> guard{store->mtx};
+  CHECK(store->gets == 0);
+  CHECK(store->puts == 0);
+}
+
+TEST_CASE("a shared bucket takes a cluster token for every upstream call",
+          "[fm_engine]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto fm = e.engine(e.settings(), e.cache(store), true);
+  e.fake.fail_next(1, fake_fault::http(503));
+  CHECK(e.ask<fm::user_info>(fm, fm_user_atom::value, std::string{"a"})
+          .value.has_value());
+  CHECK(e.ask<fm::auth_token>(fm, fm_token_atom::value).value.has_value());
+  CHECK(e.fake.total_calls() == 3);
+  std::lock_guard<std::mutex> guard{store->mtx};
+  CHECK(store->buckets == 3);
+}

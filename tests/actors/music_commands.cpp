@@ -1,0 +1,293 @@
+// The music commands run by the real command engine against fake fm and
+// database engines behind their typed interfaces.
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <caf/all.hpp>
+
+#include "actors/command/commands/builtin.hpp"
+#include "actors/command/engine.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/command/registry.hpp"
+#include "i18n/catalog.hpp"
+#include "messages/command.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+using namespace lastgram;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct test_config : caf::actor_system_config {
+  test_config() {
+    set("scheduler.max-threads", size_t{2});
+    add_message_types<caf::id_block::lastgram>();
+    add_error_categories(*this);
+  }
+};
+
+/// Users by platform id, shared by the fake database and the test.
+struct fake_users {
+  std::mutex mtx;
+  std::map<std::string, user_record> by_id;
+};
+
+database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
+  auto lookup = [db](const std::string& id) {
+    std::lock_guard<std::mutex> guard{db->mtx};
+    auto i = db->by_id.find(id);
+    return i == db->by_id.end() ? user_lookup{} : user_lookup{true, i->second};
+  };
+  return {
+    [lookup](get_user_atom, platform_kind, const std::string& id) { return lookup(id); },
+    [lookup](facts_atom, platform_kind, const std::string& a, const std::string& t) {
+      return guard_users{lookup(a), t.empty() ? user_lookup{} : lookup(t)};
+    },
+    [db](register_atom, platform_kind p, const std::string& id, const std::string& fm,
+         const std::string& name) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      auto& u = db->by_id[id];
+      u.platform = p;
+      u.platform_id = id;
+      u.fm_username = fm;
+      u.display_name = name;
+      return u;
+    },
+    [db](unregister_atom, platform_kind, const std::string& id) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      return db->by_id.erase(id) > 0;
+    },
+    [](session_atom, platform_kind, const std::string&) { return std::string{}; },
+    [db](session_atom, platform_kind, const std::string& id, const std::string& key) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      db->by_id[id].has_session_key = !key.empty();
+      return true;
+    },
+    [](setting_atom, platform_kind, const std::string&, user_setting, const std::string&) {
+      return true;
+    },
+    [db](language_atom, platform_kind, const std::string& id, const std::string& code) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      auto i = db->by_id.find(id);
+      if (i == db->by_id.end())
+        return false;
+      i->second.language = code;
+      return true;
+    },
+    [](group_atom, platform_kind, const std::string& id, const std::string& title) {
+      group_record g;
+      g.platform_id = id;
+      g.title = title;
+      return g;
+    },
+  };
+}
+
+/// Last.fm as the fixtures have it; "nobody" is unknown, "silent" never
+/// scrobbled and "noinfo" makes every getInfo fail.
+fm_actor::behavior_type fake_fm() {
+  return {
+    [](fm_user_atom, const std::string& name) -> caf::result<fm::user_info> {
+      if (name == "nobody")
+        return make_error(fm::fm_errc::not_found, "no such user");
+      fm::user_info u;
+      u.name = name == "someuser" ? "SomeUser" : name;
+      u.playcount = 1000;
+      u.registered = 1561177193;
+      u.country = "Brazil";
+      return u;
+    },
+    [](const recent_query& q) {
+      fm::recent_tracks r;
+      r.user = q.user;
+      if (q.user == "silent")
+        return r;
+      fm::track t;
+      t.name = "Apocalypse Dreams";
+      t.artist = "Tame Impala";
+      t.album = "Lonerism";
+      t.now_playing = true;
+      t.loved = q.extended;
+      r.tracks.push_back(t);
+      return r;
+    },
+    [](const top_query& q) -> caf::result<fm::top_list> {
+      if (q.kind == fm::top_kind::albums)
+        return make_error(fm::fm_errc::http_error, "500");
+      fm::top_list l;
+      l.kind = q.kind;
+      l.items.push_back(fm::top_item{1, q.kind == fm::top_kind::artists ? "Queen" : "Roi",
+                                     q.kind == fm::top_kind::artists ? "" : "Videoclub", 77,
+                                     "", "", ""});
+      return l;
+    },
+    [](fm_artist_atom, const entity_query&) -> caf::result<fm::artist_info> {
+      fm::artist_info a;
+      a.user_playcount = 7211;
+      return a;
+    },
+    [](fm_album_atom, const entity_query&) -> caf::result<fm::album_info> {
+      fm::album_info a;
+      a.user_playcount = 235;
+      return a;
+    },
+    [](fm_track_atom, const entity_query& q) -> caf::result<fm::track_info> {
+      if (q.username == "noinfo")
+        return make_error(fm::fm_errc::timeout, "slow");
+      fm::track_info t;
+      t.user_playcount = 1;
+      t.tags = {"Psychedelic Rock"};
+      return t;
+    },
+    [](fm_similar_atom, const std::string&, std::int32_t) { return fm::similar_artists{}; },
+    [](const love_query&) { return fm::write_ack{}; },
+    [](fm_token_atom) { return fm::auth_token{"tok"}; },
+    [](fm_session_atom, const std::string&) { return fm::auth_session{"Linked", "k", false}; },
+  };
+}
+
+struct fixture {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  std::shared_ptr<fake_users> users = std::make_shared<fake_users>();
+  caf::actor fm = caf::actor_cast<caf::actor>(sys.spawn(fake_fm));
+  caf::actor db = caf::actor_cast<caf::actor>(sys.spawn(fake_database, users));
+  command_actor engine;
+
+  fixture() {
+    auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
+    REQUIRE(loaded);
+    auto reg = std::make_shared<command::registry>();
+    command::add_core_commands(*reg);
+    command::add_music_commands(*reg);
+    auto env = std::make_shared<command::environment>();
+    env->commands = reg;
+    env->texts = std::make_shared<i18n::catalog>(*loaded.value);
+    env->lastfm_api_key_public = "KEY";
+    env->engine_timeout = 5000ms;
+    auto fm_handle = fm;
+    auto db_handle = db;
+    env->engine = [fm_handle, db_handle](std::string_view name) {
+      if (name == "fm")
+        return fm_handle;
+      if (name == "database")
+        return db_handle;
+      return caf::actor{};
+    };
+    engine = caf::actor_cast<command_actor>(command::spawn_engine(self.ptr(), env));
+  }
+
+  ~fixture() {
+    for (auto& a : {caf::actor_cast<caf::actor>(engine), fm, db})
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+
+  /// Sends `text` as user `id` (replying to `reply_to` when given) and
+  /// returns the plain text of the answer.
+  std::string say(const std::string& text, const std::string& id = "1",
+                  const std::string& reply_to = {}) {
+    incoming_message m;
+    m.platform = platform_kind::console;
+    m.message_id = "7";
+    m.chat.id = "c";
+    m.author.id = id;
+    m.author.display_name = "User" + id;
+    m.text = text;
+    if (!reply_to.empty()) {
+      m.reply_to_message_id = "3";
+      m.reply_to_author.id = reply_to;
+      m.reply_to_author.display_name = "User" + reply_to;
+      m.has_reply_author = true;
+    }
+    std::string out;
+    self->request(engine, 10s, m)
+      .receive(
+        [&](command_result& r) {
+          last = r;
+          for (auto& reply : r.replies)
+            out += plain_text(reply.text);
+        },
+        [&](caf::error& err) { out = "ERROR " + sys.render(err); });
+    return out;
+  }
+
+  command_result last;
+};
+
+bool has(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("register refuses unknown users and stores the name as Last.fm spells it",
+          "[music][commands]") {
+  fixture f;
+  CHECK(has(f.say("/register nobody"), "The Last.fm user nobody was not found"));
+  CHECK(f.users->by_id.empty());
+  CHECK(has(f.say("/register bad name!"), "Please give your Last.fm username"));
+  CHECK(has(f.say("/register https://www.last.fm/user/someuser"), "registered as SomeUser"));
+  CHECK(f.users->by_id["1"].fm_username == "SomeUser");
+  CHECK(has(f.say("/reg SomeUser"), "already registered as SomeUser"));
+  CHECK(has(f.say("/unregister"), "no longer registered"));
+  CHECK(has(f.say("/unregister"), "aren't registered"));
+}
+
+TEST_CASE("now playing, album and artist show the subject's plays", "[music][commands]") {
+  fixture f;
+  CHECK(has(f.say("/ln"), "only available to registered users"));
+  f.say("/register someuser");
+  auto np = f.say("/ln");
+  CHECK(has(np, "User1 is listening to:"));
+  CHECK(has(np, "❤️ Apocalypse Dreams")); // loved in the extended recent tracks
+  CHECK(has(np, "📊 1 scrobble"));
+  CHECK(has(np, "#psychedelic_rock"));
+  CHECK(has(f.say("/alb"), "235 plays of this album"));
+  CHECK(has(f.say("/art"), "7,211 plays of this artist"));
+  CHECK(has(f.say("/ln", "1", "2"), "User2 hasn't registered"));
+  f.say("/register silent", "2");
+  CHECK(has(f.say("/ln", "1", "2"), "User2 hasn't scrobbled anything yet"));
+  CHECK(has(f.say("/ln", "2"), "You haven't scrobbled anything yet"));
+  f.say("/register noinfo", "3");
+  auto partial = f.say("/ln", "3");
+  CHECK(has(partial, "Apocalypse Dreams"));
+  CHECK_FALSE(has(partial, "📊"));
+}
+
+TEST_CASE("last gathers the profile and leaves out a failed top list", "[music][commands]") {
+  fixture f;
+  f.say("/register someuser");
+  auto out = f.say("/last");
+  CHECK(has(out, "SomeUser on Last.fm"));
+  CHECK(has(out, "1,000 scrobbles"));
+  CHECK(has(out, "Country: Brazil"));
+  CHECK(has(out, "Top artist: Queen (77 plays)"));
+  CHECK(has(out, "Top track: Roi by Videoclub (77 plays)"));
+  CHECK_FALSE(has(out, "Top album"));
+  CHECK(has(out, "Apocalypse Dreams — Tame Impala"));
+}
+
+TEST_CASE("lang lists, refuses unknown codes and answers in the new language",
+          "[music][commands]") {
+  fixture f;
+  f.say("/register someuser");
+  CHECK(has(f.say("/lang"), "pt (Português"));
+  CHECK(has(f.say("/lang xx"), "I don't know the language \"xx\""));
+  CHECK(has(f.say("/lang pt"), "Pronto!"));
+  CHECK(f.users->by_id["1"].language == "pt");
+  CHECK(has(f.say("/ln"), "está ouvindo"));
+}
+
+TEST_CASE("linkfm needs a stored token; without a cache it says storage is down",
+          "[music][commands]") {
+  fixture f;
+  // No caching engine in this fixture: the token cannot be kept.
+  CHECK(has(f.say("/linkfm"), "storage is unavailable"));
+  CHECK(has(f.say("/linkfm cancel"), "Linking cancelled"));
+}

@@ -1,0 +1,170 @@
+// End-to-end tests of the music commands: the lastgram binary on the console,
+// talking to a fake Last.fm (real HTTP on loopback, real fixture payloads)
+// and its own SQLite database.
+
+#include <catch2/catch.hpp>
+
+#include "support/fake_lastfm.hpp"
+#include "support/process.hpp"
+
+using namespace lastgram::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Arguments for a node on a free port with its data in `dir`, asking
+/// Last.fm at `api_url`.
+std::vector<std::string> music_node_args(const temp_dir& dir, const std::string& api_url,
+                                         std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{LASTGRAM_BINARY, "run",
+                                "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+                                "--set", "server.address=127.0.0.1",
+                                "--set", "server.port=" + std::to_string(free_port()),
+                                "--set", "node.data-dir=" + dir.file("data"),
+                                "--set", "database.path=" + dir.file("data/db.sqlite3"),
+                                "--set", "lastfm.api-url=" + api_url};
+  for (auto& x : extra)
+    args.push_back(x);
+  return args;
+}
+
+const std::vector<std::string> lastfm_env{"LASTGRAM_LASTFM_API_KEY=0123456789abcdef0123456789abcdef",
+                                          "LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210"};
+
+/// Types `line` and waits until the output shows `expect`.
+bool say(child_process& node, const std::string& line, const std::string& expect) {
+  node.write(line + "\n");
+  bool ok = node.wait_for_output(expect, 20s);
+  if (!ok)
+    UNSCOPED_INFO("waited for: " << expect << "\nstdout:\n" << node.out() << "\nstderr:\n"
+                                 << node.err());
+  return ok;
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+/// The replies that the English and Portuguese scripts look for.
+struct script_texts {
+  std::string not_registered;
+  std::string not_found;
+  std::string registered;
+  std::string now_playing;
+  std::string track_plays;
+  std::string album_plays;
+  std::string artist_plays;
+  std::string profile_title;
+  std::string scrobbles;
+  std::string top_artist;
+  std::string top_album;
+  std::string top_track;
+  std::string target_not_registered;
+};
+
+/// Runs the whole script against a fresh node and checks every answer.
+void run_script(const std::vector<std::string>& extra, const script_texts& t) {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url(), extra), lastfm_env};
+
+  REQUIRE(say(node, "/ln", t.not_registered));
+  REQUIRE(say(node, "/register nobody", t.not_found));
+  REQUIRE(say(node, "/register https://www.last.fm/user/someuser", t.registered));
+  CHECK(fake.calls("user.getInfo") == 2);
+
+  REQUIRE(say(node, "/ln", t.track_plays));
+  CHECK(contains(node.out(), t.now_playing));
+  CHECK(contains(node.out(), "Apocalypse Dreams"));
+  CHECK(contains(node.out(), "Lonerism"));
+  CHECK(contains(node.out(), "Tame Impala"));
+  CHECK(contains(node.out(), "#nu_metal"));
+  REQUIRE(say(node, "/album", t.album_plays));
+  REQUIRE(say(node, "/artist", t.artist_plays));
+  CHECK(fake.calls("track.getInfo") == 1);
+  CHECK(fake.calls("album.getInfo") == 1);
+  CHECK(fake.calls("artist.getInfo") == 1);
+
+  REQUIRE(say(node, "/last", t.profile_title));
+  auto out = node.out();
+  CHECK(contains(out, t.scrobbles));
+  CHECK(contains(out, "United Kingdom"));
+  CHECK(contains(out, "2019-06-22"));
+  CHECK(contains(out, t.top_artist));
+  CHECK(contains(out, t.top_album));
+  CHECK(contains(out, t.top_track));
+  CHECK(contains(out, "Feels Like We Only Go Backwards"));
+
+  // A reply to someone who never registered speaks about them.
+  node.write("/as 2 Bob\n");
+  REQUIRE(node.wait_for_output("now typing as Bob", 20s));
+  node.write("/start\n");
+  node.write("/as 1 you\n");
+  REQUIRE(node.wait_for_output("now typing as you", 20s));
+  // The history numbers every line and reply; Bob's /start is the one
+  // /history lists with his name.
+  node.write("/history\n");
+  REQUIRE(node.wait_for_output("Bob: /start", 20s));
+  auto history = node.out();
+  auto at = history.rfind("Bob: /start");
+  auto hash = history.rfind('#', at);
+  REQUIRE(hash != std::string::npos);
+  auto number = history.substr(hash + 1, history.find(' ', hash) - hash - 1);
+  REQUIRE(say(node, ">" + number + " /ln", t.target_not_registered));
+
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+} // namespace
+
+TEST_CASE("register, now playing, album, artist and profile show the Last.fm data in English",
+          "[e2e][music]") {
+  run_script({}, script_texts{
+                   "only available to registered users",
+                   "The Last.fm user nobody was not found",
+                   "registered as TyphoonsNotABot",
+                   "is listening to:",
+                   "36 scrobbles",
+                   "235 plays of this album",
+                   "7,211 plays of this artist",
+                   "TyphoonsNotABot on Last.fm",
+                   "138,223 scrobbles",
+                   "Top artist: Queen (1,511 plays)",
+                   "Top album: The Best Of by Joy Division (596 plays)",
+                   "Top track: Love Will Tear Us Apart by Joy Division (440 plays)",
+                   "Bob hasn't registered with the bot yet",
+                 });
+}
+
+TEST_CASE("the music commands answer in Portuguese when the console speaks it",
+          "[e2e][music]") {
+  run_script({"--set", "console.language=pt"},
+             script_texts{
+               "só para usuários registrados",
+               "O usuário nobody não foi encontrado",
+               "registrado como TyphoonsNotABot",
+               "está ouvindo:",
+               "36 scrobbles",
+               "235 reproduções deste álbum",
+               "7.211 reproduções deste artista",
+               "TyphoonsNotABot no Last.fm",
+               "138.223 scrobbles",
+               "Artista mais ouvido: Queen (1.511 reproduções)",
+               "Álbum mais ouvido: The Best Of, de Joy Division (596 reproduções)",
+               "Música mais ouvida: Love Will Tear Us Apart, de Joy Division (440 reproduções)",
+               "Bob ainda não se registrou no bot",
+             });
+}
+
+TEST_CASE("an unknown Last.fm user is never registered", "[e2e][music]") {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register nobody", "The Last.fm user nobody was not found"));
+  REQUIRE(say(node, "/register not a name!", "Please give your Last.fm username"));
+  REQUIRE(say(node, "/ln", "only available to registered users"));
+  CHECK(fake.calls("user.getRecentTracks") == 0);
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
