@@ -251,6 +251,13 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg) {
   inv->message = std::move(msg);
   constexpr std::uint16_t user_guards = guard_registered | guard_linked | guard_targetable
                                         | guard_targeted | guard_crowns_enabled;
+  // Guards that need no database refuse before any round trip.
+  if (auto failure = check_guards(spec->guards & ~user_guards, facts)) {
+    record(inv->message, spec->name, command_outcome::guard_failed, started);
+    return text_result(inv->message,
+                       texts.format(lang, failure->key, {{"name", failure->name}}),
+                       command_outcome::guard_failed, spec->name);
+  }
   if ((spec->guards & user_guards) == 0 && !spec->needs_user) {
     if (auto failure = check_guards(spec->guards, facts)) {
       record(inv->message, spec->name, command_outcome::guard_failed, started);

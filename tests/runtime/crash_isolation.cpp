@@ -14,6 +14,7 @@
 #include "actors/logging/metrics.hpp"
 #include "actors/support/health.hpp"
 #include "i18n/catalog.hpp"
+#include "messages/database.hpp"
 #include "messages/type_ids.hpp"
 
 using namespace lastgram;
@@ -152,6 +153,7 @@ struct engine_fixture {
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<caf::scoped_actor> self;
   caf::actor echo;
+  caf::actor nobody_db;
   std::shared_ptr<command::environment> env;
   command_actor engine;
 
@@ -163,12 +165,22 @@ struct engine_fixture {
       return {[](const std::string& x) { return x; }};
     });
     env = test_env(*sys, echo);
+    // A database that knows nobody, for the user guards.
+    nobody_db = sys->spawn([](caf::event_based_actor*) -> caf::behavior {
+      return {[](facts_atom, platform_kind, const std::string&, const std::string&) {
+        return guard_users{};
+      }};
+    });
+    env->engine = [db = nobody_db](std::string_view name) {
+      return name == "database" ? db : caf::actor{};
+    };
     engine = caf::actor_cast<command_actor>(command::spawn_engine(self->ptr(), env));
   }
 
   ~engine_fixture() {
     (*self)->send_exit(engine, caf::exit_reason::user_shutdown);
     (*self)->send_exit(echo, caf::exit_reason::user_shutdown);
+    (*self)->send_exit(nobody_db, caf::exit_reason::user_shutdown);
     self.reset();
   }
 
@@ -271,4 +283,16 @@ TEST_CASE_METHOD(engine_fixture, "guards refuse with their own message before th
   res = ask(dev);
   CHECK(res.outcome == command_outcome::ok);
   CHECK(ran);
+}
+
+TEST_CASE_METHOD(engine_fixture, "user guards without a database answer 'storage unavailable'",
+                 "[command]") {
+  auto reg = std::make_shared<command::registry>();
+  reg->add(command::command_spec{"mine", {}, {}, command::guard_registered, false,
+                                 [](command::context& ctx) { ctx.reply_text("help.header"); }});
+  env->commands = reg;
+  env->engine = [](std::string_view) { return caf::actor{}; };
+  auto res = ask(message("/mine", 1));
+  CHECK(res.outcome == command_outcome::failed);
+  CHECK(text_of(res) == env->texts->format("en", "errors.storage_unavailable"));
 }
