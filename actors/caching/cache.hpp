@@ -7,6 +7,7 @@
 /// NUL bytes are fine), and every write names its TTL in seconds: there is no
 /// default TTL on purpose, so no entry lives forever by accident.
 
+#include "messages/expected.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -47,91 +48,9 @@ struct cache_error {
 /// "timeout: <message>", for logs.
 std::string to_string(const cache_error& x);
 
-/// A value or a `cache_error`; a small stand-in for `expected<T, cache_error>`.
+/// A value or a `cache_error`.
 template <class T>
-class cache_result {
-public:
-  cache_result(T value) : state_(std::in_place_index<0>, std::move(value)) {
-    // nop
-  }
-
-  cache_result(cache_error error)
-    : state_(std::in_place_index<1>, std::move(error)) {
-    // nop
-  }
-
-  bool has_value() const noexcept {
-    return state_.index() == 0;
-  }
-
-  explicit operator bool() const noexcept {
-    return has_value();
-  }
-
-  /// The value; calling this on an error throws std::bad_variant_access.
-  T& value() & {
-    return std::get<0>(state_);
-  }
-
-  const T& value() const& {
-    return std::get<0>(state_);
-  }
-
-  T&& value() && {
-    return std::get<0>(std::move(state_));
-  }
-
-  T& operator*() & {
-    return value();
-  }
-
-  const T& operator*() const& {
-    return value();
-  }
-
-  T* operator->() {
-    return &value();
-  }
-
-  const T* operator->() const {
-    return &value();
-  }
-
-  /// The error; calling this on a value throws std::bad_variant_access.
-  const cache_error& error() const {
-    return std::get<1>(state_);
-  }
-
-private:
-  std::variant<T, cache_error> state_;
-};
-
-/// Success or a `cache_error`, for calls that return nothing.
-template <>
-class cache_result<void> {
-public:
-  cache_result() = default;
-
-  cache_result(cache_error error) : error_(std::move(error)) {
-    // nop
-  }
-
-  bool has_value() const noexcept {
-    return !error_.has_value();
-  }
-
-  explicit operator bool() const noexcept {
-    return has_value();
-  }
-
-  /// The error; calling this on success throws std::bad_optional_access.
-  const cache_error& error() const {
-    return error_.value();
-  }
-
-private:
-  std::optional<cache_error> error_;
-};
+using cache_result = expected<T, cache_error>;
 
 /// Success or a `cache_error`.
 using cache_status = cache_result<void>;

@@ -17,95 +17,15 @@
 
 #include "actors/database/migrations.hpp"
 #include "messages/db.hpp"
+#include "messages/expected.hpp"
 #include "messages/model.hpp"
 #include "messages/settings.hpp"
 
 namespace lastgram::database {
 
-/// A value or a `db_error`; a small stand-in for `expected<T, db_error>`.
+/// A value or a `db_error`.
 template <class T>
-class result {
-public:
-  result(T value) : state_(std::in_place_index<0>, std::move(value)) {
-    // nop
-  }
-
-  result(db_error error) : state_(std::in_place_index<1>, std::move(error)) {
-    // nop
-  }
-
-  bool has_value() const noexcept {
-    return state_.index() == 0;
-  }
-
-  explicit operator bool() const noexcept {
-    return has_value();
-  }
-
-  /// The value; calling this on an error throws std::bad_variant_access.
-  T& value() & {
-    return std::get<0>(state_);
-  }
-
-  const T& value() const& {
-    return std::get<0>(state_);
-  }
-
-  T&& value() && {
-    return std::get<0>(std::move(state_));
-  }
-
-  T& operator*() & {
-    return value();
-  }
-
-  const T& operator*() const& {
-    return value();
-  }
-
-  T* operator->() {
-    return &value();
-  }
-
-  const T* operator->() const {
-    return &value();
-  }
-
-  /// The error; calling this on a value throws std::bad_variant_access.
-  const db_error& error() const {
-    return std::get<1>(state_);
-  }
-
-private:
-  std::variant<T, db_error> state_;
-};
-
-/// Success without a value, or a `db_error`.
-template <>
-class result<void> {
-public:
-  result() = default;
-
-  result(db_error error) : error_(std::move(error)) {
-    // nop
-  }
-
-  bool has_value() const noexcept {
-    return !error_.has_value();
-  }
-
-  explicit operator bool() const noexcept {
-    return has_value();
-  }
-
-  /// The error; undefined on success.
-  const db_error& error() const {
-    return *error_;
-  }
-
-private:
-  std::optional<db_error> error_;
-};
+using result = expected<T, db_error>;
 
 /// The key under which entity names are deduplicated: Unicode case folding
 /// (ICU, so "Ä" and "ä" match, as do "ß" and "ss"), leading and trailing

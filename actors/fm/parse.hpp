@@ -17,68 +17,14 @@
 #include <utility>
 #include <variant>
 
+#include "messages/expected.hpp"
 #include "messages/fm.hpp"
 
 namespace lastgram::fm {
 
 /// Either a parsed value or the error that stands in its place.
 template <class T>
-class parse_result {
-public:
-  parse_result(T value) : value_(std::in_place_index<0>, std::move(value)) {
-    // nop
-  }
-
-  parse_result(fm_error err) : value_(std::in_place_index<1>, std::move(err)) {
-    // nop
-  }
-
-  /// True when a value is present.
-  bool ok() const noexcept {
-    return value_.index() == 0;
-  }
-
-  explicit operator bool() const noexcept {
-    return ok();
-  }
-
-  /// The value; requires ok().
-  T& value() & {
-    return std::get<0>(value_);
-  }
-
-  const T& value() const& {
-    return std::get<0>(value_);
-  }
-
-  T&& value() && {
-    return std::get<0>(std::move(value_));
-  }
-
-  T& operator*() & {
-    return value();
-  }
-
-  const T& operator*() const& {
-    return value();
-  }
-
-  T* operator->() {
-    return &value();
-  }
-
-  const T* operator->() const {
-    return &value();
-  }
-
-  /// The error; requires !ok().
-  const fm_error& error() const {
-    return std::get<1>(value_);
-  }
-
-private:
-  std::variant<T, fm_error> value_;
-};
+using parse_result = expected<T, fm_error>;
 
 /// The Last.fm error in `body`, if it is an `{"error": N, ...}` object.
 std::optional<fm_error> lastfm_error_in(std::string_view body);
