@@ -459,11 +459,16 @@ TEST_CASE("a cache hit does not call upstream again", "[fm_engine]") {
 
 TEST_CASE("a cache that does not answer counts as a miss", "[fm_engine]") {
   env e;
-  // Takes every request and never answers it.
+  // Takes every read and never answers it; takes writes.
   auto mute = e.sys->spawn([](caf::event_based_actor* self) -> caf::behavior {
-    return {[self](get_atom, const std::string&) {
-      return self->make_response_promise();
-    }};
+    return {
+      [self](get_atom, const std::string&) {
+        return self->make_response_promise();
+      },
+      [](put_atom, const std::string&, const std::string&, std::int64_t) {
+        return true;
+      },
+    };
   });
   e.spawned.push_back(mute);
   auto fm = e.engine(e.settings(), mute);
