@@ -20,9 +20,11 @@ namespace lastgram {
 constexpr caf::atom_value db_error_category = caf::atom("db");
 constexpr caf::atom_value fm_error_category = caf::atom("fm");
 
+// CAF 0.17 reads an error whose code is 0 as "no error", and db_errc starts
+// at 0 (unavailable): database codes travel shifted by one.
 inline caf::error make_error(db_errc code, std::string detail = {}) {
-  return caf::error{static_cast<std::uint8_t>(code), db_error_category,
-                    caf::make_message(std::move(detail))};
+  return caf::error{static_cast<std::uint8_t>(static_cast<std::uint8_t>(code) + 1),
+                    db_error_category, caf::make_message(std::move(detail))};
 }
 
 inline caf::error make_error(fm::fm_errc code, std::string detail = {}) {
@@ -41,7 +43,7 @@ void add_error_categories(Config& cfg) {
   };
   cfg.add_error_category(db_error_category,
                          [detail](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
-                           return "db_error(" + std::string{to_string(static_cast<db_errc>(code))}
+                           return "db_error(" + std::string{to_string(static_cast<db_errc>(code - 1))}
                                   + ": " + detail(ctx) + ")";
                          });
   cfg.add_error_category(fm_error_category,
@@ -54,14 +56,14 @@ void add_error_categories(Config& cfg) {
 
 /// The database error code carried by `err`, if it is one.
 inline std::optional<db_errc> db_code(const caf::error& err) {
-  if (err.category() != db_error_category)
+  if (!err || err.category() != db_error_category)
     return std::nullopt;
-  return static_cast<db_errc>(err.code());
+  return static_cast<db_errc>(err.code() - 1);
 }
 
 /// The Last.fm error code carried by `err`, if it is one.
 inline std::optional<fm::fm_errc> fm_code(const caf::error& err) {
-  if (err.category() != fm_error_category)
+  if (!err || err.category() != fm_error_category)
     return std::nullopt;
   return static_cast<fm::fm_errc>(err.code());
 }

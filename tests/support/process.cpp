@@ -23,7 +23,9 @@ namespace lastgram::test {
 child_process::child_process(std::vector<std::string> argv,
                              std::vector<std::string> env) {
   int in[2], out[2], err[2];
-  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0)
+  // Close-on-exec: a later child (say a daemonized redis-server) must not
+  // inherit our end of this child's standard input and keep it from EOF.
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
   std::vector<std::string> envs;
   for (char** e = environ; *e != nullptr; ++e) {
