@@ -42,11 +42,14 @@ typename Inspector::result_type inspect(Inspector& f, user_lookup& x) {
 struct guard_users {
   user_lookup author;
   user_lookup target;
+  /// The language the group chose ("" for none, or in a private chat): the
+  /// second step of the fallback chain after the user's own.
+  std::string group_language;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, guard_users& x) {
-  return f(caf::meta::type_name("guard_users"), x.author, x.target);
+  return f(caf::meta::type_name("guard_users"), x.author, x.target, x.group_language);
 }
 
 /// The per-user settings a user can change.
@@ -54,7 +57,8 @@ enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji }
 
 /// The database engine.
 /// - (get_user, platform, id) -> user_lookup
-/// - (facts, platform, author id, target id or "") -> guard_users
+/// - (facts, platform, author id, target id or "", group id or "") ->
+///   guard_users
 /// - (register, platform, id, fm username, display name) -> user_record:
 ///   creates the user or changes its Last.fm username
 /// - (unregister, platform, id) -> bool (false when there was nobody)
@@ -66,7 +70,8 @@ enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji }
 /// - (group, platform, id, title) -> group_record: creates or renames it
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
-  caf::replies_to<facts_atom, platform_kind, std::string, std::string>::with<guard_users>,
+  caf::replies_to<facts_atom, platform_kind, std::string, std::string,
+                  std::string>::with<guard_users>,
   caf::replies_to<register_atom, platform_kind, std::string, std::string,
                   std::string>::with<user_record>,
   caf::replies_to<unregister_atom, platform_kind, std::string>::with<bool>,

@@ -287,8 +287,10 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg) {
     return promise;
   }
   auto target_id = facts.replies_to_user ? inv->message.reply_to_author.id : std::string{};
+  auto group_id = inv->message.chat.kind == chat_kind::group ? inv->message.chat.id
+                                                              : std::string{};
   self->request(db, env.engine_timeout, facts_atom::value, inv->message.platform,
-                inv->message.author.id, target_id)
+                inv->message.author.id, target_id, group_id)
     .then(
       [self, inv, promise, started, facts](guard_users& users) mutable {
         auto f = facts;
@@ -298,10 +300,13 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg) {
         f.author_crown_banned = users.author.found && users.author.user.crown_banned;
         f.target_registered = users.target.found;
         f.target_banned = users.target.found && users.target.user.banned;
-        // A language the user chose beats the platform's hint.
-        if (users.author.found && !users.author.user.language.empty()
-            && self->state.env->texts->has(users.author.user.language))
+        // The fallback chain: the user's chosen language, the group's, then
+        // the platform's hint (already in inv->language), then English.
+        auto& catalog = *self->state.env->texts;
+        if (users.author.found && catalog.has(users.author.user.language))
           inv->language = users.author.user.language;
+        else if (catalog.has(users.group_language))
+          inv->language = users.group_language;
         inv->users = std::move(users);
         if (auto failure = check_guards(inv->spec->guards, f)) {
           record(inv->message, inv->spec->name, command_outcome::guard_failed, started);

@@ -259,13 +259,21 @@ caf::behavior worker_impl(worker_actor* self, database_settings cfg,
       return answer(self, "get_user", std::move(res), to_lookup);
     },
     [self](facts_atom, platform_kind p, const std::string& author,
-           const std::string& target) -> caf::result<guard_users> {
+           const std::string& target,
+           const std::string& group) -> caf::result<guard_users> {
       auto res = exec(self, [&](store& db) -> result<guard_users> {
         guard_users out;
         auto a = db.get_user(p, author);
         if (!a)
           return a.error();
         out.author = to_lookup(std::move(a).value());
+        if (!group.empty()) {
+          auto g = db.get_group(p, group);
+          if (!g)
+            return g.error();
+          if (*g)
+            out.group_language = (*g)->language;
+        }
         if (target.empty())
           return out;
         auto t = db.get_user(p, target);
@@ -514,8 +522,8 @@ caf::behavior router_impl(router_actor* self, database_settings cfg,
       return fwd(a, p, std::move(id));
     },
     [fwd](facts_atom a, platform_kind p, std::string& author,
-          std::string& target) {
-      return fwd(a, p, std::move(author), std::move(target));
+          std::string& target, std::string& group) {
+      return fwd(a, p, std::move(author), std::move(target), std::move(group));
     },
     [fwd](register_atom a, platform_kind p, std::string& id,
           std::string& fm_username, std::string& display_name) {

@@ -268,17 +268,30 @@ TEST_CASE("the database engine answers every request through its workers",
   CHECK(renamed.fm_username == "alice2");
 
   // facts: the author alone, then with a replied-to user
-  auto facts = f.must<guard_users>(facts_atom::value, tg, "100", "");
+  auto facts = f.must<guard_users>(facts_atom::value, tg, "100", "", "");
   CHECK(facts.author.found);
   CHECK_FALSE(facts.target.found);
-  facts = f.must<guard_users>(facts_atom::value, tg, "100", "200");
+  facts = f.must<guard_users>(facts_atom::value, tg, "100", "200", "");
   CHECK(facts.author.found);
   CHECK_FALSE(facts.target.found);
   f.must<user_record>(register_atom::value, tg, "200", "bob_fm", "Bob");
-  facts = f.must<guard_users>(facts_atom::value, tg, "100", "200");
+  facts = f.must<guard_users>(facts_atom::value, tg, "100", "200", "");
   CHECK(facts.author.user.fm_username == "alice2");
   REQUIRE(facts.target.found);
   CHECK(facts.target.user.fm_username == "bob_fm");
+  CHECK(facts.group_language.empty());
+  // In a group, the group's language comes along for the fallback chain.
+  f.must<group_record>(group_atom::value, tg, "-500", "Fans");
+  {
+    auto direct = database::store::open(tdb.settings());
+    REQUIRE(direct);
+    REQUIRE(direct->set_group_language(tg, "-500", "ru"));
+  }
+  facts = f.must<guard_users>(facts_atom::value, tg, "100", "", "-500");
+  CHECK(facts.author.found);
+  CHECK(facts.group_language == "ru");
+  facts = f.must<guard_users>(facts_atom::value, tg, "100", "", "-404");
+  CHECK(facts.group_language.empty());
 
   // session keys: stored, read back, cleared; an unknown user has none
   CHECK(f.must<std::string>(session_atom::value, tg, "100").empty());

@@ -45,8 +45,9 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
   };
   return {
     [lookup](get_user_atom, platform_kind, const std::string& id) { return lookup(id); },
-    [lookup](facts_atom, platform_kind, const std::string& a, const std::string& t) {
-      return guard_users{lookup(a), t.empty() ? user_lookup{} : lookup(t)};
+    [lookup](facts_atom, platform_kind, const std::string& a, const std::string& t,
+             const std::string&) {
+      return guard_users{lookup(a), t.empty() ? user_lookup{} : lookup(t), {}};
     },
     [db](register_atom, platform_kind p, const std::string& id, const std::string& fm,
          const std::string& name) {

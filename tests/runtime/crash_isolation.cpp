@@ -167,8 +167,10 @@ struct engine_fixture {
     env = test_env(*sys, echo);
     // A database that knows nobody, for the user guards.
     nobody_db = sys->spawn([](caf::event_based_actor*) -> caf::behavior {
-      return {[](facts_atom, platform_kind, const std::string&, const std::string&) {
-        return guard_users{};
+      return {[](facts_atom, platform_kind, const std::string&, const std::string&,
+                 const std::string& group) {
+        // Every group here chose Portuguese.
+        return guard_users{{}, {}, group.empty() ? "" : "pt"};
       }};
     });
     env->engine = [db = nobody_db](std::string_view name) {
@@ -276,7 +278,8 @@ TEST_CASE_METHOD(engine_fixture, "guards refuse with their own message before th
   CHECK(text_of(res) == env->texts->format("en", "guard.no_dms"));
   auto group = message("/crowns", 3);
   group.chat.kind = chat_kind::group;
-  CHECK(text_of(ask(group)) == env->texts->format("en", "guard.registered"));
+  // Nobody chose a language, the group did: the answer is in the group's.
+  CHECK(text_of(ask(group)) == env->texts->format("pt", "guard.registered"));
   CHECK_FALSE(ran);
   env->developers = {"console:1001"};
   auto dev = message("/secret", 1);
