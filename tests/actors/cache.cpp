@@ -18,10 +18,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
@@ -29,10 +26,11 @@
 #include "actors/caching/memory_cache.hpp"
 #include "actors/caching/redis_client.hpp"
 #include "actors/caching/tiered_cache.hpp"
-
-extern char** environ;
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
 
 using namespace lastgram::caching;
+using namespace lastgram::test;
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
@@ -41,34 +39,10 @@ namespace {
 
 // -- helpers ------------------------------------------------------------------
 
-int shared_redis_port() {
-  if (auto env = std::getenv("LASTGRAM_TEST_REDIS_PORT_OVERRIDE"); env && *env)
-    return std::atoi(env);
-  return LASTGRAM_TEST_REDIS_PORT;
-}
-
-std::string url_for(int port) {
-  return "redis://127.0.0.1:" + std::to_string(port);
-}
-
 redis_endpoint endpoint_for(int port) {
   redis_endpoint result;
   result.port = static_cast<std::uint16_t>(port);
   return result;
-}
-
-// A loopback port nobody listens on right now.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 struct fake_clock {
@@ -84,18 +58,6 @@ milliseconds time_of(F&& f) {
   auto start = steady_clock::now();
   f();
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
-}
-
-// Polls `done` every 10 ms for at most `limit`; for real servers only.
-template <class F>
-bool eventually(F&& done, milliseconds limit = 5000ms) {
-  auto deadline = steady_clock::now() + limit;
-  while (!done()) {
-    if (steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
 }
 
 // A plain hiredis connection that checks what the code under test did.
@@ -169,76 +131,6 @@ private:
   redisReply* reply_ = nullptr;
 };
 
-// A redis-server of our own, as a child process we can stop and restart.
-class child_redis {
-public:
-  explicit child_redis(int port, std::vector<std::string> extra = {})
-    : port_(port), extra_(std::move(extra)) {
-    start();
-  }
-
-  ~child_redis() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  child_redis(const child_redis&) = delete;
-  child_redis& operator=(const child_redis&) = delete;
-
-  int port() const {
-    return port_;
-  }
-
-  void start() {
-    std::vector<std::string> args{"redis-server", "--port", std::to_string(port_),
-                                  "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--dir", "/tmp",
-                                  "--loglevel", "warning", "--logfile", "/dev/null"};
-    args.insert(args.end(), extra_.begin(), extra_.end());
-    std::vector<char*> argv;
-    for (auto& arg : args)
-      argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    REQUIRE(::posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(),
-                           environ)
-            == 0);
-    REQUIRE(eventually([this] { return accepts_connections(); }));
-  }
-
-  // SHUTDOWN through the protocol (what an operator or a crash looks like to
-  // clients), then reap the child.
-  void shutdown() {
-    raw_redis{port_, hello()}.shutdown();
-    int status = 0;
-    REQUIRE(eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }));
-    pid_ = -1;
-  }
-
-  std::vector<std::string> hello() const {
-    auto pass = std::find(extra_.begin(), extra_.end(), "--requirepass");
-    if (pass == extra_.end())
-      return {};
-    return {"AUTH", *(pass + 1)};
-  }
-
-private:
-  bool accepts_connections() {
-    int status = 0;
-    REQUIRE(::waitpid(pid_, &status, WNOHANG) == 0); // died: port taken?
-    timeval tv{0, 200000};
-    auto ctx = redisConnectWithTimeout("127.0.0.1", port_, tv);
-    bool ok = ctx != nullptr && ctx->err == 0;
-    redisFree(ctx);
-    return ok;
-  }
-
-  int port_;
-  std::vector<std::string> extra_;
-  pid_t pid_ = -1;
-};
-
 // -- the backends of the contract suite ----------------------------------------
 
 // Redis keys of this process, so parallel test runs never collide.
@@ -305,7 +197,7 @@ struct redis_backend_base {
 };
 
 std::unique_ptr<redis_client> connect_or_fail(int port) {
-  auto result = redis_client::connect(url_for(port));
+  auto result = redis_client::connect(redis_url(port));
   REQUIRE(result);
   return std::move(*result);
 }
@@ -649,7 +541,7 @@ TEST_CASE("a redis endpoint is described without its password", "[cache]") {
 TEST_CASE("connecting to a port nobody listens on fails fast", "[cache]") {
   auto port = free_port();
   cache_result<std::unique_ptr<redis_client>> result{cache_error{}};
-  auto took = time_of([&] { result = redis_client::connect(url_for(port), 200); });
+  auto took = time_of([&] { result = redis_client::connect(redis_url(port), 200); });
   REQUIRE_FALSE(result);
   CHECK(result.error().code == cache_errc::unavailable);
   CHECK(took < 1000ms);
@@ -706,7 +598,7 @@ TEST_CASE("a broken redis client reconnects at most once per backoff interval",
   CHECK(client.stats().connect_attempts == 2);
   CHECK_FALSE(client.healthy());
 
-  child_redis server{port};
+  redis_server server{port};
   CHECK_FALSE(client.ping()); // still within the backoff
   clock.now += 1000ms;
   CHECK(client.ping());
@@ -717,8 +609,8 @@ TEST_CASE("a broken redis client reconnects at most once per backoff interval",
 TEST_CASE("writing to a server that went away fails instead of raising "
           "SIGPIPE",
           "[cache]") {
-  child_redis server{free_port()};
-  auto client = redis_client::connect(url_for(server.port()));
+  redis_server server{free_port()};
+  auto client = redis_client::connect(redis_url(server.port()));
   REQUIRE(client);
   REQUIRE((*client)->ping());
   server.shutdown();
@@ -741,7 +633,7 @@ TEST_CASE("scripts still run after the server forgets them", "[cache]") {
 
 TEST_CASE("nodes sharing one redis share one token bucket", "[cache]") {
   redis_backend b;
-  auto other = redis_client::connect(url_for(b.port));
+  auto other = redis_client::connect(redis_url(b.port));
   REQUIRE(other);
   std::vector<cache*> nodes{b.client.get(), other->get()};
   auto k = b.key("lastfm-key");
@@ -756,7 +648,7 @@ TEST_CASE("nodes sharing one redis share one token bucket", "[cache]") {
 }
 
 TEST_CASE("a password and database in the URL are used", "[cache]") {
-  child_redis server{free_port(), {"--requirepass", "s3cr:et"}};
+  redis_server server{free_port(), {"--requirepass", "s3cr:et"}};
   auto base = "127.0.0.1:" + std::to_string(server.port());
   auto client = redis_client::connect("redis://:s3cr%3Aet@" + base + "/3");
   REQUIRE(client);
@@ -775,7 +667,7 @@ TEST_CASE("a password and database in the URL are used", "[cache]") {
 namespace {
 
 struct outage_rig {
-  child_redis server{free_port()};
+  redis_server server{free_port()};
   std::vector<std::pair<bool, std::string>> events;
   tiered_cache tiered{std::make_shared<memory_cache>(1 << 20),
                       std::make_unique<redis_client>(endpoint_for(server.port()),
@@ -900,7 +792,7 @@ TEST_CASE("tiered caches come from settings", "[cache]") {
   CHECK((*local)->memory()->get("k").value() == std::optional<std::string>{"v"});
   settings.redis_url = "redis://:pw@";
   CHECK_FALSE(tiered_cache::from_settings(settings));
-  settings.redis_url = url_for(shared_redis_port());
+  settings.redis_url = redis_url(shared_redis_port());
   auto shared = tiered_cache::from_settings(settings);
   REQUIRE(shared);
   CHECK((*shared)->stats().redis_configured);

@@ -18,16 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
-#include <hiredis/hiredis.h>
 
 #include "actors/caching/engine.hpp"
 #include "actors/logging/log.hpp"
@@ -36,49 +29,15 @@
 #include "messages/cache.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
-
-extern char** environ;
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
 
 using namespace lastgram;
+using namespace lastgram::test;
 using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 
 namespace {
-
-int shared_redis_port() {
-  if (auto env = std::getenv("LASTGRAM_TEST_REDIS_PORT_OVERRIDE"); env && *env)
-    return std::atoi(env);
-  return LASTGRAM_TEST_REDIS_PORT;
-}
-
-std::string url_for(int port) {
-  return "redis://127.0.0.1:" + std::to_string(port);
-}
-
-// A loopback port nobody listens on right now.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  auto deadline = steady_clock::now() + limit;
-  while (!pred()) {
-    if (steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 // Keys of this process, so parallel runs against one Redis never collide.
 std::string unique_prefix() {
@@ -86,83 +45,6 @@ std::string unique_prefix() {
   return "lastgram-test:cache-engine:" + std::to_string(::getpid()) + ":"
          + std::to_string(counter++) + ":";
 }
-
-/// One command on a fresh connection, bypassing the engine: what Redis holds.
-/// Returns the string reply, "(nil)" for nil, "(error)" when unreachable.
-std::string redis_command(int port, const std::vector<std::string>& args) {
-  timeval tv{1, 0};
-  auto ctx = redisConnectWithTimeout("127.0.0.1", port, tv);
-  if (ctx == nullptr || ctx->err != 0) {
-    redisFree(ctx);
-    return "(error)";
-  }
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto reply = static_cast<redisReply*>(redisCommandArgv(
-    ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
-  std::string out = "(error)";
-  if (reply != nullptr) {
-    if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
-      out.assign(reply->str, reply->len);
-    else if (reply->type == REDIS_REPLY_NIL)
-      out = "(nil)";
-    else if (reply->type == REDIS_REPLY_INTEGER)
-      out = std::to_string(reply->integer);
-    freeReplyObject(reply);
-  }
-  redisFree(ctx);
-  return out;
-}
-
-/// A redis-server child process the test can shut down and start again.
-class child_redis {
-public:
-  explicit child_redis(int port) : port_(port) {
-    start();
-  }
-
-  ~child_redis() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  child_redis(const child_redis&) = delete;
-  child_redis& operator=(const child_redis&) = delete;
-
-  void start() {
-    std::vector<std::string> args{"redis-server", "--port", std::to_string(port_),
-                                  "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--dir", "/tmp",
-                                  "--loglevel", "warning", "--logfile", "/dev/null"};
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(::posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(),
-                           environ)
-            == 0);
-    REQUIRE(eventually([this] { return redis_command(port_, {"PING"}) == "PONG"; }));
-  }
-
-  // SHUTDOWN through the protocol: what an operator or a crash looks like
-  // to clients.
-  void shutdown() {
-    redis_command(port_, {"SHUTDOWN", "NOSAVE"});
-    int status = 0;
-    REQUIRE(eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }));
-    pid_ = -1;
-  }
-
-private:
-  int port_;
-  pid_t pid_ = -1;
-};
 
 /// Log lines routed to a fresh file for one test, back to stderr afterwards.
 class captured_log {
@@ -290,7 +172,7 @@ TEST_CASE("the cache engine gets, puts, erases, claims and rate-limits",
   auto use_redis = GENERATE(false, true);
   INFO((use_redis ? "memory + redis" : "memory only"));
   engine_fixture f;
-  auto cache = f.start(use_redis ? url_for(shared_redis_port()) : std::string{});
+  auto cache = f.start(use_redis ? redis_url(shared_redis_port()) : std::string{});
   auto k = unique_prefix();
   CHECK_FALSE(f.get(cache, k + "a").found); // a miss is an answer
   CHECK(f.put(cache, k + "a", std::string{"v\0w", 3}));
@@ -322,7 +204,7 @@ TEST_CASE("the cache engine gets, puts, erases, claims and rate-limits",
     CHECK(f.put(cache, k + "shared", "from a"));
     CHECK(redis_command(shared_redis_port(), {"GET", k + "shared"}) == "from a");
     // ...so another node (its own memory tier) reads it and shares the bucket.
-    auto other = f.start(url_for(shared_redis_port()));
+    auto other = f.start(redis_url(shared_redis_port()));
     CHECK(f.get(other, k + "shared").value == "from a");
     CHECK(f.bucket(other, k + "bucket") > 0);
     CHECK_FALSE(f.claim(other, k + "lease"));
@@ -333,11 +215,11 @@ TEST_CASE("a redis outage is answered from memory, logged once, and recovered "
           "without traffic",
           "[cache_engine]") {
   auto port = free_port();
-  child_redis redis{port};
+  redis_server redis{port};
   captured_log logs;
   engine_fixture f;
   auto outages_before = outages_metric();
-  auto cache = f.start(url_for(port));
+  auto cache = f.start(redis_url(port));
   auto k = unique_prefix();
   CHECK(f.put(cache, k + "kept", "v1"));
   CHECK(redis_command(port, {"GET", k + "kept"}) == "v1");
@@ -375,7 +257,7 @@ TEST_CASE("a redis that is down at boot is reported before any traffic",
           "[cache_engine]") {
   engine_fixture f;
   auto outages_before = outages_metric();
-  auto cache = f.start(url_for(free_port()));
+  auto cache = f.start(redis_url(free_port()));
   CHECK(eventually([&] { return outages_metric() - outages_before == 1; }, 5s));
   CHECK(redis_up_metric() == 0);
   CHECK(f.put(cache, "boot-key", "v"));

@@ -5,12 +5,11 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
-#include <functional>
-#include <thread>
 #include <unistd.h>
 
 #include "support/fake_lastfm.hpp"
 #include "support/process.hpp"
+#include "support/redis_server.hpp"
 
 using namespace lastgram::test;
 using namespace std::chrono_literals;
@@ -180,61 +179,32 @@ private:
   std::string name_;
 };
 
-unsigned short redis_port() {
-  if (auto env = std::getenv("LASTGRAM_TEST_REDIS_PORT_OVERRIDE"); env && *env)
-    return static_cast<unsigned short>(std::atoi(env));
-  return LASTGRAM_TEST_REDIS_PORT;
-}
-
 } // namespace
 
 TEST_CASE("the same script works on PostgreSQL and Redis", "[e2e][music][postgres][redis]") {
   pg_schema schema;
   run_script({}, english,
              {"LASTGRAM_DATABASE_URL=" + schema.url(),
-              "LASTGRAM_REDIS_URL=redis://127.0.0.1:" + std::to_string(redis_port())},
+              "LASTGRAM_REDIS_URL=" + redis_url(shared_redis_port())},
              false);
 }
 
 TEST_CASE("stopping redis-server mid-run loses no command", "[e2e][music][redis]") {
   // A redis-server of this test's own, so that stopping it disturbs nobody.
-  temp_dir rdir;
-  auto port = free_port();
-  auto start_redis = [&] {
-    auto res = run({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--daemonize", "yes", "--dir", rdir.path(),
-                    "--pidfile", rdir.file("redis.pid")},
-                   "");
-    REQUIRE(res.exit_code == 0);
-    for (int i = 0; i < 100; ++i) {
-      if (run({"/usr/bin/redis-cli", "-p", std::to_string(port), "ping"}, "").out.find("PONG")
-          != std::string::npos)
-        return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL("redis-server did not start");
-  };
-  auto stop_redis = [&] {
-    run({"/usr/bin/redis-cli", "-p", std::to_string(port), "shutdown", "nosave"}, "");
-  };
-  struct stop_at_exit {
-    std::function<void()> stop;
-    ~stop_at_exit() { stop(); }
-  } guard{stop_redis};
-  start_redis();
+  redis_server redis;
   fake_lastfm fake;
   temp_dir dir;
   auto env = lastfm_env;
-  env.push_back("LASTGRAM_REDIS_URL=redis://127.0.0.1:" + std::to_string(port));
+  env.push_back("LASTGRAM_REDIS_URL=" + redis.url());
   child_process node{music_node_args(dir, fake.url()), env};
   REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
   REQUIRE(say(node, "/ln", "36 scrobbles"));
-  stop_redis();
+  redis.shutdown();
   REQUIRE(say(node, "/album", "235 plays of this album"));
   REQUIRE(say(node, "/artist", "7,211 plays of this artist"));
   REQUIRE(say(node, "/last", "TyphoonsNotABot on Last.fm"));
   CHECK(node.wait_for_output("redis unavailable", 10s, true));
-  start_redis();
+  redis.start();
   REQUIRE(say(node, "/botinfo", "Commands handled"));
   CHECK(node.wait_for_output("redis back", 10s, true));
   node.close_stdin();
@@ -245,21 +215,7 @@ TEST_CASE("stopping redis-server mid-run loses no command", "[e2e][music][redis]
 
 TEST_CASE("register, now playing, album, artist and profile show the Last.fm data in English",
           "[e2e][music]") {
-  run_script({}, script_texts{
-                   "only available to registered users",
-                   "The Last.fm user nobody was not found",
-                   "registered as TyphoonsNotABot",
-                   "is listening to:",
-                   "36 scrobbles",
-                   "235 plays of this album",
-                   "7,211 plays of this artist",
-                   "TyphoonsNotABot on Last.fm",
-                   "138,223 scrobbles",
-                   "Top artist: Queen (1,511 plays)",
-                   "Top album: The Best Of by Joy Division (596 plays)",
-                   "Top track: Love Will Tear Us Apart by Joy Division (440 plays)",
-                   "Bob hasn't registered with the bot yet",
-                 });
+  run_script({}, english);
 }
 
 TEST_CASE("the music commands answer in Portuguese when the console speaks it",
