@@ -1,0 +1,162 @@
+#pragma once
+
+/// Parsing of Telegram Bot API payloads: updates (from getUpdates or a
+/// webhook) into the common model, and the `{ok, result, ...}` envelope every
+/// Bot API method answers with. Pure functions, no I/O; RapidJSON stays in
+/// update.cpp.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/expected.hpp"
+#include "messages/model.hpp"
+
+namespace lastgram::telegram {
+
+// -- errors -------------------------------------------------------------------
+
+/// Why a payload could not be parsed.
+enum class parse_errc : std::uint8_t {
+  /// Not JSON at all, or truncated JSON.
+  malformed_json,
+  /// A field the Bot API always sends is absent.
+  missing_field,
+  /// A field has the wrong JSON type (e.g. a string where a number belongs).
+  wrong_type,
+};
+
+/// The stable snake_case name of `x`.
+std::string to_string(parse_errc x);
+
+/// A parse failure: the code plus a message naming the offending field, e.g.
+/// "missing field message.chat.id". For logs only, never shown to users.
+struct parse_error {
+  parse_errc code = parse_errc::malformed_json;
+  std::string message;
+};
+
+template <class T>
+using parse_result = expected<T, parse_error>;
+
+// -- updates ------------------------------------------------------------------
+
+/// Which part of an update is set.
+enum class update_kind : std::uint8_t {
+  message,
+  /// An edit of an earlier message; callers ignore it (commands run once).
+  edited_message,
+  callback_query,
+  inline_query,
+  my_chat_member,
+  /// Any other update type; `parsed_update::unsupported_field` names it.
+  unsupported,
+};
+
+/// The stable snake_case name of `x`.
+std::string to_string(update_kind x);
+
+/// A press on an inline keyboard button with callback data.
+struct callback_query {
+  std::string id;
+  user_ref from;
+  /// Chat and message of the keyboard; empty when Telegram did not send the
+  /// message (too old, or the button sat under an inline-mode message).
+  std::string chat_id;
+  std::string message_id;
+  std::string data;
+};
+
+/// A query typed after the bot's @username in any chat (inline mode).
+struct inline_query {
+  std::string id;
+  user_ref from;
+  std::string query;
+  std::string offset;
+};
+
+/// What a my_chat_member change means for the bot.
+enum class membership_change : std::uint8_t {
+  /// New status "member" or "administrator".
+  added,
+  /// New status "left" or "kicked".
+  removed,
+  /// Anything else ("restricted", "creator"): no action.
+  other,
+};
+
+/// The bot's own membership in a chat changed.
+struct chat_member_update {
+  chat_ref chat;
+  /// Who made the change.
+  user_ref from;
+  /// Telegram's `new_chat_member.status`, verbatim.
+  std::string new_status;
+  membership_change change = membership_change::other;
+};
+
+/// One update. Exactly the member matching `kind` is meaningful: `message`
+/// for message and edited_message, `callback` for callback_query, `inline_`
+/// for inline_query, `member` for my_chat_member.
+struct parsed_update {
+  std::int64_t update_id = 0;
+  update_kind kind = update_kind::unsupported;
+  incoming_message message;
+  callback_query callback;
+  inline_query inline_;
+  chat_member_update member;
+  /// The name of the update's payload field when kind is unsupported
+  /// (e.g. "channel_post"), empty when the update had none.
+  std::string unsupported_field;
+};
+
+/// Parses one Update object. A message without `text` takes its `caption`
+/// (empty when it has neither, e.g. a sticker). A reply to a message whose
+/// author is Telegram's service account 777000 (a channel post forwarded
+/// into its linked discussion group) keeps `reply_to_message_id` but has no
+/// reply author. Never throws.
+parse_result<parsed_update> parse_update(std::string_view json);
+
+// -- responses ----------------------------------------------------------------
+
+/// The envelope of every Bot API answer.
+struct api_response {
+  bool ok = false;
+  /// The raw JSON text of `result` (empty when absent).
+  std::string result;
+  /// Telegram's error code (an HTTP status) when !ok, otherwise 0.
+  int error_code = 0;
+  std::string description;
+  /// `parameters.retry_after` in seconds (a 429 flood wait), otherwise 0.
+  std::int64_t retry_after = 0;
+  /// `parameters.migrate_to_chat_id` (a group became a supergroup), as a
+  /// string chat id; empty when absent.
+  std::string migrate_to_chat_id;
+};
+
+/// Parses a Bot API response body (success or error). Never throws.
+parse_result<api_response> parse_response(std::string_view json);
+
+/// The bot's own account, from getMe.
+struct bot_identity {
+  std::string id;
+  std::string username;
+};
+
+/// Parses getMe's `result` object (api_response::result).
+parse_result<bot_identity> parse_get_me(std::string_view result_json);
+
+/// One update of a getUpdates batch, kept raw so that one unparsable update
+/// does not cost the whole batch: the caller still advances its offset past
+/// `update_id` and parses `json` with parse_update.
+struct raw_update {
+  std::int64_t update_id = 0;
+  std::string json;
+};
+
+/// Splits getUpdates' `result` array into raw updates. Fails only when the
+/// array itself is malformed or an element lacks an integer `update_id`.
+parse_result<std::vector<raw_update>> parse_updates(std::string_view result_json);
+
+} // namespace lastgram::telegram
