@@ -79,6 +79,13 @@ void context::after(std::chrono::milliseconds delay, std::function<void()> fn) {
   }
   caf::delayed_anon_send(caf::actor_cast<caf::actor>(self()), delay,
                          tick_atom::value, id);
+  // A run killed before its timer fires (e.g. at its deadline) never gets the
+  // tick: forget the continuation when the run's actor ends.
+  self()->attach_functor([id] {
+    auto& t = timers();
+    std::lock_guard<std::mutex> guard{t.mtx};
+    t.pending.erase(id);
+  });
 }
 
 void context::fire(caf::event_based_actor*, std::uint64_t id) {
