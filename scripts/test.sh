@@ -8,6 +8,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
 build=${LASTGRAM_TEST_BUILD_DIR:-build-test}
+# Let ccache reuse objects across clones in different directories.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 jobs=$(nproc)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DLASTGRAM_SANITIZE=ON -DLASTGRAM_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
