@@ -368,6 +368,10 @@ struct router_state {
   bool outage_logged = false;
   bool overload_logged = false;
   std::string last_error;
+  /// lastgram_mailbox_backlog{engine="database"}: requests waiting in the
+  /// router's mailbox and queue, sampled on every request.
+  metrics::gauge backlog = metrics::get_gauge(
+    "lastgram_mailbox_backlog", "Messages waiting in an engine's mailbox", {{"engine", "database"}});
   static inline const char* name = "database_engine";
 };
 
@@ -430,6 +434,8 @@ void drain(router_actor* self) {
 }
 
 caf::response_promise submit(router_actor* self, caf::message content) {
+  self->state.backlog.set(
+    static_cast<double>(self->mailbox().size() + self->state.queue.size()));
   auto& st = self->state;
   auto rp = self->make_response_promise();
   if (all_down(st)) {

@@ -27,6 +27,7 @@ caf::response_promise start(self_ptr self, fm_request req,
                             std::string queue_key, Parser parser) {
   auto rp = self->make_response_promise();
   auto& st = self->state;
+  st.backlog.set(static_cast<double>(self->mailbox().size()));
   auto key = cache_key(req);
   auto ttl = cache_ttl(req);
   bool coalescible = !req.is_write && !req.needs_signature;

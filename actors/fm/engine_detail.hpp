@@ -90,6 +90,9 @@ struct engine_state {
   std::optional<time_point> wake_at;
   std::minstd_rand rng{std::random_device{}()};
   metrics::gauge queue_depth;
+  /// lastgram_mailbox_backlog{engine="fm"}, sampled on every request.
+  metrics::gauge backlog = metrics::get_gauge(
+    "lastgram_mailbox_backlog", "Messages waiting in an engine's mailbox", {{"engine", "fm"}});
   metrics::gauge bucket_level;
   metrics::counter coalesced;
   metrics::counter cache_hits;
