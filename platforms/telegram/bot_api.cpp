@@ -77,6 +77,18 @@ api_result invalid_argument(const char* what) {
   return r;
 }
 
+/// Adds `reply_markup` when a keyboard is given. An invalid one sends
+/// nothing: `done` gets the error at once and the caller returns.
+bool put_keyboard(json_writer& w, const std::string& keyboard_json,
+                  const std::function<void(api_result)>& done) {
+  if (keyboard_json.empty()
+      || put_raw(w, "reply_markup", keyboard_json, rapidjson::kObjectType))
+    return true;
+  if (done)
+    done(invalid_argument("reply_markup is not a JSON object"));
+  return false;
+}
+
 std::string compact(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
   json_writer w(buf);
@@ -256,12 +268,8 @@ void bot_api::send_message(std::int64_t chat_id, const std::string& html_text,
   put(w, "parse_mode", std::string("HTML"));
   put_reply_to(w, reply_to_message_id);
   put_disable_preview(w, disable_preview);
-  if (!keyboard_json.empty()
-      && !put_raw(w, "reply_markup", keyboard_json, rapidjson::kObjectType)) {
-    if (done)
-      done(invalid_argument("reply_markup is not a JSON object"));
+  if (!put_keyboard(w, keyboard_json, done))
     return;
-  }
   w.EndObject();
   call("sendMessage", buf.GetString(), default_timeout, std::move(done));
 }
@@ -279,12 +287,8 @@ void bot_api::send_photo(std::int64_t chat_id, const std::string& photo_url,
     put(w, "parse_mode", std::string("HTML"));
   }
   put_reply_to(w, reply_to_message_id);
-  if (!keyboard_json.empty()
-      && !put_raw(w, "reply_markup", keyboard_json, rapidjson::kObjectType)) {
-    if (done)
-      done(invalid_argument("reply_markup is not a JSON object"));
+  if (!put_keyboard(w, keyboard_json, done))
     return;
-  }
   w.EndObject();
   call("sendPhoto", buf.GetString(), default_timeout, std::move(done));
 }
@@ -301,12 +305,8 @@ void bot_api::edit_message_text(std::int64_t chat_id, std::int64_t message_id,
   put(w, "text", html_text);
   put(w, "parse_mode", std::string("HTML"));
   put_disable_preview(w, disable_preview);
-  if (!keyboard_json.empty()
-      && !put_raw(w, "reply_markup", keyboard_json, rapidjson::kObjectType)) {
-    if (done)
-      done(invalid_argument("reply_markup is not a JSON object"));
+  if (!put_keyboard(w, keyboard_json, done))
     return;
-  }
   w.EndObject();
   call("editMessageText", buf.GetString(), default_timeout, std::move(done));
 }
