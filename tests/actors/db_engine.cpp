@@ -33,140 +33,21 @@
 #include "actors/support/health.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
+#include "test_db.hpp"
 
-namespace soci {
-// The PostgreSQL backend's C entry point (its header needs libpq-fe.h, which
-// is not on the include path).
-extern "C" backend_factory const* factory_postgresql();
-} // namespace soci
 
 using namespace lastgram;
 using namespace std::chrono_literals;
 using database::backend_kind;
+using test::eventually;
+using test::free_port;
+using test::test_db;
 using std::chrono::steady_clock;
 
 namespace {
 
-std::string pg_url() {
-  if (auto env = std::getenv("LASTGRAM_TEST_PG_URL_OVERRIDE"); env && *env)
-    return env;
-  return LASTGRAM_TEST_PG_URL;
-}
-
-std::string with_param(std::string url, const std::string& param) {
-  url += url.find('?') == std::string::npos ? '?' : '&';
-  return url + param;
-}
-
-std::string unique_name() {
-  static int counter = 0;
-  std::random_device rd;
-  return "lgeng_" + std::to_string(::getpid()) + "_" + std::to_string(++counter)
-         + "_" + std::to_string(rd() % 100000);
-}
-
-// A loopback port nobody listens on right now.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
-  auto deadline = steady_clock::now() + limit;
-  while (!pred()) {
-    if (steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
-/// One empty, migrated database for one test: a SQLite file in a fresh temp
-/// directory, or a new PostgreSQL schema reached through search_path.
-class test_db {
-public:
-  explicit test_db(backend_kind backend) : backend_(backend), name_(unique_name()) {
-    if (backend_ == backend_kind::sqlite) {
-      dir_ = std::filesystem::temp_directory_path() / name_;
-    } else {
-      admin() << "CREATE SCHEMA " + name_;
-    }
-    auto db = database::store::open(settings());
-    INFO((db ? "" : db.error().message));
-    REQUIRE(db);
-    auto applied = db->migrate();
-    INFO((applied ? "" : applied.error().message));
-    REQUIRE(applied);
-  }
-
-  test_db(const test_db&) = delete;
-  test_db& operator=(const test_db&) = delete;
-
-  ~test_db() {
-    admin_.reset();
-    if (backend_ == backend_kind::sqlite) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-      return;
-    }
-    try {
-      soci::session s{*soci::factory_postgresql(),
-                      with_param(pg_url(), "connect_timeout=5")};
-      s << "SET client_min_messages = warning";
-      s << "DROP SCHEMA " + name_ + " CASCADE";
-    } catch (...) {
-      // Leave it; the throwaway cluster is deleted with the fixture.
-    }
-  }
-
-  database_settings settings(std::int64_t pool_size = 2,
-                             std::int64_t timeout_ms = 5000) const {
-    database_settings cfg;
-    cfg.pool_size = pool_size;
-    cfg.statement_timeout_ms = timeout_ms;
-    if (backend_ == backend_kind::sqlite) {
-      cfg.path = (dir_ / "lastgram.sqlite3").string();
-    } else {
-      // application_name lets a test find (and kill) the engine's connections.
-      cfg.url = with_param(with_param(pg_url(), "options=-csearch_path%3D" + name_),
-                           "application_name=" + name_);
-    }
-    return cfg;
-  }
-
-  /// A raw SOCI session on the same database, for what the engine does not
-  /// offer (holding locks, killing connections).
-  soci::session& admin() {
-    if (!admin_) {
-      admin_ = std::make_unique<soci::session>();
-      if (backend_ == backend_kind::sqlite)
-        admin_->open(soci::sqlite3, settings().path);
-      else
-        admin_->open(*soci::factory_postgresql(),
-                     with_param(pg_url(), "connect_timeout=5"));
-    }
-    return *admin_;
-  }
-
-  const std::string& name() const {
-    return name_;
-  }
-
-private:
-  backend_kind backend_;
-  std::string name_;
-  std::filesystem::path dir_;
-  std::unique_ptr<soci::session> admin_;
-};
 
 struct test_config : caf::actor_system_config {
   test_config() {
@@ -250,8 +131,9 @@ TEST_CASE("the database engine answers every request through its workers",
   auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
   INFO("backend " << to_string(backend));
   test_db tdb{backend};
+  tdb.open();
   engine_fixture f{tdb.settings()};
-  CHECK(eventually([&] { return f.ready(); }));
+  CHECK(eventually([&] { return f.ready(); }, 10s));
 
   // users
   CHECK_FALSE(f.must<user_lookup>(get_user_atom::value, tg, "100").found);
@@ -338,6 +220,7 @@ TEST_CASE("fifty concurrent requests are all answered", "[db_engine]") {
   auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
   INFO("backend " << to_string(backend));
   test_db tdb{backend};
+  tdb.open();
   engine_fixture f{tdb.settings()};
   using handle_type = decltype(f.self->request(f.db, 10s, register_atom::value, tg,
                                                std::string{}, std::string{},
@@ -362,8 +245,9 @@ TEST_CASE("fifty concurrent requests are all answered", "[db_engine]") {
 TEST_CASE("a saturated pool refuses requests beyond its queue at once",
           "[db_engine]") {
   test_db tdb{backend_kind::sqlite};
-  engine_fixture f{tdb.settings(1, 20000)};
-  REQUIRE(eventually([&] { return f.ready(); }));
+  tdb.open();
+  engine_fixture f{tdb.pool_settings(1, 20000)};
+  REQUIRE(eventually([&] { return f.ready(); }, 10s));
   // Another connection holds the write lock, so the only worker waits in its
   // first write and everything after it queues.
   tdb.admin() << "BEGIN IMMEDIATE";
@@ -420,7 +304,7 @@ TEST_CASE("an unreachable database is refused at once and reported not ready",
 
 TEST_CASE("the engine reconnects by itself when the database comes back",
           "[db_engine]") {
-  auto dir = std::filesystem::temp_directory_path() / unique_name();
+  auto dir = std::filesystem::temp_directory_path() / ("lgeng_" + test::unique_suffix());
   std::filesystem::create_directories(dir);
   // A regular file where the database's directory should be: opening fails
   // until it is removed.
@@ -453,7 +337,7 @@ TEST_CASE("the engine reconnects by itself when the database comes back",
 
 TEST_CASE("a database that stays down is retried once per growing backoff",
           "[db_engine]") {
-  auto dir = std::filesystem::temp_directory_path() / unique_name();
+  auto dir = std::filesystem::temp_directory_path() / ("lgeng_" + test::unique_suffix());
   std::filesystem::create_directories(dir);
   std::ofstream{dir / "data"} << "not a directory";
   log_settings logging;
@@ -486,8 +370,9 @@ TEST_CASE("a database that stays down is retried once per growing backoff",
 TEST_CASE("killed PostgreSQL connections are reopened without failing a request",
           "[db_engine]") {
   test_db tdb{backend_kind::postgresql};
-  engine_fixture f{tdb.settings(2)};
-  REQUIRE(eventually([&] { return f.ready(); }));
+  tdb.open();
+  engine_fixture f{tdb.pool_settings(2)};
+  REQUIRE(eventually([&] { return f.ready(); }, 10s));
   f.must<user_record>(register_atom::value, tg, "7", "fm7", "Seven");
   auto connections = [&] {
     int n = 0;
@@ -495,7 +380,7 @@ TEST_CASE("killed PostgreSQL connections are reopened without failing a request"
       soci::use(tdb.name()), soci::into(n);
     return n;
   };
-  REQUIRE(eventually([&] { return connections() == 2; }));
+  REQUIRE(eventually([&] { return connections() == 2; }, 10s));
   int killed = 0;
   tdb.admin() << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
                  " WHERE application_name = :n",
@@ -521,12 +406,13 @@ TEST_CASE("killed PostgreSQL connections are reopened without failing a request"
 
 TEST_CASE("the workers stop when the engine is dropped", "[db_engine]") {
   test_db tdb{backend_kind::sqlite};
+  tdb.open();
   test_config cfg;
   caf::actor_system sys{cfg};
   auto health = std::make_shared<health_board>();
   {
     caf::scoped_actor self{sys};
-    auto handle = database::spawn_engine(self.ptr(), tdb.settings(3), health);
+    auto handle = database::spawn_engine(self.ptr(), tdb.pool_settings(3), health);
     auto db = caf::actor_cast<database_actor>(handle);
     bool found = true;
     self->request(db, 10s, get_user_atom::value, tg, "1")
@@ -537,5 +423,5 @@ TEST_CASE("the workers stop when the engine is dropped", "[db_engine]") {
   // Neither an exit message nor a handle is left: the router becomes
   // unreachable and its links take the detached workers down with it, so
   // the system's destructor does not hang.
-  CHECK(eventually([&] { return sys.registry().running() == 0; }));
+  CHECK(eventually([&] { return sys.registry().running() == 0; }, 10s));
 }

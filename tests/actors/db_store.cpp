@@ -24,117 +24,17 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "actors/database/store.hpp"
+#include "test_db.hpp"
 
-namespace soci {
-// The PostgreSQL backend's C entry point (its header needs libpq-fe.h, which
-// is not on the include path).
-extern "C" backend_factory const* factory_postgresql();
-} // namespace soci
 
 using namespace lastgram;
 using namespace lastgram::database;
+using lastgram::test::pg_url;
+using lastgram::test::test_db;
+using lastgram::test::unique_suffix;
+using lastgram::test::with_param;
 
 namespace {
-
-std::string pg_url() {
-  if (auto env = std::getenv("LASTGRAM_TEST_PG_URL_OVERRIDE"); env && *env)
-    return env;
-  return LASTGRAM_TEST_PG_URL;
-}
-
-std::string unique_suffix() {
-  static int counter = 0;
-  std::random_device rd;
-  return std::to_string(::getpid()) + "_" + std::to_string(++counter) + "_"
-         + std::to_string(rd() % 100000);
-}
-
-std::string with_param(std::string url, const std::string& param) {
-  url += url.find('?') == std::string::npos ? '?' : '&';
-  return url + param;
-}
-
-/// One empty database for one test: a temp SQLite file (in a directory the
-/// store must create) or a new PostgreSQL schema used through search_path.
-class test_db {
-public:
-  explicit test_db(backend_kind backend) : backend_(backend) {
-    name_ = "lgtest_" + unique_suffix();
-    if (backend_ == backend_kind::sqlite) {
-      dir_ = std::filesystem::temp_directory_path() / name_;
-      return;
-    }
-    admin() << "CREATE SCHEMA " + name_;
-  }
-
-  test_db(const test_db&) = delete;
-  test_db& operator=(const test_db&) = delete;
-
-  ~test_db() {
-    if (backend_ == backend_kind::sqlite) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-      return;
-    }
-    try {
-      admin() << "DROP SCHEMA " + name_ + " CASCADE";
-    } catch (...) {
-      // Leave it; the throwaway cluster is deleted with the fixture.
-    }
-  }
-
-  database_settings settings(std::int64_t timeout_ms = 5000) const {
-    database_settings cfg;
-    cfg.statement_timeout_ms = timeout_ms;
-    if (backend_ == backend_kind::sqlite) {
-      cfg.path = (dir_ / "nested" / "lastgram.sqlite3").string();
-    } else {
-      // application_name lets a test find (and kill) this store's connection.
-      cfg.url = with_param(with_param(pg_url(), "options=-csearch_path%3D" + name_),
-                           "application_name=" + name_);
-    }
-    return cfg;
-  }
-
-  /// A migrated store.
-  store open(std::int64_t timeout_ms = 5000) {
-    auto db = store::open(settings(timeout_ms));
-    INFO((db ? "" : db.error().message));
-    REQUIRE(db);
-    auto applied = db->migrate();
-    INFO((applied ? "" : applied.error().message));
-    REQUIRE(applied);
-    return std::move(db).value();
-  }
-
-  /// A raw SOCI session on the same database, for what the store's API does
-  /// not offer (holding locks, killing connections).
-  soci::session& admin() {
-    if (!admin_) {
-      admin_ = std::make_unique<soci::session>();
-      if (backend_ == backend_kind::sqlite) {
-        admin_->open(soci::sqlite3, settings().path);
-      } else {
-        // SOCI 4.0 re-tokenizes connect strings as key=value pairs; a URI
-        // needs at least one query parameter to survive that.
-        admin_->open(*soci::factory_postgresql(),
-                     with_param(pg_url(), "connect_timeout=5"));
-        *admin_ << "SET client_min_messages = warning"; // no DROP notices
-      }
-    }
-    return *admin_;
-  }
-
-  const std::string& name() const {
-    return name_;
-  }
-
-private:
-  backend_kind backend_;
-  std::string name_;
-  std::filesystem::path dir_;
-  std::unique_ptr<soci::session> admin_;
-};
 
 // Every behavioural test case runs once per backend.
 #define ANY_BACKEND GENERATE(backend_kind::sqlite, backend_kind::postgresql)
