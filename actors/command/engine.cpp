@@ -133,6 +133,15 @@ void record(const incoming_message& msg, const std::string& command,
                            to_string(msg.platform), to_string(outcome), secs);
 }
 
+/// Ends a run before it starts (a guard refused, the node is stopping) with
+/// the localized text of `key`, in the run's language, counted in metrics.
+command_result refuse(const invocation& inv, std::string_view key, const std::string& name,
+                      command_outcome outcome, clock_type::time_point started) {
+  record(inv.message, inv.spec->name, outcome, started);
+  return text_result(inv.message, inv.env->texts->format(inv.language, key, {{"name", name}}),
+                     outcome, inv.spec->name);
+}
+
 void answer_drains(engine_actor self) {
   auto& st = self->state;
   if (!st.draining || st.stats.in_flight > 0)
@@ -251,20 +260,11 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg) {
   inv->message = std::move(msg);
   constexpr std::uint16_t user_guards = guard_registered | guard_linked | guard_targetable
                                         | guard_targeted | guard_crowns_enabled;
-  // Guards that need no database refuse before any round trip.
-  if (auto failure = check_guards(spec->guards & ~user_guards, facts)) {
-    record(inv->message, spec->name, command_outcome::guard_failed, started);
-    return text_result(inv->message,
-                       texts.format(lang, failure->key, {{"name", failure->name}}),
-                       command_outcome::guard_failed, spec->name);
-  }
+  // Guards that need no database refuse before any round trip; for a
+  // command without user guards that is every guard it has.
+  if (auto failure = check_guards(spec->guards & ~user_guards, facts))
+    return refuse(*inv, failure->key, failure->name, command_outcome::guard_failed, started);
   if ((spec->guards & user_guards) == 0 && !spec->needs_user) {
-    if (auto failure = check_guards(spec->guards, facts)) {
-      record(inv->message, spec->name, command_outcome::guard_failed, started);
-      return text_result(inv->message,
-                         texts.format(lang, failure->key, {{"name", failure->name}}),
-                         command_outcome::guard_failed, spec->name);
-    }
     auto promise = self->make_response_promise<command_result>();
     launch(self, std::move(inv), promise, started);
     return promise;
@@ -309,19 +309,13 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg) {
           inv->language = users.group_language;
         inv->users = std::move(users);
         if (auto failure = check_guards(inv->spec->guards, f)) {
-          record(inv->message, inv->spec->name, command_outcome::guard_failed, started);
-          promise.deliver(text_result(inv->message,
-                                      self->state.env->texts->format(inv->language, failure->key,
-                                                                     {{"name", failure->name}}),
-                                      command_outcome::guard_failed, inv->spec->name));
+          promise.deliver(refuse(*inv, failure->key, failure->name,
+                                 command_outcome::guard_failed, started));
           return;
         }
         if (self->state.draining) {
-          record(inv->message, inv->spec->name, command_outcome::shutting_down, started);
-          promise.deliver(text_result(inv->message,
-                                      self->state.env->texts->format(inv->language,
-                                                                     "errors.shutting_down"),
-                                      command_outcome::shutting_down, inv->spec->name));
+          promise.deliver(refuse(*inv, "errors.shutting_down", {},
+                                 command_outcome::shutting_down, started));
           return;
         }
         launch(self, std::move(inv), promise, started);
