@@ -26,6 +26,8 @@ typename Inspector::result_type inspect(Inspector& f, command_stats& x) {
            x.failed);
 }
 
+using placed_atom = caf::atom_constant<caf::atom("placed")>;
+
 /// The command engine.
 /// - incoming_message -> command_result: parse, check guards, run the command
 ///   in its own actor and answer with its replies (or a localized apology).
@@ -33,9 +35,12 @@ typename Inspector::result_type inspect(Inspector& f, command_stats& x) {
 ///   answered "shutting down"), answer once nothing is in flight or when the
 ///   deadline passes, with the number of runs still in flight.
 /// - stats -> command_stats.
+/// - (placed, incoming_message) -> command_result: a run another node placed
+///   here (see environment::place); always runs on this node.
 using command_actor = caf::typed_actor<
   caf::replies_to<incoming_message>::with<command_result>,
   caf::replies_to<drain_atom, std::int64_t>::with<std::int64_t>,
-  caf::replies_to<stats_atom>::with<command_stats>>;
+  caf::replies_to<stats_atom>::with<command_stats>,
+  caf::replies_to<placed_atom, incoming_message>::with<command_result>>;
 
 } // namespace lastgram

@@ -25,6 +25,8 @@ using session_atom = caf::atom_constant<caf::atom("session")>;
 using setting_atom = caf::atom_constant<caf::atom("setting")>;
 using language_atom = caf::atom_constant<caf::atom("language")>;
 using group_atom = caf::atom_constant<caf::atom("group")>;
+using state_atom = caf::atom_constant<caf::atom("state")>;
+using reachable_atom = caf::atom_constant<caf::atom("reachable")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -68,6 +70,11 @@ enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji }
 ///   flags, the emoji text for loved_emoji
 /// - (language, platform, id, code) -> bool
 /// - (group, platform, id, title) -> group_record: creates or renames it
+/// - (state, name) -> the stored platform state value, "" when none
+/// - (state, name, value) -> bool: stores it (e.g. Telegram's polling offset)
+/// - (reachable, platform, chat id, chat kind, bool) -> bool: whether the bot
+///   may still write there (added to / removed from a group, blocked by a
+///   user); a group row is created when needed
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
   caf::replies_to<facts_atom, platform_kind, std::string, std::string,
@@ -80,6 +87,9 @@ using database_actor = caf::typed_actor<
   caf::replies_to<setting_atom, platform_kind, std::string, user_setting,
                   std::string>::with<bool>,
   caf::replies_to<language_atom, platform_kind, std::string, std::string>::with<bool>,
-  caf::replies_to<group_atom, platform_kind, std::string, std::string>::with<group_record>>;
+  caf::replies_to<group_atom, platform_kind, std::string, std::string>::with<group_record>,
+  caf::replies_to<state_atom, std::string>::with<std::string>,
+  caf::replies_to<state_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<reachable_atom, platform_kind, std::string, chat_kind, bool>::with<bool>>;
 
 } // namespace lastgram

@@ -120,6 +120,9 @@ struct outgoing_reply {
   rich_text text;
   /// An image shown with the text (a photo with a caption on Telegram).
   std::string image_url;
+  /// Show the image as a link preview above the text instead of a photo (the
+  /// user's "cover as link" setting).
+  bool image_as_link = false;
   /// Rows of buttons.
   std::vector<std::vector<button>> buttons;
 };
@@ -127,7 +130,8 @@ struct outgoing_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing_reply& x) {
   return f(caf::meta::type_name("outgoing_reply"), x.chat_id,
-           x.reply_to_message_id, x.text, x.image_url, x.buttons);
+           x.reply_to_message_id, x.text, x.image_url, x.image_as_link,
+           x.buttons);
 }
 
 /// How a command run ended, for metrics and logs.

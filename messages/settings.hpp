@@ -116,10 +116,47 @@ struct telegram_settings {
   /// Secrets from LASTGRAM_TELEGRAM_TOKEN / LASTGRAM_TELEGRAM_WEBHOOK_SECRET.
   std::string token;
   std::string webhook_secret;
+  /// "polling" or "webhook".
+  std::string mode = "polling";
+  /// getUpdates long-poll timeout.
+  std::int64_t poll_timeout_seconds = 30;
+  /// Public HTTPS base URL that reaches this node's server engine; set-webhook
+  /// registers <public-url>/telegram/<webhook path>.
+  std::string public_url;
+  /// The secret path segment of the webhook route; empty: derived from the token.
+  std::string webhook_path;
+  /// setWebhook's max_connections.
+  std::int64_t max_connections = 40;
+  /// Outgoing limits: messages per second overall and per private chat,
+  /// messages per minute per group.
+  std::int64_t global_per_second = 30;
+  std::int64_t private_per_second = 1;
+  std::int64_t group_per_minute = 20;
+  /// Outgoing messages waiting for the limits before new ones are refused.
+  std::int64_t max_queued = 10000;
+  /// answerInlineQuery cache_time.
+  std::int64_t inline_cache_seconds = 10;
 };
 
 struct cluster_settings {
   bool enabled = false;
+  /// Where this node publishes its cluster endpoint (never all interfaces).
+  std::string address = "127.0.0.1";
+  std::int64_t port = 4280;
+  /// Endpoints ("host:port") of nodes to join; they tell about the others.
+  std::vector<std::string> seeds;
+  /// PEM files of the cluster's private CA and of this node's certificate and
+  /// key; all empty means plain TCP, allowed on loopback only.
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  /// Nodes with another identifier refuse each other (middleman.app-identifiers).
+  std::string app_identifier = "lastgram";
+  /// Middleman heartbeats, and how long a silent peer stays connected.
+  std::int64_t heartbeat_ms = 500;
+  std::int64_t connection_timeout_ms = 2000;
+  /// What this node offers to the cluster, e.g. "commands".
+  std::vector<std::string> roles = {"commands"};
 };
 
 /// Everything a node needs, validated.

@@ -7,8 +7,11 @@
 #include "caf/type_id.hpp"
 
 #include "messages/cache.hpp"
+#include "messages/cluster.hpp"
 #include "messages/command.hpp"
 #include "messages/database.hpp"
+#include "messages/diag.hpp"
+#include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/model.hpp"
 
@@ -19,6 +22,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::command_result))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::command_stats))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::platform_kind))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::chat_kind))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::user_record))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::group_record))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::user_lookup))
@@ -39,5 +43,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::auth_token))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::auth_session))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::write_ack))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::button_press))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::press_result))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::member_gossip))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::cluster_view))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::node_snapshot))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::diag_report))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

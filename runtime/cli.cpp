@@ -7,9 +7,12 @@
 #include <CLI/CLI.hpp>
 
 #include "i18n/check.hpp"
+#include "runtime/attach.hpp"
+#include "runtime/cluster_cli.hpp"
 #include "runtime/config.hpp"
 #include "runtime/migrate.hpp"
 #include "runtime/node.hpp"
+#include "runtime/telegram_cli.hpp"
 
 namespace lastgram::runtime {
 
@@ -84,6 +87,59 @@ int main_cli(int argc, char** argv) {
     "migrate", "Apply pending schema migrations (SQLite file or LASTGRAM_DATABASE_URL)");
   add_config_options(db_migrate, db_args);
 
+  auto* telegram = app.add_subcommand("telegram", "Telegram Bot API tools");
+  telegram->require_subcommand(1);
+  config_args tg_args;
+  bool drop_pending = false;
+  bool dry_run = false;
+  auto* tg_set_webhook = telegram->add_subcommand(
+    "set-webhook", "Register <telegram.public-url>/telegram/<path> as the bot's webhook "
+                   "(needs LASTGRAM_TELEGRAM_TOKEN and LASTGRAM_TELEGRAM_WEBHOOK_SECRET)");
+  auto* tg_delete_webhook = telegram->add_subcommand(
+    "delete-webhook", "Remove the bot's webhook (e.g. to go back to polling)");
+  auto* tg_set_commands = telegram->add_subcommand(
+    "set-commands", "Register the command menu with its descriptions in every language");
+  for (auto* cmd : {tg_set_webhook, tg_delete_webhook, tg_set_commands})
+    add_config_options(cmd, tg_args);
+  for (auto* cmd : {tg_set_webhook, tg_delete_webhook})
+    cmd->add_flag("--drop-pending-updates", drop_pending,
+                  "Also discard the updates Telegram is holding for the bot");
+  tg_set_commands->add_flag("--dry-run", dry_run,
+                            "Print what would be sent per language; call nothing");
+
+  attach_options attach_opts;
+  auto* attach = app.add_subcommand(
+    "attach", "Live view of a node's diagnostics (GET /diag, served to loopback clients)");
+  attach->add_option("target", attach_opts.target, "HOST:PORT of the node's HTTP server")
+    ->required();
+  auto* attach_once = attach->add_flag("--once", attach_opts.once, "Print one snapshot and exit");
+  attach->add_flag("--json", attach_opts.json, "With --once: print the report as JSON")
+    ->needs(attach_once);
+
+  auto* cluster = app.add_subcommand("cluster", "Cluster tools");
+  cluster->require_subcommand(1);
+  std::string certs_dir;
+  int certs_count = 3;
+  std::vector<std::string> certs_names;
+  auto* cl_make_certs = cluster->add_subcommand(
+    "make-certs", "Create the cluster's private CA and a certificate per node in DIR");
+  cl_make_certs->add_option("dir", certs_dir, "Directory for ca.pem, ca.key, <node>.pem/.key")
+    ->required();
+  auto* certs_nodes = cl_make_certs->add_option("--nodes", certs_count, "Number of nodes: node1..nodeN")
+    ->check(CLI::Range(1, 1000));
+  cl_make_certs->add_option("--names", certs_names, "Node names instead, e.g. a,b,c")
+    ->delimiter(',')
+    ->excludes(certs_nodes);
+  config_args cl_args;
+  std::string status_target;
+  bool status_json = false;
+  auto* cl_status = cluster->add_subcommand(
+    "status", "List the members a node sees, with roles and state (uses [cluster] certificates)");
+  cl_status->add_option("target", status_target, "HOST:PORT of the node's cluster endpoint")
+    ->required();
+  cl_status->add_flag("--json", status_json, "Print JSON");
+  add_config_options(cl_status, cl_args);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -97,6 +153,8 @@ int main_cli(int argc, char** argv) {
     return exit_usage;
   }
 
+  if (attach->parsed())
+    return run_attach(attach_opts, std::cout, std::cerr);
   if (version->parsed()) {
     std::cout << "lastgram " << LASTGRAM_VERSION << '\n';
     return exit_ok;
@@ -130,6 +188,25 @@ int main_cli(int argc, char** argv) {
     std::cout << "applied " << out.count << " migration(s); schema version " << out.version
               << '\n';
     return exit_ok;
+  }
+  if (telegram->parsed()) {
+    auto loaded = load(tg_args);
+    if (!loaded)
+      return exit_usage;
+    if (tg_set_webhook->parsed())
+      return telegram_set_webhook(loaded->values, drop_pending, std::cout, std::cerr);
+    if (tg_delete_webhook->parsed())
+      return telegram_delete_webhook(loaded->values, drop_pending, std::cout, std::cerr);
+    return telegram_set_commands(loaded->values, dry_run, std::cout, std::cerr);
+  }
+  if (cl_make_certs->parsed())
+    return cluster_make_certs(certs_dir, cert_node_names(certs_count, certs_names), std::cout,
+                              std::cerr);
+  if (cl_status->parsed()) {
+    auto loaded = load(cl_args);
+    if (!loaded)
+      return exit_usage;
+    return cluster_status(loaded->values, status_target, status_json, std::cout, std::cerr);
   }
   if (i18n_check->parsed()) {
     auto problems = i18n::check(locale_dir);

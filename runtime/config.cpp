@@ -1,5 +1,6 @@
 #include "runtime/config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "actors/cluster/endpoint.hpp"
 #include "runtime/config_schema.hpp"
 #include "runtime/ini_reader.hpp"
 
@@ -270,11 +272,92 @@ void load_secrets(const env_lookup& getenv, loaded_config& out, error_list& erro
       errors.push_back({where, env, "contains a line break"});
       continue;
     }
+    if (spec.check)
+      if (auto e = spec.check(*value)) {
+        errors.push_back({where, env, std::move(*e)});
+        continue;
+      }
     if (auto f = std::get<string_field>(spec.access))
       f(out.values) = *value;
     else
       out.extra_secrets[spec.name()] = *value;
     out.secret_values.push_back(*value);
+  }
+}
+
+/// Checks that involve secrets, so they run after load_secrets: webhook mode
+/// needs the secret Telegram echoes on every request and the server engine
+/// that receives them. Blames telegram.mode (webhook is never the default).
+void check_telegram(const settings& s, const origin_map& origins, error_list& errors) {
+  if (s.telegram.mode != "webhook")
+    return;
+  auto it = origins.find("telegram.mode");
+  auto where = it == origins.end() ? std::string("defaults") : it->second;
+  std::string secret_var = "LASTGRAM_TELEGRAM_WEBHOOK_SECRET";
+  bool secret_reported = std::any_of(errors.begin(), errors.end(), [&](const config_error& e) {
+    return e.key == secret_var;
+  });
+  if (s.telegram.webhook_secret.empty() && !secret_reported)
+    errors.push_back({where, "telegram.mode",
+                      "webhook mode needs " + secret_var
+                        + " (1-256 characters of A-Za-z0-9_-) in the environment or in "
+                          "node.secrets-file"});
+  if (!s.server.enabled)
+    errors.push_back({where, "telegram.mode",
+                      "webhook mode needs server.enabled=true: Telegram posts updates to the "
+                      "server engine"});
+}
+
+/// A cluster endpoint off loopback needs the cluster's certificates: CAF
+/// nodes do not authenticate each other, so mutual TLS with a private CA is
+/// what keeps strangers out. The three files come together and must be
+/// readable; heartbeats must come more often than the timeout.
+void check_cluster(const cluster_settings& c, const origin_map& origins, error_list& errors) {
+  auto where = [&](const std::string& key) {
+    auto it = origins.find(key);
+    return it == origins.end() ? std::string("defaults") : it->second;
+  };
+  if (c.heartbeat_ms >= c.connection_timeout_ms) {
+    auto culprit = origins.count("cluster.connection-timeout-ms") != 0
+                     ? "cluster.connection-timeout-ms" : "cluster.heartbeat-ms";
+    errors.push_back({where(culprit), culprit,
+                      "cluster.heartbeat-ms (" + std::to_string(c.heartbeat_ms)
+                        + ") must be less than cluster.connection-timeout-ms ("
+                        + std::to_string(c.connection_timeout_ms) + ")"});
+  }
+  if (!c.enabled)
+    return;
+  const std::pair<const char*, const std::string*> files[] = {
+    {"cluster.ca-file", &c.ca_file}, {"cluster.cert-file", &c.cert_file},
+    {"cluster.key-file", &c.key_file}};
+  auto given = std::count_if(std::begin(files), std::end(files),
+                             [](auto& f) { return !f.second->empty(); });
+  if (given == 0) {
+    std::string off_loopback;
+    if (!cluster::is_loopback(c.address))
+      off_loopback = "cluster.address";
+    for (const auto& seed : c.seeds)
+      if (auto ep = cluster::parse_endpoint(seed); ep && !cluster::is_loopback(ep->host))
+        off_loopback = off_loopback.empty() ? "cluster.seeds" : off_loopback;
+    if (!off_loopback.empty())
+      errors.push_back({where(off_loopback), off_loopback,
+                        "plain TCP between nodes is refused off loopback; set cluster.ca-file, "
+                        "cluster.cert-file and cluster.key-file (see `lastgram cluster "
+                        "make-certs`)"});
+    return;
+  }
+  for (const auto& [key, value] : files) {
+    if (value->empty()) {
+      errors.push_back({where(key), key,
+                        "must be set too: the cluster's TLS needs ca-file, cert-file and "
+                        "key-file together"});
+      continue;
+    }
+    std::ifstream in(*value, std::ios::binary);
+    if (!in || std::filesystem::is_directory(*value))
+      errors.push_back({where(key), key,
+                        "cannot read \"" + *value + "\": "
+                          + (in ? std::string("is a directory") : std::strerror(errno))});
   }
 }
 
@@ -317,6 +400,8 @@ load_result load_config(const std::string& path, const std::vector<std::string>&
     apply_override(text, out.values, result.errors, origins);
   check_relations(out.values, origins, result.errors);
   load_secrets(getenv, out, result.errors);
+  check_telegram(out.values, origins, result.errors);
+  check_cluster(out.values.cluster, origins, result.errors);
   auto& db = out.values.database;
   if (db.path.empty())
     db.path = (std::filesystem::path(out.values.node.data_dir) / "lastgram.sqlite3").string();

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "actors/cluster/endpoint.hpp"
+
 namespace lastgram::runtime {
 namespace {
 
@@ -53,9 +55,10 @@ key_spec list(sv sec, sv key, list_field f, sv help, string_check item_check) {
   return k;
 }
 
-key_spec secret(sv sec, sv key, sv env, string_field f, sv help) {
+key_spec secret(sv sec, sv key, sv env, string_field f, sv help, string_check check = nullptr) {
   auto k = row(sec, key, f, help);
   k.env = env;
+  k.check = check;
   return k;
 }
 
@@ -70,6 +73,28 @@ std::optional<std::string> http_url(const std::string& v) {
     if (v.size() > scheme.size() && v.compare(0, scheme.size(), scheme) == 0)
       return std::nullopt;
   return "must start with http:// or https://";
+}
+
+std::optional<std::string> optional_http_url(const std::string& v) {
+  return v.empty() ? std::nullopt : http_url(v);
+}
+
+bool url_safe(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+std::optional<std::string> path_segment(const std::string& v) {
+  if (!std::all_of(v.begin(), v.end(), url_safe))
+    return "may only hold letters, digits, '_' and '-'";
+  return std::nullopt;
+}
+
+// Telegram's own rule for secret_token. The message never shows the value.
+std::optional<std::string> webhook_secret(const std::string& v) {
+  if (v.empty() || v.size() > 256 || !std::all_of(v.begin(), v.end(), url_safe))
+    return "must be 1-256 characters of A-Z, a-z, 0-9, '_' and '-' (Telegram's rule for "
+           "secret_token)";
+  return std::nullopt;
 }
 
 std::optional<std::string> optional_language(const std::string& v) {
@@ -90,6 +115,25 @@ std::optional<std::string> developer_id(const std::string& v) {
   if (colon == std::string::npos || !known || colon + 1 == v.size()
       || v.find_first_of(" \t", colon) != std::string::npos)
     return "\"" + v + "\" is not \"platform:id\" (platform: telegram, discord or console)";
+  return std::nullopt;
+}
+
+std::optional<std::string> cluster_address(const std::string& v) {
+  if (cluster::is_wildcard(v))
+    return "would publish on every interface; give a loopback or private address";
+  return std::nullopt;
+}
+
+std::optional<std::string> cluster_endpoint(const std::string& v) {
+  std::string why;
+  if (!cluster::parse_endpoint(v, &why))
+    return "\"" + v + "\" " + why;
+  return std::nullopt;
+}
+
+std::optional<std::string> role_name(const std::string& v) {
+  if (v.empty() || !std::all_of(v.begin(), v.end(), url_safe))
+    return "\"" + v + "\" is not a role name (letters, digits, '_' and '-')";
   return std::nullopt;
 }
 
@@ -203,12 +247,74 @@ const std::vector<key_spec>& schema() {
            "Bot token from @BotFather; unset disables Telegram."),
     secret("telegram", "webhook-secret", "LASTGRAM_TELEGRAM_WEBHOOK_SECRET",
            LG_FIELD(telegram.webhook_secret),
-           "secret_token Telegram sends with every webhook request."),
+           "secret_token Telegram sends with every webhook request: 1-256 characters of "
+           "A-Za-z0-9_-. Required in webhook mode.",
+           webhook_secret),
+    choice("telegram", "mode", LG_FIELD(telegram.mode), {"polling", "webhook"},
+           "How updates arrive: polling (getUpdates; one poller per bot token) or webhook "
+           "(Telegram POSTs them to the server engine; needs server.enabled and "
+           "LASTGRAM_TELEGRAM_WEBHOOK_SECRET)."),
+    integer("telegram", "poll-timeout-seconds", LG_FIELD(telegram.poll_timeout_seconds), 1, 50,
+            "Long-poll timeout of getUpdates in polling mode."),
+    text("telegram", "public-url", LG_FIELD(telegram.public_url),
+         "Public HTTPS base URL that reaches this node's server engine (e.g. through a reverse "
+         "proxy); `lastgram telegram set-webhook` registers "
+         "<public-url>/telegram/<webhook-path>. Empty: not set.",
+         optional_http_url),
+    text("telegram", "webhook-path", LG_FIELD(telegram.webhook_path),
+         "Secret path segment of the webhook route /telegram/<webhook-path> (letters, digits, "
+         "'_' and '-'); empty: derived from the bot token.",
+         path_segment),
+    integer("telegram", "max-connections", LG_FIELD(telegram.max_connections), 1, 100,
+            "Simultaneous webhook connections Telegram may open (setWebhook max_connections)."),
+    integer("telegram", "global-per-second", LG_FIELD(telegram.global_per_second), 1, 100000,
+            "Outgoing messages per second over all chats (Telegram allows about 30; more only "
+            "for a local Bot API server or a load test)."),
+    integer("telegram", "private-per-second", LG_FIELD(telegram.private_per_second), 1, 100,
+            "Outgoing messages per second to one private chat."),
+    integer("telegram", "group-per-minute", LG_FIELD(telegram.group_per_minute), 1, 6000,
+            "Outgoing messages per minute to one group."),
+    integer("telegram", "max-queued", LG_FIELD(telegram.max_queued), 1, 1000000,
+            "Outgoing messages waiting for the rate limits before new ones are refused."),
+    integer("telegram", "inline-cache-seconds", LG_FIELD(telegram.inline_cache_seconds), 0, 3600,
+            "How long Telegram may cache an answer to an inline query (answerInlineQuery "
+            "cache_time)."),
     secret("discord", "token", "LASTGRAM_DISCORD_TOKEN", nullptr,
            "Discord bot token; unset disables Discord."),
     secret("discord", "public-key", "LASTGRAM_DISCORD_PUBLIC_KEY", nullptr,
            "Ed25519 public key of the Discord application, to verify interactions."),
-    boolean("cluster", "enabled", LG_FIELD(cluster.enabled), "Join other nodes in a cluster."),
+    boolean("cluster", "enabled", LG_FIELD(cluster.enabled),
+            "Join other nodes in a cluster: publish this node's cluster endpoint and connect to "
+            "the seeds."),
+    text("cluster", "address", LG_FIELD(cluster.address),
+         "Address the cluster endpoint is published on: loopback or a private address, never "
+         "all interfaces. Peers reach this node at address:port.",
+         cluster_address),
+    integer("cluster", "port", LG_FIELD(cluster.port), 1, 65535,
+            "Port of the cluster endpoint."),
+    list("cluster", "seeds", LG_FIELD(cluster.seeds),
+         "Nodes to join, as \"host:port\"; they tell this node about the others. With --set: "
+         "a:4280,b:4280.",
+         cluster_endpoint),
+    text("cluster", "ca-file", LG_FIELD(cluster.ca_file),
+         "PEM file of the cluster's private CA (`lastgram cluster make-certs`); peers must hold "
+         "a certificate it signed. Required unless address and every seed are loopback."),
+    text("cluster", "cert-file", LG_FIELD(cluster.cert_file),
+         "PEM certificate of this node, signed by the cluster CA."),
+    text("cluster", "key-file", LG_FIELD(cluster.key_file),
+         "PEM private key of this node's certificate."),
+    text("cluster", "app-identifier", LG_FIELD(cluster.app_identifier),
+         "Name of the cluster; nodes with another one refuse each other.", non_empty),
+    integer("cluster", "heartbeat-ms", LG_FIELD(cluster.heartbeat_ms), 50, 60000,
+            "Interval of the heartbeats between nodes."),
+    integer("cluster", "connection-timeout-ms", LG_FIELD(cluster.connection_timeout_ms), 100,
+            600000,
+            "A peer silent for this long is disconnected and leaves the membership (a dead or "
+            "frozen node); more than heartbeat-ms."),
+    list("cluster", "roles", LG_FIELD(cluster.roles),
+         "What this node does for the cluster, e.g. [\"commands\"]; shown by `lastgram cluster "
+         "status`.",
+         role_name),
   };
   return table;
 }

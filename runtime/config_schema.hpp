@@ -25,7 +25,8 @@ using level_field = log_level& (*)(settings&);
 /// Where a key lives in `settings`; its alternative is the key's type.
 using field = std::variant<int_field, bool_field, string_field, list_field, level_field>;
 
-/// Extra rule for a string or a list item: an error message, or nothing.
+/// Extra rule for a string, a list item or a secret's value: an error message
+/// (which must not quote a secret), or nothing.
 using string_check = std::optional<std::string> (*)(const std::string&);
 
 /// One row of the schema. The default is whatever `settings{}` holds.

@@ -1,5 +1,6 @@
 #include "runtime/node.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -8,14 +9,21 @@
 #include "caf/all.hpp"
 
 #include "actors/caching/engine.hpp"
+#include "actors/cluster/diag_http.hpp"
+#include "actors/cluster/diagnostics.hpp"
+#include "actors/cluster/membership.hpp"
+#include "actors/cluster/placement.hpp"
+#include "actors/cluster/roster.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/engine.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
 #include "actors/database/engine.hpp"
+#include "actors/event/engine.hpp"
 #include "actors/fm/engine.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/multiplatform/telegram.hpp"
 #include "actors/server/engine.hpp"
 #include "actors/server/http_server.hpp"
 #include "actors/support/directory.hpp"
@@ -179,16 +187,21 @@ int run_node(const loaded_config& config) {
   cfg.set("scheduler.max-throughput", static_cast<size_t>(s.scheduler.max_throughput));
   cfg.add_message_types<caf::id_block::lastgram>();
   add_error_categories(cfg);
+  if (s.cluster.enabled)
+    cluster::configure(cfg, s.cluster);
   caf::actor_system sys{cfg};
 
   auto health = std::make_shared<health_board>();
   auto directory = std::make_shared<engine_directory>();
+  // The cluster's members and their engines, for work placement and
+  // diagnostics; stays empty (this node alone) when the cluster is off.
+  auto cluster_roster = std::make_shared<cluster::roster>();
   bool with_console = console_enabled(s);
+  bool with_telegram = !s.telegram.token.empty();
+  bool telegram_webhook = with_telegram && s.telegram.mode == "webhook";
 
   auto commands = std::make_shared<command::registry>();
-  command::add_core_commands(*commands);
-  command::add_debug_commands(*commands);
-  command::add_music_commands(*commands);
+  command::add_all_commands(*commands);
   auto env = std::make_shared<command::environment>();
   env->commands = commands;
   env->texts = texts;
@@ -201,6 +214,33 @@ int run_node(const loaded_config& config) {
   env->engine = [directory](std::string_view name) { return directory->get(name); };
   if (with_console)
     env->platforms.push_back("console");
+  if (with_telegram)
+    env->platforms.push_back("telegram");
+
+  if (s.cluster.enabled) {
+    // Each chat's commands run on the member that owns the chat.
+    auto places = std::make_shared<cluster::placement>(cluster_roster);
+    env->place = [places](std::string_view key) { return places->owner(key); };
+  }
+
+  auto telegram_opts = std::make_shared<multiplatform::telegram_options>();
+  telegram_opts->settings = s.telegram;
+  telegram_opts->default_language = s.i18n.default_language;
+  telegram_opts->command_timeout = std::chrono::milliseconds{s.command.timeout_ms + 1000};
+  telegram_opts->http = http;
+  telegram_opts->texts = texts;
+  telegram_opts->engine = [directory](std::string_view name) { return directory->get(name); };
+  if (s.cluster.enabled)
+    // One poller per bot in the cluster: the live member with the smallest
+    // endpoint among those that can poll. When it leaves, the next one takes
+    // over from the offset stored in the shared database.
+    telegram_opts->may_poll = [cluster_roster] {
+      for (const auto& m : *cluster_roster->live())
+        if (m.state == member_state::up
+            && std::find(m.roles.begin(), m.roles.end(), "telegram") != m.roles.end())
+          return m.self;
+      return false;
+    };
 
   auto console_opts = std::make_shared<console::options>();
   console_opts->settings = s.console;
@@ -249,21 +289,108 @@ int run_node(const loaded_config& config) {
   root.children.push_back(engine("command", [env](caf::local_actor* self) {
     return command::spawn_engine(self, env);
   }));
-  root.children.push_back(shell("event"));
-  if (with_console)
-    root.children.push_back(engine("multiplatform", [directory, console_opts](caf::local_actor* self) {
-      return console::spawn_console(
-        self, [directory] { return directory->get("command"); }, console_opts);
-    }));
-  else
-    root.children.push_back(shell("multiplatform"));
+  root.children.push_back(engine("event", [env](caf::local_actor* self) {
+    return event::spawn_engine(self, env);
+  }));
+  {
+    // The platforms this node serves, under one supervisor; the console (when
+    // on) is its first child, so lines sent to "multiplatform" reach it.
+    std::vector<child_spec> platforms;
+    if (with_console)
+      platforms.push_back(child_spec{"console",
+                                     [directory, console_opts](caf::local_actor* self) {
+                                       return console::spawn_console(
+                                         self, [directory] { return directory->get("command"); },
+                                         console_opts);
+                                     },
+                                     false});
+    if (with_telegram)
+      platforms.push_back(child_spec{"telegram",
+                                     [directory, telegram_opts](caf::local_actor* self) {
+                                       auto hdl = multiplatform::spawn_telegram(self, telegram_opts);
+                                       directory->put("telegram", hdl);
+                                       return hdl;
+                                     },
+                                     false});
+    if (platforms.empty()) {
+      root.children.push_back(shell("multiplatform"));
+    } else {
+      supervisor_spec spec{"multiplatform", std::move(platforms), s.supervision, health, true};
+      root.children.push_back(child_spec{"multiplatform",
+                                         [spec, directory](caf::local_actor* self) {
+                                           auto handle = spawn_supervisor(self, spec);
+                                           directory->put(spec.engine, handle);
+                                           return handle;
+                                         },
+                                         false});
+    }
+  }
   if (s.server.enabled)
-    root.children.push_back(engine("server", [s, health](caf::local_actor* self) {
-      return server::spawn_engine(self, s.server, [health](server::http_server& srv) {
+    root.children.push_back(engine("server", [s, health, directory, telegram_webhook](caf::local_actor* self) {
+      return server::spawn_engine(self, s.server, [s, health, directory, telegram_webhook](server::http_server& srv) {
         add_routes(srv, health);
+        cluster::add_diag_route(srv, [directory] { return directory->get("diag"); });
+        if (telegram_webhook)
+          multiplatform::add_webhook_route(srv, s.telegram,
+                                           [directory] { return directory->get("telegram"); });
       });
     }));
-  root.children.push_back(shell("cluster"));
+  {
+    // The cluster engine: the membership when the cluster is on (first, so
+    // that messages to "cluster" reach it) and the diagnostics actor always.
+    std::vector<child_spec> cluster_children;
+    if (s.cluster.enabled) {
+      auto membership = std::make_shared<cluster::membership_options>();
+      membership->settings = s.cluster;
+      // Nodes that can poll Telegram say so; one of them does (see may_poll).
+      if (with_telegram
+          && std::find(s.cluster.roles.begin(), s.cluster.roles.end(), "telegram")
+               == s.cluster.roles.end())
+        membership->settings.roles.push_back("telegram");
+      membership->node_name = env->node_name;
+      membership->engine = [directory](std::string_view name) { return directory->get(name); };
+      membership->view = cluster_roster;
+      cluster_children.push_back(child_spec{"cluster",
+                                            [membership](caf::local_actor* self) {
+                                              return cluster::spawn_membership(self, membership);
+                                            },
+                                            false});
+    }
+    // --- diagnostics (GET /diag, lastgram attach) ---
+    auto diag_opts = std::make_shared<cluster::diagnostics_options>();
+    diag_opts->node_name = env->node_name;
+    if (s.server.enabled)
+      diag_opts->address = s.server.address + ":" + std::to_string(s.server.port);
+    diag_opts->roles = env->platforms;
+    diag_opts->health = health;
+    // Engines in tree order; supervisors declare their children by the
+    // children's names, so the engines with differently named children say so.
+    for (const auto& c : root.children)
+      diag_opts->engines.push_back({c.name, c.name == "multiplatform"
+                                              ? std::vector<std::string>{"multiplatform", "console",
+                                                                         "telegram"}
+                                              : std::vector<std::string>{}});
+    diag_opts->engines.push_back({"cluster", {"cluster", "diagnostics"}});
+    diag_opts->hooks = std::make_shared<cluster::diagnostics_hooks>();
+    if (s.cluster.enabled)
+      diag_opts->hooks->set_members_provider([cluster_roster] { return *cluster_roster->all(); });
+    cluster_children.push_back(child_spec{"diagnostics",
+                                          [diag_opts, directory](caf::local_actor* self) {
+                                            auto hdl = caf::actor_cast<caf::actor>(
+                                              cluster::spawn_diagnostics(self, diag_opts));
+                                            directory->put("diag", hdl);
+                                            return hdl;
+                                          },
+                                          false});
+    supervisor_spec spec{"cluster", std::move(cluster_children), s.supervision, health, true};
+    root.children.push_back(child_spec{"cluster",
+                                       [spec, directory](caf::local_actor* self) {
+                                         auto handle = spawn_supervisor(self, spec);
+                                         directory->put(spec.engine, handle);
+                                         return handle;
+                                       },
+                                       false});
+  }
   auto root_handle = spawn_supervisor(sys, root);
 
   // The node ends with an error when the root gives up.
@@ -279,6 +406,7 @@ int run_node(const loaded_config& config) {
 
   log::info("node", "started",
             {{"node", env->node_name}, {"console", with_console ? "on" : "off"},
+             {"telegram", with_telegram ? s.telegram.mode : std::string{"off"}},
              {"server", s.server.enabled ? s.server.address + ":" + std::to_string(s.server.port)
                                          : std::string{"off"}}});
 
@@ -301,6 +429,8 @@ int run_node(const loaded_config& config) {
   reader.stop();
   if (with_console)
     caf::anon_send(directory->get("multiplatform"), shutdown_atom::value);
+  if (auto tg = directory->get("telegram"))
+    caf::anon_send(tg, shutdown_atom::value);
   int code = why == shutdown_latch::engine_failure ? exit_failure : exit_ok;
   {
     caf::scoped_actor self{sys};
@@ -316,6 +446,20 @@ int run_node(const loaded_config& config) {
           },
           [&](caf::error& err) {
             log::warn("node", "command engine did not drain", {{"error", sys.render(err)}});
+          });
+    }
+    // Replies of the drained commands still queued for Telegram go out.
+    if (auto tg = directory->get("telegram"); tg && why != shutdown_latch::engine_failure) {
+      self->request(tg, std::chrono::milliseconds{grace_ms + 1000}, drain_atom::value,
+                    std::int64_t{grace_ms})
+        .receive(
+          [](std::int64_t left) {
+            if (left > 0)
+              log::warn("node", "grace period over, unsent Telegram messages",
+                        {log::kv("queued", left)});
+          },
+          [&](caf::error& err) {
+            log::warn("node", "telegram did not drain", {{"error", sys.render(err)}});
           });
     }
     self->monitor(root_handle);

@@ -7,6 +7,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
+# The Telegram Bot API emulator the tests run (tests/telegram), installed from
+# its lock file when missing or older than the lock file.
+emulator=tests/telegram
+if [ ! -d "$emulator/node_modules" ] || [ "$emulator/package-lock.json" -nt "$emulator/node_modules" ]; then
+  (cd "$emulator" && npm ci --no-audit --no-fund)
+  touch "$emulator/node_modules"
+fi
 build=${LASTGRAM_TEST_BUILD_DIR:-build-test}
 # Let ccache reuse objects across clones in different directories.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}

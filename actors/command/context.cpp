@@ -1,17 +1,38 @@
 #include "actors/command/context.hpp"
 
 #include "actors/command/registry.hpp"
+#include "actors/event/button_state.hpp"
 #include "actors/logging/log.hpp"
 #include "messages/errors.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
+#include "caf/actor_system.hpp"
 #include "caf/send.hpp"
 
 namespace lastgram::command {
 
 namespace {
+
+/// How long finish() waits at most for the cache to store a run's buttons.
+constexpr std::chrono::milliseconds button_store_deadline{3000};
+
+/// Removes every button whose callback data is in `lost` (and rows left
+/// empty) from the replies of `res`.
+void drop_buttons(command_result& res, const std::vector<std::string>& lost) {
+  auto is_lost = [&](const button& b) {
+    return std::find(lost.begin(), lost.end(), b.callback_data) != lost.end();
+  };
+  auto empty_row = [](const std::vector<button>& row) { return row.empty(); };
+  for (auto& reply : res.replies) {
+    for (auto& row : reply.buttons)
+      row.erase(std::remove_if(row.begin(), row.end(), is_lost), row.end());
+    reply.buttons.erase(std::remove_if(reply.buttons.begin(), reply.buttons.end(), empty_row),
+                        reply.buttons.end());
+  }
+}
 
 // Continuations scheduled with context::after, by id. A run's actor only
 // understands run_atom and its own ticks, so a timer is a tick carrying the
@@ -32,7 +53,7 @@ timer_table& timers() {
 context::context(caf::event_based_actor* self,
                  std::shared_ptr<const invocation> inv, promise_type promise)
   : state_(std::make_shared<state>(state{self, std::move(inv), std::move(promise),
-                                         {}, false, false})) {
+                                         {}, false, false, 0, {}, {}})) {
   state_->result.command = state_->inv->spec->name;
 }
 
@@ -59,10 +80,54 @@ void context::finish() {
   if (state_->finished)
     return;
   state_->finished = true;
-  state_->result.outcome = command_outcome::ok;
-  state_->promise.deliver(std::move(state_->result));
+  flush(*state_);
+}
+
+void context::flush(state& st) {
+  // A reply must not show a button before the cache can answer its press.
+  if (!st.finished || st.pending_buttons > 0)
+    return;
+  if (!st.lost_buttons.empty()) {
+    // A press would find nothing: better no button than an expired one.
+    log::warn("command", "buttons not stored, left out",
+              {{"cmd", st.inv->spec->name}, {"chat", st.inv->message.chat.id},
+               log::kv("count", st.lost_buttons.size()), {"error", st.lost_reason}});
+    drop_buttons(st.result, st.lost_buttons);
+  }
+  st.result.outcome = command_outcome::ok;
+  st.promise.deliver(std::move(st.result));
   // One actor per run: its work is done.
-  state_->self->quit();
+  st.self->quit();
+}
+
+button context::action_button(std::string label, std::string command_text, bool owner_only,
+                              std::chrono::seconds ttl) {
+  auto token = event::make_token();
+  auto& msg = message();
+  button out{std::move(label), {}, std::string{event::callback_prefix}};
+  out.callback_data += token;
+  // After finish() no reply can show it; storing it would only hold the run.
+  if (state_->finished)
+    return out;
+  auto value = event::encode(event::button_state{
+    msg.platform, owner_only ? msg.author.id : std::string{}, std::move(command_text)});
+  ++state_->pending_buttons;
+  auto timeout = std::min<std::chrono::milliseconds>(engine_timeout(), button_store_deadline);
+  auto done = [st = state_, data = out.callback_data](bool stored, std::string why) {
+    if (!stored) {
+      st->lost_buttons.push_back(data);
+      if (st->lost_reason.empty())
+        st->lost_reason = std::move(why);
+    }
+    --st->pending_buttons;
+    flush(*st);
+  };
+  self()
+    ->request(cache(), timeout, put_atom::value, std::string{event::cache_prefix} + token,
+              std::move(value), static_cast<std::int64_t>(ttl.count()))
+    .then([done](bool stored) { done(stored, "cache refused the write"); },
+          [done, sys = &self()->system()](caf::error& err) { done(false, sys->render(err)); });
+  return out;
 }
 
 } // namespace lastgram::command

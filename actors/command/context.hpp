@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "caf/event_based_actor.hpp"
 #include "caf/typed_response_promise.hpp"
@@ -93,11 +94,24 @@ public:
   void reply(rich_text text);
   void reply(outgoing_reply r);
 
+  /// A button that, when pressed, runs `command_text` (e.g. "/config tags
+  /// off") through the command engine as the person who pressed it; its
+  /// answer replaces the message holding the button (see messages/event.hpp).
+  /// With `owner_only` only the author of this command may press it (others
+  /// get an alert). The button's state waits in the cache for `ttl`, under a
+  /// random token carried in its callback data ("b:<token>", 24 bytes);
+  /// finish() sends the replies only once the cache has taken every button
+  /// of the run (or failed to, within a short deadline: such a button is
+  /// logged and left out of the replies).
+  button action_button(std::string label, std::string command_text, bool owner_only = true,
+                       std::chrono::seconds ttl = std::chrono::minutes{15});
+
   /// The command answers later; the run stays open until finish().
   void defer() { state_->deferred = true; }
   bool deferred() const { return state_->deferred; }
 
-  /// Sends the queued replies and ends the run (idempotent).
+  /// Sends the queued replies and ends the run (idempotent); with buttons
+  /// still being stored, as soon as the cache has answered for them.
   void finish();
 
   /// Runs `fn` in this run's actor after `delay` (the run must be deferred).
@@ -114,8 +128,17 @@ private:
     command_result result;
     bool deferred = false;
     bool finished = false;
+    /// Buttons whose state the cache has not acknowledged yet.
+    std::uint32_t pending_buttons = 0;
+    /// Callback data of buttons the cache did not store: left out.
+    std::vector<std::string> lost_buttons;
+    /// Why the first of them was not stored, for the log.
+    std::string lost_reason;
   };
   std::shared_ptr<state> state_;
+
+  /// Sends the result once finish() was called and no button is pending.
+  static void flush(state& st);
 };
 
 } // namespace lastgram::command

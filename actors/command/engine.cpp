@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "caf/all.hpp"
@@ -36,12 +37,33 @@ struct pending_run {
   clock_type::time_point started;
 };
 
+/// A run placed on another node: answered by that node, or here when that
+/// node fails or goes away first (once).
+struct forwarded_run {
+  caf::typed_response_promise<command_result> promise;
+  incoming_message msg;
+  /// The other node's command engine.
+  caf::actor_addr node;
+  clock_type::time_point started;
+};
+
 struct engine_state {
   std::shared_ptr<const environment> env;
   command_stats stats;
   bool draining = false;
   std::vector<pending_drain> drains;
   std::unordered_map<caf::actor_addr, pending_run> runs;
+  std::unordered_map<std::uint64_t, forwarded_run> forwards;
+  std::uint64_t next_forward = 1;
+  /// Other nodes' command engines this engine monitors (a down message
+  /// means the node left: its runs are taken back).
+  std::unordered_set<caf::actor_addr> watched;
+  metrics::counter placed_remote = metrics::get_counter(
+    "lastgram_command_placements_total", "Command runs by where they were placed.",
+    {{"where", "remote"}});
+  metrics::counter placed_back = metrics::get_counter(
+    "lastgram_command_placements_total", "Command runs by where they were placed.",
+    {{"where", "fallback"}});
   /// lastgram_mailbox_backlog{engine="command"}, sampled on every message.
   metrics::gauge backlog = metrics::get_gauge(
     "lastgram_mailbox_backlog", "Messages waiting in an engine's mailbox",
@@ -80,15 +102,6 @@ caf::behavior worker(caf::event_based_actor* self,
     },
     [self](tick_atom, std::uint64_t id) { context::fire(self, id); },
   };
-}
-
-std::string pick_language(const environment& env, const incoming_message& msg) {
-  if (!msg.author.language.empty()) {
-    auto lang = env.texts->resolve_language(msg.author.language);
-    if (!lang.empty())
-      return lang;
-  }
-  return env.default_language;
 }
 
 command_result text_result(const incoming_message& msg, std::string text,
@@ -204,14 +217,64 @@ void launch(engine_actor self, std::shared_ptr<invocation> inv,
             caf::typed_response_promise<command_result> promise,
             clock_type::time_point started);
 
-caf::result<command_result> handle(engine_actor self, incoming_message msg) {
+/// Ends a placed run: with the other node's answer, or, when that node failed
+/// or left, by running it here once.
+void finish_forward(engine_actor self, std::uint64_t id, command_result* res,
+                    const caf::error& err) {
+  auto& st = self->state;
+  auto i = st.forwards.find(id);
+  if (i == st.forwards.end())
+    return;
+  auto run = std::move(i->second);
+  st.forwards.erase(i);
+  --st.stats.in_flight;
+  if (res != nullptr) {
+    ++st.stats.handled;
+    run.promise.deliver(std::move(*res));
+    answer_drains(self);
+    return;
+  }
+  st.placed_back.inc();
+  log::warn("command", "the node a run was placed on failed, running it here",
+            {{"chat", run.msg.chat.id}, {"error", self->system().render(err)}});
+  auto timeout = std::chrono::milliseconds{st.env->settings.timeout_ms + 2000};
+  auto promise = run.promise;
+  self->request(caf::actor_cast<command_actor>(self), timeout, placed_atom::value,
+                std::move(run.msg))
+    .then([promise](command_result& r) mutable { promise.deliver(std::move(r)); },
+          [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  answer_drains(self);
+}
+
+/// Sends a run to the node that owns its chat; answers with that node's
+/// result, or runs it here when the node fails or leaves before answering.
+caf::result<command_result> forward(engine_actor self, caf::actor node, incoming_message msg,
+                                    clock_type::time_point started) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise<command_result>();
+  auto id = st.next_forward++;
+  auto addr = node.address();
+  if (st.watched.insert(addr).second)
+    self->monitor(node);
+  ++st.stats.in_flight;
+  st.placed_remote.inc();
+  st.forwards.emplace(id, forwarded_run{promise, msg, addr, started});
+  auto timeout = std::chrono::milliseconds{st.env->settings.timeout_ms + 2000};
+  self->request(node, timeout, placed_atom::value, std::move(msg))
+    .then([self, id](command_result& res) { finish_forward(self, id, &res, {}); },
+          [self, id](caf::error& err) { finish_forward(self, id, nullptr, err); });
+  return promise;
+}
+
+caf::result<command_result> handle(engine_actor self, incoming_message msg,
+                                   bool may_place = true) {
   auto& st = self->state;
   auto& env = *st.env;
   auto started = clock_type::now();
   auto parsed = parse(msg.text, env.settings.bot_name);
   if (!parsed)
     return command_result{};
-  auto lang = pick_language(env, msg);
+  auto lang = pick_language(env, msg.author.language);
   auto& texts = *env.texts;
   const auto* spec = env.commands->find(parsed->name);
   bool is_private = msg.chat.kind == chat_kind::private_chat;
@@ -230,6 +293,15 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg) {
     record(msg, spec->name, command_outcome::shutting_down, started);
     return text_result(msg, texts.format(lang, "errors.shutting_down"),
                        command_outcome::shutting_down, spec->name);
+  }
+  // In a cluster the node that owns the chat runs it (its order and warm
+  // cache stay in one place).
+  if (may_place && env.place) {
+    auto key = to_string(msg.platform);
+    key += ':';
+    key += msg.chat.id;
+    if (auto node = env.place(key))
+      return forward(self, std::move(node), std::move(msg), started);
   }
   if (st.stats.in_flight >= env.settings.max_in_flight) {
     record(msg, spec->name, command_outcome::busy, started);
@@ -351,6 +423,18 @@ command_actor::behavior_type engine_impl(engine_actor self,
   // A run that ends normally has answered already (finish() delivers before
   // it quits), and its answer may still be on its way: only errors count.
   self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.watched.erase(msg.source) > 0) {
+      // Another node's engine is gone: its runs are taken back.
+      std::vector<std::uint64_t> lost;
+      for (auto& [id, run] : st.forwards)
+        if (run.node == msg.source)
+          lost.push_back(id);
+      auto why = msg.reason ? msg.reason : caf::make_error(caf::sec::request_receiver_down);
+      for (auto id : lost)
+        finish_forward(self, id, nullptr, why);
+      return;
+    }
     if (msg.reason && msg.reason != caf::exit_reason::normal)
       fail(self, msg.source, msg.reason);
   });
@@ -382,10 +466,23 @@ command_actor::behavior_type engine_impl(engine_actor self,
       return promise;
     },
     [self](stats_atom) { return self->state.stats; },
+    [self](placed_atom, incoming_message& msg) -> caf::result<command_result> {
+      self->state.backlog.set(static_cast<double>(self->mailbox().size()));
+      return handle(self, std::move(msg), false);
+    },
   };
 }
 
 } // namespace
+
+std::string pick_language(const environment& env, std::string_view hint) {
+  if (!hint.empty()) {
+    auto lang = env.texts->resolve_language(hint);
+    if (!lang.empty())
+      return lang;
+  }
+  return env.default_language;
+}
 
 caf::actor spawn_engine(caf::local_actor* parent,
                         std::shared_ptr<const environment> env) {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "caf/fwd.hpp"
 
@@ -16,5 +18,11 @@ struct environment;
 /// command engine's workers; other runs never notice.
 caf::actor spawn_engine(caf::local_actor* parent,
                         std::shared_ptr<const environment> env);
+
+/// The language to answer someone in before the database is asked: the
+/// platform's hint (e.g. Telegram's "pt-BR") when the catalog supports it,
+/// else the node's default language. Used for every text written before a
+/// user's stored choice is known (and by the event engine for its alerts).
+std::string pick_language(const environment& env, std::string_view hint);
 
 } // namespace lastgram::command

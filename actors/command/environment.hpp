@@ -42,6 +42,10 @@ struct environment {
   std::function<caf::actor(std::string_view)> engine;
   /// Deadline for requests a command makes to another engine.
   std::chrono::milliseconds engine_timeout{10000};
+  /// Work placement in a cluster: the command engine of the node that owns
+  /// `key` (a platform and chat), or an invalid handle to run here. Unset,
+  /// or a single node: everything runs here.
+  std::function<caf::actor(std::string_view key)> place;
   /// The Last.fm API key for /linkfm's authorisation link (public in OAuth URLs).
   std::string lastfm_api_key_public;
 };

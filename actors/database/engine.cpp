@@ -341,6 +341,22 @@ caf::behavior worker_impl(worker_actor* self, database_settings cfg,
       auto res = exec(self, [&](store& db) { return db.upsert_group(p, id, title); });
       return answer(self, "group", std::move(res), same<group_record>);
     },
+    [self](state_atom, const std::string& name) -> caf::result<std::string> {
+      auto res = exec(self, [&](store& db) { return db.get_state(name); });
+      return answer(self, "get_state", std::move(res), same<std::string>);
+    },
+    [self](state_atom, const std::string& name,
+           const std::string& value) -> caf::result<bool> {
+      auto res = exec(self, [&](store& db) { return db.put_state(name, value); });
+      return answer_void(self, "put_state", res, true);
+    },
+    [self](reachable_atom, platform_kind p, const std::string& id, chat_kind kind,
+           bool reachable) -> caf::result<bool> {
+      auto res = exec(self, [&](store& db) {
+        return db.set_chat_reachable(p, id, kind, reachable);
+      });
+      return answer_void(self, "reachable", res, true);
+    },
   };
 }
 
@@ -555,6 +571,14 @@ caf::behavior router_impl(router_actor* self, database_settings cfg,
     },
     [fwd](group_atom a, platform_kind p, std::string& id, std::string& title) {
       return fwd(a, p, std::move(id), std::move(title));
+    },
+    [fwd](state_atom a, std::string& name) { return fwd(a, std::move(name)); },
+    [fwd](state_atom a, std::string& name, std::string& value) {
+      return fwd(a, std::move(name), std::move(value));
+    },
+    [fwd](reachable_atom a, platform_kind p, std::string& id, chat_kind kind,
+          bool reachable) {
+      return fwd(a, p, std::move(id), kind, reachable);
     },
   };
 }

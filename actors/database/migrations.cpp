@@ -101,10 +101,27 @@ migration initial_schema() {
   };
 }
 
+/// Platform state that must survive a restart (e.g. Telegram's polling
+/// offset), and whether a private chat still accepts messages (a user who
+/// blocked the bot answers 403).
+migration platform_state() {
+  return {
+    2,
+    "platform state and reachable users",
+    {
+      "CREATE TABLE platform_state ("
+      " name TEXT PRIMARY KEY,"
+      " value TEXT NOT NULL,"
+      " updated_at BIGINT NOT NULL)",
+      "ALTER TABLE users ADD COLUMN reachable INTEGER NOT NULL DEFAULT 1",
+    },
+  };
+}
+
 } // namespace
 
 std::vector<migration> all_migrations() {
-  return {initial_schema()};
+  return {initial_schema(), platform_state()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

@@ -206,6 +206,21 @@ public:
                                                std::int64_t user_id,
                                                std::int64_t playcount);
 
+  // -- platform state ---------------------------------------------------------
+
+  /// The value stored under `name`, "" when none.
+  result<std::string> get_state(std::string_view name);
+
+  /// Stores `value` under `name` (insert or replace).
+  result<void> put_state(std::string_view name, std::string_view value);
+
+  /// Whether the bot can still write to a chat: a group row is created if
+  /// needed and its `active` flag set; a private chat's user (when known) gets
+  /// `reachable` set. Unknown private users are not an error.
+  result<void> set_chat_reachable(platform_kind platform,
+                                  std::string_view chat_id, chat_kind kind,
+                                  bool reachable);
+
 private:
   struct impl;
 

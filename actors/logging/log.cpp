@@ -15,6 +15,8 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "actors/logging/recent.hpp"
+
 namespace lastgram::log {
 
 namespace {
@@ -224,6 +226,28 @@ spdlog::level::level_enum to_spdlog(log_level level) {
   return spdlog::level::off;
 }
 
+// Keeps a warning or error for the diagnostics (recent.hpp), redacted like
+// the line itself; fields become logfmt pairs whatever the sink's format.
+void remember(state& st, std::string ts, log_level level, std::string_view engine,
+              std::string_view event, std::initializer_list<field> fields) {
+  recent_line line{std::move(ts), level, std::string{engine}, std::string{event}, {}};
+  std::shared_lock<std::shared_mutex> guard{st.secrets_mtx, std::defer_lock};
+  bool redacting = st.has_secrets.load(std::memory_order_acquire);
+  if (redacting) {
+    guard.lock();
+    line.engine = redact_with(st.secrets, line.engine);
+    line.event = redact_with(st.secrets, line.event);
+  }
+  for (const auto& f : fields) {
+    if (!line.fields.empty())
+      line.fields += ' ';
+    append_logfmt_key(line.fields, f.key);
+    line.fields += '=';
+    append_logfmt_value(line.fields, redacting ? redact_with(st.secrets, f.value) : f.value);
+  }
+  recent_problems().push(std::move(line));
+}
+
 } // namespace
 
 field kv(std::string_view key, bool value) {
@@ -297,11 +321,18 @@ bool enabled(log_level level) noexcept {
 
 void write(log_level level, std::string_view engine, std::string_view event,
            std::initializer_list<field> fields) {
-  if (!enabled(level))
+  // Warnings and errors are remembered for the diagnostics even when the
+  // configured level hides them.
+  bool problem = level >= log_level::warn && level != log_level::off;
+  if (!problem && !enabled(level))
     return;
   auto& st = global();
-  auto sink = st.current_sink();
   auto ts = timestamp_now();
+  if (problem)
+    remember(st, ts, level, engine, event, fields);
+  if (!enabled(level))
+    return;
+  auto sink = st.current_sink();
   std::string line;
   if (st.has_secrets.load(std::memory_order_acquire)) {
     std::shared_lock<std::shared_mutex> guard{st.secrets_mtx};
@@ -359,6 +390,15 @@ std::string format_line(bool json, std::string_view ts, log_level level,
                         std::initializer_list<field> fields) {
   return format_range(json, ts, level, engine, event, fields.begin(),
                       fields.end());
+}
+
+std::string json_quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  append_escaped(out, text);
+  out += '"';
+  return out;
 }
 
 } // namespace lastgram::log

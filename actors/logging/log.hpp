@@ -60,7 +60,9 @@ bool enabled(log_level level) noexcept;
 
 /// Writes one event. Does nothing (and formats nothing) when `level` is
 /// disabled. `engine` is the engine's short name ("command", "fm", ...);
-/// `event` a short human-readable description of what happened.
+/// `event` a short human-readable description of what happened. Lines at
+/// warn and above are also kept, at any level, in recent_problems()
+/// (recent.hpp) for the diagnostics.
 void write(log_level level, std::string_view engine, std::string_view event,
            std::initializer_list<field> fields = {});
 
@@ -97,6 +99,10 @@ std::string redact(std::string_view text);
 
 /// Flushes buffered lines to the sink (call on shutdown).
 void flush();
+
+/// `text` as a JSON string literal (quotes included), escaped the way the
+/// JSON log format escapes values.
+std::string json_quoted(std::string_view text);
 
 /// The name written for a level ("info", "warn", ...).
 std::string_view to_string(log_level level) noexcept;

@@ -190,6 +190,37 @@ std::string render_text() {
   return prometheus::TextSerializer{}.Serialize(families);
 }
 
+std::string_view reading::label(std::string_view name) const {
+  for (const auto& [key, value] : labels)
+    if (key == name)
+      return value;
+  return {};
+}
+
+std::map<std::string, std::vector<reading>, std::less<>> read_all() {
+  std::map<std::string, std::vector<reading>, std::less<>> out;
+  for (auto& family : global().registry.Collect()) {
+    auto& series = out[family.name];
+    for (auto& m : family.metric) {
+      reading r;
+      for (auto& l : m.label)
+        r.labels.emplace_back(std::move(l.name), std::move(l.value));
+      switch (family.type) {
+        case prometheus::MetricType::Counter: r.value = m.counter.value; break;
+        case prometheus::MetricType::Gauge: r.value = m.gauge.value; break;
+        case prometheus::MetricType::Histogram:
+          r.value = static_cast<double>(m.histogram.sample_count);
+          for (const auto& b : m.histogram.bucket)
+            r.buckets.emplace_back(b.upper_bound, static_cast<double>(b.cumulative_count));
+          break;
+        default: r.value = m.untyped.value; break;
+      }
+      series.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 void command_handled(std::string_view command, std::string_view platform,
                      std::string_view outcome, double seconds) {
   get_counter("lastgram_commands_total", "Commands handled, by outcome.",

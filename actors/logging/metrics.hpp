@@ -18,7 +18,9 @@
 /// yields an inert handle (its calls do nothing) and a warning in the log,
 /// never an exception.
 
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,6 +102,23 @@ const std::vector<double>& default_latency_buckets();
 /// Every series of the registry in the Prometheus text exposition format
 /// (version 0.0.4), for GET /metrics.
 std::string render_text();
+
+/// One series read back from the registry, for the diagnostics.
+struct reading {
+  std::vector<std::pair<std::string, std::string>> labels;
+  /// A counter's or gauge's value; a histogram's number of observations.
+  double value = 0;
+  /// Histograms only: (upper bound, cumulative count), ascending, +Inf last.
+  std::vector<std::pair<double, double>> buckets;
+
+  /// The value of label `name`, or "" when the series has no such label.
+  std::string_view label(std::string_view name) const;
+};
+
+/// Every series of the registry by metric name. As costly as one scrape of
+/// GET /metrics: meant for sampling (the diagnostics do it at most once a
+/// second), never for a hot path.
+std::map<std::string, std::vector<reading>, std::less<>> read_all();
 
 /// Counts one handled command and its duration:
 /// `lastgram_commands_total{command,platform,outcome}` and

@@ -215,6 +215,16 @@ private:
     for (const auto& f : req)
       r.headers.emplace_back(std::string{f.name_string()}, std::string{f.value()});
     r.body = std::move(req.body());
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) {
+      auto address = peer.address();
+      r.remote_address = address.to_string();
+      r.from_loopback = address.is_loopback()
+                        || (address.is_v6() && address.to_v6().is_v4_mapped()
+                            && net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6())
+                                 .is_loopback());
+    }
     method_ = r.method;
     path_ = r.path;
 

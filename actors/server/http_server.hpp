@@ -37,6 +37,10 @@ struct http_request {
   std::string query;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// The client's IP address ("" when unknown), and whether it is a loopback
+  /// address (127.0.0.0/8, ::1, or IPv4 loopback mapped into IPv6).
+  std::string remote_address;
+  bool from_loopback = false;
 
   /// The first header called `name` (case-insensitive), or "" when absent.
   std::string header(std::string_view name) const;

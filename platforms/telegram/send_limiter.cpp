@@ -70,6 +70,18 @@ push_result send_limiter::push(std::int64_t chat_id, chat_kind kind, std::uint64
   return push_result::queued;
 }
 
+void send_limiter::requeue_front(std::int64_t chat_id, chat_kind kind,
+                                 std::uint64_t item) {
+  auto& chat = chats_[chat_id];
+  chat.kind = kind;
+  chat.items.push_front(item);
+  ++size_;
+  if (!chat.in_ring) {
+    chat.in_ring = true;
+    ring_.push_back(chat_id);
+  }
+}
+
 std::optional<ready_send> send_limiter::pop_ready(time_point now) {
   if (size_ == 0 || global_next_ > now || global_paused_until_ > now)
     return std::nullopt;

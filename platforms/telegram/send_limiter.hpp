@@ -81,6 +81,11 @@ public:
     return push(chat_id, chat_kind_of(chat_id), item);
   }
 
+  /// Puts back an item that was popped but could not be sent (a 429 or a
+  /// network error) at the head of its chat's queue, so the chat keeps its
+  /// order. Never rejected: the item was already admitted once.
+  void requeue_front(std::int64_t chat_id, chat_kind kind, std::uint64_t item);
+
   /// The next item allowed at `now`, taken from the chats round-robin;
   /// nothing when every chat with work is still waiting (or all paused).
   std::optional<ready_send> pop_ready(time_point now);

@@ -22,6 +22,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/test_config.hpp"
 #include "actors/caching/engine.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
@@ -83,13 +84,7 @@ private:
   std::filesystem::path dir_;
 };
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.max-threads", size_t{2});
-    add_message_types<caf::id_block::lastgram>();
-    add_error_categories(*this);
-  }
-};
+using test::test_config;
 
 /// A real actor system; engines spawned by `start` are told to exit before
 /// the system shuts down.

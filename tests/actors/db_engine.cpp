@@ -26,6 +26,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "actors/test_config.hpp"
 #include "actors/database/engine.hpp"
 #include "actors/database/store.hpp"
 #include "actors/logging/log.hpp"
@@ -49,13 +50,7 @@ using std::chrono::steady_clock;
 namespace {
 
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.max-threads", size_t{2});
-    add_message_types<caf::id_block::lastgram>();
-    add_error_categories(*this);
-  }
-};
+using test::test_config;
 
 /// A real actor system with one database engine in it; the engine is told to
 /// exit before the system shuts down.

@@ -338,6 +338,37 @@ TEST_CASE("groups are upserted, updated and hold members", "[db]") {
         == db_errc::constraint);
 }
 
+TEST_CASE("platform state is stored and replaced; chats are marked (un)reachable", "[db]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  CHECK(db.get_state("telegram.offset").value().empty());
+  REQUIRE_OK(db.put_state("telegram.offset", "41"));
+  REQUIRE_OK(db.put_state("telegram.offset", "42"));
+  CHECK(db.get_state("telegram.offset").value() == "42");
+  CHECK(db.get_state("other").value().empty());
+
+  const auto p = platform_kind::telegram;
+  // The bot added to a group it never saw: the row is created, active.
+  REQUIRE_OK(db.set_chat_reachable(p, "-555", chat_kind::group, true));
+  auto group = db.get_group(p, "-555").value();
+  REQUIRE(group.has_value());
+  CHECK(group->active);
+  // Removed (kicked): inactive, and back again.
+  REQUIRE_OK(db.set_chat_reachable(p, "-555", chat_kind::group, false));
+  CHECK_FALSE(db.get_group(p, "-555").value()->active);
+  REQUIRE_OK(db.upsert_group(p, "-555", "Title"));
+  CHECK_FALSE(db.get_group(p, "-555").value()->active); // a rename keeps the flag
+  REQUIRE_OK(db.set_chat_reachable(p, "-555", chat_kind::group, true));
+  CHECK(db.get_group(p, "-555").value()->active);
+  // A private chat: known or unknown users are both fine.
+  REQUIRE_OK(db.register_user(p, "77", "seven", "Seven"));
+  REQUIRE_OK(db.set_chat_reachable(p, "77", chat_kind::private_chat, false));
+  REQUIRE_OK(db.set_chat_reachable(p, "78", chat_kind::private_chat, false));
+  CHECK(db.get_user(p, "77").value().has_value());
+}
+
 TEST_CASE("entities dedupe by normalized name and artist", "[db]") {
   auto backend = ANY_BACKEND;
   INFO("backend " << to_string(backend));

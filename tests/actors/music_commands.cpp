@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/test_config.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/engine.hpp"
 #include "actors/command/environment.hpp"
@@ -23,13 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct test_config : caf::actor_system_config {
-  test_config() {
-    set("scheduler.max-threads", size_t{2});
-    add_message_types<caf::id_block::lastgram>();
-    add_error_categories(*this);
-  }
-};
+using test::test_config;
 
 /// Users by platform id, shared by the fake database and the test.
 struct fake_users {
@@ -86,6 +81,9 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
       g.title = title;
       return g;
     },
+    [](state_atom, const std::string&) { return std::string{}; },
+    [](state_atom, const std::string&, const std::string&) { return true; },
+    [](reachable_atom, platform_kind, const std::string&, chat_kind, bool) { return true; },
   };
 }
 

@@ -34,6 +34,9 @@ const char* const used_keys[] = {
   "fm.busy", "fm.rate_limited", "fm.invalid_session", "fm.suspended_key", "fm.invalid_key", "fm.generic",
   "settings.title", "settings.language", "settings.show_tags", "settings.cover_as_link",
   "settings.loved_emoji", "settings.on", "settings.off", "button.expired", "button.not_yours",
+  "settings.current_language", "settings.hint", "settings.tags_show", "settings.tags_hide",
+  "settings.cover_photo", "settings.cover_link", "settings.invalid", "settings.invalid_emoji",
+  "args.setting",
 };
 
 } // namespace

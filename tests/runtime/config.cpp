@@ -91,8 +91,17 @@ std::string dump(const settings& s) {
     << "console " << s.console.enabled << '|' << s.console.user_id << '|' << s.console.user_name
     << '|' << s.console.chat << '|' << s.console.language << '\n'
     << "telegram " << s.telegram.api_url << '|' << s.telegram.token << '|'
-    << s.telegram.webhook_secret << '\n'
-    << "cluster " << s.cluster.enabled << '\n';
+    << s.telegram.webhook_secret << '|' << s.telegram.mode << '|'
+    << s.telegram.poll_timeout_seconds << '|' << s.telegram.public_url << '|'
+    << s.telegram.webhook_path << '|' << s.telegram.max_connections << '|'
+    << s.telegram.global_per_second << '|' << s.telegram.private_per_second << '|'
+    << s.telegram.group_per_minute << '|' << s.telegram.max_queued << '|'
+    << s.telegram.inline_cache_seconds << '\n'
+    << "cluster " << s.cluster.enabled << '|' << s.cluster.address << '|' << s.cluster.port
+    << '|' << list(s.cluster.seeds) << '|' << s.cluster.ca_file << '|' << s.cluster.cert_file
+    << '|' << s.cluster.key_file << '|' << s.cluster.app_identifier << '|'
+    << s.cluster.heartbeat_ms << '|' << s.cluster.connection_timeout_ms << '|'
+    << list(s.cluster.roles) << '\n';
   return o.str();
 }
 
@@ -247,8 +256,24 @@ chat = "group"
 language = "de"
 [telegram]
 api-url = "http://127.0.0.1:8081"
+poll-timeout-seconds = 50
+public-url = "https://bot.example.org/lg"
+webhook-path = "Hook_path-1"
+max-connections = 100
+global-per-second = 25
+private-per-second = 2
+group-per-minute = 15
+max-queued = 500
+inline-cache-seconds = 0
 [cluster]
 enabled = true
+address = "127.0.0.2"
+port = 4300
+seeds = ["127.0.0.3:4300", "localhost:4301"]
+app-identifier = "lastgram-test"
+heartbeat-ms = 200
+connection-timeout-ms = 1500
+roles = ["commands", "poller"]
 )");
   auto r = load_config(path, {}, env());
   INFO(all_errors(r));
@@ -265,8 +290,10 @@ enabled = true
            "lastfm http://127.0.0.1:9999/2.0/|||20|5|3000|1000|0\n"
            "i18n /opt/locales|pt-BR\n"
            "console on|42|ana|group|de\n"
-           "telegram http://127.0.0.1:8081||\n"
-           "cluster 1\n");
+           "telegram http://127.0.0.1:8081|||polling|50|https://bot.example.org/lg|"
+           "Hook_path-1|100|25|2|15|500|0\n"
+           "cluster 1|127.0.0.2|4300|<127.0.0.3:4300><localhost:4301>||||lastgram-test|200|"
+           "1500|<commands><poller>\n");
 }
 
 TEST_CASE("overrides given with --set apply after the file", "[config]") {
@@ -331,8 +358,11 @@ TEST_CASE("each kind of mistake is an error naming the file, line and key", "[co
   SECTION("unknown key") {
     CHECK(single_error(file("[server]\nprot=1\n"))
           == at(2) + "server.prot: unknown key (did you mean port?)");
-    CHECK(single_error(file("[cluster]\nseeds=[]\n"))
-          == at(2) + "cluster.seeds: unknown key; [cluster] has enabled");
+    CHECK(single_error(file("[cluster]\nmembers=[]\n"))
+          == at(2)
+               + "cluster.members: unknown key; [cluster] has enabled, address, port, seeds, "
+                 "ca-file, cert-file, key-file, app-identifier, heartbeat-ms, "
+                 "connection-timeout-ms, roles");
   }
   SECTION("CAF's own sections accept only the keys lastgram knows") {
     auto r = load_config(file("[scheduler]\nmax-threads=3\npolicy=\"sharing\"\n"
@@ -608,4 +638,96 @@ TEST_CASE("render_ini round-trips loaded values without secrets", "[config]") {
   auto without_secrets = r.config->values;
   without_secrets.telegram.token.clear();
   CHECK(dump(again.config->values) == dump(without_secrets));
+}
+
+TEST_CASE("the telegram keys check their values", "[config][telegram]") {
+  temp_dir dir;
+  auto file = [&](const std::string& text) {
+    return dir.write("config.ini", "[telegram]\n" + text);
+  };
+  auto at = [&](int line) { return dir.path("config.ini") + ":" + std::to_string(line) + ": "; };
+  CHECK(single_error(file("mode=hook\n"))
+        == at(2) + "telegram.mode: hook is not one of polling|webhook");
+  CHECK(single_error(file("poll-timeout-seconds=51\n"))
+        == at(2) + "telegram.poll-timeout-seconds: 51 is out of range 1..50");
+  CHECK(single_error(file("poll-timeout-seconds=0\n"))
+        == at(2) + "telegram.poll-timeout-seconds: 0 is out of range 1..50");
+  CHECK(single_error(file("public-url=\"bot.example.org\"\n"))
+        == at(2) + "telegram.public-url: \"bot.example.org\" must start with http:// or https://");
+  CHECK(single_error(file("webhook-path=\"a/b\"\n"))
+        == at(2) + "telegram.webhook-path: \"a/b\" may only hold letters, digits, '_' and '-'");
+  CHECK(single_error(file("max-connections=101\n"))
+        == at(2) + "telegram.max-connections: 101 is out of range 1..100");
+  CHECK(single_error(file("global-per-second=100001\n"))
+        == at(2) + "telegram.global-per-second: 100001 is out of range 1..100000");
+  CHECK(single_error(file("private-per-second=0\n"))
+        == at(2) + "telegram.private-per-second: 0 is out of range 1..100");
+  CHECK(single_error(file("group-per-minute=6001\n"))
+        == at(2) + "telegram.group-per-minute: 6001 is out of range 1..6000");
+  CHECK(single_error(file("max-queued=1000001\n"))
+        == at(2) + "telegram.max-queued: 1000001 is out of range 1..1000000");
+  CHECK(single_error(file("inline-cache-seconds=-1\n"))
+        == at(2) + "telegram.inline-cache-seconds: -1 is out of range 0..3600");
+  // Empty public URL and webhook path are the defaults, and valid.
+  auto r = load_config(file("public-url=\"\"\nwebhook-path=\"\"\n"), {}, env());
+  INFO(all_errors(r));
+  CHECK(r.config);
+}
+
+TEST_CASE("the webhook secret must follow Telegram's rule, without being echoed",
+          "[config][telegram]") {
+  for (auto bad : {std::string("has space-zq9x"), std::string("slash/zq9x"),
+                   "zq9x" + std::string(253, 'a')}) {
+    auto text = single_error("", {}, env({{"LASTGRAM_TELEGRAM_WEBHOOK_SECRET", bad}}));
+    CHECK(text
+          == "env: LASTGRAM_TELEGRAM_WEBHOOK_SECRET: must be 1-256 characters of A-Z, a-z, 0-9, "
+             "'_' and '-' (Telegram's rule for secret_token)");
+    CHECK(text.find("zq9x") == std::string::npos);
+  }
+  auto longest = std::string(256, 'Z');
+  auto r = load_config("", {}, env({{"LASTGRAM_TELEGRAM_WEBHOOK_SECRET", longest}}));
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(r.config->values.telegram.webhook_secret == longest);
+}
+
+TEST_CASE("webhook mode needs the webhook secret and the server", "[config][telegram]") {
+  SECTION("without the secret") {
+    CHECK(single_error("", {"telegram.mode=webhook"})
+          == "--set telegram.mode=webhook: telegram.mode: webhook mode needs "
+             "LASTGRAM_TELEGRAM_WEBHOOK_SECRET (1-256 characters of A-Za-z0-9_-) in the "
+             "environment or in node.secrets-file");
+  }
+  SECTION("with the server off, blamed on the file line that chose webhook") {
+    temp_dir dir;
+    auto path = dir.write("config.ini", "[server]\nenabled=false\n[telegram]\nmode=webhook\n");
+    CHECK(single_error(path, {}, env({{"LASTGRAM_TELEGRAM_WEBHOOK_SECRET", "s3cr3t"}}))
+          == path + ":4: telegram.mode: webhook mode needs server.enabled=true: Telegram posts "
+                    "updates to the server engine");
+  }
+  SECTION("both missing are both reported") {
+    auto r = load_config("", {"telegram.mode=webhook", "server.enabled=false"}, env());
+    REQUIRE_FALSE(r.config);
+    CHECK(r.errors.size() == 2);
+  }
+  SECTION("a malformed secret is reported once, not also as missing") {
+    CHECK(single_error("", {"telegram.mode=webhook"},
+                       env({{"LASTGRAM_TELEGRAM_WEBHOOK_SECRET", "not ok"}}))
+          == "env: LASTGRAM_TELEGRAM_WEBHOOK_SECRET: must be 1-256 characters of A-Z, a-z, 0-9, "
+             "'_' and '-' (Telegram's rule for secret_token)");
+  }
+  SECTION("with both, and the secret from a secrets file") {
+    temp_dir dir;
+    auto secrets = dir.write("s.env", "LASTGRAM_TELEGRAM_WEBHOOK_SECRET=from_file-1\n");
+    auto r = load_config("", {"telegram.mode=webhook", "node.secrets-file=" + secrets}, env());
+    INFO(all_errors(r));
+    REQUIRE(r.config);
+    CHECK(r.config->values.telegram.mode == "webhook");
+    CHECK(r.config->values.telegram.webhook_secret == "from_file-1");
+  }
+  SECTION("polling mode needs neither") {
+    auto r = load_config("", {"telegram.mode=polling", "server.enabled=false"}, env());
+    INFO(all_errors(r));
+    CHECK(r.config);
+  }
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "support/fake_lastfm.hpp"
+#include "support/pg_schema.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
 
@@ -142,41 +143,6 @@ const script_texts english{
   "Top album: The Best Of by Joy Division (596 plays)",
   "Top track: Love Will Tear Us Apart by Joy Division (440 plays)",
   "Bob hasn't registered with the bot yet",
-};
-
-std::string pg_base_url() {
-  if (auto env = std::getenv("LASTGRAM_TEST_PG_URL_OVERRIDE"); env && *env)
-    return env;
-  return LASTGRAM_TEST_PG_URL;
-}
-
-/// A fresh PostgreSQL schema for one node, dropped afterwards.
-class pg_schema {
-public:
-  pg_schema() : name_("e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++)) {
-    auto res = run({"/usr/bin/psql", pg_base_url(), "-v", "ON_ERROR_STOP=1", "-q", "-c",
-                    "CREATE SCHEMA " + name_},
-                   "");
-    INFO(res.err);
-    REQUIRE(res.exit_code == 0);
-  }
-  ~pg_schema() {
-    run({"/usr/bin/psql", pg_base_url(), "-q", "-c", "DROP SCHEMA IF EXISTS " + name_ + " CASCADE"},
-        "");
-  }
-  /// The node's LASTGRAM_DATABASE_URL: the test database, this schema first.
-  std::string url() const {
-    auto base = pg_base_url();
-    return base + (base.find('?') == std::string::npos ? "?" : "&")
-           + "options=-csearch_path%3D" + name_;
-  }
-
-private:
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  std::string name_;
 };
 
 } // namespace

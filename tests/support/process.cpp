@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 extern char** environ;
 
@@ -209,37 +210,11 @@ unsigned short free_port() {
 }
 
 http_reply http_get(unsigned short port, const std::string& path) {
-  http_reply res;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return res;
-  }
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (send(fd, req.data(), req.size(), 0) < 0) {
-    close(fd);
-    return res;
-  }
-  std::string raw;
-  char buf[8192];
-  for (;;) {
-    auto n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0)
-      break;
-    raw.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  if (raw.rfind("HTTP/1.1 ", 0) == 0)
-    res.status = std::atoi(raw.c_str() + 9);
-  if (auto sep = raw.find("\r\n\r\n"); sep != std::string::npos)
-    res.body = raw.substr(sep + 4);
-  return res;
+  http_probe probe{port};
+  if (probe.send(http_request_text("GET", path, {}, {{"Connection", "close"}})))
+    if (auto reply = probe.read_reply())
+      return std::move(*reply);
+  return {};
 }
 
 } // namespace lastgram::test

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "support/http_probe.hpp"
+
 namespace lastgram::test {
 
 /// A child process with its standard input, output and error on pipes.
@@ -69,12 +71,10 @@ private:
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short free_port();
 
-/// Sends an HTTP/1.1 GET to 127.0.0.1:port and returns status and body
-/// (status 0 when nothing answered).
-struct http_reply {
-  int status = 0;
-  std::string body;
-};
+/// Sends an HTTP/1.1 GET to 127.0.0.1:port and returns the response
+/// (status 0 when nothing answered). The one `http_reply` of http_probe.hpp:
+/// a second struct of that name here broke the one-definition rule in any
+/// binary linking both files.
 http_reply http_get(unsigned short port, const std::string& path);
 
 } // namespace lastgram::test

@@ -60,6 +60,23 @@ void run_register(context& ctx) {
                     msg.platform, msg.author.id, info.name, author_name(run))
           .then(
             [run](user_record& rec) mutable {
+              // A new user starts in the language their platform reports
+              // (Telegram's language_code) when the bot speaks it.
+              auto hint = run.message().author.language;
+              auto lang = hint.empty() ? std::string{}
+                                       : run.env().texts->resolve_language(hint);
+              if (rec.language.empty() && !lang.empty()) {
+                auto& m = run.message();
+                auto done = [run, name = rec.fm_username]() mutable {
+                  run.reply_text("register.success", {{"username", name}});
+                };
+                run.self()
+                  ->request(run.database(), run.engine_timeout(), language_atom::value,
+                            m.platform, m.author.id, lang)
+                  .then([done](bool) mutable { done(); },
+                        [done](caf::error&) mutable { done(); });
+                return;
+              }
               run.reply_text("register.success", {{"username", rec.fm_username}});
             },
             [run](caf::error& err) mutable { run.reply_error(err); });
@@ -103,9 +120,12 @@ void linkfm_start(context& ctx) {
                                           music::auth_url(run.env().lastfm_api_key_public,
                                                           tok.token),
                                           {}}});
+              // The OAuth token stays valid as long: so do the buttons.
+              auto ttl = std::chrono::seconds{pending_auth_ttl};
               r.buttons.push_back(
-                {button{run.text("linkfm.button_done"), {}, "linkfm:done"},
-                 button{run.text("linkfm.button_cancel"), {}, "linkfm:cancel"}});
+                {run.action_button(run.text("linkfm.button_done"), "/linkfm done", true, ttl),
+                 run.action_button(run.text("linkfm.button_cancel"), "/linkfm cancel", true,
+                                   ttl)});
               run.reply(std::move(r));
               run.finish();
             },

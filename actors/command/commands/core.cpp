@@ -118,4 +118,11 @@ void add_core_commands(registry& reg) {
                        run_botinfo});
 }
 
+void add_all_commands(registry& reg) {
+  add_core_commands(reg);
+  add_debug_commands(reg);
+  add_music_commands(reg);
+  add_settings_commands(reg);
+}
+
 } // namespace lastgram::command

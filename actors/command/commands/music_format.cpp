@@ -144,6 +144,7 @@ outgoing_reply format_now_playing(const i18n::catalog& texts, std::string_view l
   outgoing_reply r;
   r.text = out.take();
   r.image_url = v.image.empty() ? t.image : v.image;
+  r.image_as_link = v.cover_as_link;
   return r;
 }
 

@@ -45,6 +45,8 @@ struct now_playing_view {
   bool loved = false;
   /// The subject's emoji for loved tracks; empty means the default ❤️.
   std::string loved_emoji;
+  /// The user's "cover as link" setting: the cover as a link preview.
+  bool cover_as_link = false;
   /// A better cover than the track's, from the info call; may be empty.
   std::string image;
 };

@@ -82,6 +82,7 @@ void run_now_playing(context& ctx, np_focus focus) {
   view.who = ctx.subject_name();
   view.show_tags = subject.show_tags;
   view.loved_emoji = subject.loved_emoji;
+  view.cover_as_link = subject.cover_as_link;
   ctx.defer();
   auto run = ctx;
   ctx.self()

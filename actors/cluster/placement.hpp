@@ -1,0 +1,64 @@
+#pragma once
+/// Work placement over the cluster's live members by consistent hashing: a
+/// key (a platform and chat) always maps to the same member while the
+/// membership holds, and a member joining or leaving moves only about 1/N
+/// of the keys. Every node builds the same ring from the same members, so
+/// they agree on the owner without talking.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "caf/actor.hpp"
+
+namespace lastgram::cluster {
+
+class roster;
+
+/// A stable 64-bit FNV-1a hash (the same on every node and build).
+std::uint64_t stable_hash(std::string_view text) noexcept;
+
+/// One point of the ring: a hash and the index of its member.
+struct ring_point {
+  std::uint64_t hash = 0;
+  std::size_t member = 0;
+};
+
+/// The ring of `endpoints` with `replicas` points each, sorted by hash.
+std::vector<ring_point> build_ring(const std::vector<std::string>& endpoints,
+                                   std::size_t replicas = 64);
+
+/// The index of the member that owns `key` on `ring` (which must not be
+/// empty).
+std::size_t owner_of(const std::vector<ring_point>& ring, std::string_view key) noexcept;
+
+/// Places keys on the members of a roster that run commands. Thread-safe;
+/// the ring is rebuilt only when the roster's version changes.
+class placement {
+public:
+  explicit placement(std::shared_ptr<const roster> members);
+
+  /// The command engine of the member that owns `key`; an invalid handle
+  /// when this node owns it, when the owner is suspect or has no command
+  /// engine, or when there is no cluster.
+  caf::actor owner(std::string_view key);
+
+private:
+  struct entry {
+    std::string endpoint;
+    bool self = false;
+    bool suspect = false;
+    caf::actor command;
+  };
+
+  std::shared_ptr<const roster> roster_;
+  std::mutex mtx_;
+  std::uint64_t version_ = ~std::uint64_t{0};
+  std::vector<entry> members_;
+  std::vector<ring_point> ring_;
+};
+
+} // namespace lastgram::cluster

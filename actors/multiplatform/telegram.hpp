@@ -1,0 +1,76 @@
+#pragma once
+
+/// The Telegram platform actor of the multiplatform engine: receives updates
+/// (long polling, or webhook POSTs handed over by the server engine), turns
+/// them into the common model for the command and event engines, and sends
+/// what they answer through the per-chat send limiter and the Bot API.
+///
+/// Messages it takes besides its own internal ones:
+/// - (tg_update_atom, parsed_update): an update that arrived by webhook;
+/// - (drain_atom, deadline ms) -> remaining queued sends: stop polling and
+///   answer once every queued message was sent or the deadline passed;
+/// - shutdown_atom: stop polling (queued sends still go out).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "caf/allowed_unsafe_message_type.hpp"
+#include "caf/atom.hpp"
+#include "caf/fwd.hpp"
+
+#include "messages/settings.hpp"
+#include "platforms/telegram/update.hpp"
+
+namespace lastgram::net {
+class http_client;
+} // namespace lastgram::net
+
+namespace lastgram::i18n {
+class catalog;
+} // namespace lastgram::i18n
+
+namespace lastgram::server {
+class http_server;
+} // namespace lastgram::server
+
+namespace lastgram::multiplatform {
+
+using tg_update_atom = caf::atom_constant<caf::atom("tgupdate")>;
+
+/// What the Telegram actor needs.
+struct telegram_options {
+  telegram_settings settings;
+  std::string default_language = "en";
+  /// Deadline for one answer of the command or event engine.
+  std::chrono::milliseconds command_timeout{16000};
+  std::shared_ptr<net::http_client> http;
+  std::shared_ptr<const i18n::catalog> texts;
+  /// The current handle of an engine by name ("command", "event",
+  /// "database"); invalid while it is not running.
+  std::function<caf::actor(std::string_view)> engine;
+  /// Polling mode in a cluster: whether this node is the one that polls
+  /// (asked before every getUpdates, and every second while it is not).
+  /// Unset: always.
+  std::function<bool()> may_poll;
+};
+
+/// Spawns the Telegram actor. In polling mode it calls getMe, deleteWebhook,
+/// loads the stored offset and long-polls; in webhook mode it only calls
+/// getMe and waits for (tg_update_atom, parsed_update).
+caf::actor spawn_telegram(caf::local_actor* parent,
+                          std::shared_ptr<const telegram_options> opts);
+
+/// Registers `POST <webhook route>` on the server: a wrong or missing
+/// X-Telegram-Bot-Api-Secret-Token gets 401, a body that is not an update
+/// 400, anything else 200 at once while `telegram()` processes the update
+/// (503 when the Telegram actor is not running, so Telegram retries).
+void add_webhook_route(server::http_server& srv, const telegram_settings& settings,
+                       std::function<caf::actor()> telegram);
+
+} // namespace lastgram::multiplatform
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lastgram::telegram::parsed_update)

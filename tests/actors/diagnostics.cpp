@@ -1,0 +1,424 @@
+// The diagnostics actor: snapshots built from a real health board and the
+// real metrics registry, rates between samples, latency percentiles, the
+// ring of recent warnings, the members seam, the JSON form and GET /diag.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <future>
+#include <limits>
+#include <thread>
+
+#include "actors/test_config.hpp"
+#include "caf/all.hpp"
+
+#include "actors/cluster/diag_http.hpp"
+#include "actors/cluster/diag_json.hpp"
+#include "actors/cluster/diagnostics.hpp"
+#include "actors/logging/log.hpp"
+#include "actors/logging/metrics.hpp"
+#include "actors/logging/recent.hpp"
+#include "actors/server/http_server.hpp"
+#include "actors/support/health.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+#include "support/http_probe.hpp"
+
+using namespace lastgram;
+using namespace std::chrono_literals;
+
+namespace {
+
+using test::test_config;
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+/// A node-like health board: three engines, one with two children, one
+/// restart, and an entry no engine group claims.
+std::shared_ptr<health_board> sample_board() {
+  auto board = std::make_shared<health_board>();
+  for (auto name : {"command", "console", "telegram", "diagnostics", "stray"}) {
+    board->declare(name);
+    board->set_ready(name, true);
+  }
+  board->set_ready("telegram", false);
+  board->record_exit("telegram", "system_error(runtime_error, \"poll failed\")", true);
+  return board;
+}
+
+std::shared_ptr<cluster::diagnostics_options> sample_options(std::string name = "node-a") {
+  auto opts = std::make_shared<cluster::diagnostics_options>();
+  opts->node_name = std::move(name);
+  opts->address = "127.0.0.1:8080";
+  opts->roles = {"console"};
+  opts->health = sample_board();
+  opts->engines = {{"command", {}},
+                   {"multiplatform", {"multiplatform", "console", "telegram"}},
+                   {"cluster", {"cluster", "diagnostics"}}};
+  opts->hooks = std::make_shared<cluster::diagnostics_hooks>();
+  opts->min_interval = 20ms;
+  opts->peer_timeout = 300ms;
+  return opts;
+}
+
+struct fixture {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+
+  node_snapshot snapshot(const diag_actor& diag) {
+    node_snapshot out;
+    self->request(diag, 5s, snapshot_atom::value)
+      .receive([&](node_snapshot& s) { out = std::move(s); },
+               [&](caf::error& err) { FAIL("snapshot failed: " << sys.render(err)); });
+    return out;
+  }
+
+  diag_report report(const diag_actor& diag) {
+    diag_report out;
+    self->request(diag, 5s, report_atom::value)
+      .receive([&](diag_report& r) { out = std::move(r); },
+               [&](caf::error& err) { FAIL("report failed: " << sys.render(err)); });
+    return out;
+  }
+};
+
+const engine_diag* find_engine(const node_snapshot& snap, const std::string& name) {
+  for (const auto& e : snap.engines)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("histogram quantiles interpolate inside the bucket the rank falls in",
+          "[diagnostics]") {
+  using cluster::histogram_quantile;
+  CHECK(histogram_quantile(0.5, {}) == -1);
+  CHECK(histogram_quantile(0.5, {{0.1, 0}, {inf, 0}}) == -1);
+  // 10 observations up to 0.1, 10 more up to 0.2.
+  std::vector<std::pair<double, double>> b{{0.1, 10}, {0.2, 20}, {inf, 20}};
+  CHECK(histogram_quantile(0.5, b) == Approx(0.1));
+  CHECK(histogram_quantile(0.25, b) == Approx(0.05));
+  CHECK(histogram_quantile(0.75, b) == Approx(0.15));
+  CHECK(histogram_quantile(1.0, b) == Approx(0.2));
+  // A rank beyond the last finite bound reports that bound.
+  std::vector<std::pair<double, double>> slow{{0.1, 1}, {0.2, 1}, {inf, 10}};
+  CHECK(histogram_quantile(0.99, slow) == Approx(0.2));
+  // Empty leading buckets do not pull the median down.
+  std::vector<std::pair<double, double>> late{{0.1, 0}, {0.2, 0}, {0.4, 4}, {inf, 4}};
+  CHECK(histogram_quantile(0.5, late) == Approx(0.3));
+}
+
+TEST_CASE("the line ring keeps the newest lines in order and counts the dropped",
+          "[diagnostics][logging]") {
+  log::line_ring ring{3};
+  for (int i = 0; i < 5; ++i)
+    ring.push(log::recent_line{"ts" + std::to_string(i), log_level::warn, "e", "event", ""});
+  auto all = ring.newest();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].ts == "ts2");
+  CHECK(all[2].ts == "ts4");
+  auto two = ring.newest(2);
+  REQUIRE(two.size() == 2);
+  CHECK(two[0].ts == "ts3");
+  CHECK(ring.total() == 5);
+  log::line_ring none{0};
+  none.push(log::recent_line{});
+  CHECK(none.newest().empty());
+  CHECK(none.total() == 1);
+}
+
+TEST_CASE("warnings and errors reach the ring at any level, redacted; info does not",
+          "[diagnostics][logging]") {
+  log_settings quiet;
+  quiet.level = log_level::off;
+  log::init(quiet);
+  log::add_secret("ring-secret-value-123");
+  auto before = log::recent_problems().total();
+  log::info("test", "just information", {{"k", "v"}});
+  log::warn("test", "disk almost full", {{"path", "/tmp/x y"}, log::kv("percent", 97)});
+  log::error("test", "token ring-secret-value-123 rejected",
+             {{"token", "ring-secret-value-123"}});
+  log::init(log_settings{});
+  CHECK(log::recent_problems().total() == before + 2);
+  auto lines = log::recent_problems().newest(2);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].level == log_level::warn);
+  CHECK(lines[0].engine == "test");
+  CHECK(lines[0].event == "disk almost full");
+  CHECK(lines[0].fields == "path=\"/tmp/x y\" percent=97");
+  CHECK(lines[1].level == log_level::error);
+  CHECK(lines[1].event.find("ring-secret-value-123") == std::string::npos);
+  CHECK(lines[1].fields == "token=***");
+  CHECK_FALSE(lines[1].ts.empty());
+}
+
+TEST_CASE("a snapshot reports health, backlog, counters and percentiles of the node",
+          "[diagnostics]") {
+  fixture f;
+  auto opts = sample_options();
+  auto diag = cluster::spawn_diagnostics(f.self.ptr(), opts);
+  f.snapshot(diag); // the baseline of the rates
+  for (int i = 0; i < 4; ++i)
+    metrics::command_handled("diagtest", "console", "ok", 0.004);
+  metrics::mailbox_backlog("command", 3);
+  log::warn("diagtest", "something odd", {{"detail", "x"}});
+  std::this_thread::sleep_for(30ms);
+  auto snap = f.snapshot(diag);
+
+  CHECK(snap.name == "node-a");
+  CHECK(snap.taken_at_ms > 0);
+  CHECK(snap.uptime_seconds >= 0);
+  CHECK(snap.rss_bytes > 0);
+  CHECK(snap.threads > 1);
+  CHECK(snap.running_actors >= 1);
+  // Engines in the given order, then what no group claims.
+  REQUIRE(snap.engines.size() == 4);
+  CHECK(snap.engines[0].name == "command");
+  CHECK(snap.engines[1].name == "multiplatform");
+  CHECK(snap.engines[2].name == "cluster");
+  CHECK(snap.engines[3].name == "stray");
+
+  const auto& command = snap.engines[0];
+  CHECK(command.ready);
+  CHECK(command.restarts == 0);
+  CHECK(command.backlog == 3);
+  CHECK(command.handled >= 4);
+  CHECK(command.msgs_per_sec > 0);
+
+  const auto& platforms = snap.engines[1];
+  CHECK_FALSE(platforms.ready);
+  CHECK(platforms.restarts == 1);
+  CHECK(platforms.last_exit_reason.find("telegram: ") == 0);
+  CHECK(platforms.last_exit_reason.find("poll failed") != std::string::npos);
+  REQUIRE(platforms.actors.size() == 2);
+  CHECK(platforms.actors[0].name == "console");
+  CHECK(platforms.actors[1].name == "telegram");
+  CHECK(platforms.actors[1].restarts == 1);
+  CHECK(platforms.backlog == -1); // no gauge for it
+
+  CHECK(snap.engines[2].ready);
+  CHECK(snap.engines[2].handled == -1); // no counter for it
+  CHECK(snap.engines[2].msgs_per_sec == -1);
+
+  CHECK(snap.commands_total >= 4);
+  CHECK(snap.command_p50_ms > 0);
+  CHECK(snap.command_p50_ms <= 5);
+  CHECK(snap.command_p99_ms >= snap.command_p50_ms);
+  REQUIRE_FALSE(snap.last_errors.empty());
+  CHECK(snap.last_errors.back().event == "something odd");
+  CHECK(snap.last_errors.back().level == "warn");
+}
+
+TEST_CASE("rates come from the counters between two samples, at most one per interval",
+          "[diagnostics]") {
+  fixture f;
+  auto opts = sample_options();
+  // Long enough that a loaded machine still asks twice within it.
+  opts->min_interval = 1000ms;
+  auto diag = cluster::spawn_diagnostics(f.self.ptr(), opts);
+  f.snapshot(diag);
+  std::this_thread::sleep_for(1100ms);
+  auto first = f.snapshot(diag);
+  for (int i = 0; i < 6; ++i)
+    metrics::command_handled("ratetest", "console", "ok", 0.2);
+  // Within the interval: the same snapshot, counters unchanged.
+  auto cached = f.snapshot(diag);
+  CHECK(cached.taken_at_ms == first.taken_at_ms);
+  CHECK(find_engine(cached, "command")->handled == find_engine(first, "command")->handled);
+  std::this_thread::sleep_for(1100ms);
+  auto second = f.snapshot(diag);
+  auto* a = find_engine(first, "command");
+  auto* b = find_engine(second, "command");
+  REQUIRE(a != nullptr);
+  REQUIRE(b != nullptr);
+  CHECK(b->handled - a->handled == 6);
+  // 6 commands over a little more than the interval.
+  CHECK(b->msgs_per_sec > 1);
+  CHECK(b->msgs_per_sec < 6 / 1.0);
+  // The slow commands of the window dominate the window's percentiles.
+  CHECK(second.command_p50_ms > 100);
+  CHECK(second.command_p50_ms <= 250);
+  CHECK(second.latency_window_seconds < 10);
+}
+
+TEST_CASE("a report without membership lists this node alone, up", "[diagnostics]") {
+  fixture f;
+  auto diag = cluster::spawn_diagnostics(f.self.ptr(), sample_options());
+  auto report = f.report(diag);
+  CHECK(report.node == "node-a");
+  REQUIRE(report.members.size() == 1);
+  CHECK(report.members[0].name == "node-a");
+  CHECK(report.members[0].state == "up");
+  CHECK(report.members[0].self);
+  CHECK(report.members[0].address == "127.0.0.1:8080");
+  CHECK(report.members[0].roles == std::vector<std::string>{"console"});
+  REQUIRE(report.nodes.size() == 1);
+  CHECK(report.nodes[0].name == "node-a");
+}
+
+TEST_CASE("with a members provider the report asks every reachable member for its snapshot",
+          "[diagnostics]") {
+  fixture f;
+  auto opts_a = sample_options("node-a");
+  auto diag_a = cluster::spawn_diagnostics(f.self.ptr(), opts_a);
+  auto diag_b = cluster::spawn_diagnostics(f.self.ptr(), sample_options("node-b"));
+  // A member whose diagnostics never answer.
+  auto silent = f.sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](snapshot_atom) -> caf::result<node_snapshot> { return caf::delegated<node_snapshot>{}; }};
+  });
+  opts_a->hooks->set_members_provider([&] {
+    std::vector<cluster_member> out(4);
+    out[0].name = "node-a";
+    out[0].endpoint = "127.0.0.1:7001";
+    out[0].self = true;
+    out[0].diag = caf::actor_cast<caf::actor>(diag_a);
+    out[1].name = "node-b";
+    out[1].endpoint = "127.0.0.1:7002";
+    out[1].roles = {"worker"};
+    out[1].diag = caf::actor_cast<caf::actor>(diag_b);
+    out[2].name = "node-c";
+    out[2].endpoint = "127.0.0.1:7003";
+    out[2].state = member_state::down;
+    out[3].name = "node-d";
+    out[3].endpoint = "127.0.0.1:7004";
+    out[3].state = member_state::suspect;
+    out[3].diag = silent;
+    return out;
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto report = f.report(diag_a);
+  CHECK(std::chrono::steady_clock::now() - started < 3s);
+  REQUIRE(report.members.size() == 4);
+  CHECK(report.members[0].self);
+  CHECK(report.members[1].name == "node-b");
+  CHECK(report.members[1].address == "127.0.0.1:7002");
+  CHECK(report.members[1].state == "up");
+  CHECK(report.members[2].state == "down");
+  CHECK(report.members[3].state == "suspect");
+  REQUIRE(report.nodes.size() == 2);
+  CHECK(report.nodes[0].name == "node-a");
+  CHECK(report.nodes[1].name == "node-b");
+  // An empty view (membership not published yet) is this node alone.
+  opts_a->hooks->set_members_provider([] { return std::vector<cluster_member>{}; });
+  auto alone = f.report(diag_a);
+  REQUIRE(alone.members.size() == 1);
+  CHECK(alone.members[0].self);
+  f.self->send_exit(silent, caf::exit_reason::kill);
+}
+
+TEST_CASE("the JSON report reads back as written, unknown numbers as null", "[diagnostics]") {
+  diag_report r;
+  r.node = "n\"1";
+  r.members.push_back(member_info{"n\"1", "127.0.0.1:1", {"console", "server"}, "up", true});
+  node_snapshot n;
+  n.name = "n\"1";
+  n.taken_at_ms = 1700000000123;
+  n.uptime_seconds = 12.5;
+  n.rss_bytes = 1 << 20;
+  n.threads = 7;
+  n.running_actors = 30;
+  n.engines.push_back(engine_diag{"command", true, 2, "boom", 1, 2.25, 10,
+                                  {actor_diag{"command", true, 2, "boom"}}});
+  n.engines.push_back(engine_diag{"logging", true, 0, "", -1, -1, -1, {}});
+  n.lastfm_queue_depth = 4;
+  n.lastfm_bucket_level = 0.5;
+  n.cache_hits = 3;
+  n.cache_misses = 1;
+  n.cache_hit_rate = 0.75;
+  n.commands_total = 10;
+  n.command_p50_ms = 3.5;
+  n.command_p99_ms = -1;
+  n.latency_window_seconds = 60;
+  n.last_errors.push_back(problem_line{"t", "error", "fm", "upstream failed", "status=503"});
+  r.nodes.push_back(n);
+
+  auto text = cluster::to_json(r);
+  CHECK(text.find("\"p99_ms\":null") != std::string::npos);
+  CHECK(text.find("\"backlog\":null") != std::string::npos);
+  CHECK(text.find("\"version\":1") != std::string::npos);
+  std::string why;
+  auto back = cluster::parse_diag_report(text, &why);
+  REQUIRE(back);
+  CHECK(back->node == "n\"1");
+  REQUIRE(back->members.size() == 1);
+  CHECK(back->members[0].roles.size() == 2);
+  CHECK(back->members[0].self);
+  REQUIRE(back->nodes.size() == 1);
+  const auto& m = back->nodes[0];
+  CHECK(m.taken_at_ms == 1700000000123);
+  CHECK(m.rss_bytes == 1 << 20);
+  REQUIRE(m.engines.size() == 2);
+  CHECK(m.engines[0].msgs_per_sec == Approx(2.25));
+  CHECK(m.engines[0].actors.size() == 1);
+  CHECK(m.engines[1].backlog == -1);
+  CHECK(m.cache_hit_rate == Approx(0.75));
+  CHECK(m.command_p99_ms == -1);
+  REQUIRE(m.last_errors.size() == 1);
+  CHECK(m.last_errors[0].fields == "status=503");
+
+  CHECK_FALSE(cluster::parse_diag_report("not json", &why));
+  CHECK_FALSE(why.empty());
+  CHECK_FALSE(cluster::parse_diag_report("{\"ok\":true}"));
+}
+
+TEST_CASE("the server tells handlers who the client is", "[diagnostics][http]") {
+  server_settings s;
+  s.address = "127.0.0.1";
+  s.port = 0;
+  server::http_server srv{s};
+  srv.route("GET", "/who", [](const server::http_request& req, server::responder reply) {
+    reply({200, "text/plain", req.remote_address + (req.from_loopback ? " loopback" : " remote"),
+           {}});
+  });
+  REQUIRE_FALSE(srv.start());
+  auto res = test::http_exchange(srv.port(), test::http_request_text("GET", "/who"));
+  REQUIRE(res);
+  CHECK(res->body == "127.0.0.1 loopback");
+}
+
+TEST_CASE("GET /diag serves the report as JSON to loopback clients and 403 to others",
+          "[diagnostics][http]") {
+  fixture f;
+  auto diag = caf::actor_cast<caf::actor>(cluster::spawn_diagnostics(f.self.ptr(), sample_options()));
+  server_settings s;
+  s.address = "127.0.0.1";
+  s.port = 0;
+  server::http_server srv{s};
+  cluster::add_diag_route(srv, [diag] { return diag; });
+  REQUIRE_FALSE(srv.start());
+  auto res = test::http_exchange(srv.port(), test::http_request_text("GET", "/diag"));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->header("Content-Type") == "application/json");
+  auto parsed = cluster::parse_diag_report(res->body);
+  REQUIRE(parsed);
+  CHECK(parsed->node == "node-a");
+
+  // The same handler, as a client from another host would reach it.
+  auto handler = cluster::make_diag_handler([diag] { return diag; }, 2s);
+  server::http_request remote;
+  remote.method = "GET";
+  remote.path = "/diag";
+  remote.remote_address = "192.0.2.7";
+  remote.from_loopback = false;
+  std::promise<server::http_response> answer;
+  handler(remote, [&](server::http_response r) { answer.set_value(std::move(r)); });
+  auto refused = answer.get_future();
+  REQUIRE(refused.wait_for(2s) == std::future_status::ready);
+  auto r = refused.get();
+  CHECK(r.status == 403);
+  CHECK(r.body.find("{") == std::string::npos);
+
+  // No diagnostics actor (restarting): 503.
+  auto none = cluster::make_diag_handler([] { return caf::actor{}; }, 2s);
+  server::http_request local = remote;
+  local.from_loopback = true;
+  std::promise<server::http_response> unavailable;
+  none(local, [&](server::http_response x) { unavailable.set_value(std::move(x)); });
+  CHECK(unavailable.get_future().get().status == 503);
+  srv.stop();
+}

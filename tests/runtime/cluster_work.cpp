@@ -1,0 +1,203 @@
+// A three-node cluster sharing the work: three `lastgram` processes on
+// loopback with mutual TLS, one PostgreSQL schema and one (fake) Telegram bot.
+// One node polls; each chat's commands run on the member the chat hashes to
+// (counted per node through /diag); a member killed during a stream of
+// commands costs no reply and doubles none; killing the poller moves polling
+// to another node, which resumes from the shared offset.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <map>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include "support/fake_bot_api.hpp"
+#include "support/pg_schema.hpp"
+#include "support/process.hpp"
+
+using namespace lastgram::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* token = "777:cluster-test_token";
+
+struct cluster_node {
+  std::string name;
+  unsigned short cluster_port = free_port();
+  unsigned short http_port = free_port();
+  std::unique_ptr<child_process> proc;
+
+  std::string endpoint() const {
+    return "127.0.0.1:" + std::to_string(cluster_port);
+  }
+};
+
+void start(cluster_node& n, const temp_dir& dir, const std::string& certs,
+           const std::string& seed, const fake_bot_api& api, const pg_schema& db) {
+  std::vector<std::string> args{LASTGRAM_BINARY, "run",
+                                "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+                                "--set", "console.enabled=off",
+                                "--set", "node.name=" + n.name,
+                                "--set", "node.data-dir=" + dir.file(n.name),
+                                "--set", "server.address=127.0.0.1",
+                                "--set", "server.port=" + std::to_string(n.http_port),
+                                "--set", "telegram.api-url=" + api.url(),
+                                "--set", "telegram.poll-timeout-seconds=1",
+                                "--set", "telegram.private-per-second=100",
+                                "--set", "cluster.enabled=true",
+                                "--set", "cluster.address=127.0.0.1",
+                                "--set", "cluster.port=" + std::to_string(n.cluster_port),
+                                "--set", "cluster.ca-file=" + certs + "/ca.pem",
+                                "--set", "cluster.cert-file=" + certs + "/" + n.name + ".pem",
+                                "--set", "cluster.key-file=" + certs + "/" + n.name + ".key"};
+  if (!seed.empty()) {
+    args.push_back("--set");
+    args.push_back("cluster.seeds=" + seed);
+  }
+  n.proc = std::make_unique<child_process>(
+    args, std::vector<std::string>{std::string{"LASTGRAM_TELEGRAM_TOKEN="} + token,
+                                   "LASTGRAM_DATABASE_URL=" + db.url()});
+}
+
+/// What a node's /diag says: members up, and its own commands run.
+struct diag_view {
+  int members_up = 0;
+  double commands = -1;
+};
+
+diag_view diag_of(const cluster_node& n) {
+  diag_view out;
+  auto reply = http_get(n.http_port, "/diag");
+  if (reply.status != 200)
+    return out;
+  rapidjson::Document doc;
+  doc.Parse(reply.body.c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("members"))
+    return out;
+  for (auto& m : doc["members"].GetArray())
+    if (m.HasMember("state") && m["state"].IsString() && std::string{m["state"].GetString()} == "up")
+      ++out.members_up;
+  for (auto& node : doc["nodes"].GetArray()) {
+    if (!node.HasMember("name") || n.name != node["name"].GetString())
+      continue;
+    auto& cmds = node["commands"];
+    if (cmds.IsObject() && cmds.HasMember("total") && cmds["total"].IsNumber())
+      out.commands = cmds["total"].GetDouble();
+  }
+  return out;
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred())
+      return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return pred();
+}
+
+} // namespace
+
+TEST_CASE("three nodes share the commands, survive a killed member and move the poller",
+          "[cluster][e2e][postgres]") {
+  temp_dir dir;
+  auto certs = dir.file("certs");
+  REQUIRE(run({LASTGRAM_BINARY, "cluster", "make-certs", certs, "--names", "n1,n2,n3"}, "")
+            .exit_code
+          == 0);
+  pg_schema db;
+  fake_bot_api api{token};
+  std::vector<cluster_node> nodes(3);
+  nodes[0].name = "n1";
+  nodes[1].name = "n2";
+  nodes[2].name = "n3";
+  start(nodes[0], dir, certs, "", api, db);
+  start(nodes[1], dir, certs, nodes[0].endpoint(), api, db);
+  start(nodes[2], dir, certs, nodes[0].endpoint(), api, db);
+  auto logs = [&] {
+    std::string out;
+    for (auto& n : nodes)
+      out += n.name + ":\n" + n.proc->err() + "\n";
+    return out;
+  };
+  INFO(logs());
+  REQUIRE(eventually(
+    [&] {
+      for (auto& n : nodes)
+        if (diag_of(n).members_up != 3)
+          return false;
+      return true;
+    },
+    30s));
+  // The poller: the member with the smallest endpoint (every node can poll).
+  std::size_t poller = 0;
+  for (std::size_t i = 1; i < nodes.size(); ++i)
+    if (nodes[i].endpoint() < nodes[poller].endpoint())
+      poller = i;
+
+  // 1. Sixty chats' commands: each answered once, run on all three nodes.
+  std::int64_t next_update = 1;
+  auto chat_of = [](std::int64_t update) { return 500000 + update; };
+  for (int i = 0; i < 60; ++i, ++next_update)
+    api.add_update(next_update, private_update(next_update, chat_of(next_update), "/start"));
+  auto answered_once = [&](std::int64_t from, std::int64_t to) {
+    for (auto u = from; u < to; ++u)
+      if (api.sends_to(chat_of(u)).size() != 1)
+        return false;
+    return true;
+  };
+  CHECK(eventually([&] { return answered_once(1, next_update); }, 30s));
+  std::map<std::string, double> ran;
+  CHECK(eventually(
+    [&] {
+      double sum = 0;
+      for (auto& n : nodes) {
+        ran[n.name] = diag_of(n).commands;
+        sum += ran[n.name];
+      }
+      return sum >= 60;
+    },
+    10s));
+  for (auto& n : nodes) {
+    INFO(n.name << " ran " << ran[n.name]);
+    CHECK(ran[n.name] > 0);
+  }
+
+  // 2. A stream of commands while a member that does not poll is killed:
+  // the runs it held come back to the poller's node, nobody gets two replies.
+  auto victim = (poller + 1) % nodes.size();
+  auto stream_from = next_update;
+  for (int i = 0; i < 80; ++i, ++next_update) {
+    api.add_update(next_update, private_update(next_update, chat_of(next_update), "/start"));
+    if (i == 20)
+      nodes[victim].proc->signal(SIGKILL);
+    std::this_thread::sleep_for(25ms);
+  }
+  auto survivor = 3 - poller - victim;
+  // Down within 5 s on both survivors.
+  CHECK(eventually([&] { return diag_of(nodes[poller]).members_up == 2; }, 5s));
+  CHECK(eventually([&] { return diag_of(nodes[survivor]).members_up == 2; }, 5s));
+  CHECK(eventually([&] { return answered_once(stream_from, next_update); }, 30s));
+  for (auto u = stream_from; u < next_update; ++u) {
+    INFO("update " << u);
+    CHECK(api.sends_to(chat_of(u)).size() == 1);
+  }
+
+  // 3. The poller dies: the survivor takes polling over within 10 s and
+  // answers new updates once, without answering old ones again.
+  nodes[poller].proc->signal(SIGKILL);
+  std::this_thread::sleep_for(1s);
+  auto late_from = next_update;
+  for (int i = 0; i < 10; ++i, ++next_update)
+    api.add_update(next_update, private_update(next_update, chat_of(next_update), "/start"));
+  CHECK(eventually([&] { return answered_once(late_from, next_update); }, 15s));
+  std::this_thread::sleep_for(1s);
+  CHECK(answered_once(1, next_update));
+  CHECK(diag_of(nodes[survivor]).members_up == 1);
+  nodes[survivor].proc->signal(SIGTERM);
+  CHECK(nodes[survivor].proc->wait(20s) == 0);
+}

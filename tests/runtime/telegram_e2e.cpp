@@ -1,0 +1,240 @@
+// End to end over Telegram: the lastgram binary against the telegram-test-api
+// emulator (a Bot API emulator started on loopback by the harness) and the
+// fake Last.fm with the real fixtures. Simulated users talk to the bot in a
+// private chat and in a group, press a settings button and ask inline; the
+// test reads the bot's messages through the emulator's client side. The same
+// conversation runs in polling mode and, after `lastgram telegram
+// set-webhook`, in webhook mode.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <thread>
+
+#include "support/fake_lastfm.hpp"
+#include "support/process.hpp"
+#include "support/telegram_emulator.hpp"
+
+using namespace lastgram::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* webhook_secret = "e2e-Secret_token";
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+/// The visible content of a bot message: its text or photo caption.
+std::string content(const tg_bot_message& m) {
+  return m.text.empty() ? m.caption : m.text;
+}
+
+/// Everything the bot said in `chat`, for failure messages.
+std::string transcript(telegram_emulator& tg, std::int64_t chat) {
+  std::string out;
+  for (auto& m : tg.bot_messages(chat))
+    out += "#" + std::to_string(m.message_id) + " " + content(m) + "\n";
+  return out;
+}
+
+/// A lastgram node whose Telegram side is the emulator.
+struct bot_node {
+  temp_dir dir;
+  unsigned short port = free_port();
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::unique_ptr<child_process> proc;
+
+  bot_node(const telegram_emulator& tg, const fake_lastfm& fm, const std::string& mode) {
+    args = {"--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+            "--set", "server.address=127.0.0.1",
+            "--set", "server.port=" + std::to_string(port),
+            "--set", "node.data-dir=" + dir.file("data"),
+            "--set", "database.path=" + dir.file("data/db.sqlite3"),
+            "--set", "lastfm.api-url=" + fm.url(),
+            "--set", "telegram.api-url=" + tg.api_url(),
+            "--set", "telegram.mode=" + mode,
+            "--set", "telegram.poll-timeout-seconds=2",
+            "--set", "telegram.public-url=http://127.0.0.1:" + std::to_string(port)};
+    env = {"LASTGRAM_TELEGRAM_TOKEN=" + tg.token(),
+           std::string{"LASTGRAM_TELEGRAM_WEBHOOK_SECRET="} + webhook_secret,
+           "LASTGRAM_LASTFM_API_KEY=0123456789abcdef0123456789abcdef",
+           "LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210"};
+    std::vector<std::string> argv{LASTGRAM_BINARY, "run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    proc = std::make_unique<child_process>(argv, env);
+  }
+
+  ~bot_node() {
+    proc->signal(SIGTERM);
+    proc->wait(15s);
+  }
+
+  /// Runs `lastgram telegram <sub>` with the node's configuration.
+  run_result cli(const std::string& sub) const {
+    std::vector<std::string> argv{LASTGRAM_BINARY, "telegram", sub};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, "", env, 30s);
+  }
+};
+
+/// Sends `text` and waits for the bot's next message in the chat; returns
+/// it (an empty message with id 0 when none came).
+tg_bot_message ask(telegram_emulator& tg, const tg_user& from, const tg_chat& chat,
+                   const std::string& text, const std::optional<tg_reply_to>& reply = std::nullopt) {
+  auto before = tg.bot_messages(chat.id).size();
+  auto sent = tg.send_message(from, chat, text, reply);
+  INFO("sending " << text << ": " << sent.error);
+  REQUIRE(sent.ok);
+  auto got = tg.wait_for_bot_messages(chat.id, before + 1, 20s);
+  if (got.size() <= before) {
+    UNSCOPED_INFO("no answer to " << text << "\nbot said:\n" << transcript(tg, chat.id)
+                                  << "emulator:\n" << tg.diagnostics());
+    return {};
+  }
+  auto answer = got[before];
+  // The reply quotes the command.
+  CHECK(answer.reply_to_message_id == sent.message_id);
+  CHECK(answer.parse_mode == "HTML");
+  return answer;
+}
+
+/// The conversation both modes run.
+void conversation(telegram_emulator& tg) {
+  tg_user ana{1001, "Ana", "", "ana_fm", "en"};
+  tg_user bob{1002, "Bob", "", "bob", "pt-br"};
+  auto dm = tg_chat::private_with(ana);
+  auto group = tg_chat::group(-1001234, "Music fans", true);
+
+  auto hello = ask(tg, ana, dm, "/start");
+  CHECK(contains(content(hello), "Hi, Ana!"));
+
+  auto registered = ask(tg, ana, dm, "/register someuser");
+  CHECK(contains(content(registered), "registered as TyphoonsNotABot"));
+
+  auto np = ask(tg, ana, dm, "/ln");
+  INFO(np.json);
+  CHECK(contains(content(np), "Apocalypse Dreams"));
+  CHECK(contains(content(np), "<b>Ana</b> is listening to"));
+  CHECK(contains(content(np), "#nu_metal"));
+  // The cover comes as a photo with the caption, formatted in HTML.
+  CHECK_FALSE(np.photo.empty());
+  CHECK(contains(np.json, "<b>"));
+
+  // In a group, as a reply to another member: Bob (not registered) asks
+  // about Ana's track by replying to her message.
+  auto ana_in_group = tg.send_message(ana, group, "what a song");
+  REQUIRE(ana_in_group.ok);
+  auto about_ana = ask(tg, bob, group, "/ln",
+                       tg_reply_to{ana_in_group.message_id, ana, "what a song"});
+  CHECK(contains(content(about_ana), "Apocalypse Dreams"));
+  CHECK(contains(content(about_ana), "Ana"));
+  // Bob's own /ln: he has not registered (and his language is Portuguese).
+  auto bob_own = ask(tg, bob, group, "/ln");
+  CHECK(contains(content(bob_own), "/register"));
+  // A command for another bot is not ours.
+  auto before = tg.bot_messages(group.id).size();
+  REQUIRE(tg.send_message(ana, group, "/ln@SomeOtherBot").ok);
+  std::this_thread::sleep_for(1500ms);
+  CHECK(tg.bot_messages(group.id).size() == before);
+
+  // Settings: the menu's tag toggle, pressed by its owner, edits the menu.
+  auto menu = ask(tg, ana, dm, "/config");
+  INFO(menu.json);
+  std::string hide_tags;
+  for (auto& b : menu.buttons)
+    if (contains(b.text, "Hide tags"))
+      hide_tags = b.callback_data;
+  REQUIRE_FALSE(hide_tags.empty());
+  // Bob pressing Ana's button is told it is not his (in his language).
+  REQUIRE(tg.press_button(bob, dm, menu.message_id, hide_tags).ok);
+  REQUIRE(tg.press_button(ana, dm, menu.message_id, hide_tags).ok);
+  bool edited = false;
+  for (int i = 0; i < 100 && !edited; ++i) {
+    for (auto& m : tg.bot_messages(dm.id))
+      if (m.message_id == menu.message_id && contains(content(m), "Show tags: off"))
+        edited = true;
+    if (!edited)
+      std::this_thread::sleep_for(100ms);
+  }
+  CHECK(edited);
+  // Both presses are answered (answerCallbackQuery runs beside the edit).
+  auto answers = tg.callback_answers();
+  for (int i = 0; i < 100 && answers.size() < 2; ++i) {
+    std::this_thread::sleep_for(100ms);
+    answers = tg.callback_answers();
+  }
+  REQUIRE(answers.size() >= 2);
+  bool alerted = false;
+  for (auto& a : answers)
+    if (a.show_alert && contains(a.text, "não é para você"))
+      alerted = true;
+  CHECK(alerted);
+  auto np_without_tags = ask(tg, ana, dm, "/ln");
+  CHECK(contains(content(np_without_tags), "Apocalypse Dreams"));
+  CHECK_FALSE(contains(content(np_without_tags), "#nu_metal"));
+
+  // Inline mode: Ana gets her track, album and artist; Bob one result
+  // explaining how to register.
+  auto q1 = tg.send_inline_query(ana, "");
+  auto q2 = tg.send_inline_query(bob, "");
+  std::optional<tg_inline_answer> for_ana, for_bob;
+  for (int i = 0; i < 100 && !(for_ana && for_bob); ++i) {
+    for (auto& a : tg.inline_answers()) {
+      if (a.inline_query_id == q1.query_id)
+        for_ana = a;
+      if (a.inline_query_id == q2.query_id)
+        for_bob = a;
+    }
+    if (!(for_ana && for_bob))
+      std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(for_ana);
+  REQUIRE(for_bob);
+  INFO(for_ana->results);
+  CHECK(contains(for_ana->results, "\"type\":\"photo\""));
+  CHECK(contains(for_ana->results, "Apocalypse Dreams"));
+  CHECK(contains(for_ana->results, "Lonerism"));
+  CHECK(for_ana->is_personal);
+  INFO(for_bob->results);
+  CHECK(contains(for_bob->results, "\"type\":\"article\""));
+  CHECK(contains(for_bob->results, "/register"));
+}
+
+} // namespace
+
+TEST_CASE("telegram end to end against the emulator, polling", "[telegram][e2e]") {
+  telegram_emulator tg;
+  fake_lastfm fm;
+  bot_node node{tg, fm, "polling"};
+  conversation(tg);
+  CHECK_FALSE(tg.webhook());
+}
+
+TEST_CASE("telegram end to end against the emulator, webhook", "[telegram][e2e][webhook]") {
+  telegram_emulator tg;
+  fake_lastfm fm;
+  bot_node node{tg, fm, "webhook"};
+  // The server engine answers before the webhook is registered.
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    up = http_get(node.port, "/healthz").status == 200;
+    if (!up)
+      std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(up);
+  auto set = node.cli("set-webhook");
+  INFO(set.out << set.err);
+  REQUIRE(set.exit_code == 0);
+  auto hook = tg.webhook();
+  REQUIRE(hook);
+  CHECK(contains(hook->url, "http://127.0.0.1:" + std::to_string(node.port) + "/telegram/"));
+  CHECK(hook->secret_token == webhook_secret);
+  conversation(tg);
+  auto del = node.cli("delete-webhook");
+  INFO(del.out << del.err);
+  CHECK(del.exit_code == 0);
+  CHECK_FALSE(tg.webhook());
+}

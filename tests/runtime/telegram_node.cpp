@@ -1,0 +1,240 @@
+// The lastgram binary as a Telegram bot against a fake Bot API on loopback
+// (a scripted HTTP server that records every call with its arrival time):
+// webhook security, the outgoing limits, 429/403/odd answers, and the polling
+// offset across a restart. The end-to-end conversations against the
+// telegram-test-api emulator are in telegram_e2e.cpp.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <csignal>
+
+#include <rapidjson/document.h>
+
+#include "support/http_probe.hpp"
+#include "support/process.hpp"
+#include "support/fake_bot_api.hpp"
+#include "support/test_http_server.hpp"
+
+using namespace lastgram::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+constexpr const char* token = "123456:TEST-token_abc";
+constexpr const char* secret = "s3cret-Token_1";
+constexpr const char* hook_path = "/telegram/hook-for-tests";
+
+/// A node in webhook (or polling) mode talking to `api`.
+struct telegram_node {
+  temp_dir dir;
+  unsigned short port = free_port();
+  std::unique_ptr<child_process> proc;
+
+  telegram_node(const fake_bot_api& api, const std::string& mode,
+                std::vector<std::string> extra = {}, const temp_dir* data = nullptr) {
+    start(api, mode, extra, data);
+  }
+
+  void start(const fake_bot_api& api, const std::string& mode,
+             const std::vector<std::string>& extra, const temp_dir* data = nullptr) {
+    auto& where = data ? *data : dir;
+    std::vector<std::string> args{LASTGRAM_BINARY, "run",
+                                  "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+                                  "--set", "server.address=127.0.0.1",
+                                  "--set", "server.port=" + std::to_string(port),
+                                  "--set", "node.data-dir=" + where.file("data"),
+                                  "--set", "database.path=" + where.file("data/db.sqlite3"),
+                                  "--set", "telegram.api-url=" + api.url(),
+                                  "--set", "telegram.mode=" + mode,
+                                  "--set", "telegram.poll-timeout-seconds=1",
+                                  "--set", std::string{"telegram.webhook-path="} + (hook_path + 10)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    proc = std::make_unique<child_process>(
+      args, std::vector<std::string>{std::string{"LASTGRAM_TELEGRAM_TOKEN="} + token,
+                                     std::string{"LASTGRAM_TELEGRAM_WEBHOOK_SECRET="} + secret});
+  }
+
+  ~telegram_node() {
+    if (proc) {
+      proc->signal(SIGTERM);
+      proc->wait(15s);
+    }
+  }
+
+  /// POSTs `body` to the webhook route with `secret_header` (none when empty).
+  unsigned post(const std::string& body, const std::string& secret_header,
+                const std::string& path = hook_path) {
+    std::vector<std::pair<std::string, std::string>> headers{
+      {"Content-Type", "application/json"}};
+    if (!secret_header.empty())
+      headers.emplace_back("X-Telegram-Bot-Api-Secret-Token", secret_header);
+    auto reply = http_exchange(port, http_request_text("POST", path, body, headers));
+    return reply ? reply->status : 0;
+  }
+
+  bool wait_ready(const fake_bot_api& api) {
+    bool ok = api.wait_for([&] { return !api.calls("getMe").empty(); }, 20s)
+              && api.wait_for([&] { return http_get(port, "/healthz").status == 200; }, 20s);
+    // getMe answered: the bot knows its name once the answer is processed.
+    std::this_thread::sleep_for(200ms);
+    if (!ok)
+      UNSCOPED_INFO("node stderr:\n" << proc->err());
+    return ok;
+  }
+};
+
+} // namespace
+
+TEST_CASE("webhook: a wrong or missing secret gets 401 and runs nothing; garbage gets 400",
+          "[telegram][webhook]") {
+  fake_bot_api api{token};
+  telegram_node node{api, "webhook"};
+  REQUIRE(node.wait_ready(api));
+  auto update = private_update(1, 111, "/start");
+  CHECK(node.post(update, "") == 401);
+  CHECK(node.post(update, "wrong-secret") == 401);
+  CHECK(node.post(update, std::string{secret} + "x") == 401);
+  CHECK(node.post("{not json", secret) == 400);
+  CHECK(node.post(R"({"message":{"text":"/start"}})", secret) == 400);
+  CHECK(node.post(update, secret, "/telegram/other-path") == 404);
+  std::this_thread::sleep_for(1s);
+  CHECK(api.sends_to(111).empty());
+
+  // A valid update is answered once, even when Telegram delivers it twice.
+  CHECK(node.post(update, secret) == 200);
+  CHECK(node.post(update, secret) == 200);
+  REQUIRE(api.wait_for([&] { return api.sends_to(111).size() >= 1; }, 10s));
+  std::this_thread::sleep_for(1500ms);
+  auto sends = api.sends_to(111);
+  REQUIRE(sends.size() == 1);
+  CHECK(json_string(sends[0].body, "parse_mode") == "HTML");
+  CHECK(json_string(sends[0].body, "chat_id") == "111");
+  CHECK(sends[0].body.find("\"message_id\":1") != std::string::npos); // quotes /start
+  auto metrics = http_get(node.port, "/metrics").body;
+  CHECK(metrics.find("lastgram_telegram_webhook_rejected_total{reason=\"secret\"} 3")
+        != std::string::npos);
+  CHECK(metrics.find("lastgram_telegram_updates_total{kind=\"duplicate\"} 1")
+        != std::string::npos);
+}
+
+TEST_CASE("webhook: commands for another bot are ignored, ours with @name are taken",
+          "[telegram][webhook]") {
+  fake_bot_api api{token};
+  telegram_node node{api, "webhook"};
+  REQUIRE(node.wait_ready(api));
+  CHECK(node.post(private_update(1, 222, "/start@OtherBot"), secret) == 200);
+  CHECK(node.post(private_update(2, 333, "/start@lastgramtestbot"), secret) == 200);
+  REQUIRE(api.wait_for([&] { return !api.sends_to(333).empty(); }, 10s));
+  std::this_thread::sleep_for(500ms);
+  CHECK(api.sends_to(222).empty());
+}
+
+TEST_CASE("limits: a burst to one chat is paced per chat without holding up other chats",
+          "[telegram][limits]") {
+  fake_bot_api api{token};
+  telegram_node node{api, "webhook"};
+  REQUIRE(node.wait_ready(api));
+  for (int i = 0; i < 4; ++i)
+    REQUIRE(node.post(private_update(10 + i, 444, "/start", 10 + i), secret) == 200);
+  auto posted_other = clock_type::now();
+  REQUIRE(node.post(private_update(20, 555, "/start"), secret) == 200);
+  REQUIRE(api.wait_for([&] { return api.sends_to(444).size() == 4; }, 20s));
+  REQUIRE(api.wait_for([&] { return api.sends_to(555).size() == 1; }, 5s));
+  auto a = api.sends_to(444);
+  // One message a second per private chat (the default limit).
+  for (std::size_t i = 1; i < a.size(); ++i)
+    CHECK(a[i].at - a[i - 1].at >= 950ms);
+  // The other chat was served at once, not after the burst.
+  CHECK(api.sends_to(555)[0].at - posted_other < 900ms);
+}
+
+TEST_CASE("limits: a 429 delays exactly retry_after, then the message is sent",
+          "[telegram][limits]") {
+  fake_bot_api api{token};
+  api.set_send_policy([](const bot_call&, int nth) -> std::optional<canned_response> {
+    if (nth == 1)
+      return answer(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 2","parameters":{"retry_after":2}})");
+    return std::nullopt;
+  });
+  telegram_node node{api, "webhook"};
+  REQUIRE(node.wait_ready(api));
+  REQUIRE(node.post(private_update(1, 666, "/start"), secret) == 200);
+  REQUIRE(api.wait_for([&] { return api.sends_to(666).size() == 2; }, 10s));
+  auto sends = api.sends_to(666);
+  auto gap = sends[1].at - sends[0].at;
+  CHECK(gap >= 2s);
+  CHECK(gap < 2600ms);
+  CHECK(sends[1].body == sends[0].body);
+}
+
+TEST_CASE("odd Bot API answers never crash the node", "[telegram][robustness]") {
+  fake_bot_api api{token};
+  std::atomic<int> variant{0};
+  api.set_send_policy([&variant](const bot_call& call, int) -> std::optional<canned_response> {
+    if (call.chat_id == 999)
+      return std::nullopt; // the control chat is always answered normally
+    switch (variant++ % 6) {
+      case 0:
+        return answer(403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})");
+      case 1:
+        return answer(502, "<html>Bad Gateway</html>");
+      case 2:
+        return act(reply_action::garbage);
+      case 3:
+        return answer(200, "{\"ok\":true");
+      case 4:
+        return act(reply_action::close_without_answer);
+      default:
+        return answer(400, R"({"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"})");
+    }
+  });
+  telegram_node node{api, "webhook"};
+  REQUIRE(node.wait_ready(api));
+  for (int i = 0; i < 12; ++i)
+    REQUIRE(node.post(private_update(100 + i, 700 + i, "/start"), secret) == 200);
+  std::this_thread::sleep_for(3s);
+  REQUIRE(node.post(private_update(200, 999, "/start"), secret) == 200);
+  CHECK(api.wait_for([&] { return api.sends_to(999).size() == 1; }, 10s));
+  CHECK(http_get(node.port, "/healthz").status == 200);
+  auto metrics = http_get(node.port, "/metrics").body;
+  CHECK(metrics.find("lastgram_telegram_requests_total{code=\"403\",method=\"sendMessage\"}")
+        != std::string::npos);
+}
+
+TEST_CASE("polling: the stored offset means a restart neither loses nor repeats an update",
+          "[telegram][polling]") {
+  fake_bot_api api{token};
+  temp_dir data;
+  api.add_update(500, private_update(500, 801, "/start"));
+  api.add_update(501, private_update(501, 802, "/start"));
+  {
+    telegram_node node{api, "polling", {}, &data};
+    REQUIRE(node.wait_ready(api));
+    REQUIRE(api.wait_for([&] { return api.sends_to(801).size() == 1 && api.sends_to(802).size() == 1; },
+                         15s));
+    CHECK(api.calls("deleteWebhook").size() == 1);
+    // A real long poll: getUpdates carries a timeout.
+    CHECK(json_string(api.calls("getUpdates")[0].body, "timeout") == "1");
+  }
+  auto before = api.calls("getUpdates").size();
+  // Telegram still holds the two updates (our fake never forgets them); only
+  // the stored offset keeps the new process from answering them again.
+  api.add_update(502, private_update(502, 803, "/start"));
+  telegram_node again{api, "polling", {}, &data};
+  REQUIRE(again.wait_ready(api));
+  REQUIRE(api.wait_for([&] { return api.sends_to(803).size() == 1; }, 15s));
+  std::this_thread::sleep_for(1s);
+  CHECK(api.sends_to(801).size() == 1);
+  CHECK(api.sends_to(802).size() == 1);
+  auto polls = api.calls("getUpdates");
+  REQUIRE(polls.size() > before);
+  CHECK(json_string(polls[before].body, "offset") == "502");
+}

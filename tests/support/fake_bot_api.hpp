@@ -1,0 +1,82 @@
+#pragma once
+// A fake Telegram Bot API for tests: a scripted HTTP server on loopback
+// (test_http_server) that records every call with its arrival time, answers
+// getMe, deleteWebhook and the sends like Telegram, serves scripted updates
+// to getUpdates (those with update_id >= offset, else an empty batch after a
+// short wait, as a long poll would) and lets a test answer sends its own way
+// (429, 403, garbage...). Thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/test_http_server.hpp"
+
+namespace lastgram::test {
+
+/// One call the bot made.
+struct bot_call {
+  std::string method;
+  std::string body;
+  std::chrono::steady_clock::time_point at;
+  std::int64_t chat_id = 0;
+  /// `text`, or `caption` of a sendPhoto.
+  std::string text;
+};
+
+/// A canned answer with a status and a body.
+canned_response answer(unsigned status, std::string body);
+
+/// A canned misbehaviour (close, garbage...).
+canned_response act(reply_action a);
+
+/// A string or integer field of a JSON object body ("" when absent).
+std::string json_string(const std::string& body, const char* field);
+
+/// A private-chat text message update from `user` (first name "Ana",
+/// language "en"); `message_id` 0 means the update id.
+std::string private_update(std::int64_t update_id, std::int64_t user, const std::string& text,
+                           std::int64_t message_id = 0);
+
+class fake_bot_api {
+public:
+  /// Answers a send (the `nth` to its chat, from 1) differently: return a
+  /// response, or nothing for the normal answer.
+  using send_policy = std::function<std::optional<canned_response>(const bot_call&, int nth)>;
+
+  explicit fake_bot_api(std::string token);
+
+  /// "http://127.0.0.1:<port>", the bot's telegram.api-url.
+  std::string url() const;
+
+  void set_send_policy(send_policy p);
+
+  /// Makes `json` (an Update) available to getUpdates.
+  void add_update(std::int64_t id, const std::string& json);
+
+  /// The calls so far, of `method` (all when empty), in arrival order.
+  std::vector<bot_call> calls(const std::string& method = {}) const;
+
+  /// The sends (sendMessage/sendPhoto) to `chat`.
+  std::vector<bot_call> sends_to(std::int64_t chat) const;
+
+  /// Polls `pred` every 20 ms until it holds or `timeout` passes.
+  bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout) const;
+
+private:
+  canned_response handle(const received_request& req);
+
+  std::string token_;
+  mutable std::mutex mtx_;
+  std::vector<bot_call> calls_;
+  std::map<std::int64_t, std::string> updates_;
+  send_policy policy_;
+  test_http_server server_;
+};
+
+} // namespace lastgram::test

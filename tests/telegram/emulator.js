@@ -1,0 +1,336 @@
+'use strict';
+
+// Runs the Telegram Bot API emulator `telegram-test-api` (pinned in
+// package.json) on 127.0.0.1:<port> for lastgram's tests:
+//
+//   node emulator.js <port>
+//
+// prints "ready <port>" once it listens, and exits on SIGTERM, SIGINT or the
+// end of standard input (so it dies with the test process that started it).
+//
+// On top of the package (whose behaviour tests/support/telegram_emulator.hpp
+// documents) this script adds what lastgram's tests need and the package
+// lacks, without changing how the package answers anything else:
+// - getUpdates honours `timeout` (long polling) instead of answering at once;
+// - sendPhoto is stored as a bot message like sendMessage;
+// - answerCallbackQuery (checked against the ids handed out), answerInlineQuery
+//   and setMyCommands answer `true` and are recorded;
+// - webhook POSTs carry X-Telegram-Bot-Api-Secret-Token when setWebhook had a
+//   secret_token, have a 10 s deadline and bypass any HTTP proxy;
+// - updates never leak the package's internal `botToken` field, and callback
+//   queries get a chat_instance;
+// - client routes under /lastgram/ send a message, a button press or an inline
+//   query and answer the ids the bot will see, and report what was recorded.
+
+const path = require('path');
+const TelegramServer = require('telegram-test-api');
+
+// The axios instance the package posts webhooks with (resolved from the
+// package's own folder, so it is the same module object).
+const axios = require(require.resolve('axios', {
+  paths: [path.dirname(require.resolve('telegram-test-api'))],
+}));
+
+const port = Number(process.argv[2]);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  process.stderr.write('usage: node emulator.js <port>\n');
+  process.exit(2);
+}
+
+// Stored messages outlive any test (the package drops them after storeTimeout).
+const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 24 * 3600 });
+
+// -- updates as Telegram shapes them --------------------------------------------
+
+const formatUpdate = TelegramServer.formatUpdate;
+const withoutToken = (message) => {
+  if (!message || typeof message !== 'object') return message;
+  const copy = { ...message };
+  delete copy.botToken;
+  return copy;
+};
+TelegramServer.formatUpdate = (update) => {
+  if (update.inlineQuery) return { update_id: update.updateId, inline_query: update.inlineQuery };
+  const out = formatUpdate(update);
+  if (out.message) out.message = withoutToken(out.message);
+  const query = out.callback_query;
+  if (query && query.message) {
+    query.message = withoutToken(query.message);
+    if (query.message.chat) query.chat_instance = String(query.message.chat.id);
+  }
+  return out;
+};
+
+// -- webhooks ---------------------------------------------------------------------
+
+axios.interceptors.request.use((config) => {
+  Object.values(server.webhooks).forEach((hook) => {
+    if (hook.url === config.url && hook.secret_token) {
+      config.headers = { ...config.headers, 'X-Telegram-Bot-Api-Secret-Token': String(hook.secret_token) };
+    }
+  });
+  config.proxy = false;
+  config.timeout = config.timeout || 10000;
+  return config;
+});
+
+// The package's own client routes start a webhook delivery without awaiting
+// it: a refused delivery must not take the whole emulator down.
+process.on('unhandledRejection', (error) => {
+  process.stderr.write(`emulator: ${error && error.message ? error.message : error}\n`);
+});
+
+// -- helpers ----------------------------------------------------------------------
+
+function reply(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+const ok = (res, result) => reply(res, 200, { ok: true, result });
+const badRequest = (res, what) => reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${what}` });
+
+// Query parameters overlaid with a JSON or form body; JSON-valued form fields
+// (reply_markup, commands, results) are decoded.
+function readParams(req, url) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > (1 << 20)) reject(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      const params = Object.fromEntries(url.searchParams);
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        if (/json/.test(req.headers['content-type'] || '') && text.length > 0) {
+          Object.assign(params, JSON.parse(text));
+        } else {
+          Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
+          ['reply_markup', 'commands', 'results', 'scope'].forEach((key) => {
+            if (typeof params[key] === 'string') params[key] = JSON.parse(params[key]);
+          });
+        }
+      } catch (error) {
+        reject(new Error(`can't parse request body: ${error.message}`));
+        return;
+      }
+      resolve(params);
+    });
+  });
+}
+
+const recorded = new Map();
+function record(token) {
+  if (!recorded.has(token)) recorded.set(token, { commands: [], callback_answers: [], inline_answers: [] });
+  return recorded.get(token);
+}
+
+// -- bot methods ------------------------------------------------------------------
+
+const userEvents = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery', 'AddedUserInlineQuery'];
+const pollers = new Set();
+const hasUnread = (token) => server.storage.userMessages.some((u) => u.botToken === token && !u.isRead);
+
+const botMethods = {
+  getupdates(token, params, res) {
+    const timeoutS = Math.min(Math.max(Number(params.timeout) || 0, 0), 50);
+    const deliver = () => ok(res, server.getUpdates(token));
+    if (timeoutS === 0 || hasUnread(token)) {
+      deliver();
+      return;
+    }
+    let finished = false;
+    const poller = {};
+    const onUpdate = () => { if (hasUnread(token)) poller.finish(true); };
+    const timer = setTimeout(() => poller.finish(true), timeoutS * 1000);
+    poller.finish = (send) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      userEvents.forEach((event) => server.off(event, onUpdate));
+      pollers.delete(poller);
+      if (send) deliver();
+    };
+    userEvents.forEach((event) => server.on(event, onUpdate));
+    // A poller that went away must not consume (and lose) the next updates.
+    res.on('close', () => poller.finish(false));
+    pollers.add(poller);
+  },
+
+  sendphoto(token, params, res) {
+    if (params.chat_id === undefined || !params.photo) {
+      badRequest(res, 'chat_id and photo are required');
+      return;
+    }
+    ok(res, server.addBotMessage(params, token));
+  },
+
+  answercallbackquery(token, params, res) {
+    const id = Number(params.callback_query_id);
+    if (!Number.isInteger(id) || id < 1 || id >= server.callbackId) {
+      badRequest(res, 'query is too old and response timeout expired or query ID is invalid');
+      return;
+    }
+    record(token).callback_answers.push({
+      callback_query_id: String(params.callback_query_id),
+      text: params.text || '',
+      show_alert: params.show_alert === true || params.show_alert === 'true',
+      url: params.url || '',
+    });
+    ok(res, true);
+  },
+
+  answerinlinequery(token, params, res) {
+    if (!params.inline_query_id || !Array.isArray(params.results)) {
+      badRequest(res, 'inline_query_id and a results array are required');
+      return;
+    }
+    record(token).inline_answers.push({
+      inline_query_id: String(params.inline_query_id),
+      results: params.results,
+      cache_time: params.cache_time === undefined ? 300 : Number(params.cache_time),
+      is_personal: params.is_personal === true || params.is_personal === 'true',
+      next_offset: params.next_offset || '',
+    });
+    ok(res, true);
+  },
+
+  setmycommands(token, params, res) {
+    if (!Array.isArray(params.commands)) {
+      badRequest(res, 'commands must be an array');
+      return;
+    }
+    const entry = {
+      commands: params.commands,
+      scope: params.scope || { type: 'default' },
+      language_code: params.language_code || '',
+    };
+    const all = record(token).commands;
+    const same = all.findIndex((c) => c.language_code === entry.language_code
+      && JSON.stringify(c.scope) === JSON.stringify(entry.scope));
+    if (same >= 0) all[same] = entry;
+    else all.push(entry);
+    ok(res, true);
+  },
+};
+
+// -- client routes (the simulated user) -------------------------------------------
+
+let nextInlineQueryId = 1;
+
+// Runs `add` (which stores the update or delivers it to the webhook) and
+// answers `ids`, or the webhook's refusal.
+async function addAndAnswer(res, ids, add) {
+  try {
+    await add();
+    ok(res, ids);
+  } catch (error) {
+    reply(res, 502, { ok: false, error_code: 502, description: `webhook delivery failed: ${error.message}` });
+  }
+}
+
+const clientRoutes = {
+  '/lastgram/sendMessage': (params, res) => {
+    if (!params.botToken || !params.chat || !params.from) {
+      badRequest(res, 'botToken, chat and from are required');
+      return;
+    }
+    const ids = { message_id: server.messageId, update_id: server.updateId };
+    addAndAnswer(res, ids, () => server.addUserMessage(params));
+  },
+
+  '/lastgram/sendCallback': (params, res) => {
+    if (!params.botToken || !params.from || !params.message) {
+      badRequest(res, 'botToken, from and message are required');
+      return;
+    }
+    const ids = { id: String(server.callbackId), update_id: server.updateId };
+    addAndAnswer(res, ids, () => server.addUserCallback(params));
+  },
+
+  '/lastgram/sendInlineQuery': (params, res) => {
+    if (!params.botToken || !params.from) {
+      badRequest(res, 'botToken and from are required');
+      return;
+    }
+    const inlineQuery = {
+      id: String(nextInlineQueryId++),
+      from: params.from,
+      query: params.query || '',
+      offset: params.offset || '',
+    };
+    if (params.chat_type) inlineQuery.chat_type = params.chat_type;
+    const ids = { id: inlineQuery.id, update_id: server.updateId };
+    addAndAnswer(res, ids, async () => {
+      // `message: {}` keeps the package's deleteMessage scan from tripping on it.
+      await server.addUserUpdate({ ...server.getCommonFields(params.botToken), inlineQuery, message: {} });
+      server.emit('AddedUserInlineQuery');
+    });
+  },
+
+  '/lastgram/state': (params, res) => {
+    const hook = server.webhooks[params.botToken];
+    ok(res, {
+      ...record(params.botToken),
+      webhook: hook ? { url: hook.url, secret_token: hook.secret_token || '' } : null,
+    });
+  },
+};
+
+// -- dispatch -----------------------------------------------------------------------
+
+// Everything not handled here goes to the package's express app, which
+// start() serves as `webServer`.
+const packageApp = server.webServer;
+const dispatch = (req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  const bot = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+  let handle;
+  if (bot && (req.method === 'GET' || req.method === 'POST') && botMethods[bot[2].toLowerCase()]) {
+    const token = decodeURIComponent(bot[1]);
+    handle = (params) => botMethods[bot[2].toLowerCase()](token, params, res);
+  } else if (req.method === 'POST' && clientRoutes[url.pathname]) {
+    handle = (params) => clientRoutes[url.pathname](params, res);
+  } else {
+    packageApp(req, res);
+    return;
+  }
+  readParams(req, url).then(handle).catch((error) => reply(res, 400, { message: error.message }));
+};
+// start() logs the app's settings.env.
+dispatch.settings = packageApp.settings;
+server.webServer = dispatch;
+
+// -- life cycle -------------------------------------------------------------------
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  // The package's stop() waits for requests in flight: answer the long polls.
+  [...pollers].forEach((poller) => poller.finish(true));
+  setTimeout(() => process.exit(0), 3000).unref();
+  try {
+    await server.stop();
+  } catch (error) {
+    process.stderr.write(`emulator: stop: ${error.message}\n`);
+  }
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
+
+server.start().then(
+  () => process.stdout.write(`ready ${port}\n`),
+  (error) => {
+    process.stderr.write(`emulator: cannot listen on 127.0.0.1:${port}: ${error.message}\n`);
+    process.exit(1);
+  },
+);
