@@ -14,6 +14,7 @@
 #include <rapidjson/document.h>
 
 #include "support/fake_bot_api.hpp"
+#include "support/http_probe.hpp"
 #include "support/pg_schema.hpp"
 #include "support/process.hpp"
 
@@ -23,6 +24,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* token = "777:cluster-test_token";
+constexpr const char* secret = "cluster-secret";
 
 struct cluster_node {
   std::string name;
@@ -36,7 +38,8 @@ struct cluster_node {
 };
 
 void start(cluster_node& n, const temp_dir& dir, const std::string& certs,
-           const std::string& seed, const fake_bot_api& api, const pg_schema& db) {
+           const std::string& seed, const fake_bot_api& api, const pg_schema& db,
+           bool with_telegram = true, const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args{LASTGRAM_BINARY, "run",
                                 "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
                                 "--set", "console.enabled=off",
@@ -57,9 +60,37 @@ void start(cluster_node& n, const temp_dir& dir, const std::string& certs,
     args.push_back("--set");
     args.push_back("cluster.seeds=" + seed);
   }
-  n.proc = std::make_unique<child_process>(
-    args, std::vector<std::string>{std::string{"LASTGRAM_TELEGRAM_TOKEN="} + token,
-                                   "LASTGRAM_DATABASE_URL=" + db.url()});
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<std::string> env{"LASTGRAM_DATABASE_URL=" + db.url(),
+                               std::string{"LASTGRAM_TELEGRAM_WEBHOOK_SECRET="} + secret};
+  if (with_telegram)
+    env.push_back(std::string{"LASTGRAM_TELEGRAM_TOKEN="} + token);
+  n.proc = std::make_unique<child_process>(args, env);
+}
+
+/// `lastgram attach 127.0.0.1:<http port> --once --json` of a node: the
+/// members it lists and the nodes it has a snapshot of (with their engines).
+struct attach_view {
+  int exit_code = -1;
+  int members = 0;
+  std::map<std::string, int> engines_by_node;
+};
+
+attach_view attach_to(const cluster_node& n) {
+  attach_view out;
+  auto res = run({LASTGRAM_BINARY, "attach", "127.0.0.1:" + std::to_string(n.http_port), "--once",
+                  "--json"},
+                 "", {}, 20s);
+  out.exit_code = res.exit_code;
+  rapidjson::Document doc;
+  doc.Parse(res.out.c_str());
+  if (doc.HasParseError() || !doc.IsObject())
+    return out;
+  out.members = static_cast<int>(doc["members"].GetArray().Size());
+  for (auto& node : doc["nodes"].GetArray())
+    out.engines_by_node[node["name"].GetString()] =
+      static_cast<int>(node["engines"].GetArray().Size());
+  return out;
 }
 
 /// What a node's /diag says: members up, and its own commands run.
@@ -166,6 +197,19 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
     INFO(n.name << " ran " << ran[n.name]);
     CHECK(ran[n.name] > 0);
   }
+  // attach --once --json on each node: every member, and every member's
+  // engines (the ten of them).
+  for (auto& n : nodes) {
+    auto view = attach_to(n);
+    INFO("attach to " << n.name);
+    CHECK(view.exit_code == 0);
+    CHECK(view.members == 3);
+    REQUIRE(view.engines_by_node.size() == 3);
+    for (auto& [name, engines] : view.engines_by_node) {
+      INFO(name);
+      CHECK(engines == 10);
+    }
+  }
 
   // 2. A stream of commands while a member that does not poll is killed:
   // the runs it held come back to the poller's node, nobody gets two replies.
@@ -200,4 +244,72 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
   CHECK(diag_of(nodes[survivor]).members_up == 1);
   nodes[survivor].proc->signal(SIGTERM);
   CHECK(nodes[survivor].proc->wait(20s) == 0);
+}
+
+TEST_CASE("webhook updates into one node run on all three", "[cluster][e2e][postgres]") {
+  temp_dir dir;
+  auto certs = dir.file("certs");
+  REQUIRE(run({LASTGRAM_BINARY, "cluster", "make-certs", certs, "--names", "n1,n2,n3"}, "")
+            .exit_code
+          == 0);
+  pg_schema db;
+  fake_bot_api api{token};
+  std::vector<cluster_node> nodes(3);
+  nodes[0].name = "n1";
+  nodes[1].name = "n2";
+  nodes[2].name = "n3";
+  // Only n1 is a Telegram bot (in webhook mode); n2 and n3 just run commands.
+  start(nodes[0], dir, certs, "", api, db, true,
+        {"--set", "telegram.mode=webhook", "--set", "telegram.webhook-path=hook"});
+  start(nodes[1], dir, certs, nodes[0].endpoint(), api, db, false);
+  start(nodes[2], dir, certs, nodes[0].endpoint(), api, db, false);
+  auto logs = [&] {
+    std::string out;
+    for (auto& n : nodes)
+      out += n.name + ":\n" + n.proc->err() + "\n";
+    return out;
+  };
+  INFO(logs());
+  REQUIRE(eventually(
+    [&] {
+      for (auto& n : nodes)
+        if (diag_of(n).members_up != 3)
+          return false;
+      return true;
+    },
+    30s));
+  REQUIRE(eventually([&] { return !api.calls("getMe").empty(); }, 10s));
+  std::this_thread::sleep_for(300ms);
+  for (std::int64_t u = 1; u <= 60; ++u) {
+    auto body = private_update(u, 700000 + u, "/start");
+    auto reply = http_exchange(nodes[0].http_port,
+                               http_request_text("POST", "/telegram/hook", body,
+                                                 {{"Content-Type", "application/json"},
+                                                  {"X-Telegram-Bot-Api-Secret-Token", secret}}));
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+  }
+  CHECK(eventually(
+    [&] {
+      for (std::int64_t u = 1; u <= 60; ++u)
+        if (api.sends_to(700000 + u).size() != 1)
+          return false;
+      return true;
+    },
+    30s));
+  std::map<std::string, double> ran;
+  CHECK(eventually(
+    [&] {
+      double sum = 0;
+      for (auto& n : nodes) {
+        ran[n.name] = diag_of(n).commands;
+        sum += ran[n.name];
+      }
+      return sum >= 60;
+    },
+    10s));
+  for (auto& n : nodes) {
+    INFO(n.name << " ran " << ran[n.name]);
+    CHECK(ran[n.name] > 0);
+  }
 }
