@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/stringbuffer.h>
@@ -18,6 +20,7 @@
 #include "actors/server/http_server.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/atoms.hpp"
+#include "messages/cache.hpp"
 #include "messages/command.hpp"
 #include "messages/database.hpp"
 #include "messages/event.hpp"
@@ -45,6 +48,10 @@ using sent_atom = caf::atom_constant<caf::atom("tgsent")>;
 
 /// The key of the polling offset in the database's platform state.
 constexpr std::string_view offset_key = "telegram.offset";
+/// Cache keys marking a polled update as answered, for a poller that takes
+/// over and fetches again what its predecessor may have answered.
+constexpr std::string_view done_prefix = "telegram:done:";
+constexpr std::int64_t done_ttl_seconds = 86400;
 /// Update ids remembered to drop a webhook update Telegram delivers twice.
 constexpr std::size_t seen_updates_capacity = 8192;
 /// Group chats remembered as stored in the database.
@@ -67,6 +74,8 @@ struct pending_send {
   int attempts = 0;
   /// For the operator's log line.
   std::string command;
+  /// The polled update this message answers (0: not tracked).
+  std::int64_t update_id = 0;
 };
 
 /// The answers of an inline query, collected from three command runs.
@@ -126,7 +135,18 @@ struct telegram_state {
   /// This node currently holds the poller's role (see may_poll).
   bool leader = false;
   bool stopped = false;
+  /// The next update to fetch.
   std::int64_t offset = 0;
+  /// Polled updates not answered yet: update id -> what still holds it (its
+  /// command run, its replies waiting to be sent). The stored offset never
+  /// passes the oldest, so a poller that takes over after a crash fetches
+  /// them again (and skips those marked done in the cache).
+  std::map<std::int64_t, int> open;
+  /// The offset last written to the database, and whether a write is in
+  /// flight or another is due.
+  std::int64_t stored_offset = 0;
+  bool storing = false;
+  bool store_again = false;
   std::chrono::milliseconds poll_backoff{0};
   std::chrono::milliseconds me_backoff{0};
   std::unordered_set<std::int64_t> seen;
@@ -209,7 +229,8 @@ void finish_drains(telegram_actor* self) {
   if (st.drains.empty())
     return;
   auto now = clock_type::now();
-  auto left = static_cast<std::int64_t>(st.limiter.size() + st.in_flight);
+  auto left = static_cast<std::int64_t>(st.limiter.size() + st.in_flight + st.open.size()
+                                        + (st.storing || st.store_again ? 1 : 0));
   auto& ds = st.drains;
   for (auto i = ds.begin(); i != ds.end();) {
     if (left == 0 || i->second <= now) {
@@ -221,7 +242,7 @@ void finish_drains(telegram_actor* self) {
   }
 }
 
-void enqueue(telegram_actor* self, pending_send item) {
+bool enqueue(telegram_actor* self, pending_send item) {
   auto& st = self->state;
   auto id = st.next_send_id++;
   auto chat = item.chat_id;
@@ -231,11 +252,37 @@ void enqueue(telegram_actor* self, pending_send item) {
     log::warn("telegram", "outgoing queue full, message dropped",
               {log::kv("chat", chat), {"why", telegram::to_string(res)},
                {"cmd", item.command}});
-    return;
+    return false;
   }
   st.pending.emplace(id, std::move(item));
   st.m.queue.set(static_cast<double>(st.limiter.size()));
   pump(self);
+  return true;
+}
+
+void store_offset(telegram_actor* self);
+
+/// One hold on a polled update more (its run, or one of its replies).
+void hold(telegram_actor* self, std::int64_t update_id) {
+  if (update_id != 0)
+    ++self->state.open[update_id];
+}
+
+/// Drops one hold; the last one marks the update done (in the cache, for a
+/// successor) and lets the stored offset move past it.
+void release(telegram_actor* self, std::int64_t update_id) {
+  auto& st = self->state;
+  if (update_id == 0)
+    return;
+  auto i = st.open.find(update_id);
+  if (i == st.open.end() || --i->second > 0)
+    return;
+  st.open.erase(i);
+  if (auto cache = st.opts->engine("caching"))
+    self->request(cache, 5s, put_atom::value, std::string{done_prefix} + std::to_string(update_id),
+                  std::string{"1"}, done_ttl_seconds)
+      .then([](bool) {}, [](const caf::error&) {});
+  store_offset(self);
 }
 
 void execute(telegram_actor* self, std::uint64_t id) {
@@ -292,7 +339,12 @@ std::string preview_link(const std::string& url) {
 /// preview), split at 4096 units; the first piece quotes, the last carries
 /// the keyboard.
 void send_reply(telegram_actor* self, std::int64_t chat_id, const outgoing_reply& reply,
-                const std::string& command) {
+                const std::string& command, std::int64_t update_id = 0) {
+  auto queue = [self, update_id](pending_send p) {
+    p.update_id = update_id;
+    if (enqueue(self, std::move(p)))
+      hold(self, update_id);
+  };
   auto keyboard = reply.buttons.empty() ? std::string{}
                                         : telegram::inline_keyboard_json(reply.buttons);
   auto reply_to = to_id(reply.reply_to_message_id);
@@ -306,7 +358,7 @@ void send_reply(telegram_actor* self, std::int64_t chat_id, const outgoing_reply
     p.reply_to = reply_to;
     p.keyboard = std::move(keyboard);
     p.command = command;
-    enqueue(self, std::move(p));
+    queue(std::move(p));
     return;
   }
   auto pieces = telegram::split_message(reply.text);
@@ -328,7 +380,7 @@ void send_reply(telegram_actor* self, std::int64_t chat_id, const outgoing_reply
     if (n + 1 == pieces.size())
       p.keyboard = keyboard;
     p.command = command;
-    enqueue(self, std::move(p));
+    queue(std::move(p));
   }
 }
 
@@ -368,6 +420,7 @@ void on_sent(telegram_actor* self, std::uint64_t id, api_result& res) {
     return;
   }
   auto& p = i->second;
+  auto update_id = p.update_id;
   auto now = clock_type::now();
   auto kind = telegram::chat_kind_of(p.chat_id);
   auto retry = [&](clock_type::duration wait) {
@@ -394,7 +447,18 @@ void on_sent(telegram_actor* self, std::uint64_t id, api_result& res) {
               {log::kv("chat", p.chat_id), {"description", res.description}});
     st.m.sends_dropped.inc(1 + static_cast<double>(st.limiter.drop_chat(p.chat_id)));
     mark_unreachable(self, p.chat_id);
+    // What was still queued for the chat goes too (the limiter dropped it).
+    auto chat = p.chat_id;
     st.pending.erase(i);
+    for (auto j = st.pending.begin(); j != st.pending.end();) {
+      if (j->second.chat_id == chat) {
+        auto held = j->second.update_id;
+        j = st.pending.erase(j);
+        release(self, held);
+      } else {
+        ++j;
+      }
+    }
   } else if (res.error_code == 400 && p.kind == pending_send::photo) {
     // Telegram could not fetch or use the photo: the same reply as text with
     // the image as link preview.
@@ -423,6 +487,8 @@ void on_sent(telegram_actor* self, std::uint64_t id, api_result& res) {
   } else {
     drop(res.network_error ? "network" : "refused");
   }
+  if (st.pending.count(id) == 0)
+    release(self, update_id);
   pump(self);
   finish_drains(self);
 }
@@ -438,12 +504,13 @@ std::string text_for(telegram_actor* self, const std::string& hint, std::string_
   return opts.texts->format(lang, key);
 }
 
-void reply_plain(telegram_actor* self, const incoming_message& msg, std::string_view key) {
+void reply_plain(telegram_actor* self, const incoming_message& msg, std::string_view key,
+                 std::int64_t update_id = 0) {
   outgoing_reply r;
   r.chat_id = msg.chat.id;
   r.reply_to_message_id = msg.message_id;
   r.text.push_back(text_span{text_for(self, msg.author.language, key), style_plain, {}});
-  send_reply(self, to_id(msg.chat.id), r, {});
+  send_reply(self, to_id(msg.chat.id), r, {}, update_id);
 }
 
 void remember_group(telegram_actor* self, const chat_ref& chat) {
@@ -461,7 +528,9 @@ void remember_group(telegram_actor* self, const chat_ref& chat) {
           [self, id = chat.id](const caf::error&) { self->state.known_groups.erase(id); });
 }
 
-void on_message(telegram_actor* self, incoming_message msg) {
+/// Runs a command message; `update_id` (0: untracked) is held until its
+/// replies are queued, and released by the caller's hold otherwise.
+void on_message(telegram_actor* self, incoming_message msg, std::int64_t update_id) {
   auto& st = self->state;
   if (msg.text.empty() || msg.text[0] != '/' || msg.author.is_bot)
     return;
@@ -470,20 +539,24 @@ void on_message(telegram_actor* self, incoming_message msg) {
   remember_group(self, msg.chat);
   auto engine = st.opts->engine("command");
   if (!engine) {
-    reply_plain(self, msg, "errors.generic");
+    reply_plain(self, msg, "errors.generic", update_id);
     return;
   }
   auto chat_id = to_id(msg.chat.id);
+  hold(self, update_id);
   self->request(engine, st.opts->command_timeout, msg)
     .then(
-      [self, chat_id](const command_result& res) {
+      [self, chat_id, update_id](const command_result& res) {
         for (auto& reply : res.replies)
           send_reply(self, reply.chat_id.empty() ? chat_id : to_id(reply.chat_id), reply,
-                     res.command);
+                     res.command, update_id);
+        release(self, update_id);
       },
-      [self, msg](const caf::error& err) {
+      [self, msg, update_id](const caf::error& err) {
         reply_plain(self, msg,
-                    err == caf::sec::request_timeout ? "errors.timeout" : "errors.generic");
+                    err == caf::sec::request_timeout ? "errors.timeout" : "errors.generic",
+                    update_id);
+        release(self, update_id);
       });
 }
 
@@ -699,7 +772,9 @@ bool first_time(telegram_actor* self, std::int64_t update_id) {
   return true;
 }
 
-void on_update(telegram_actor* self, parsed_update& u) {
+/// Handles one update. A polled update (`tracked`) holds the stored offset
+/// until it is answered.
+void on_update(telegram_actor* self, parsed_update& u, bool tracked = false) {
   auto& st = self->state;
   if (!first_time(self, u.update_id)) {
     st.m.updates_duplicate.inc();
@@ -708,7 +783,7 @@ void on_update(telegram_actor* self, parsed_update& u) {
   switch (u.kind) {
     case update_kind::message:
       st.m.updates_message.inc();
-      on_message(self, std::move(u.message));
+      on_message(self, std::move(u.message), tracked ? u.update_id : 0);
       break;
     case update_kind::edited_message:
       st.m.updates_edited.inc();
@@ -764,16 +839,39 @@ void poll(telegram_actor* self) {
                       telegram::allowed_updates(), back_to(self, polled_atom::value));
 }
 
+/// Writes the offset a successor should resume from: the oldest polled
+/// update not answered yet, or the next one to fetch. One write at a time;
+/// the database keeps the last.
 void store_offset(telegram_actor* self) {
-  auto db = self->state.opts->engine("database");
+  auto& st = self->state;
+  auto target = st.open.empty() ? st.offset : std::min(st.offset, st.open.begin()->first);
+  if (target <= st.stored_offset)
+    return;
+  if (st.storing) {
+    st.store_again = true;
+    return;
+  }
+  auto db = st.opts->engine("database");
   if (!db)
     return;
-  self->request(db, 5s, state_atom::value, std::string{offset_key},
-                std::to_string(self->state.offset))
-    .then([](bool) {},
-          [](const caf::error&) {
-            log::warn("telegram", "could not store the polling offset");
-          });
+  st.storing = true;
+  self->request(db, 5s, state_atom::value, std::string{offset_key}, std::to_string(target))
+    .then(
+      [self, target](bool) {
+        auto& state = self->state;
+        state.storing = false;
+        state.stored_offset = std::max(state.stored_offset, target);
+        if (std::exchange(state.store_again, false))
+          store_offset(self);
+        finish_drains(self);
+      },
+      [self](const caf::error&) {
+        auto& state = self->state;
+        state.storing = false;
+        state.store_again = false;
+        log::warn("telegram", "could not store the polling offset");
+        finish_drains(self);
+      });
 }
 
 void on_polled(telegram_actor* self, api_result& res) {
@@ -797,7 +895,6 @@ void on_polled(telegram_actor* self, api_result& res) {
     schedule_poll(self, 1s);
     return;
   }
-  auto before = st.offset;
   std::vector<parsed_update> updates;
   updates.reserve(batch.value().size());
   for (auto& raw : batch.value()) {
@@ -811,15 +908,58 @@ void on_polled(telegram_actor* self, api_result& res) {
                 {log::kv("update_id", raw.update_id), {"error", parsed.error().message}});
       continue;
     }
+    hold(self, raw.update_id);
     updates.push_back(std::move(parsed).value());
   }
-  // The offset is stored before the updates are handled: a restart resumes
-  // after them instead of handling them twice.
-  if (st.offset != before)
-    store_offset(self);
-  schedule_poll(self, 0ms);
-  for (auto& u : updates)
-    on_update(self, u);
+  store_offset(self);
+  auto cache = st.opts->engine("caching");
+  if (updates.empty() || !cache) {
+    for (auto& u : updates) {
+      on_update(self, u, true);
+      release(self, u.update_id);
+    }
+    schedule_poll(self, 0ms);
+    return;
+  }
+  // Updates a predecessor answered (it died before storing the offset past
+  // them) are marked done in the cache: skip those, handle the rest in
+  // order, then fetch the next batch.
+  struct batch_check {
+    std::vector<parsed_update> updates;
+    std::vector<bool> done;
+    std::size_t waiting = 0;
+  };
+  auto check = std::make_shared<batch_check>();
+  check->updates = std::move(updates);
+  check->done.assign(check->updates.size(), false);
+  check->waiting = check->updates.size();
+  auto finish = [self, check] {
+    auto& state = self->state;
+    for (std::size_t n = 0; n < check->updates.size(); ++n) {
+      auto& u = check->updates[n];
+      if (check->done[n])
+        state.m.updates_duplicate.inc();
+      else
+        on_update(self, u, true);
+      release(self, u.update_id);
+    }
+    schedule_poll(self, 0ms);
+  };
+  for (std::size_t n = 0; n < check->updates.size(); ++n) {
+    auto key = std::string{done_prefix} + std::to_string(check->updates[n].update_id);
+    self->request(cache, 2s, get_atom::value, std::move(key))
+      .then(
+        [check, n, finish](const cache_value& v) {
+          check->done[n] = v.found;
+          if (--check->waiting == 0)
+            finish();
+        },
+        [check, finish](const caf::error&) {
+          if (--check->waiting == 0)
+            finish();
+        });
+  }
+
 }
 
 void load_offset_then_poll(telegram_actor* self) {
@@ -833,6 +973,7 @@ void load_offset_then_poll(telegram_actor* self) {
       [self](const std::string& stored) {
         auto& st = self->state;
         st.offset = std::max(st.offset, to_id(stored));
+        st.stored_offset = std::max(st.stored_offset, to_id(stored));
         log::info("telegram", "polling", {log::kv("offset", st.offset)});
         schedule_poll(self, 0ms);
       },

@@ -37,6 +37,14 @@ struct cluster_node {
   }
 };
 
+/// The users allowed /debug: the chats of the slow updates (ids 500141..500160).
+std::string developers() {
+  std::string out;
+  for (int u = 141; u <= 160; ++u)
+    out += (out.empty() ? "" : ",") + std::string{"telegram:"} + std::to_string(500000 + u);
+  return out;
+}
+
 void start(cluster_node& n, const temp_dir& dir, const std::string& certs,
            const std::string& seed, const fake_bot_api& api, const pg_schema& db,
            bool with_telegram = true, const std::vector<std::string>& extra = {}) {
@@ -50,6 +58,7 @@ void start(cluster_node& n, const temp_dir& dir, const std::string& certs,
                                 "--set", "telegram.api-url=" + api.url(),
                                 "--set", "telegram.poll-timeout-seconds=1",
                                 "--set", "telegram.private-per-second=100",
+                                "--set", "node.developers=" + developers(),
                                 "--set", "cluster.enabled=true",
                                 "--set", "cluster.address=127.0.0.1",
                                 "--set", "cluster.port=" + std::to_string(n.cluster_port),
@@ -231,15 +240,36 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
     CHECK(api.sends_to(chat_of(u)).size() == 1);
   }
 
-  // 3. The poller dies: the survivor takes polling over within 10 s and
-  // answers new updates once, without answering old ones again.
+  // 3. The poller dies while commands it fetched still run (two-second
+  // /debug sleeps, placed on both survivors): the survivor takes polling over
+  // within 10 s, resumes from the stored offset (which never passes an
+  // unanswered update), answers those once more and new updates once, and
+  // answers nothing twice.
+  auto slow_from = next_update;
+  for (int i = 0; i < 10; ++i, ++next_update)
+    api.add_update(next_update,
+                   private_update(next_update, chat_of(next_update), "/debug sleep 2000"));
+  // Fetched and running (the poller polls with a 1 s timeout).
+  CHECK(eventually(
+    [&] {
+      for (auto& c : api.calls("getUpdates"))
+        if (json_string(c.body, "offset") == std::to_string(next_update))
+          return true;
+      return false;
+    },
+    10s));
+  std::this_thread::sleep_for(300ms);
   nodes[poller].proc->signal(SIGKILL);
-  std::this_thread::sleep_for(1s);
   auto late_from = next_update;
   for (int i = 0; i < 10; ++i, ++next_update)
     api.add_update(next_update, private_update(next_update, chat_of(next_update), "/start"));
   CHECK(eventually([&] { return answered_once(late_from, next_update); }, 15s));
-  std::this_thread::sleep_for(1s);
+  CHECK(eventually([&] { return answered_once(slow_from, late_from); }, 20s));
+  std::this_thread::sleep_for(2500ms);
+  for (auto u = slow_from; u < next_update; ++u) {
+    INFO("update " << u);
+    CHECK(api.sends_to(chat_of(u)).size() == 1);
+  }
   CHECK(answered_once(1, next_update));
   CHECK(diag_of(nodes[survivor]).members_up == 1);
   nodes[survivor].proc->signal(SIGTERM);

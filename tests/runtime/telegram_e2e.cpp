@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <functional>
 #include <thread>
 
 #include "support/fake_lastfm.hpp"
@@ -72,6 +73,23 @@ struct bot_node {
     proc->wait(15s);
   }
 
+  /// The node's lastgram_telegram_* and button metrics.
+  std::string telegram_metrics() const {
+    std::string out;
+    auto text = http_get(port, "/metrics").body;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      auto end = text.find('\n', pos);
+      if (end == std::string::npos)
+        end = text.size();
+      auto line = text.substr(pos, end - pos);
+      if ((line.rfind("lastgram_telegram", 0) == 0 || line.rfind("lastgram_button", 0) == 0))
+        out += line + "\n";
+      pos = end + 1;
+    }
+    return out;
+  }
+
   /// Runs `lastgram telegram <sub>` with the node's configuration.
   run_result cli(const std::string& sub) const {
     std::vector<std::string> argv{LASTGRAM_BINARY, "telegram", sub};
@@ -101,8 +119,9 @@ tg_bot_message ask(telegram_emulator& tg, const tg_user& from, const tg_chat& ch
   return answer;
 }
 
-/// The conversation both modes run.
-void conversation(telegram_emulator& tg) {
+/// The conversation both modes run; `metrics_of` tells the node's
+/// Telegram counters when something is missing.
+void conversation(telegram_emulator& tg, const std::function<std::string()>& metrics_of) {
   tg_user ana{1001, "Ana", "", "ana_fm", "en"};
   tg_user bob{1002, "Bob", "", "bob", "pt-br"};
   auto dm = tg_chat::private_with(ana);
@@ -166,6 +185,7 @@ void conversation(telegram_emulator& tg) {
     std::this_thread::sleep_for(100ms);
     answers = tg.callback_answers();
   }
+  INFO(metrics_of());
   REQUIRE(answers.size() >= 2);
   bool alerted = false;
   for (auto& a : answers)
@@ -209,7 +229,7 @@ TEST_CASE("telegram end to end against the emulator, polling", "[telegram][e2e]"
   telegram_emulator tg;
   fake_lastfm fm;
   bot_node node{tg, fm, "polling"};
-  conversation(tg);
+  conversation(tg, [&node] { return node.telegram_metrics(); });
   CHECK_FALSE(tg.webhook());
 }
 
@@ -232,7 +252,7 @@ TEST_CASE("telegram end to end against the emulator, webhook", "[telegram][e2e][
   REQUIRE(hook);
   CHECK(contains(hook->url, "http://127.0.0.1:" + std::to_string(node.port) + "/telegram/"));
   CHECK(hook->secret_token == webhook_secret);
-  conversation(tg);
+  conversation(tg, [&node] { return node.telegram_metrics(); });
   auto del = node.cli("delete-webhook");
   INFO(del.out << del.err);
   CHECK(del.exit_code == 0);

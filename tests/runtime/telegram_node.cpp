@@ -18,6 +18,7 @@
 
 #include "support/http_probe.hpp"
 #include "support/process.hpp"
+#include "actors/database/store.hpp"
 #include "support/fake_bot_api.hpp"
 #include "support/test_http_server.hpp"
 
@@ -237,4 +238,54 @@ TEST_CASE("polling: the stored offset means a restart neither loses nor repeats 
   auto polls = api.calls("getUpdates");
   REQUIRE(polls.size() > before);
   CHECK(json_string(polls[before].body, "offset") == "502");
+}
+
+namespace {
+
+std::string member_update(std::int64_t update_id, std::int64_t chat, const std::string& title,
+                          const std::string& status) {
+  return R"({"update_id":)" + std::to_string(update_id)
+         + R"(,"my_chat_member":{"chat":{"id":)" + std::to_string(chat) + R"(,"title":")" + title
+         + R"(","type":"supergroup"},"from":{"id":42,"is_bot":false,"first_name":"Admin"},"date":1700000000,)"
+         + R"("old_chat_member":{"user":{"id":4242,"is_bot":true,"first_name":"lastgram"},"status":"left"},)"
+         + R"("new_chat_member":{"user":{"id":4242,"is_bot":true,"first_name":"lastgram"},"status":")"
+         + status + R"("}}})";
+}
+
+} // namespace
+
+TEST_CASE("my_chat_member: added to a group creates its row, removed marks it inactive",
+          "[telegram][polling]") {
+  fake_bot_api api{token};
+  temp_dir data;
+  api.add_update(1, member_update(1, -100999, "Fans", "member"));
+  // (Two updates about one chat may be written by different database
+  // workers, in any order: one change per chat here.)
+  api.add_update(2, member_update(2, -100888, "Old group", "kicked"));
+  {
+    telegram_node node{api, "polling", {}, &data};
+    REQUIRE(node.wait_ready(api));
+    REQUIRE(api.wait_for(
+      [&] {
+        return http_get(node.port, "/metrics")
+                 .body.find("lastgram_telegram_updates_total{kind=\"my_chat_member\"} 2")
+               != std::string::npos;
+      },
+      15s));
+    // Let the database writes land before the node stops.
+    std::this_thread::sleep_for(500ms);
+  }
+  lastgram::database_settings cfg;
+  cfg.path = data.file("data/db.sqlite3");
+  auto db = lastgram::database::store::open(cfg);
+  REQUIRE(db);
+  auto fans = db.value().get_group(lastgram::platform_kind::telegram, "-100999");
+  REQUIRE(fans);
+  REQUIRE(fans.value().has_value());
+  CHECK(fans.value()->title == "Fans");
+  CHECK(fans.value()->active);
+  auto old = db.value().get_group(lastgram::platform_kind::telegram, "-100888");
+  REQUIRE(old);
+  REQUIRE(old.value().has_value());
+  CHECK_FALSE(old.value()->active);
 }

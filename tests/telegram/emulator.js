@@ -171,7 +171,10 @@ const botMethods = {
 
   answercallbackquery(token, params, res) {
     const id = Number(params.callback_query_id);
-    if (!Number.isInteger(id) || id < 1 || id >= server.callbackId) {
+    // Ids are known from the moment they are handed out: in webhook mode the
+    // package counts a callback only after the bot answered the POST, and a
+    // fast bot answers the query before that.
+    if (!Number.isInteger(id) || !handedOutCallbacks.has(id)) {
       badRequest(res, 'query is too old and response timeout expired or query ID is invalid');
       return;
     }
@@ -233,6 +236,9 @@ async function addAndAnswer(res, ids, add) {
   }
 }
 
+/** Callback query ids given to simulated presses. */
+const handedOutCallbacks = new Set();
+
 const clientRoutes = {
   '/lastgram/sendMessage': (params, res) => {
     if (!params.botToken || !params.chat || !params.from) {
@@ -249,6 +255,7 @@ const clientRoutes = {
       return;
     }
     const ids = { id: String(server.callbackId), update_id: server.updateId };
+    handedOutCallbacks.add(server.callbackId);
     addAndAnswer(res, ids, () => server.addUserCallback(params));
   },
 
