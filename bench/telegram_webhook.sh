@@ -69,7 +69,7 @@ LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210 \
   --set telegram.webhook-path=$path \
   --set telegram.api-url=http://127.0.0.1:18081 \
   --set lastfm.api-url=http://127.0.0.1:18082/2.0/ \
-  --set lastfm.rate-per-second=1000 --set lastfm.queue-limit=100000 \
+  --set lastfm.rate-per-second="${BENCH_FM_RATE:-1000}" --set lastfm.queue-limit=100000 \
   --set telegram.global-per-second=100000 --set telegram.private-per-second=100 \
   --set telegram.max-queued=100000 \
   >"$OUT_DIR/bot.log" 2>&1 &

@@ -89,9 +89,10 @@ void schedule_wake(self_ptr self, time_point now) {
   if (!target || (st.wake_at && *st.wake_at <= *target))
     return;
   st.wake_at = *target;
-  // One extra millisecond so the timer never fires before the target.
-  auto delay = std::chrono::duration_cast<milliseconds>(*target - now)
-               + milliseconds{1};
+  // Microseconds (a rounded-up millisecond would halve a 1,000/s rate), plus
+  // a little so the timer never fires before the target.
+  auto delay = std::chrono::duration_cast<std::chrono::microseconds>(*target - now)
+               + std::chrono::microseconds{20};
   self->delayed_send(self, delay, fm_wake_atom::value);
 }
 
