@@ -140,15 +140,61 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds lim
   return pred();
 }
 
+/// The cluster's certificates for n1..n3 under `dir`/certs.
+std::string make_certs(const temp_dir& dir) {
+  auto certs = dir.file("certs");
+  REQUIRE(run({LASTGRAM_BINARY, "cluster", "make-certs", certs, "--names", "n1,n2,n3"}, "")
+            .exit_code
+          == 0);
+  return certs;
+}
+
+/// Every node's stderr, for failure messages.
+std::string logs_of(const std::vector<cluster_node>& nodes) {
+  std::string out;
+  for (auto& n : nodes)
+    out += n.name + ":\n" + n.proc->err() + "\n";
+  return out;
+}
+
+/// Waits until every node's /diag lists all of them up.
+bool all_up(const std::vector<cluster_node>& nodes) {
+  return eventually(
+    [&] {
+      for (auto& n : nodes)
+        if (diag_of(n).members_up != static_cast<int>(nodes.size()))
+          return false;
+      return true;
+    },
+    30s);
+}
+
+/// Checks, through /diag, that every node ran some of at least `total`
+/// commands.
+void check_ran_everywhere(const std::vector<cluster_node>& nodes, double total) {
+  std::map<std::string, double> ran;
+  CHECK(eventually(
+    [&] {
+      double sum = 0;
+      for (auto& n : nodes) {
+        ran[n.name] = diag_of(n).commands;
+        sum += ran[n.name];
+      }
+      return sum >= total;
+    },
+    10s));
+  for (auto& n : nodes) {
+    INFO(n.name << " ran " << ran[n.name]);
+    CHECK(ran[n.name] > 0);
+  }
+}
+
 } // namespace
 
 TEST_CASE("three nodes share the commands, survive a killed member and move the poller",
           "[cluster][e2e][postgres]") {
   temp_dir dir;
-  auto certs = dir.file("certs");
-  REQUIRE(run({LASTGRAM_BINARY, "cluster", "make-certs", certs, "--names", "n1,n2,n3"}, "")
-            .exit_code
-          == 0);
+  auto certs = make_certs(dir);
   pg_schema db;
   fake_bot_api api{token};
   std::vector<cluster_node> nodes(3);
@@ -158,21 +204,8 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
   start(nodes[0], dir, certs, "", api, db);
   start(nodes[1], dir, certs, nodes[0].endpoint(), api, db);
   start(nodes[2], dir, certs, nodes[0].endpoint(), api, db);
-  auto logs = [&] {
-    std::string out;
-    for (auto& n : nodes)
-      out += n.name + ":\n" + n.proc->err() + "\n";
-    return out;
-  };
-  INFO(logs());
-  REQUIRE(eventually(
-    [&] {
-      for (auto& n : nodes)
-        if (diag_of(n).members_up != 3)
-          return false;
-      return true;
-    },
-    30s));
+  INFO(logs_of(nodes));
+  REQUIRE(all_up(nodes));
   // The poller: the member with the smallest endpoint (every node can poll).
   std::size_t poller = 0;
   for (std::size_t i = 1; i < nodes.size(); ++i)
@@ -191,21 +224,7 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
     return true;
   };
   CHECK(eventually([&] { return answered_once(1, next_update); }, 30s));
-  std::map<std::string, double> ran;
-  CHECK(eventually(
-    [&] {
-      double sum = 0;
-      for (auto& n : nodes) {
-        ran[n.name] = diag_of(n).commands;
-        sum += ran[n.name];
-      }
-      return sum >= 60;
-    },
-    10s));
-  for (auto& n : nodes) {
-    INFO(n.name << " ran " << ran[n.name]);
-    CHECK(ran[n.name] > 0);
-  }
+  check_ran_everywhere(nodes, 60);
   // attach --once --json on each node: every member, and every member's
   // engines (the ten of them).
   for (auto& n : nodes) {
@@ -278,10 +297,7 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
 
 TEST_CASE("webhook updates into one node run on all three", "[cluster][e2e][postgres]") {
   temp_dir dir;
-  auto certs = dir.file("certs");
-  REQUIRE(run({LASTGRAM_BINARY, "cluster", "make-certs", certs, "--names", "n1,n2,n3"}, "")
-            .exit_code
-          == 0);
+  auto certs = make_certs(dir);
   pg_schema db;
   fake_bot_api api{token};
   std::vector<cluster_node> nodes(3);
@@ -293,21 +309,8 @@ TEST_CASE("webhook updates into one node run on all three", "[cluster][e2e][post
         {"--set", "telegram.mode=webhook", "--set", "telegram.webhook-path=hook"});
   start(nodes[1], dir, certs, nodes[0].endpoint(), api, db, false);
   start(nodes[2], dir, certs, nodes[0].endpoint(), api, db, false);
-  auto logs = [&] {
-    std::string out;
-    for (auto& n : nodes)
-      out += n.name + ":\n" + n.proc->err() + "\n";
-    return out;
-  };
-  INFO(logs());
-  REQUIRE(eventually(
-    [&] {
-      for (auto& n : nodes)
-        if (diag_of(n).members_up != 3)
-          return false;
-      return true;
-    },
-    30s));
+  INFO(logs_of(nodes));
+  REQUIRE(all_up(nodes));
   REQUIRE(eventually([&] { return !api.calls("getMe").empty(); }, 10s));
   std::this_thread::sleep_for(300ms);
   for (std::int64_t u = 1; u <= 60; ++u) {
@@ -327,19 +330,5 @@ TEST_CASE("webhook updates into one node run on all three", "[cluster][e2e][post
       return true;
     },
     30s));
-  std::map<std::string, double> ran;
-  CHECK(eventually(
-    [&] {
-      double sum = 0;
-      for (auto& n : nodes) {
-        ran[n.name] = diag_of(n).commands;
-        sum += ran[n.name];
-      }
-      return sum >= 60;
-    },
-    10s));
-  for (auto& n : nodes) {
-    INFO(n.name << " ran " << ran[n.name]);
-    CHECK(ran[n.name] > 0);
-  }
+  check_ran_everywhere(nodes, 60);
 }
