@@ -22,6 +22,26 @@ namespace {
 
 using namespace detail;
 
+/// Starts one upstream call that refreshes job `id`'s stale cache entry,
+/// unless one already runs; nobody waits for it.
+void refresh_in_background(self_ptr self, std::uint64_t id) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end() || !st.refreshing.insert(i->second.key).second)
+    return;
+  job r;
+  r.req = i->second.req;
+  r.key = i->second.key;
+  r.ttl = i->second.ttl;
+  r.queue_key = i->second.queue_key;
+  r.deadline = clock::now() + milliseconds{st.settings.deadline_ms};
+  r.parse = i->second.parse;
+  r.refresh = true;
+  auto rid = st.next_id++;
+  st.jobs.emplace(rid, std::move(r));
+  enqueue(self, rid);
+}
+
 template <class T, class Parser>
 caf::response_promise start(self_ptr self, fm_request req,
                             std::string queue_key, Parser parser) {
@@ -78,10 +98,15 @@ caf::response_promise start(self_ptr self, fm_request req,
         if (state.jobs.count(id) == 0)
           return;
         if (v.found) {
-          if (auto x = from_bytes<T>(self->system(), v.value)) {
-            state.cache_hits.inc();
-            succeed(self, id, caf::make_message(std::move(*x)));
-            return;
+          auto entry = read_freshness(v.value);
+          if (entry) {
+            if (auto x = from_bytes<T>(self->system(), entry->payload)) {
+              state.cache_hits.inc();
+              if (!entry->fresh)
+                refresh_in_background(self, id);
+              succeed(self, id, caf::make_message(std::move(*x)));
+              return;
+            }
           }
         }
         state.cache_misses.inc();

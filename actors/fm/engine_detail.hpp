@@ -3,6 +3,7 @@
 // Internal to the fm engine (engine.cpp, engine_flow.cpp): its state, its
 // private messages and the steps of a request's life. Not for other engines.
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "caf/actor.hpp"
@@ -71,6 +73,8 @@ struct job {
   int attempt = 0;
   /// Listed in `inflight`, so identical requests join it.
   bool coalescible = false;
+  /// A background refresh of a stale cache entry (nobody waits for it).
+  bool refresh = false;
   parse_fn parse;
   std::vector<caf::response_promise> waiters;
 };
@@ -85,6 +89,8 @@ struct engine_state {
   std::unordered_map<std::uint64_t, job> jobs;
   /// Coalescible jobs by cache key.
   std::unordered_map<std::string, std::uint64_t> inflight;
+  /// Cache keys whose stale entry is being refreshed in the background.
+  std::unordered_set<std::string> refreshing;
   std::uint64_t next_id = 1;
   /// When the pending wake-up timer fires; none pending when empty.
   std::optional<time_point> wake_at;
@@ -124,7 +130,7 @@ std::string to_bytes(caf::actor_system& sys, T x) {
 }
 
 template <class T>
-std::optional<T> from_bytes(caf::actor_system& sys, const std::string& bytes) {
+std::optional<T> from_bytes(caf::actor_system& sys, std::string_view bytes) {
   T x;
   caf::binary_deserializer source{sys, bytes.data(), bytes.size()};
   if (auto err = source(x))
@@ -134,6 +140,55 @@ std::optional<T> from_bytes(caf::actor_system& sys, const std::string& bytes) {
   return x;
 }
 
+
+/// Cached answers carry the time until which they are fresh: after it, and
+/// until the cache drops them (`stale_window` later), they are still served
+/// at once while one background call refreshes them, so a reader never
+/// waits for Last.fm because an entry just expired.
+constexpr std::string_view fresh_magic = "SWR1";
+
+/// How long a stale answer may still be served: half its TTL, at least 1 s.
+inline std::chrono::seconds stale_window(std::chrono::seconds ttl) {
+  return std::max(ttl / 2, std::chrono::seconds{1});
+}
+
+inline std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// `bytes` behind a header saying they are fresh for `ttl` from now.
+inline std::string with_freshness(std::string bytes, std::chrono::seconds ttl) {
+  auto until = static_cast<std::uint64_t>(
+    unix_ms_now() + std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count());
+  std::string out;
+  out.reserve(fresh_magic.size() + 8 + bytes.size());
+  out.append(fresh_magic);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((until >> shift) & 0xff));
+  out.append(bytes);
+  return out;
+}
+
+/// A cached entry split into its payload and whether it is still fresh;
+/// nothing for an entry without the header (an older format: a miss).
+struct cached_entry {
+  std::string_view payload;
+  bool fresh = true;
+};
+
+inline std::optional<cached_entry> read_freshness(std::string_view bytes) {
+  if (bytes.size() < fresh_magic.size() + 8 || bytes.substr(0, fresh_magic.size()) != fresh_magic)
+    return std::nullopt;
+  std::uint64_t until = 0;
+  for (std::size_t k = 0; k < 8; ++k)
+    until = (until << 8) | static_cast<unsigned char>(bytes[fresh_magic.size() + k]);
+  cached_entry e;
+  e.payload = bytes.substr(fresh_magic.size() + 8);
+  e.fresh = static_cast<std::int64_t>(until) > unix_ms_now();
+  return e;
+}
 
 inline caf::actor current_cache(engine_state& st) {
   return st.cache ? st.cache() : caf::actor{};

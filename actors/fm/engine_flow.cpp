@@ -47,6 +47,8 @@ void finish(self_ptr self, std::uint64_t id, const caf::message* msg,
     if (k != st.inflight.end() && k->second == id)
       st.inflight.erase(k);
   }
+  if (j.refresh)
+    st.refreshing.erase(j.key);
   for (auto& rp : j.waiters) {
     if (msg)
       rp.deliver(*msg);
@@ -254,8 +256,8 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
     if (j.ttl.count() > 0 && !out.bytes.empty())
       if (auto cache = current_cache(st))
         caf::anon_send(caf::actor_cast<cache_actor>(cache), put_atom::value,
-                       j.key, std::move(out.bytes),
-                       static_cast<std::int64_t>(j.ttl.count()));
+                       j.key, with_freshness(std::move(out.bytes), j.ttl),
+                       static_cast<std::int64_t>((j.ttl + stale_window(j.ttl)).count()));
     succeed(self, id, std::move(out.value));
     return;
   }

@@ -12,6 +12,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <algorithm>
+#include <thread>
 
 #include "caf/all.hpp"
 
@@ -23,11 +25,13 @@
 #include "messages/type_ids.hpp"
 #include "platforms/net/http_client.hpp"
 #include "support/fake_lastfm.hpp"
+#include "support/redis_server.hpp"
 
 using namespace lastgram;
 using namespace std::chrono_literals;
 using test::fake_fault;
 using test::fake_lastfm;
+using test::eventually;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -455,6 +459,44 @@ TEST_CASE("a cache hit does not call upstream again", "[fm_engine]") {
   std::lock_guard<std::mutex> guard{store->mtx};
   CHECK(store->puts == 1);
   CHECK(store->gets == 2);
+}
+
+TEST_CASE("a stale cache entry is served at once while one call refreshes it",
+          "[fm_engine]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto fm = e.engine(e.settings(), e.cache(store));
+  auto query = top_query{fm::top_kind::artists, "aidan-", fm::period::overall, 10};
+  REQUIRE(e.ask<fm::top_list>(fm, query).value);
+  REQUIRE(e.fake.calls("user.getTopArtists") == 1);
+  {
+    // Age the entry: its "fresh until" header (after the 4-byte magic) goes
+    // to 1970, the payload stays.
+    std::lock_guard<std::mutex> guard{store->mtx};
+    REQUIRE(store->data.size() == 1);
+    auto& bytes = store->data.begin()->second;
+    REQUIRE(bytes.compare(0, 4, "SWR1") == 0);
+    std::fill(bytes.begin() + 4, bytes.begin() + 12, '\0');
+  }
+  // Last.fm is slow now: the readers must not wait for it.
+  e.fake.fail_method("user.getTopArtists", fake_fault::slow(1500ms));
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    auto stale = e.ask<fm::top_list>(fm, query);
+    REQUIRE(stale.value);
+    CHECK(stale.value->items.at(0).name == "Queen");
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds{1000});
+  // One background refresh, not five; it stores a fresh entry.
+  REQUIRE(eventually([&] { return e.fake.calls("user.getTopArtists") == 2; }, 5s));
+  REQUIRE(eventually(
+    [&] {
+      std::lock_guard<std::mutex> guard{store->mtx};
+      return store->puts == 2;
+    },
+    5s));
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  CHECK(e.fake.calls("user.getTopArtists") == 2);
 }
 
 TEST_CASE("a cache that does not answer counts as a miss", "[fm_engine]") {
