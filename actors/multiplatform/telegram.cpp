@@ -76,6 +76,8 @@ struct pending_send {
   std::string command;
   /// The polled update this message answers (0: not tracked).
   std::int64_t update_id = 0;
+  /// Handed to the Bot API, answer pending (not in the limiter).
+  bool sending = false;
 };
 
 /// The answers of an inline query, collected from three command runs.
@@ -292,6 +294,7 @@ void execute(telegram_actor* self, std::uint64_t id) {
     return;
   auto& p = i->second;
   ++p.attempts;
+  p.sending = true;
   ++st.in_flight;
   auto done = back_to(self, sent_atom::value, id);
   switch (p.kind) {
@@ -410,6 +413,8 @@ const char* method_of(const pending_send& p) {
   return "sendMessage";
 }
 
+void remember_group(telegram_actor* self, const chat_ref& chat);
+
 void on_sent(telegram_actor* self, std::uint64_t id, api_result& res) {
   auto& st = self->state;
   if (st.in_flight > 0)
@@ -420,6 +425,7 @@ void on_sent(telegram_actor* self, std::uint64_t id, api_result& res) {
     return;
   }
   auto& p = i->second;
+  p.sending = false;
   auto update_id = p.update_id;
   auto now = clock_type::now();
   auto kind = telegram::chat_kind_of(p.chat_id);
@@ -459,6 +465,33 @@ void on_sent(telegram_actor* self, std::uint64_t id, api_result& res) {
         ++j;
       }
     }
+  } else if (res.migrate_to_chat_id != 0 && res.migrate_to_chat_id != p.chat_id) {
+    // The group became a supergroup with a new id: the message (and what
+    // else waits for the old id) goes there, and the new id gets the group's
+    // row.
+    auto from = p.chat_id;
+    auto to = res.migrate_to_chat_id;
+    log::info("telegram", "group migrated to a supergroup",
+              {log::kv("chat", from), log::kv("to", to)});
+    std::vector<std::uint64_t> moved{id};
+    st.limiter.drop_chat(from);
+    for (auto& [other, q] : st.pending)
+      if (q.chat_id == from && other != id && !q.sending)
+        moved.push_back(other);
+    // Ids grow with queueing order: the chat keeps its order.
+    std::sort(moved.begin(), moved.end());
+    for (auto m : moved) {
+      auto& q = st.pending[m];
+      q.chat_id = to;
+      q.attempts = 0;
+      if (st.limiter.push(to, m) != telegram::push_result::queued) {
+        auto held = q.update_id;
+        st.pending.erase(m);
+        st.m.sends_dropped.inc();
+        release(self, held);
+      }
+    }
+    remember_group(self, chat_ref{std::to_string(to), chat_kind::group, {}});
   } else if (res.error_code == 400 && p.kind == pending_send::photo) {
     // Telegram could not fetch or use the photo: the same reply as text with
     // the image as link preview.

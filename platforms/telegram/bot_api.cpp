@@ -146,6 +146,9 @@ api_result parse_api_response(unsigned http_status, std::string_view body) {
     if (auto ra = params.FindMember("retry_after");
         ra != params.MemberEnd() && ra->value.IsInt64() && ra->value.GetInt64() > 0)
       r.retry_after_s = ra->value.GetInt64();
+    if (auto to = params.FindMember("migrate_to_chat_id");
+        to != params.MemberEnd() && to->value.IsInt64() && to->value.GetInt64() != 0)
+      r.migrate_to_chat_id = to->value.GetInt64();
   }
   return r;
 }

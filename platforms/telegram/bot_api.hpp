@@ -36,6 +36,9 @@ struct api_result {
   std::int64_t retry_after_s = 0;
   /// True when no HTTP response arrived (timeout, refused, reset, TLS...).
   bool network_error = false;
+  /// `parameters.migrate_to_chat_id`: the group became this supergroup, so
+  /// messages must go there (0 when not given).
+  std::int64_t migrate_to_chat_id = 0;
 };
 
 /// Called once per completed call with the method name and an outcome label

@@ -300,6 +300,13 @@ TEST_CASE("Bot API errors become values with code and description", "[telegram][
     CHECK(r.error_code == 429);
     CHECK(r.retry_after_s == 17);
   }
+  SECTION("400 with parameters.migrate_to_chat_id") {
+    fixture f(json_reply(400, R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001234567890}})"));
+    auto r = run([&](auto cb) { f.api.send_message(-42, "x", 0, "", false, cb); });
+    CHECK(r.error_code == 400);
+    CHECK(r.migrate_to_chat_id == -1001234567890);
+    CHECK(r.retry_after_s == 0);
+  }
   SECTION("429 with only a Retry-After header") {
     canned_response reply = json_reply(429, "<html>slow down</html>");
     reply.headers.emplace_back("Retry-After", "4");

@@ -289,3 +289,25 @@ TEST_CASE("my_chat_member: added to a group creates its row, removed marks it in
   REQUIRE(old.value().has_value());
   CHECK_FALSE(old.value()->active);
 }
+
+TEST_CASE("a group that became a supergroup gets the reply at its new id",
+          "[telegram][webhook]") {
+  fake_bot_api api{token};
+  api.set_send_policy([](const bot_call& call, int) -> std::optional<canned_response> {
+    if (call.chat_id == -500)
+      return answer(400, R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009999}})");
+    return std::nullopt;
+  });
+  telegram_node node{api, "webhook"};
+  REQUIRE(node.wait_ready(api));
+  auto update = std::string{R"({"update_id":7,"message":{"message_id":70,"date":1700000000,)"}
+                + R"("from":{"id":31,"is_bot":false,"first_name":"Ana","language_code":"en"},)"
+                + R"("chat":{"id":-500,"type":"group","title":"Old"},"text":"/help"}})";
+  REQUIRE(node.post(update, secret) == 200);
+  REQUIRE(api.wait_for([&] { return api.sends_to(-1009999).size() == 1; }, 10s));
+  auto first = api.sends_to(-500);
+  auto moved = api.sends_to(-1009999);
+  REQUIRE(first.size() == 1);
+  CHECK(moved[0].text == first[0].text);
+  CHECK_FALSE(moved[0].text.empty());
+}
