@@ -475,13 +475,18 @@ command_actor::behavior_type engine_impl(engine_actor self,
 
 } // namespace
 
-std::string pick_language(const environment& env, std::string_view hint) {
+std::string pick_language(const i18n::catalog& texts, std::string_view default_language,
+                          std::string_view hint) {
   if (!hint.empty()) {
-    auto lang = env.texts->resolve_language(hint);
+    auto lang = texts.resolve_language(hint);
     if (!lang.empty())
       return lang;
   }
-  return env.default_language;
+  return std::string{default_language};
+}
+
+std::string pick_language(const environment& env, std::string_view hint) {
+  return pick_language(*env.texts, env.default_language, hint);
 }
 
 caf::actor spawn_engine(caf::local_actor* parent,

@@ -6,6 +6,10 @@
 
 #include "caf/fwd.hpp"
 
+namespace lastgram::i18n {
+class catalog;
+} // namespace lastgram::i18n
+
 namespace lastgram::command {
 
 struct environment;
@@ -24,5 +28,10 @@ caf::actor spawn_engine(caf::local_actor* parent,
 /// else the node's default language. Used for every text written before a
 /// user's stored choice is known (and by the event engine for its alerts).
 std::string pick_language(const environment& env, std::string_view hint);
+
+/// The same for callers without an environment (platforms): `texts` and the
+/// node's `default_language`.
+std::string pick_language(const i18n::catalog& texts, std::string_view default_language,
+                          std::string_view hint);
 
 } // namespace lastgram::command

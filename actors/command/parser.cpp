@@ -34,13 +34,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 } // namespace
 
-std::string to_lower_ascii(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::optional<parsed_command> parse(std::string_view text,
                                     std::string_view bot_name) {

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/support/text.hpp"
+
 namespace lastgram::command {
 
 /// A command line split into its parts: "/LN@lastgrambot a b" gives name "ln",
@@ -23,9 +25,5 @@ struct parsed_command {
 /// `bot_name` is compared case-insensitively; empty accepts any suffix.
 std::optional<parsed_command> parse(std::string_view text,
                                     std::string_view bot_name);
-
-/// ASCII lower-casing; command names and aliases are ASCII or short UTF-8 and
-/// are matched case-insensitively on their ASCII letters.
-std::string to_lower_ascii(std::string_view s);
 
 } // namespace lastgram::command

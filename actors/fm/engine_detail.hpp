@@ -4,7 +4,6 @@
 // private messages and the steps of a request's life. Not for other engines.
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,6 +18,7 @@
 
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
+#include "actors/support/text.hpp"
 #include "caf/atom.hpp"
 #include "caf/binary_deserializer.hpp"
 #include "caf/binary_serializer.hpp"
@@ -109,15 +109,9 @@ struct engine_state {
 
 using self_ptr = caf::stateful_actor<engine_state>*;
 
-inline std::string lower(std::string_view in) {
-  std::string out{in};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 inline std::string user_queue_key(std::string_view user) {
-  return user.empty() ? std::string{"global"} : "user:" + lower(user);
+  return user.empty() ? std::string{"global"} : "user:" + to_lower_ascii(user);
 }
 
 template <class T>

@@ -5,16 +5,11 @@
 
 #include <openssl/evp.h>
 
+#include "actors/support/text.hpp"
+
 namespace lastgram::fm {
 
 namespace {
-
-std::string lower_ascii(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool unsigned_param(std::string_view name) {
   return name == "format" || name == "callback";
@@ -165,14 +160,14 @@ std::string cache_key(const fm_request& req) {
     if (credential_param(name) || unsigned_param(name) || name == "method")
       continue;
     if (name == "user" || name == "username")
-      canonical.emplace_back(name, lower_ascii(value));
+      canonical.emplace_back(name, to_lower_ascii(value));
     else if (name == "sk")
       canonical.emplace_back(name, md5_hex(value).substr(0, 12));
     else
       canonical.emplace_back(name, value);
   }
   std::sort(canonical.begin(), canonical.end());
-  return lower_ascii(req.method) + '?' + form_encode(canonical);
+  return to_lower_ascii(req.method) + '?' + form_encode(canonical);
 }
 
 std::chrono::seconds cache_ttl(const fm_request& req) {
@@ -181,7 +176,7 @@ std::chrono::seconds cache_ttl(const fm_request& req) {
   using std::chrono::seconds;
   if (req.is_write || req.needs_signature)
     return seconds{0};
-  auto method = lower_ascii(req.method);
+  auto method = to_lower_ascii(req.method);
   auto has_user = std::any_of(req.params.begin(), req.params.end(),
                               [](const auto& p) {
                                 return p.first == "username"

@@ -1,7 +1,6 @@
 #include "actors/multiplatform/telegram.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <deque>
 #include <map>
 #include <optional>
@@ -15,9 +14,11 @@
 
 #include "caf/all.hpp"
 
+#include "actors/command/engine.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/server/http_server.hpp"
+#include "actors/support/text.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/atoms.hpp"
 #include "messages/cache.hpp"
@@ -180,13 +181,6 @@ std::int64_t to_id(const std::string& s) {
   return neg ? -out : out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 /// Runs `fn(result)` inside the actor: Bot API callbacks come from the HTTP
 /// client's thread and must not touch the state directly.
 template <class Atom, class... Ts>
@@ -216,7 +210,7 @@ bool address_command(std::string& text, const std::string& username) {
   auto at = text.find('@');
   if (at == std::string::npos || at > end)
     return true;
-  if (username.empty() || lower(std::string_view{text}.substr(at + 1, end - at - 1)) != username)
+  if (username.empty() || to_lower_ascii(std::string_view{text}.substr(at + 1, end - at - 1)) != username)
     return false;
   text.erase(at, end - at);
   return true;
@@ -531,10 +525,7 @@ void on_sent(telegram_actor* self, std::uint64_t id, api_result& res) {
 /// The localized text of `key` in the language `hint` resolves to.
 std::string text_for(telegram_actor* self, const std::string& hint, std::string_view key) {
   auto& opts = *self->state.opts;
-  auto lang = hint.empty() ? std::string{} : opts.texts->resolve_language(hint);
-  if (lang.empty())
-    lang = opts.default_language;
-  return opts.texts->format(lang, key);
+  return opts.texts->format(command::pick_language(*opts.texts, opts.default_language, hint), key);
 }
 
 void reply_plain(telegram_actor* self, const incoming_message& msg, std::string_view key,
@@ -704,11 +695,12 @@ std::string inline_results_json(const inline_job& job) {
       str("parse_mode");
       str("HTML");
     } else {
+      // An inline result is one message: its first piece.
+      auto pieces = telegram::split_message(reply.text);
       str("input_message_content");
       w.StartObject();
       str("message_text");
-      str(telegram::split_message(reply.text).empty() ? plain
-                                                      : telegram::split_message(reply.text)[0]);
+      str(pieces.empty() ? plain : pieces.front());
       str("parse_mode");
       str("HTML");
       w.EndObject();
@@ -1046,7 +1038,7 @@ void on_me(telegram_actor* self, api_result& res) {
     self->delayed_send(self, st.me_backoff, me_atom::value);
     return;
   }
-  st.username = lower(who->username);
+  st.username = to_lower_ascii(who->username);
   log::info("telegram", "connected",
             {{"bot", who->username}, {"mode", st.opts->settings.mode}});
   if (st.opts->settings.mode == "polling" && !st.polling && !st.stopped)

@@ -469,6 +469,11 @@ TEST_CASE("a stale cache entry is served at once while one call refreshes it",
   auto query = top_query{fm::top_kind::artists, "aidan-", fm::period::overall, 10};
   REQUIRE(e.ask<fm::top_list>(fm, query).value);
   REQUIRE(e.fake.calls("user.getTopArtists") == 1);
+  // The answer is stored after it is delivered.
+  REQUIRE(eventually([&] {
+    std::lock_guard<std::mutex> guard{store->mtx};
+    return store->puts == 1;
+  }));
   {
     // Age the entry: its "fresh until" header (after the 4-byte magic) goes
     // to 1970, the payload stays.

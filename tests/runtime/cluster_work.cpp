@@ -17,6 +17,7 @@
 #include "support/http_probe.hpp"
 #include "support/pg_schema.hpp"
 #include "support/process.hpp"
+#include "support/redis_server.hpp"
 
 using namespace lastgram::test;
 using namespace std::chrono_literals;
@@ -128,16 +129,6 @@ diag_view diag_of(const cluster_node& n) {
       out.commands = cmds["total"].GetDouble();
   }
   return out;
-}
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
 }
 
 /// The cluster's certificates for n1..n3 under `dir`/certs.

@@ -14,6 +14,7 @@
 
 #include "support/fake_lastfm.hpp"
 #include "support/process.hpp"
+#include "support/redis_server.hpp"
 #include "support/telegram_emulator.hpp"
 
 using namespace lastgram::test;
@@ -170,21 +171,22 @@ void conversation(telegram_emulator& tg, const std::function<std::string()>& met
   // Bob pressing Ana's button is told it is not his (in his language).
   REQUIRE(tg.press_button(bob, dm, menu.message_id, hide_tags).ok);
   REQUIRE(tg.press_button(ana, dm, menu.message_id, hide_tags).ok);
-  bool edited = false;
-  for (int i = 0; i < 100 && !edited; ++i) {
-    for (auto& m : tg.bot_messages(dm.id))
-      if (m.message_id == menu.message_id && contains(content(m), "Show tags: off"))
-        edited = true;
-    if (!edited)
-      std::this_thread::sleep_for(100ms);
-  }
-  CHECK(edited);
+  CHECK(eventually(
+    [&] {
+      for (auto& m : tg.bot_messages(dm.id))
+        if (m.message_id == menu.message_id && contains(content(m), "Show tags: off"))
+          return true;
+      return false;
+    },
+    10s));
   // Both presses are answered (answerCallbackQuery runs beside the edit).
-  auto answers = tg.callback_answers();
-  for (int i = 0; i < 100 && answers.size() < 2; ++i) {
-    std::this_thread::sleep_for(100ms);
-    answers = tg.callback_answers();
-  }
+  std::vector<tg_callback_answer> answers;
+  eventually(
+    [&] {
+      answers = tg.callback_answers();
+      return answers.size() >= 2;
+    },
+    10s);
   INFO(metrics_of());
   REQUIRE(answers.size() >= 2);
   bool alerted = false;
@@ -201,16 +203,17 @@ void conversation(telegram_emulator& tg, const std::function<std::string()>& met
   auto q1 = tg.send_inline_query(ana, "");
   auto q2 = tg.send_inline_query(bob, "");
   std::optional<tg_inline_answer> for_ana, for_bob;
-  for (int i = 0; i < 100 && !(for_ana && for_bob); ++i) {
-    for (auto& a : tg.inline_answers()) {
-      if (a.inline_query_id == q1.query_id)
-        for_ana = a;
-      if (a.inline_query_id == q2.query_id)
-        for_bob = a;
-    }
-    if (!(for_ana && for_bob))
-      std::this_thread::sleep_for(100ms);
-  }
+  eventually(
+    [&] {
+      for (auto& a : tg.inline_answers()) {
+        if (a.inline_query_id == q1.query_id)
+          for_ana = a;
+        if (a.inline_query_id == q2.query_id)
+          for_bob = a;
+      }
+      return for_ana && for_bob;
+    },
+    10s);
   REQUIRE(for_ana);
   REQUIRE(for_bob);
   INFO(for_ana->results);
@@ -238,13 +241,7 @@ TEST_CASE("telegram end to end against the emulator, webhook", "[telegram][e2e][
   fake_lastfm fm;
   bot_node node{tg, fm, "webhook"};
   // The server engine answers before the webhook is registered.
-  bool up = false;
-  for (int i = 0; i < 100 && !up; ++i) {
-    up = http_get(node.port, "/healthz").status == 200;
-    if (!up)
-      std::this_thread::sleep_for(100ms);
-  }
-  REQUIRE(up);
+  REQUIRE(eventually([&] { return http_get(node.port, "/healthz").status == 200; }, 10s));
   auto set = node.cli("set-webhook");
   INFO(set.out << set.err);
   REQUIRE(set.exit_code == 0);

@@ -1,8 +1,8 @@
 #include "support/fake_bot_api.hpp"
 
-#include <thread>
-
 #include <rapidjson/document.h>
+
+#include "support/redis_server.hpp"
 
 namespace lastgram::test {
 
@@ -94,13 +94,7 @@ std::vector<bot_call> fake_bot_api::sends_to(std::int64_t chat) const {
 
 bool fake_bot_api::wait_for(const std::function<bool()>& pred,
                             std::chrono::milliseconds timeout) const {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
+  return eventually(pred, timeout);
 }
 
 canned_response fake_bot_api::handle(const received_request& req) {

@@ -65,7 +65,7 @@ public:
   /// The sends (sendMessage/sendPhoto) to `chat`.
   std::vector<bot_call> sends_to(std::int64_t chat) const;
 
-  /// Polls `pred` every 20 ms until it holds or `timeout` passes.
+  /// Polls `pred` (test::eventually) until it holds or `timeout` passes.
   bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout) const;
 
 private:
