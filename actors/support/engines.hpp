@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "messages/cache.hpp"
+#include "messages/command.hpp"
+#include "messages/database.hpp"
+#include "messages/diag.hpp"
+#include "messages/event.hpp"
+#include "messages/fm_engine.hpp"
+
+namespace lastgram {
+
+/// The current handle of one engine, with the engine's typed door. The
+/// engine's spawn function puts its handle here whenever the engine is
+/// (re)started, so that other engines always reach the live one. Looked up
+/// per request: a mutex-guarded copy costs far less than the message it
+/// routes.
+template <class Handle>
+class handle_slot {
+public:
+  void put(Handle handle) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      handle_ = std::move(handle);
+    }
+    cv_.notify_all();
+  }
+
+  /// The handle; invalid while the engine is not running.
+  Handle get() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return handle_;
+  }
+
+  /// Waits until the engine has a handle (supervisors start their children
+  /// asynchronously); returns it, or an invalid handle after `timeout`.
+  Handle wait_for(std::chrono::milliseconds timeout) const {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait_for(guard, timeout, [this] { return static_cast<bool>(handle_); });
+    return handle_;
+  }
+
+  void clear() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    handle_ = Handle{};
+  }
+
+private:
+  mutable std::mutex mtx_;
+  mutable std::condition_variable cv_;
+  Handle handle_;
+};
+
+/// The engines other engines talk to, each behind its typed door. A message
+/// an engine does not handle does not compile.
+struct engine_handles {
+  handle_slot<cache_actor> caching;
+  handle_slot<database_actor> database;
+  handle_slot<fm_actor> fm;
+  handle_slot<command_actor> command;
+  handle_slot<event_actor> event;
+  handle_slot<diag_actor> diag;
+
+  void clear() {
+    caching.clear();
+    database.clear();
+    fm.clear();
+    command.clear();
+    event.clear();
+    diag.clear();
+  }
+};
+
+} // namespace lastgram
