@@ -21,6 +21,7 @@
 #include "actors/caching/engine.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/engine.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
 #include "actors/database/engine.hpp"
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
   auto health = std::make_shared<health_board>();
   auto cache = caching::spawn_engine(self.ptr(), cache_settings{}, health);
-  auto database = database::spawn_engine(self.ptr(), db, health);
+  auto database = caf::actor_cast<database_actor>(database::spawn_engine(self.ptr(), db, health));
   auto fm_engine = fm::spawn_engine(self.ptr(), fm, http, [cache] { return cache; }, false);
 
   auto texts = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
@@ -111,20 +112,16 @@ int main(int argc, char** argv) {
   env->settings.bot_name = "lastgram";
   env->settings.max_in_flight = 100000;
   env->health = health;
-  env->engine = [=](std::string_view name) {
-    if (name == "database")
-      return database;
-    if (name == "fm")
-      return fm_engine;
-    if (name == "caching")
-      return cache;
-    return caf::actor{};
-  };
+  auto handles = std::make_shared<engine_handles>();
+  handles->database.put(database);
+  handles->fm.put(fm_engine);
+  handles->caching.put(cache);
+  env->engines = handles;
   auto engine = command::spawn_engine(self.ptr(), env);
 
   // Register every user once (not measured).
   for (int u = 0; u < users; ++u) {
-    self->request(caf::actor_cast<database_actor>(database), std::chrono::seconds{10},
+    self->request(database, std::chrono::seconds{10},
                   register_atom::value, platform_kind::telegram,
                   std::to_string(100000001 + u), "fmuser" + std::to_string(u), std::string{"u"})
       .receive([](user_record&) {}, [](caf::error&) {});
@@ -179,8 +176,10 @@ int main(int argc, char** argv) {
               pct(0.5), pct(0.9), pct(0.99), latencies.empty() ? 0.0 : latencies.back(),
               answered ? static_cast<double>(upstream) / static_cast<double>(answered) : 0.0,
               rss_mb());
-  for (auto& a : {engine, fm_engine, database, cache})
-    self->send_exit(a, caf::exit_reason::user_shutdown);
+  self->send_exit(engine, caf::exit_reason::user_shutdown);
+  self->send_exit(fm_engine, caf::exit_reason::user_shutdown);
+  self->send_exit(database, caf::exit_reason::user_shutdown);
+  self->send_exit(cache, caf::exit_reason::user_shutdown);
   std::filesystem::remove_all(dir);
   return failed == 0 ? 0 : 1;
 }

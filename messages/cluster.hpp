@@ -14,6 +14,9 @@
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
+#include "messages/command.hpp"
+#include "messages/diag.hpp"
+
 namespace lastgram {
 
 using members_atom = caf::atom_constant<caf::atom("members")>;
@@ -35,8 +38,8 @@ struct member_card {
   std::string endpoint;
   std::vector<std::string> roles;
   /// The node's command engine and diagnostics actor; invalid when absent.
-  caf::actor command;
-  caf::actor diag;
+  command_actor command;
+  diag_actor diag;
 };
 
 template <class Inspector>
@@ -71,8 +74,8 @@ struct cluster_member {
   /// Handles of the member's engines, reached over the direct connection to
   /// it (invalid when absent, when the member is down, and in views sent to
   /// another process).
-  caf::actor command;
-  caf::actor diag;
+  command_actor command;
+  diag_actor diag;
 };
 
 template <class Inspector>

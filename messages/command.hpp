@@ -4,6 +4,8 @@
 /// and get back what to answer.
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -26,6 +28,26 @@ typename Inspector::result_type inspect(Inspector& f, command_stats& x) {
            x.failed);
 }
 
+/// A press on an action button, as the command it runs: no text to parse
+/// again, the presser as author. Guards still run.
+struct button_command {
+  platform_kind platform = platform_kind::console;
+  chat_ref chat;
+  user_ref presser;
+  /// The message that holds the keyboard (the one the answer edits).
+  std::string message_id;
+  /// The command's registry name, e.g. "config".
+  std::string command;
+  /// Its arguments, one word each, e.g. {"lang", "pt"}.
+  std::vector<std::string> args;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, button_command& x) {
+  return f(caf::meta::type_name("button_command"), x.platform, x.chat, x.presser, x.message_id,
+           x.command, x.args);
+}
+
 using placed_atom = caf::atom_constant<caf::atom("placed")>;
 
 /// The command engine.
@@ -37,10 +59,13 @@ using placed_atom = caf::atom_constant<caf::atom("placed")>;
 /// - stats -> command_stats.
 /// - (placed, incoming_message) -> command_result: a run another node placed
 ///   here (see environment::place); always runs on this node.
+/// - button_command -> command_result: a button press, run in its chat's
+///   turn like a typed command (the answer edits the keyboard's message).
 using command_actor = caf::typed_actor<
   caf::replies_to<incoming_message>::with<command_result>,
   caf::replies_to<drain_atom, std::int64_t>::with<std::int64_t>,
   caf::replies_to<stats_atom>::with<command_stats>,
-  caf::replies_to<placed_atom, incoming_message>::with<command_result>>;
+  caf::replies_to<placed_atom, incoming_message>::with<command_result>,
+  caf::replies_to<button_command>::with<command_result>>;
 
 } // namespace lastgram

@@ -52,6 +52,9 @@ struct command_settings {
   std::int64_t timeout_ms = 15000;
   /// Command runs in flight before new ones are told "busy".
   std::int64_t max_in_flight = 2000;
+  /// Commands of one chat waiting for their turn before more are told to
+  /// slow down.
+  std::int64_t chat_queue_limit = 10;
   /// The bot's username on the console (for /cmd@name).
   std::string bot_name = "lastgram";
 };
@@ -105,7 +108,7 @@ struct console_settings {
   /// "auto" (on when no platform token is set), "on" or "off".
   std::string enabled = "auto";
   std::string user_id = "1";
-  std::string user_name = "you";
+  std::string user_name;
   /// "private" or "group".
   std::string chat = "private";
   std::string language;

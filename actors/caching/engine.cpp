@@ -34,7 +34,9 @@ struct cache_state {
   static inline const char* name = "cache_engine";
 };
 
-using cache_self = caf::stateful_actor<cache_state>;
+/// The engine's door plus its private probe and tick messages.
+using cache_impl = cache_actor::extend<caf::reacts_to<probe_atom>, caf::reacts_to<tick_atom>>;
+using cache_self = cache_impl::stateful_base<cache_state>;
 
 // Runs on the engine's own thread, inside a cache call; the tiered cache
 // calls it once when an outage starts and once when it ends.
@@ -79,7 +81,7 @@ void write_failed(std::string_view op, const cache_error& err) {
             {log::kv("op", op), log::kv("error", to_string(err))});
 }
 
-caf::behavior engine_impl(cache_self* self, cache_settings settings,
+cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
                           std::shared_ptr<health_board> health) {
   keep_exception_text(self);
   status_hook hook;
@@ -91,7 +93,7 @@ caf::behavior engine_impl(cache_self* self, cache_settings settings,
                {log::kv("error", to_string(made.error()))});
     self->quit(caf::make_error(caf::sec::invalid_argument,
                                "cache settings: " + made.error().message));
-    return {};
+    return cache_impl::behavior_type::make_empty_behavior();
   }
   self->state.cache = std::move(made).value();
   if (health)
@@ -163,7 +165,7 @@ caf::behavior engine_impl(cache_self* self, cache_settings settings,
 
 } // namespace
 
-caf::actor spawn_engine(caf::local_actor* parent, cache_settings settings,
+cache_actor spawn_engine(caf::local_actor* parent, cache_settings settings,
                         std::shared_ptr<health_board> health) {
   // Redis calls block (up to redis_timeout_ms each): give them a thread.
   if (!settings.redis_url.empty())

@@ -26,6 +26,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "messages/cache.hpp"
 #include "messages/settings.hpp"
 
 namespace lastgram {
@@ -38,11 +39,11 @@ namespace lastgram::caching {
 inline constexpr std::chrono::milliseconds redis_probe_interval{1000};
 
 /// Spawns the caching engine as a child of `parent` and returns a handle
-/// implementing `cache_actor` (callers `caf::actor_cast` it). `health` may be
+/// to its typed door `cache_actor`. `health` may be
 /// null. Settings the cache cannot run with (a malformed Redis URL, a
 /// non-positive `max_bytes`) make the actor quit at once with
 /// `caf::sec::invalid_argument` and the reason logged.
-caf::actor spawn_engine(caf::local_actor* parent, cache_settings settings,
-                        std::shared_ptr<health_board> health);
+cache_actor spawn_engine(caf::local_actor* parent, cache_settings settings,
+                         std::shared_ptr<health_board> health);
 
 } // namespace lastgram::caching

@@ -11,7 +11,7 @@
 
 namespace lastgram::cluster {
 
-server::handler make_diag_handler(std::function<caf::actor()> diag,
+server::handler make_diag_handler(std::function<diag_actor()> diag,
                                   std::chrono::milliseconds timeout) {
   return [diag = std::move(diag), timeout](const server::http_request& req,
                                            server::responder reply) {
@@ -22,7 +22,7 @@ server::handler make_diag_handler(std::function<caf::actor()> diag,
              "diagnostics are served to loopback clients only (use ssh -L)\n", {}});
       return;
     }
-    auto hdl = caf::actor_cast<diag_actor>(diag());
+    auto hdl = diag();
     if (!hdl) {
       reply({503, "text/plain; charset=utf-8", "diagnostics not running\n", {}});
       return;
@@ -45,7 +45,7 @@ server::handler make_diag_handler(std::function<caf::actor()> diag,
   };
 }
 
-void add_diag_route(server::http_server& srv, std::function<caf::actor()> diag,
+void add_diag_route(server::http_server& srv, std::function<diag_actor()> diag,
                     std::chrono::milliseconds timeout) {
   srv.route("GET", "/diag", make_diag_handler(std::move(diag), timeout));
 }

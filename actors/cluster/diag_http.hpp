@@ -3,7 +3,7 @@
 #include <chrono>
 #include <functional>
 
-#include "caf/actor.hpp"
+#include "messages/diag.hpp"
 
 #include "actors/server/http_server.hpp"
 
@@ -15,11 +15,11 @@ namespace lastgram::cluster {
 /// remote operators reach it through `ssh -L`. `diag` returns the current
 /// diagnostics actor (invalid while it restarts: 503); the report must
 /// arrive within `timeout` (else 503).
-void add_diag_route(server::http_server& srv, std::function<caf::actor()> diag,
+void add_diag_route(server::http_server& srv, std::function<diag_actor()> diag,
                     std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
 /// The handler add_diag_route() registers, for tests.
-server::handler make_diag_handler(std::function<caf::actor()> diag,
+server::handler make_diag_handler(std::function<diag_actor()> diag,
                                   std::chrono::milliseconds timeout);
 
 } // namespace lastgram::cluster

@@ -304,7 +304,7 @@ caf::result<diag_report> make_report(diag_self self) {
   std::vector<diag_actor> peers;
   for (auto& m : members) {
     if (!m.self && m.diag)
-      peers.push_back(caf::actor_cast<diag_actor>(m.diag));
+      peers.push_back(m.diag);
     report.members.push_back(
       member_info{m.name, m.endpoint, m.roles, to_string(m.state), m.self});
   }

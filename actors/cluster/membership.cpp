@@ -12,6 +12,7 @@
 #include "actors/cluster/roster.hpp"
 #include "actors/cluster/tls_error_queue.hpp"
 #include "actors/logging/log.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/support/exceptions.hpp"
 #include "messages/atoms.hpp"
 
@@ -57,13 +58,15 @@ struct membership_state {
   /// a seed is written as a host name).
   std::map<std::string, std::string> aliases;
   /// This node's engine handles as last published in the roster.
-  caf::actor last_command;
-  caf::actor last_diag;
+  command_actor last_command;
+  diag_actor last_diag;
   clock_type::time_point started;
   static inline const char* name = "cluster.membership";
 };
 
-using membership_impl = caf::stateful_actor<membership_state>;
+/// The membership_actor door plus its own tick.
+using membership_typed = membership_actor::extend<caf::reacts_to<tick_atom>>;
+using membership_impl = membership_typed::stateful_base<membership_state>;
 
 milliseconds tick_interval(const cluster_settings& s) {
   return milliseconds{std::clamp<std::int64_t>(s.heartbeat_ms, 50, 1000)};
@@ -91,9 +94,9 @@ member_card own_card(membership_impl* self) {
   card.name = st.opts->node_name;
   card.endpoint = st.self_endpoint;
   card.roles = st.opts->settings.roles;
-  if (st.opts->engine) {
-    card.command = st.opts->engine("command");
-    card.diag = st.opts->engine("diag");
+  if (st.opts->engines) {
+    card.command = st.opts->engines->command.get();
+    card.diag = st.opts->engines->diag.get();
   }
   return card;
 }
@@ -389,8 +392,8 @@ void publish_endpoint(membership_impl* self) {
   auto& st = self->state;
   const auto& s = st.opts->settings;
   auto port = static_cast<std::uint16_t>(s.port);
-  // The implementation is dynamically typed (it also takes its own ticks);
-  // peers see the membership_actor interface it implements.
+  // The implementation also takes its own ticks; peers see the
+  // membership_actor interface it implements.
   auto sigs = self->system().message_types<membership_actor>();
   self
     ->request(st.connector, std::chrono::seconds{10}, caf::publish_atom::value, port,
@@ -415,7 +418,7 @@ void publish_endpoint(membership_impl* self) {
       });
 }
 
-caf::behavior membership(membership_impl* self, std::shared_ptr<const membership_options> opts) {
+membership_typed::behavior_type membership(membership_impl* self, std::shared_ptr<const membership_options> opts) {
   keep_exception_text(self);
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -482,8 +485,8 @@ void configure(caf::actor_system_config& cfg, const cluster_settings& s) {
   }
 }
 
-caf::actor spawn_membership(caf::local_actor* parent,
-                            std::shared_ptr<const membership_options> opts) {
+membership_actor spawn_membership(caf::local_actor* parent,
+                                  std::shared_ptr<const membership_options> opts) {
   return parent->spawn(membership, std::move(opts));
 }
 

@@ -23,6 +23,10 @@
 #include "messages/cluster.hpp"
 #include "messages/settings.hpp"
 
+namespace lastgram {
+struct engine_handles;
+} // namespace lastgram
+
 namespace lastgram::cluster {
 
 class roster;
@@ -43,9 +47,9 @@ struct membership_options {
   cluster_settings settings;
   /// This node's name in the cluster (node.name, or host#pid).
   std::string node_name;
-  /// This node's engines by name ("command", "diag"), looked up whenever
+  /// This node's engines (the command engine and diagnostics), looked up whenever
   /// the node introduces itself, so that restarted engines are picked up.
-  std::function<caf::actor(std::string_view)> engine;
+  std::shared_ptr<const engine_handles> engines;
   /// Where the current view goes; may be shared with any reader.
   std::shared_ptr<roster> view;
   /// Down members that are not seeds are forgotten after this long.
@@ -56,8 +60,8 @@ struct membership_options {
 /// publishes itself on settings.address:port (quitting with the error when
 /// that fails, so that its supervisor retries and eventually gives up) and
 /// speaks the membership_actor interface (messages/cluster.hpp).
-caf::actor spawn_membership(caf::local_actor* parent,
-                            std::shared_ptr<const membership_options> opts);
+membership_actor spawn_membership(caf::local_actor* parent,
+                                  std::shared_ptr<const membership_options> opts);
 
 /// The delay before redialing an endpoint after `failures` failed attempts
 /// in a row (1-based): 200 ms doubling up to 2 s. Pure, for tests.

@@ -45,7 +45,7 @@ placement::placement(std::shared_ptr<const roster> members) : roster_(std::move(
   // nop
 }
 
-caf::actor placement::owner(std::string_view key) {
+command_actor placement::owner(std::string_view key) {
   if (!roster_)
     return {};
   std::lock_guard<std::mutex> guard{mtx_};

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "caf/actor.hpp"
+#include "messages/command.hpp"
 
 namespace lastgram::cluster {
 
@@ -44,14 +44,14 @@ public:
   /// The command engine of the member that owns `key`; an invalid handle
   /// when this node owns it, when the owner is suspect or has no command
   /// engine, or when there is no cluster.
-  caf::actor owner(std::string_view key);
+  command_actor owner(std::string_view key);
 
 private:
   struct entry {
     std::string endpoint;
     bool self = false;
     bool suspect = false;
-    caf::actor command;
+    command_actor command;
   };
 
   std::shared_ptr<const roster> roster_;

@@ -2,6 +2,7 @@
 
 #include "actors/command/registry.hpp"
 #include "actors/event/button_state.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/logging/log.hpp"
 #include "messages/errors.hpp"
 
@@ -100,7 +101,8 @@ void context::flush(state& st) {
   st.self->quit();
 }
 
-button context::action_button(std::string label, std::string command_text, bool owner_only,
+button context::action_button(std::string label, std::string command,
+                              std::vector<std::string> args, bool owner_only,
                               std::chrono::seconds ttl) {
   auto token = event::make_token();
   auto& msg = message();
@@ -110,7 +112,7 @@ button context::action_button(std::string label, std::string command_text, bool 
   if (state_->finished)
     return out;
   auto value = event::encode(event::button_state{
-    msg.platform, owner_only ? msg.author.id : std::string{}, std::move(command_text)});
+    msg.platform, owner_only ? msg.author.id : std::string{}, std::move(command), std::move(args)});
   ++state_->pending_buttons;
   auto timeout = std::min<std::chrono::milliseconds>(engine_timeout(), button_store_deadline);
   auto done = [st = state_, data = out.callback_data](bool stored, std::string why) {
@@ -178,15 +180,15 @@ std::string context::subject_name() const {
 }
 
 database_actor context::database() const {
-  return caf::actor_cast<database_actor>(env().engine ? env().engine("database") : caf::actor{});
+  return env().engines ? env().engines->database.get() : database_actor{};
 }
 
 fm_actor context::fm() const {
-  return caf::actor_cast<fm_actor>(env().engine ? env().engine("fm") : caf::actor{});
+  return env().engines ? env().engines->fm.get() : fm_actor{};
 }
 
 cache_actor context::cache() const {
-  return caf::actor_cast<cache_actor>(env().engine ? env().engine("caching") : caf::actor{});
+  return env().engines ? env().engines->caching.get() : cache_actor{};
 }
 
 void context::reply_text(std::string_view key, std::initializer_list<i18n::arg> args) {

@@ -94,8 +94,9 @@ public:
   void reply(rich_text text);
   void reply(outgoing_reply r);
 
-  /// A button that, when pressed, runs `command_text` (e.g. "/config tags
-  /// off") through the command engine as the person who pressed it; its
+  /// A button that, when pressed, runs `command` with `args` (e.g. "config"
+  /// with {"tags", "off"}) through the command engine as the person who
+  /// pressed it, in the chat's turn, guards included; its
   /// answer replaces the message holding the button (see messages/event.hpp).
   /// With `owner_only` only the author of this command may press it (others
   /// get an alert). The button's state waits in the cache for `ttl`, under a
@@ -103,7 +104,8 @@ public:
   /// finish() sends the replies only once the cache has taken every button
   /// of the run (or failed to, within a short deadline: such a button is
   /// logged and left out of the replies).
-  button action_button(std::string label, std::string command_text, bool owner_only = true,
+  button action_button(std::string label, std::string command, std::vector<std::string> args,
+                       bool owner_only = true,
                        std::chrono::seconds ttl = std::chrono::minutes{15});
 
   /// The command answers later; the run stays open until finish().

@@ -7,12 +7,14 @@
 
 #include "caf/all.hpp"
 
+#include "actors/command/chat_turns.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/guards.hpp"
 #include "actors/command/registry.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/support/exceptions.hpp"
 #include "actors/support/health.hpp"
 #include "i18n/catalog.hpp"
@@ -29,10 +31,23 @@ struct pending_drain {
   caf::typed_response_promise<std::int64_t> promise;
 };
 
+/// A command in its chat's line: answered once, then the chat's next one
+/// starts.
+struct turn {
+  /// The platform and chat ("telegram:-100123"): whose line it waits in.
+  std::string chat;
+  incoming_message msg;
+  parsed_command parsed;
+  caf::typed_response_promise<command_result> promise;
+  clock_type::time_point arrived;
+};
+
+using turn_ptr = std::shared_ptr<turn>;
+
 /// A run in flight: answered once, by its reply, its error, or its death.
 struct pending_run {
   caf::actor worker;
-  caf::typed_response_promise<command_result> promise;
+  turn_ptr owner;
   std::shared_ptr<const invocation> inv;
   clock_type::time_point started;
 };
@@ -58,6 +73,13 @@ struct engine_state {
   /// Other nodes' command engines this engine monitors (a down message
   /// means the node left: its runs are taken back).
   std::unordered_set<caf::actor_addr> watched;
+  /// Each chat's commands, one at a time in arrival order.
+  chat_turns<turn_ptr> turns;
+  metrics::counter slowed_down = metrics::get_counter(
+    "lastgram_command_slow_down_total",
+    "Commands refused because their chat already had a full queue.");
+  metrics::gauge queued = metrics::get_gauge(
+    "lastgram_command_queued", "Commands waiting for their chat's turn.");
   metrics::counter placed_remote = metrics::get_counter(
     "lastgram_command_placements_total", "Command runs by where they were placed.",
     {{"where", "remote"}});
@@ -76,7 +98,21 @@ struct engine_state {
   static inline const char* name = "command_engine";
 };
 
-using engine_actor = command_actor::stateful_pointer<engine_state>;
+/// The command_actor door plus the engine's own drain deadline tick.
+using engine_impl_actor = command_actor::extend<caf::reacts_to<drain_atom, tick_atom>>;
+using engine_actor = engine_impl_actor::stateful_pointer<engine_state>;
+
+void start(engine_actor self, turn_ptr t);
+
+/// Answers a turn and starts its chat's next command, if any.
+void answer(engine_actor self, const turn_ptr& t, command_result res) {
+  t->promise.deliver(std::move(res));
+  auto& st = self->state;
+  auto next = st.turns.next(t->chat);
+  st.queued.set(static_cast<double>(st.turns.waiting()));
+  if (next)
+    start(self, std::move(*next));
+}
 
 caf::behavior worker(caf::event_based_actor* self,
                      std::shared_ptr<const invocation> inv) {
@@ -174,7 +210,7 @@ void complete(engine_actor self, const caf::actor_addr& addr, command_result res
   --st.stats.in_flight;
   ++st.stats.handled;
   record(run.inv->message, run.inv->spec->name, res.outcome, run.started);
-  run.promise.deliver(std::move(res));
+  answer(self, run.owner, std::move(res));
   answer_drains(self);
 }
 
@@ -208,14 +244,27 @@ void fail(engine_actor self, const caf::actor_addr& addr, const caf::error& err)
     st.env->health->record_exit("command", reason, true);
   record(m, run.inv->spec->name, outcome, run.started);
   auto key = timed_out ? "errors.timeout" : "errors.generic";
-  run.promise.deliver(text_result(m, st.env->texts->format(run.inv->language, key),
-                                  outcome, run.inv->spec->name));
+  answer(self, run.owner,
+         text_result(m, st.env->texts->format(run.inv->language, key), outcome,
+                     run.inv->spec->name));
   answer_drains(self);
 }
 
-void launch(engine_actor self, std::shared_ptr<invocation> inv,
-            caf::typed_response_promise<command_result> promise,
+void launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
             clock_type::time_point started);
+
+turn_ptr make_turn(incoming_message msg, parsed_command parsed, clock_type::time_point arrived,
+                   caf::typed_response_promise<command_result> promise) {
+  auto t = std::make_shared<turn>();
+  t->chat = std::string{to_string(msg.platform)} + ':' + msg.chat.id;
+  t->msg = std::move(msg);
+  t->parsed = std::move(parsed);
+  t->arrived = arrived;
+  t->promise = std::move(promise);
+  return t;
+}
+
+void enqueue_turn(engine_actor self, turn_ptr t);
 
 /// Ends a placed run: with the other node's answer, or, when that node failed
 /// or left, by running it here once.
@@ -237,18 +286,18 @@ void finish_forward(engine_actor self, std::uint64_t id, command_result* res,
   st.placed_back.inc();
   log::warn("command", "the node a run was placed on failed, running it here",
             {{"chat", run.msg.chat.id}, {"error", self->system().render(err)}});
-  auto timeout = std::chrono::milliseconds{st.env->settings.timeout_ms + 2000};
-  auto promise = run.promise;
-  self->request(caf::actor_cast<command_actor>(self), timeout, placed_atom::value,
-                std::move(run.msg))
-    .then([promise](command_result& r) mutable { promise.deliver(std::move(r)); },
-          [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
+  auto parsed = parse(run.msg.text, st.env->settings.bot_name);
+  if (!parsed)
+    run.promise.deliver(command_result{});
+  else
+    enqueue_turn(self, make_turn(std::move(run.msg), std::move(*parsed), run.started,
+                                 std::move(run.promise)));
   answer_drains(self);
 }
 
 /// Sends a run to the node that owns its chat; answers with that node's
 /// result, or runs it here when the node fails or leaves before answering.
-caf::result<command_result> forward(engine_actor self, caf::actor node, incoming_message msg,
+caf::result<command_result> forward(engine_actor self, command_actor node, incoming_message msg,
                                     clock_type::time_point started) {
   auto& st = self->state;
   auto promise = self->make_response_promise<command_result>();
@@ -266,97 +315,31 @@ caf::result<command_result> forward(engine_actor self, caf::actor node, incoming
   return promise;
 }
 
-caf::result<command_result> handle(engine_actor self, incoming_message msg,
-                                   bool may_place = true) {
-  auto& st = self->state;
-  auto& env = *st.env;
-  auto started = clock_type::now();
-  auto parsed = parse(msg.text, env.settings.bot_name);
-  if (!parsed)
-    return command_result{};
-  auto lang = pick_language(env, msg.author.language);
-  auto& texts = *env.texts;
-  const auto* spec = env.commands->find(parsed->name);
-  bool is_private = msg.chat.kind == chat_kind::private_chat;
-  if (spec == nullptr) {
-    // In groups many bots share the slash: stay quiet about what is not ours.
-    if (!is_private)
-      return command_result{};
-    auto res = text_result(msg,
-                           texts.format(lang, "command.unknown",
-                                        {{"command", parsed->name}}),
-                           command_outcome::unknown);
-    record(msg, "unknown", command_outcome::unknown, started);
-    return res;
-  }
-  if (st.draining) {
-    record(msg, spec->name, command_outcome::shutting_down, started);
-    return text_result(msg, texts.format(lang, "errors.shutting_down"),
-                       command_outcome::shutting_down, spec->name);
-  }
-  // In a cluster the node that owns the chat runs it (its order and warm
-  // cache stay in one place).
-  if (may_place && env.place) {
-    auto key = to_string(msg.platform);
-    key += ':';
-    key += msg.chat.id;
-    if (auto node = env.place(key))
-      return forward(self, std::move(node), std::move(msg), started);
-  }
-  if (st.stats.in_flight >= env.settings.max_in_flight) {
-    record(msg, spec->name, command_outcome::busy, started);
-    log::warn("command", "busy, command refused",
-              {{"cmd", spec->name}, {"platform", std::string{to_string(msg.platform)}},
-               {"chat", msg.chat.id}});
-    return text_result(msg, texts.format(lang, "errors.busy"),
-                       command_outcome::busy, spec->name);
-  }
-  size_t required = 0;
-  for (auto& arg : spec->args)
-    required += arg.required ? 1 : 0;
-  if (parsed->words.size() < required) {
-    auto usage = usage_line(*spec, [&](std::string_view name) {
-      return texts.format(lang, "args." + std::string{name});
-    });
-    record(msg, spec->name, command_outcome::usage, started);
-    return text_result(msg, texts.format(lang, "command.usage", {{"usage", usage}}),
-                       command_outcome::usage, spec->name);
-  }
-  auto facts = gather_facts(env, msg);
-  auto inv = std::make_shared<invocation>();
-  inv->spec = spec;
-  inv->env = st.env;
-  inv->language = lang;
-  inv->replies_to_user = facts.replies_to_user;
-  inv->command = std::move(*parsed);
-  inv->message = std::move(msg);
-  constexpr std::uint16_t user_guards = guard_registered | guard_linked | guard_targetable
-                                        | guard_targeted | guard_crowns_enabled;
-  // Guards that need no database refuse before any round trip; for a
-  // command without user guards that is every guard it has.
-  if (auto failure = check_guards(spec->guards & ~user_guards, facts))
-    return refuse(*inv, failure->key, failure->name, command_outcome::guard_failed, started);
-  if ((spec->guards & user_guards) == 0 && !spec->needs_user) {
-    auto promise = self->make_response_promise<command_result>();
-    launch(self, std::move(inv), promise, started);
-    return promise;
-  }
-  // Guards about users need the database: one round trip for the author
-  // and the replied-to user together.
-  auto promise = self->make_response_promise<command_result>();
-  auto db = caf::actor_cast<database_actor>(env.engine ? env.engine("database") : caf::actor{});
-  auto storage_down = [self, inv, promise, started](const std::string& why) mutable {
+/// A reply that ends a turn before any run: counted, then the chat's next
+/// command starts.
+void answer_text(engine_actor self, const turn_ptr& t, const std::string& lang,
+                 std::string_view key, command_outcome outcome, const std::string& command,
+                 clock_type::time_point started) {
+  record(t->msg, command.empty() ? "unknown" : command, outcome, started);
+  auto& texts = *self->state.env->texts;
+  answer(self, t, text_result(t->msg, texts.format(lang, key), outcome, command));
+}
+
+/// Guards about users need the database: one round trip for the author and
+/// the replied-to user together; then the run starts (or a guard refuses).
+void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
+                             guard_facts facts, clock_type::time_point started) {
+  auto& env = *self->state.env;
+  auto db = env.engines ? env.engines->database.get() : database_actor{};
+  auto storage_down = [self, inv, t, started](const std::string& why) {
     log::warn("command", "storage unavailable for guards",
               {{"cmd", inv->spec->name}, {"chat", inv->message.chat.id}, {"error", why}});
-    record(inv->message, inv->spec->name, command_outcome::failed, started);
-    promise.deliver(text_result(inv->message,
-                                self->state.env->texts->format(inv->language,
-                                                               "errors.storage_unavailable"),
-                                command_outcome::failed, inv->spec->name));
+    answer_text(self, t, inv->language, "errors.storage_unavailable", command_outcome::failed,
+                inv->spec->name, started);
   };
   if (!db) {
     storage_down("database engine not running");
-    return promise;
+    return;
   }
   auto target_id = facts.replies_to_user ? inv->message.reply_to_author.id : std::string{};
   auto group_id = inv->message.chat.kind == chat_kind::group ? inv->message.chat.id
@@ -364,7 +347,7 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg,
   self->request(db, env.engine_timeout, facts_atom::value, inv->message.platform,
                 inv->message.author.id, target_id, group_id)
     .then(
-      [self, inv, promise, started, facts](guard_users& users) mutable {
+      [self, inv, t, started, facts](guard_users& users) {
         auto f = facts;
         f.author_registered = users.author.found;
         f.author_banned = users.author.found && users.author.user.banned;
@@ -381,40 +364,186 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg,
           inv->language = users.group_language;
         inv->users = std::move(users);
         if (auto failure = check_guards(inv->spec->guards, f)) {
-          promise.deliver(refuse(*inv, failure->key, failure->name,
+          answer(self, t, refuse(*inv, failure->key, failure->name,
                                  command_outcome::guard_failed, started));
           return;
         }
         if (self->state.draining) {
-          promise.deliver(refuse(*inv, "errors.shutting_down", {},
+          answer(self, t, refuse(*inv, "errors.shutting_down", {},
                                  command_outcome::shutting_down, started));
           return;
         }
-        launch(self, std::move(inv), promise, started);
+        launch(self, std::move(inv), t, started);
       },
-      [self, storage_down](caf::error& err) mutable {
-        storage_down(self->system().render(err));
-      });
+      [storage_down, self](caf::error& err) { storage_down(self->system().render(err)); });
+}
+
+/// Starts a command whose chat turn has come: guards, then its own actor.
+void start(engine_actor self, turn_ptr t) {
+  auto& st = self->state;
+  auto& env = *st.env;
+  auto started = clock_type::now();
+  auto lang = pick_language(env, t->msg.author.language);
+  const auto* spec = env.commands->find(t->parsed.name);
+  if (spec == nullptr) {
+    // In groups many bots share the slash: stay quiet about what is not ours.
+    if (t->msg.chat.kind != chat_kind::private_chat) {
+      answer(self, t, command_result{});
+      return;
+    }
+    record(t->msg, "unknown", command_outcome::unknown, started);
+    auto text = env.texts->format(lang, "command.unknown", {{"command", t->parsed.name}});
+    answer(self, t, text_result(t->msg, std::move(text), command_outcome::unknown));
+    return;
+  }
+  if (st.draining)
+    return answer_text(self, t, lang, "errors.shutting_down", command_outcome::shutting_down,
+                       spec->name, started);
+  // The command's deadline counts from its arrival, time in line included,
+  // so that it ends before the platform stops waiting for it.
+  auto waited = started - t->arrived;
+  if (waited >= std::chrono::milliseconds{env.settings.timeout_ms})
+    return answer_text(self, t, lang, "errors.timeout", command_outcome::timed_out, spec->name,
+                       started);
+  size_t required = 0;
+  for (auto& arg : spec->args)
+    required += arg.required ? 1 : 0;
+  if (t->parsed.words.size() < required) {
+    auto usage = usage_line(*spec, [&](std::string_view name) {
+      return env.texts->format(lang, "args." + std::string{name});
+    });
+    record(t->msg, spec->name, command_outcome::usage, started);
+    return answer(self, t,
+                  text_result(t->msg, env.texts->format(lang, "command.usage", {{"usage", usage}}),
+                              command_outcome::usage, spec->name));
+  }
+  auto facts = gather_facts(env, t->msg);
+  auto inv = std::make_shared<invocation>();
+  inv->spec = spec;
+  inv->env = st.env;
+  inv->language = lang;
+  inv->replies_to_user = facts.replies_to_user;
+  inv->command = t->parsed;
+  inv->message = t->msg;
+  constexpr std::uint16_t user_guards = guard_registered | guard_linked | guard_targetable
+                                        | guard_targeted | guard_crowns_enabled;
+  // Guards that need no database refuse before any round trip; for a
+  // command without user guards that is every guard it has.
+  if (auto failure = check_guards(spec->guards & ~user_guards, facts))
+    return answer(self, t, refuse(*inv, failure->key, failure->name,
+                                  command_outcome::guard_failed, started));
+  if ((spec->guards & user_guards) == 0 && !spec->needs_user)
+    return launch(self, std::move(inv), std::move(t), started);
+  check_users_then_launch(self, std::move(inv), std::move(t), facts, started);
+}
+
+/// Takes a command into its chat's line: it starts now when the chat is
+/// idle, waits its turn otherwise, and is told to slow down when the chat's
+/// line is full; everyone is told "busy" when the node has too much to do.
+caf::result<command_result> admit(engine_actor self, incoming_message msg, parsed_command parsed,
+                                  bool may_place) {
+  auto& st = self->state;
+  auto& env = *st.env;
+  auto arrived = clock_type::now();
+  auto key = std::string{to_string(msg.platform)};
+  key += ':';
+  key += msg.chat.id;
+  // In a cluster the node that owns the chat runs it (its line and warm
+  // cache stay in one place).
+  if (may_place && env.place)
+    if (auto node = env.place(key))
+      return forward(self, std::move(node), std::move(msg), arrived);
+  auto lang = pick_language(env, msg.author.language);
+  const auto* spec = env.commands->find(parsed.name);
+  auto name = spec != nullptr ? spec->name : std::string{};
+  auto load = static_cast<std::int64_t>(st.turns.waiting()) + st.stats.in_flight;
+  if (spec != nullptr && load >= env.settings.max_in_flight) {
+    record(msg, name, command_outcome::busy, arrived);
+    log::warn("command", "busy, command refused",
+              {{"cmd", name}, {"platform", std::string{to_string(msg.platform)}},
+               {"chat", msg.chat.id}});
+    return text_result(msg, env.texts->format(lang, "errors.busy"), command_outcome::busy, name);
+  }
+  auto promise = self->make_response_promise<command_result>();
+  enqueue_turn(self, make_turn(std::move(msg), std::move(parsed), arrived, promise));
   return promise;
 }
 
-/// Runs a command in its own actor and answers `promise` with its result.
-void launch(engine_actor self, std::shared_ptr<invocation> inv,
-            caf::typed_response_promise<command_result> promise,
+/// Puts a turn in its chat's line: it starts now when the chat is idle,
+/// waits otherwise, and is told to slow down when the line is full.
+void enqueue_turn(engine_actor self, turn_ptr t) {
+  auto& st = self->state;
+  auto& env = *st.env;
+  auto limit = static_cast<std::size_t>(env.settings.chat_queue_limit);
+  switch (st.turns.admit(t->chat, t, limit)) {
+    case chat_turns<turn_ptr>::admission::run_now:
+      start(self, std::move(t));
+      break;
+    case chat_turns<turn_ptr>::admission::queued:
+      st.queued.set(static_cast<double>(st.turns.waiting()));
+      break;
+    case chat_turns<turn_ptr>::admission::full: {
+      st.slowed_down.inc();
+      const auto* spec = env.commands->find(t->parsed.name);
+      auto name = spec != nullptr ? spec->name : std::string{"unknown"};
+      record(t->msg, name, command_outcome::busy, t->arrived);
+      log::warn("command", "chat queue full, command refused", {{"cmd", name}, {"chat", t->chat}});
+      auto lang = pick_language(env, t->msg.author.language);
+      t->promise.deliver(text_result(t->msg, env.texts->format(lang, "errors.slow_down"),
+                                     command_outcome::busy, name));
+      break;
+    }
+  }
+}
+
+/// A typed message: parsed here, then admitted; a text that is no command
+/// gets an empty answer at once and waits for nobody.
+caf::result<command_result> handle(engine_actor self, incoming_message msg,
+                                   bool may_place = true) {
+  auto parsed = parse(msg.text, self->state.env->settings.bot_name);
+  if (!parsed)
+    return command_result{};
+  return admit(self, std::move(msg), std::move(*parsed), may_place);
+}
+
+/// A button press: the command and its arguments as the button stored
+/// them, run as the presser in the chat's line.
+caf::result<command_result> handle_button(engine_actor self, button_command cmd) {
+  incoming_message msg;
+  msg.platform = cmd.platform;
+  msg.chat = std::move(cmd.chat);
+  msg.author = std::move(cmd.presser);
+  // No message_id: the answer edits the keyboard's message, quoting nothing.
+  parsed_command parsed;
+  parsed.name = std::move(cmd.command);
+  for (const auto& arg : cmd.args) {
+    if (!parsed.args.empty())
+      parsed.args += ' ';
+    parsed.args += arg;
+  }
+  parsed.words = std::move(cmd.args);
+  msg.text = "/" + parsed.name + (parsed.args.empty() ? "" : " " + parsed.args);
+  return admit(self, std::move(msg), std::move(parsed), false);
+}
+
+/// Runs a command in its own actor; its turn is answered with the result.
+void launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
             clock_type::time_point started) {
   auto& st = self->state;
   inv->stats = st.stats;
   auto run = self->spawn<caf::monitored>(worker, std::shared_ptr<const invocation>{inv});
   ++st.stats.in_flight;
   auto addr = run.address();
-  st.runs.emplace(addr, pending_run{run, promise, inv, started});
-  auto timeout = std::chrono::milliseconds{st.env->settings.timeout_ms};
-  self->request(run, timeout, run_atom::value)
+  // What is left of the deadline, which counts from the command's arrival.
+  auto budget = std::chrono::milliseconds{st.env->settings.timeout_ms}
+                - std::chrono::duration_cast<std::chrono::milliseconds>(started - t->arrived);
+  st.runs.emplace(addr, pending_run{run, std::move(t), inv, started});
+  self->request(run, std::max(budget, std::chrono::milliseconds{1}), run_atom::value)
     .then([self, addr](command_result& res) { complete(self, addr, std::move(res)); },
           [self, addr](caf::error& err) { fail(self, addr, err); });
 }
 
-command_actor::behavior_type engine_impl(engine_actor self,
+engine_impl_actor::behavior_type engine_impl(engine_actor self,
                                          std::shared_ptr<const environment> env) {
   keep_exception_text(self);
   self->state.env = std::move(env);
@@ -445,30 +574,30 @@ command_actor::behavior_type engine_impl(engine_actor self,
     },
     [self](drain_atom, std::int64_t deadline_ms) -> caf::result<std::int64_t> {
       auto& st = self->state;
-      if (deadline_ms < 0) {
-        // Our own deadline tick: whatever is still running is left behind.
-        for (auto& d : st.drains)
-          d.promise.deliver(st.stats.in_flight);
-        st.drains.clear();
-        // A send, not a request: return an unfulfilled promise so that no
-        // value travels back to ourselves.
-        return self->make_response_promise<std::int64_t>();
-      }
       st.draining = true;
       if (st.stats.in_flight == 0)
         return std::int64_t{0};
       auto promise = self->make_response_promise<std::int64_t>();
       st.drains.push_back(pending_drain{promise});
-      // An anonymous message: the tick's own answer must not come back.
-      caf::delayed_anon_send(caf::actor_cast<command_actor>(self),
-                             std::chrono::milliseconds{deadline_ms},
-                             drain_atom::value, std::int64_t{-1});
+      self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, drain_atom::value,
+                         tick_atom::value);
       return promise;
+    },
+    [self](drain_atom, tick_atom) {
+      // The drain deadline: whatever is still running is left behind.
+      auto& st = self->state;
+      for (auto& d : st.drains)
+        d.promise.deliver(st.stats.in_flight);
+      st.drains.clear();
     },
     [self](stats_atom) { return self->state.stats; },
     [self](placed_atom, incoming_message& msg) -> caf::result<command_result> {
       self->state.backlog.set(static_cast<double>(self->mailbox().size()));
       return handle(self, std::move(msg), false);
+    },
+    [self](button_command& cmd) -> caf::result<command_result> {
+      self->state.backlog.set(static_cast<double>(self->mailbox().size()));
+      return handle_button(self, std::move(cmd));
     },
   };
 }
@@ -489,9 +618,8 @@ std::string pick_language(const environment& env, std::string_view hint) {
   return pick_language(*env.texts, env.default_language, hint);
 }
 
-caf::actor spawn_engine(caf::local_actor* parent,
-                        std::shared_ptr<const environment> env) {
-  return caf::actor_cast<caf::actor>(parent->spawn(engine_impl, std::move(env)));
+command_actor spawn_engine(caf::local_actor* parent, std::shared_ptr<const environment> env) {
+  return parent->spawn(engine_impl, std::move(env));
 }
 
 } // namespace lastgram::command

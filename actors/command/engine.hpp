@@ -6,6 +6,8 @@
 
 #include "caf/fwd.hpp"
 
+#include "messages/command.hpp"
+
 namespace lastgram::i18n {
 class catalog;
 } // namespace lastgram::i18n
@@ -20,8 +22,7 @@ struct environment;
 /// fails or times out is answered with a localized apology, logged with its
 /// command, platform, chat and reason, and counted as a restart of the
 /// command engine's workers; other runs never notice.
-caf::actor spawn_engine(caf::local_actor* parent,
-                        std::shared_ptr<const environment> env);
+command_actor spawn_engine(caf::local_actor* parent, std::shared_ptr<const environment> env);
 
 /// The language to answer someone in before the database is asked: the
 /// platform's hint (e.g. Telegram's "pt-BR") when the catalog supports it,

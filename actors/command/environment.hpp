@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "messages/command.hpp"
 #include "messages/settings.hpp"
-
-#include "caf/fwd.hpp"
 
 namespace lastgram {
 class health_board;
+struct engine_handles;
 } // namespace lastgram
 
 namespace lastgram::i18n {
@@ -36,16 +36,16 @@ struct environment {
   std::chrono::steady_clock::time_point started_at
     = std::chrono::steady_clock::now();
   std::shared_ptr<health_board> health;
-  /// The current handle of another engine by name ("database", "fm",
-  /// "caching"); invalid when that engine is not running. Engines restart,
+  /// The other engines, each behind its typed door (actors/support/engines.hpp);
+  /// a handle is invalid while its engine is not running. Engines restart,
   /// so commands look handles up when they need them.
-  std::function<caf::actor(std::string_view)> engine;
+  std::shared_ptr<const engine_handles> engines;
   /// Deadline for requests a command makes to another engine.
   std::chrono::milliseconds engine_timeout{10000};
   /// Work placement in a cluster: the command engine of the node that owns
   /// `key` (a platform and chat), or an invalid handle to run here. Unset,
   /// or a single node: everything runs here.
-  std::function<caf::actor(std::string_view key)> place;
+  std::function<command_actor(std::string_view key)> place;
   /// The Last.fm API key for /linkfm's authorisation link (public in OAuth URLs).
   std::string lastfm_api_key_public;
 };

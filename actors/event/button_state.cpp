@@ -74,6 +74,13 @@ std::string_view token_of(std::string_view data) {
   return token;
 }
 
+namespace {
+
+/// Between the command and each argument: a byte no argument contains.
+constexpr char arg_separator = '\x1f';
+
+} // namespace
+
 std::string encode(const button_state& state) {
   auto platform = std::to_string(static_cast<unsigned>(state.platform));
   auto owner_len = std::to_string(state.owner.size());
@@ -82,6 +89,8 @@ std::string encode(const button_state& state) {
               + state.command.size());
   out.append(platform).append(1, ':').append(owner_len).append(1, ':');
   out.append(state.owner).append(state.command);
+  for (const auto& arg : state.args)
+    out.append(1, arg_separator).append(arg);
   return out;
 }
 
@@ -95,9 +104,16 @@ std::optional<button_state> decode(std::string_view value) {
   button_state out;
   out.platform = static_cast<platform_kind>(*platform);
   out.owner = std::string{value.substr(0, *owner_len)};
-  out.command = std::string{value.substr(*owner_len)};
+  auto rest = value.substr(*owner_len);
+  auto cut = rest.find(arg_separator);
+  out.command = std::string{rest.substr(0, cut)};
   if (out.command.empty())
     return std::nullopt;
+  while (cut != std::string_view::npos) {
+    rest = rest.substr(cut + 1);
+    cut = rest.find(arg_separator);
+    out.args.emplace_back(rest.substr(0, cut));
+  }
   return out;
 }
 

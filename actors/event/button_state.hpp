@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "messages/model.hpp"
 
@@ -27,8 +28,11 @@ struct button_state {
   platform_kind platform = platform_kind::console;
   /// The platform id of the only user who may press it; "" for anyone.
   std::string owner;
-  /// The command text a press runs, e.g. "/config tags off".
+  /// The command a press runs and its arguments, e.g. "config" with
+  /// {"tags", "off"}: handed to the command engine as they are, never
+  /// parsed from text again.
   std::string command;
+  std::vector<std::string> args;
 };
 
 /// A fresh random token from a generator of the calling thread (seeded once
@@ -39,7 +43,8 @@ std::string make_token();
 /// button's ("b:" and exactly token_length URL-safe characters).
 std::string_view token_of(std::string_view data);
 
-/// The cache value of `state`: "<platform>:<owner length>:<owner><command>".
+/// The cache value of `state`: "<platform>:<owner length>:<owner><command>"
+/// followed by each argument after a unit separator (0x1F).
 std::string encode(const button_state& state);
 
 /// The state in a cache value; std::nullopt for anything encode() did not

@@ -10,6 +10,7 @@
 #include "actors/event/button_state.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/support/exceptions.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/cache.hpp"
@@ -96,19 +97,19 @@ press_result answer(command_result res) {
   return out;
 }
 
-void run(engine_actor self, button_press press, std::string command, std::string lang,
+void run(engine_actor self, button_press press, button_state state, std::string lang,
          caf::typed_response_promise<press_result> promise) {
   auto& env = *self->state.env;
-  auto engine = caf::actor_cast<command_actor>(env.engine ? env.engine("command")
-                                                          : caf::actor{});
-  incoming_message msg;
-  msg.platform = press.platform;
-  msg.chat = press.chat;
-  msg.author = press.from;
-  msg.text = std::move(command);
-  // No message_id: the answer edits the keyboard's message, quoting nothing.
+  auto engine = env.engines ? env.engines->command.get() : command_actor{};
+  button_command cmd;
+  cmd.platform = press.platform;
+  cmd.chat = press.chat;
+  cmd.presser = press.from;
+  cmd.message_id = press.message_id;
+  cmd.command = std::move(state.command);
+  cmd.args = std::move(state.args);
   auto timeout = std::chrono::milliseconds{env.settings.timeout_ms} + run_margin;
-  self->request(engine, timeout, std::move(msg))
+  self->request(engine, timeout, std::move(cmd))
     .then(
       [press, promise](command_result& res) mutable {
         auto failed = res.outcome == command_outcome::failed
@@ -133,7 +134,7 @@ caf::result<press_result> handle(engine_actor self, button_press& press) {
     record(press, "invalid");
     return alert(env.texts->format(lang, "button.expired"));
   }
-  auto cache = caf::actor_cast<cache_actor>(env.engine ? env.engine("caching") : caf::actor{});
+  auto cache = env.engines ? env.engines->caching.get() : cache_actor{};
   auto promise = self->make_response_promise<press_result>();
   auto key = std::string{cache_prefix};
   key += token;
@@ -154,7 +155,7 @@ caf::result<press_result> handle(engine_actor self, button_press& press) {
           promise.deliver(alert(texts.format(lang, "button.not_yours")));
           return;
         }
-        run(self, std::move(press), std::move(state->command), std::move(lang), promise);
+        run(self, std::move(press), std::move(*state), std::move(lang), promise);
       },
       [self, press, lang, promise](caf::error& err) mutable {
         record(press, "failed", self->system().render(err));
@@ -175,9 +176,9 @@ event_actor::behavior_type engine_impl(engine_actor self,
 
 } // namespace
 
-caf::actor spawn_engine(caf::local_actor* parent,
-                        std::shared_ptr<const command::environment> env) {
-  return caf::actor_cast<caf::actor>(parent->spawn(engine_impl, std::move(env)));
+event_actor spawn_engine(caf::local_actor* parent,
+                         std::shared_ptr<const command::environment> env) {
+  return parent->spawn(engine_impl, std::move(env));
 }
 
 } // namespace lastgram::event

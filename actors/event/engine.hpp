@@ -27,6 +27,8 @@
 
 #include "caf/fwd.hpp"
 
+#include "messages/event.hpp"
+
 namespace lastgram::command {
 struct environment;
 } // namespace lastgram::command
@@ -34,10 +36,10 @@ struct environment;
 namespace lastgram::event {
 
 /// Spawns the event engine as a child of `parent`. It finds the caching and
-/// command engines through `env->engine("caching")` / `env->engine("command")`
+/// command engines through `env->engines` (their typed doors)
 /// at each press, and waits for them at most `env->engine_timeout` (the cache)
 /// and the command deadline (`env->settings.timeout_ms`) plus that (a run).
-caf::actor spawn_engine(caf::local_actor* parent,
-                        std::shared_ptr<const command::environment> env);
+event_actor spawn_engine(caf::local_actor* parent,
+                         std::shared_ptr<const command::environment> env);
 
 } // namespace lastgram::event

@@ -43,7 +43,7 @@ void refresh_in_background(self_ptr self, std::uint64_t id) {
 }
 
 template <class T, class Parser>
-caf::response_promise start(self_ptr self, fm_request req,
+caf::result<T> start(self_ptr self, fm_request req,
                             std::string queue_key, Parser parser) {
   auto rp = self->make_response_promise();
   auto& st = self->state;
@@ -86,7 +86,7 @@ caf::response_promise start(self_ptr self, fm_request req,
   st.jobs.emplace(id, std::move(j));
   if (coalescible)
     st.inflight.emplace(key, id);
-  auto cache = ttl.count() > 0 ? current_cache(st) : caf::actor{};
+  auto cache = ttl.count() > 0 ? current_cache(st) : cache_actor{};
   if (!cache) {
     enqueue(self, id);
     return rp;
@@ -130,9 +130,9 @@ fm_request top_request(const top_query& q) {
   }
 }
 
-caf::behavior engine_impl(self_ptr self, lastfm_settings settings,
-                          std::shared_ptr<net::http_client> http,
-                          std::function<caf::actor()> cache,
+engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings settings,
+                                             std::shared_ptr<net::http_client> http,
+                                             std::function<cache_actor()> cache,
                           bool shared_bucket) {
   keep_exception_text(self);
   auto& st = self->state;
@@ -263,9 +263,9 @@ caf::behavior engine_impl(self_ptr self, lastfm_settings settings,
 
 } // namespace
 
-caf::actor spawn_engine(caf::local_actor* parent, lastfm_settings settings,
-                        std::shared_ptr<net::http_client> http,
-                        std::function<caf::actor()> cache, bool shared_bucket) {
+fm_actor spawn_engine(caf::local_actor* parent, lastfm_settings settings,
+                      std::shared_ptr<net::http_client> http,
+                      std::function<cache_actor()> cache, bool shared_bucket) {
   return parent->spawn(engine_impl, std::move(settings), std::move(http),
                        std::move(cache), shared_bucket);
 }

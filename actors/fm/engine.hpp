@@ -25,6 +25,8 @@
 
 #include "caf/fwd.hpp"
 
+#include "messages/cache.hpp"
+#include "messages/fm_engine.hpp"
 #include "messages/settings.hpp"
 
 namespace lastgram::net {
@@ -40,15 +42,15 @@ inline constexpr std::chrono::milliseconds cache_read_timeout{200};
 inline constexpr std::chrono::milliseconds retry_backoff_initial{200};
 
 /// Spawns the fm engine as a child of `parent`; the returned handle
-/// implements `fm_actor` (callers `caf::actor_cast` it). `http` sends the
+/// is its typed door `fm_actor`. `http` sends the
 /// upstream calls (it must outlive the engine's pending calls or be shut
 /// down first). `cache` returns the caching engine's current handle, or an
 /// invalid one (then nothing is cached); it may be empty. With
 /// `shared_bucket` the rate is cluster-wide: each upstream call also takes a
 /// token from the caching engine's bucket `lastfm:<hash of api key>`.
 /// The API key and secret are registered with log::add_secret.
-caf::actor spawn_engine(caf::local_actor* parent, lastfm_settings settings,
-                        std::shared_ptr<net::http_client> http,
-                        std::function<caf::actor()> cache, bool shared_bucket);
+fm_actor spawn_engine(caf::local_actor* parent, lastfm_settings settings,
+                      std::shared_ptr<net::http_client> http,
+                      std::function<cache_actor()> cache, bool shared_bucket);
 
 } // namespace lastgram::fm

@@ -26,11 +26,15 @@
 #include "caf/message.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/stateful_actor.hpp"
+#include "caf/typed_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
 
 #include "actors/fm/rate_limiter.hpp"
 #include "actors/fm/request.hpp"
 #include "actors/logging/metrics.hpp"
+#include "messages/cache.hpp"
 #include "messages/fm.hpp"
+#include "messages/fm_engine.hpp"
 #include "messages/settings.hpp"
 
 namespace lastgram::net {
@@ -39,8 +43,8 @@ class http_client;
 
 namespace lastgram::fm::detail {
 
-// Internal messages: the engine is an untyped actor so that it can take these
-// besides the fm_actor interface (they never leave the process).
+// Internal messages: the engine's implementation extends the fm_actor door
+// with these (they never leave the process).
 using fm_wake_atom = caf::atom_constant<caf::atom("fmwake")>;
 using fm_reply_atom = caf::atom_constant<caf::atom("fmreply")>;
 using fm_retry_atom = caf::atom_constant<caf::atom("fmretry")>;
@@ -82,7 +86,7 @@ struct job {
 struct engine_state {
   lastfm_settings settings;
   std::shared_ptr<net::http_client> http;
-  std::function<caf::actor()> cache;
+  std::function<cache_actor()> cache;
   bool shared_bucket = false;
   std::string bucket_key;
   std::optional<fair_queue<std::uint64_t>> queue;
@@ -107,7 +111,14 @@ struct engine_state {
   static inline const char* name = "fm_engine";
 };
 
-using self_ptr = caf::stateful_actor<engine_state>*;
+/// The fm_actor door plus the engine's private messages.
+using engine_impl_actor = fm_actor::extend<
+  caf::reacts_to<fm_wake_atom>, caf::reacts_to<fm_retry_atom, std::uint64_t>,
+  caf::reacts_to<fm_go_atom, std::uint64_t>,
+  caf::reacts_to<fm_reply_atom, std::uint64_t, std::int32_t, std::int32_t, std::string,
+                 std::string>>;
+
+using self_ptr = engine_impl_actor::stateful_pointer<engine_state>;
 
 
 inline std::string user_queue_key(std::string_view user) {
@@ -184,8 +195,8 @@ inline std::optional<cached_entry> read_freshness(std::string_view bytes) {
   return e;
 }
 
-inline caf::actor current_cache(engine_state& st) {
-  return st.cache ? st.cache() : caf::actor{};
+inline cache_actor current_cache(engine_state& st) {
+  return st.cache ? st.cache() : cache_actor{};
 }
 
 /// Answers every waiter of job `id` with `msg` and forgets the job.

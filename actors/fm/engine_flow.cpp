@@ -255,7 +255,7 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
     count_call(j.req.method, "ok");
     if (j.ttl.count() > 0 && !out.bytes.empty())
       if (auto cache = current_cache(st))
-        caf::anon_send(caf::actor_cast<cache_actor>(cache), put_atom::value,
+        caf::anon_send(cache, put_atom::value,
                        j.key, with_freshness(std::move(out.bytes), j.ttl),
                        static_cast<std::int64_t>((j.ttl + stale_window(j.ttl)).count()));
     succeed(self, id, std::move(out.value));

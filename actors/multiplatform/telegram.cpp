@@ -18,6 +18,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/server/http_server.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/support/text.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/atoms.hpp"
@@ -274,7 +275,7 @@ void release(telegram_actor* self, std::int64_t update_id) {
   if (i == st.open.end() || --i->second > 0)
     return;
   st.open.erase(i);
-  if (auto cache = st.opts->engine("caching"))
+  if (auto cache = st.opts->engines->caching.get())
     self->request(cache, 5s, put_atom::value, std::string{done_prefix} + std::to_string(update_id),
                   std::string{"1"}, done_ttl_seconds)
       .then([](bool) {}, [](const caf::error&) {});
@@ -382,7 +383,7 @@ void send_reply(telegram_actor* self, std::int64_t chat_id, const outgoing_reply
 }
 
 void mark_unreachable(telegram_actor* self, std::int64_t chat_id) {
-  auto db = self->state.opts->engine("database");
+  auto db = self->state.opts->engines->database.get();
   if (!db)
     return;
   auto kind = chat_id > 0 ? chat_kind::private_chat : chat_kind::group;
@@ -544,7 +545,7 @@ void remember_group(telegram_actor* self, const chat_ref& chat) {
   if (st.known_groups.size() >= known_groups_capacity)
     st.known_groups.clear();
   st.known_groups.insert(chat.id);
-  auto db = st.opts->engine("database");
+  auto db = st.opts->engines->database.get();
   if (!db)
     return;
   self->request(db, 5s, group_atom::value, platform_kind::telegram, chat.id, chat.title)
@@ -561,7 +562,7 @@ void on_message(telegram_actor* self, incoming_message msg, std::int64_t update_
   if (!address_command(msg.text, st.username))
     return;
   remember_group(self, msg.chat);
-  auto engine = st.opts->engine("command");
+  auto engine = st.opts->engines->command.get();
   if (!engine) {
     reply_plain(self, msg, "errors.generic", update_id);
     return;
@@ -591,7 +592,7 @@ void answer_press(telegram_actor* self, const std::string& press_id, const std::
 
 void on_callback(telegram_actor* self, const telegram::callback_query& cb) {
   auto& st = self->state;
-  auto events = st.opts->engine("event");
+  auto events = st.opts->engines->event.get();
   if (!events) {
     answer_press(self, cb.id, text_for(self, cb.from.language, "errors.generic"), true);
     return;
@@ -713,7 +714,7 @@ std::string inline_results_json(const inline_job& job) {
 
 void on_inline(telegram_actor* self, const telegram::inline_query& q) {
   auto& st = self->state;
-  auto engine = st.opts->engine("command");
+  auto engine = st.opts->engines->command.get();
   if (!engine) {
     st.api->answer_inline_query(q.id, "[]", 0, true, [](api_result) {});
     return;
@@ -767,7 +768,7 @@ void on_member(telegram_actor* self, const telegram::chat_member_update& m) {
   bool added = m.change == membership_change::added;
   log::info("telegram", added ? "added to a chat" : "removed from a chat",
             {{"chat", m.chat.id}, {"kind", to_string(m.chat.kind)}, {"status", m.new_status}});
-  auto db = self->state.opts->engine("database");
+  auto db = self->state.opts->engines->database.get();
   if (!db)
     return;
   if (added && m.chat.kind == chat_kind::group)
@@ -876,7 +877,7 @@ void store_offset(telegram_actor* self) {
     st.store_again = true;
     return;
   }
-  auto db = st.opts->engine("database");
+  auto db = st.opts->engines->database.get();
   if (!db)
     return;
   st.storing = true;
@@ -937,7 +938,7 @@ void on_polled(telegram_actor* self, api_result& res) {
     updates.push_back(std::move(parsed).value());
   }
   store_offset(self);
-  auto cache = st.opts->engine("caching");
+  auto cache = st.opts->engines->caching.get();
   if (updates.empty() || !cache) {
     for (auto& u : updates) {
       on_update(self, u, true);
@@ -988,7 +989,7 @@ void on_polled(telegram_actor* self, api_result& res) {
 }
 
 void load_offset_then_poll(telegram_actor* self) {
-  auto db = self->state.opts->engine("database");
+  auto db = self->state.opts->engines->database.get();
   if (!db) {
     schedule_poll(self, 0ms);
     return;

@@ -25,6 +25,10 @@
 #include "messages/settings.hpp"
 #include "platforms/telegram/update.hpp"
 
+namespace lastgram {
+struct engine_handles;
+} // namespace lastgram
+
 namespace lastgram::net {
 class http_client;
 } // namespace lastgram::net
@@ -49,9 +53,9 @@ struct telegram_options {
   std::chrono::milliseconds command_timeout{16000};
   std::shared_ptr<net::http_client> http;
   std::shared_ptr<const i18n::catalog> texts;
-  /// The current handle of an engine by name ("command", "event",
-  /// "database"); invalid while it is not running.
-  std::function<caf::actor(std::string_view)> engine;
+  /// The other engines (command, event, database, caching) behind their
+  /// typed doors; a handle is invalid while its engine is not running.
+  std::shared_ptr<const engine_handles> engines;
   /// Polling mode in a cluster: whether this node is the one that polls
   /// (asked before every getUpdates, and every second while it is not).
   /// Unset: always.

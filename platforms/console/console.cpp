@@ -29,9 +29,9 @@ struct console_state {
   static inline const char* name = "console";
 };
 
-using console_actor = caf::stateful_actor<console_state>;
+using console_self = console_actor::stateful_pointer<console_state>;
 
-void prompt(console_actor* self) {
+void prompt(console_self self) {
   auto& st = self->state;
   if (!st.opts->interactive || st.eof || st.stopped)
     return;
@@ -40,7 +40,7 @@ void prompt(console_actor* self) {
   std::fflush(st.opts->out);
 }
 
-void flush_ready(console_actor* self) {
+void flush_ready(console_self self) {
   auto& st = self->state;
   bool printed = false;
   while (!st.pending.empty()) {
@@ -67,7 +67,7 @@ void flush_ready(console_actor* self) {
   }
 }
 
-std::string render_result(console_actor* self, const command_result& res) {
+std::string render_result(console_self self, const command_result& res) {
   auto& st = self->state;
   render::plain_options ro;
   ro.ansi = st.opts->interactive;
@@ -84,7 +84,7 @@ std::string render_result(console_actor* self, const command_result& res) {
   return out;
 }
 
-void on_line(console_actor* self, const std::string& line) {
+void on_line(console_self self, const std::string& line) {
   auto& st = self->state;
   if (st.stopped)
     return;
@@ -123,7 +123,7 @@ void on_line(console_actor* self, const std::string& line) {
       });
 }
 
-caf::behavior console_impl(console_actor* self, engine_lookup commands,
+console_actor::behavior_type console_impl(console_self self, engine_lookup commands,
                            std::shared_ptr<const options> opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -147,8 +147,8 @@ caf::behavior console_impl(console_actor* self, engine_lookup commands,
 
 } // namespace
 
-caf::actor spawn_console(caf::local_actor* parent, engine_lookup commands,
-                         std::shared_ptr<const options> opts) {
+console_actor spawn_console(caf::local_actor* parent, engine_lookup commands,
+                            std::shared_ptr<const options> opts) {
   return parent->spawn(console_impl, std::move(commands), std::move(opts));
 }
 

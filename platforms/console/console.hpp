@@ -6,6 +6,8 @@
 
 #include "caf/fwd.hpp"
 
+#include "messages/command.hpp"
+#include "messages/console.hpp"
 #include "messages/settings.hpp"
 
 namespace lastgram::i18n {
@@ -30,13 +32,13 @@ struct options {
 };
 
 /// Finds the command engine's current handle (it may have been restarted).
-using engine_lookup = std::function<caf::actor()>;
+using engine_lookup = std::function<command_actor()>;
 
 /// Spawns the console platform actor. It takes (line_atom, std::string) for
 /// each typed line and eof_atom at end of input, sends commands to the
 /// command engine and prints the answers in the order the lines were typed.
 /// shutdown_atom makes it ignore further input.
-caf::actor spawn_console(caf::local_actor* parent, engine_lookup commands,
-                         std::shared_ptr<const options> opts);
+console_actor spawn_console(caf::local_actor* parent, engine_lookup commands,
+                            std::shared_ptr<const options> opts);
 
 } // namespace lastgram::console

@@ -107,8 +107,9 @@ struct engine_fixture {
   cache_actor start(std::string redis_url = {}) {
     cache_settings settings;
     settings.redis_url = std::move(redis_url);
-    handles.push_back(caching::spawn_engine(self.ptr(), settings, health));
-    return caf::actor_cast<cache_actor>(handles.back());
+    auto hdl = caching::spawn_engine(self.ptr(), settings, health);
+    handles.push_back(caf::actor_cast<caf::actor>(hdl));
+    return hdl;
   }
 
   template <class T, class... Ts>

@@ -26,6 +26,7 @@
 #include "actors/event/engine.hpp"
 #include "actors/logging/metrics.hpp"
 #include "i18n/catalog.hpp"
+#include "actors/support/engines.hpp"
 #include "messages/cache.hpp"
 #include "messages/command.hpp"
 #include "messages/database.hpp"
@@ -110,12 +111,12 @@ struct fixture {
                    std::chrono::milliseconds engine_timeout = 5000ms) {
     db_file.open(); // migrates the schema; the engine opens its own connections
     if (kind == cache_kind::memory)
-      cache = caching::spawn_engine(self.ptr(), cache_settings{}, nullptr);
+      cache = caf::actor_cast<caf::actor>(caching::spawn_engine(self.ptr(), cache_settings{}, nullptr));
     else if (kind == cache_kind::slow)
       cache = sys.spawn(slow_cache, 300ms, acked);
     else if (kind == cache_kind::silent)
       cache = sys.spawn(slow_cache, -1ms, acked);
-    db = database::spawn_engine(self.ptr(), db_file.pool_settings(2), nullptr);
+    db = caf::actor_cast<caf::actor>(database::spawn_engine(self.ptr(), db_file.pool_settings(2), nullptr));
     fm = sys.spawn(fake_fm);
     auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
     REQUIRE(loaded);
@@ -128,18 +129,18 @@ struct fixture {
     env->texts = std::make_shared<i18n::catalog>(*loaded.value);
     env->lastfm_api_key_public = "KEY";
     env->engine_timeout = engine_timeout;
-    auto handles = std::make_shared<std::map<std::string, caf::actor, std::less<>>>();
-    env->engine = [handles](std::string_view name) {
-      auto i = handles->find(name);
-      return i == handles->end() ? caf::actor{} : i->second;
-    };
-    commands = command::spawn_engine(self.ptr(), env);
-    events = event::spawn_engine(self.ptr(), env);
-    // Filled before any message flows, read-only afterwards.
-    (*handles)["caching"] = cache;
-    (*handles)["database"] = db;
-    (*handles)["fm"] = fm;
-    (*handles)["command"] = commands;
+    auto handles = std::make_shared<engine_handles>();
+    env->engines = handles;
+    auto command_engine = command::spawn_engine(self.ptr(), env);
+    commands = caf::actor_cast<caf::actor>(command_engine);
+    events = caf::actor_cast<caf::actor>(event::spawn_engine(self.ptr(), env));
+    // Filled before any message flows. The stand-ins implement only part of
+    // a door, so the test casts them.
+    if (cache)
+      handles->caching.put(caf::actor_cast<cache_actor>(cache));
+    handles->database.put(caf::actor_cast<database_actor>(db));
+    handles->fm.put(caf::actor_cast<fm_actor>(fm));
+    handles->command.put(command_engine);
   }
 
   fixture(const fixture&) = delete;
@@ -252,15 +253,23 @@ TEST_CASE("button tokens are random, URL-safe and round-trip through the cache v
   CHECK(event::token_of("x:" + std::string(22, 'A')).empty());
   CHECK(event::token_of("").empty());
 
-  event::button_state st{platform_kind::telegram, "42:7", "/config lang pt"};
+  event::button_state st{platform_kind::telegram, "42:7", "config", {"lang", "pt"}};
   auto back = event::decode(event::encode(st));
   REQUIRE(back);
   CHECK(back->platform == platform_kind::telegram);
   CHECK(back->owner == "42:7");
-  CHECK(back->command == "/config lang pt");
-  auto anyone = event::decode(event::encode({platform_kind::console, "", "/help"}));
+  CHECK(back->command == "config");
+  CHECK(back->args == std::vector<std::string>{"lang", "pt"});
+  // Arguments keep their spaces and empty ones survive.
+  event::button_state odd{platform_kind::console, "", "emoji", {"a b", "", "❤️"}};
+  auto odd_back = event::decode(event::encode(odd));
+  REQUIRE(odd_back);
+  CHECK(odd_back->args == odd.args);
+  auto anyone = event::decode(event::encode({platform_kind::console, "", "help", {}}));
   REQUIRE(anyone);
   CHECK(anyone->owner.empty());
+  CHECK(anyone->command == "help");
+  CHECK(anyone->args.empty());
   for (auto bad : {"", "garbage", "1:", "1:5:ab", "9:0:/x", "1:0:", "-1:0:/x",
                    "1:99999999999999999999:/x"})
     CHECK_FALSE(event::decode(bad));

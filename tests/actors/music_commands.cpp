@@ -14,6 +14,7 @@
 #include "actors/command/engine.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
+#include "actors/support/engines.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/command.hpp"
 #include "messages/errors.hpp"
@@ -155,8 +156,8 @@ struct fixture {
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   std::shared_ptr<fake_users> users = std::make_shared<fake_users>();
-  caf::actor fm = caf::actor_cast<caf::actor>(sys.spawn(fake_fm));
-  caf::actor db = caf::actor_cast<caf::actor>(sys.spawn(fake_database, users));
+  fm_actor fm = sys.spawn(fake_fm);
+  database_actor db = sys.spawn(fake_database, users);
   command_actor engine;
 
   fixture() {
@@ -170,20 +171,16 @@ struct fixture {
     env->texts = std::make_shared<i18n::catalog>(*loaded.value);
     env->lastfm_api_key_public = "KEY";
     env->engine_timeout = 5000ms;
-    auto fm_handle = fm;
-    auto db_handle = db;
-    env->engine = [fm_handle, db_handle](std::string_view name) {
-      if (name == "fm")
-        return fm_handle;
-      if (name == "database")
-        return db_handle;
-      return caf::actor{};
-    };
-    engine = caf::actor_cast<command_actor>(command::spawn_engine(self.ptr(), env));
+    auto handles = std::make_shared<engine_handles>();
+    handles->fm.put(fm);
+    handles->database.put(db);
+    env->engines = handles;
+    engine = command::spawn_engine(self.ptr(), env);
   }
 
   ~fixture() {
-    for (auto& a : {caf::actor_cast<caf::actor>(engine), fm, db})
+    for (auto& a : {caf::actor_cast<caf::actor>(engine), caf::actor_cast<caf::actor>(fm),
+                    caf::actor_cast<caf::actor>(db)})
       self->send_exit(a, caf::exit_reason::user_shutdown);
   }
 

@@ -12,6 +12,7 @@
 #include "actors/command/guards.hpp"
 #include "actors/command/registry.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/support/health.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/database.hpp"
@@ -131,7 +132,7 @@ TEST_CASE("draining answers new commands with 'shutting down' and waits for runs
   });
   auto env = test_env(sys, echo);
   caf::scoped_actor self{sys};
-  auto engine = caf::actor_cast<command_actor>(command::spawn_engine(self.ptr(), env));
+  auto engine = command::spawn_engine(self.ptr(), env);
   std::int64_t left = -1;
   self->request(engine, 5s, drain_atom::value, std::int64_t{1000})
     .receive([&](std::int64_t x) { left = x; }, [](caf::error&) {});
@@ -173,10 +174,11 @@ struct engine_fixture {
         return guard_users{{}, {}, group.empty() ? "" : "pt"};
       }};
     });
-    env->engine = [db = nobody_db](std::string_view name) {
-      return name == "database" ? db : caf::actor{};
-    };
-    engine = caf::actor_cast<command_actor>(command::spawn_engine(self->ptr(), env));
+    auto handles = std::make_shared<engine_handles>();
+    // A stand-in that answers only the guards' question.
+    handles->database.put(caf::actor_cast<database_actor>(nobody_db));
+    env->engines = handles;
+    engine = command::spawn_engine(self->ptr(), env);
   }
 
   ~engine_fixture() {
@@ -294,7 +296,7 @@ TEST_CASE_METHOD(engine_fixture, "user guards without a database answer 'storage
   reg->add(command::command_spec{"mine", {}, {}, command::guard_registered, false,
                                  [](command::context& ctx) { ctx.reply_text("help.header"); }});
   env->commands = reg;
-  env->engine = [](std::string_view) { return caf::actor{}; };
+  env->engines = std::make_shared<engine_handles>();
   auto res = ask(message("/mine", 1));
   CHECK(res.outcome == command_outcome::failed);
   CHECK(text_of(res) == env->texts->format("en", "errors.storage_unavailable"));

@@ -215,3 +215,32 @@ TEST_CASE("an unknown Last.fm user is never registered", "[e2e][music]") {
   node.close_stdin();
   CHECK(node.wait(20s) == 0);
 }
+
+TEST_CASE("piped commands answer in order and each sees what the one before it did",
+          "[e2e][music][order]") {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  // All at once, as `printf ... | lastgram run` does: no line waits for the
+  // answer to the one before it.
+  node.write("/register someuser\n/ln\n/last\n/lang pt\n/ln\n");
+  node.close_stdin();
+  REQUIRE(node.wait(30s) == 0);
+  auto out = node.out();
+  INFO("stdout:\n" << out << "\nstderr:\n" << node.err());
+  auto registered = out.find("registered as TyphoonsNotABot");
+  auto listening = out.find("is listening to:");
+  auto profile = out.find("TyphoonsNotABot on Last.fm");
+  auto switched = out.find("Pronto! A partir de agora vou responder em");
+  auto listening_pt = out.find("está ouvindo:");
+  CHECK(out.find("only available to registered users") == std::string::npos);
+  REQUIRE(registered != std::string::npos);
+  REQUIRE(listening != std::string::npos);
+  REQUIRE(profile != std::string::npos);
+  REQUIRE(switched != std::string::npos);
+  REQUIRE(listening_pt != std::string::npos);
+  CHECK(registered < listening);
+  CHECK(listening < profile);
+  CHECK(profile < switched);
+  CHECK(switched < listening_pt);
+}

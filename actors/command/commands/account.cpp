@@ -123,8 +123,8 @@ void linkfm_start(context& ctx) {
               // The OAuth token stays valid as long: so do the buttons.
               auto ttl = std::chrono::seconds{pending_auth_ttl};
               r.buttons.push_back(
-                {run.action_button(run.text("linkfm.button_done"), "/linkfm done", true, ttl),
-                 run.action_button(run.text("linkfm.button_cancel"), "/linkfm cancel", true,
+                {run.action_button(run.text("linkfm.button_done"), "linkfm", {"done"}, true, ttl),
+                 run.action_button(run.text("linkfm.button_cancel"), "linkfm", {"cancel"}, true,
                                    ttl)});
               run.reply(std::move(r));
               run.finish();

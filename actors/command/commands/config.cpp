@@ -87,17 +87,17 @@ void reply_menu(context& ctx, const settings_view& v) {
       r.buttons.emplace_back();
     r.buttons.back().push_back(
       ctx.action_button(marked(code == v.language, std::string{texts.language_name(code)}),
-                        "/config lang " + code));
+                        "config", {"lang", code}));
   }
   r.buttons.push_back(
     {ctx.action_button(t(v.show_tags ? "settings.tags_hide" : "settings.tags_show"),
-                       v.show_tags ? "/config tags off" : "/config tags on"),
+                       "config", {"tags", v.show_tags ? "off" : "on"}),
      ctx.action_button(t(v.cover_as_link ? "settings.cover_photo" : "settings.cover_link"),
-                       v.cover_as_link ? "/config cover photo" : "/config cover link")});
+                       "config", {"cover", v.cover_as_link ? "photo" : "link"})});
   r.buttons.emplace_back();
   for (auto e : emoji_choices)
     r.buttons.back().push_back(
-      ctx.action_button(marked(e == emoji, std::string{e}), "/config emoji " + std::string{e}));
+      ctx.action_button(marked(e == emoji, std::string{e}), "config", {"emoji", std::string{e}}));
   ctx.reply(std::move(r));
   ctx.finish();
 }

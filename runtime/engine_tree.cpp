@@ -1,0 +1,252 @@
+#include "runtime/engine_tree.hpp"
+
+#include <algorithm>
+
+#include "caf/all.hpp"
+
+#include "actors/caching/engine.hpp"
+#include "actors/cluster/diag_http.hpp"
+#include "actors/cluster/diagnostics.hpp"
+#include "actors/cluster/membership.hpp"
+#include "actors/cluster/roster.hpp"
+#include "actors/command/engine.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/database/engine.hpp"
+#include "actors/event/engine.hpp"
+#include "actors/fm/engine.hpp"
+#include "actors/logging/metrics.hpp"
+#include "actors/multiplatform/telegram.hpp"
+#include "actors/server/engine.hpp"
+#include "actors/server/http_server.hpp"
+#include "actors/support/health.hpp"
+#include "platforms/console/console.hpp"
+
+namespace lastgram::runtime {
+
+namespace {
+
+using parts_ptr = std::shared_ptr<node_parts>;
+
+/// An engine of one actor named like the engine.
+engine_descriptor single(std::string name, std::function<caf::actor(caf::local_actor*)> spawn,
+                         bool reports_ready = false) {
+  engine_descriptor d{name, {}};
+  d.children.push_back(child_spec{std::move(name), std::move(spawn), reports_ready});
+  return d;
+}
+
+/// A typed handle as the supervisor sees it (it only monitors and restarts).
+template <class Handle>
+caf::actor untyped(const Handle& hdl) {
+  return caf::actor_cast<caf::actor>(hdl);
+}
+
+engine_descriptor caching_engine(const parts_ptr& p) {
+  return single("caching", [p](caf::local_actor* self) {
+    auto hdl = caching::spawn_engine(self, p->values.cache, p->health);
+    p->engines->caching.put(hdl);
+    return untyped(hdl);
+  });
+}
+
+engine_descriptor database_engine(const parts_ptr& p) {
+  return single(
+    "database",
+    [p](caf::local_actor* self) {
+      auto hdl = caf::actor_cast<database_actor>(
+        database::spawn_engine(self, p->values.database, p->health));
+      p->engines->database.put(hdl);
+      return untyped(hdl);
+    },
+    true);
+}
+
+engine_descriptor fm_engine(const parts_ptr& p) {
+  return single("fm", [p](caf::local_actor* self) {
+    // With Redis the Last.fm rate is shared by the whole cluster.
+    bool shared_bucket = !p->values.cache.redis_url.empty();
+    auto engines = p->engines;
+    auto hdl = fm::spawn_engine(self, p->values.lastfm, p->http,
+                                [engines] { return engines->caching.get(); }, shared_bucket);
+    p->engines->fm.put(hdl);
+    return untyped(hdl);
+  });
+}
+
+engine_descriptor command_engine(const parts_ptr& p) {
+  return single("command", [p](caf::local_actor* self) {
+    auto hdl = command::spawn_engine(self, p->env);
+    p->engines->command.put(hdl);
+    return untyped(hdl);
+  });
+}
+
+engine_descriptor event_engine(const parts_ptr& p) {
+  return single("event", [p](caf::local_actor* self) {
+    auto hdl = event::spawn_engine(self, p->env);
+    p->engines->event.put(hdl);
+    return untyped(hdl);
+  });
+}
+
+/// The platforms this node serves; no descriptor when it serves none.
+std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
+  engine_descriptor d{"multiplatform", {}};
+  if (p->console_opts)
+    d.children.push_back(child_spec{"console",
+                                    [p](caf::local_actor* self) {
+                                      auto engines = p->engines;
+                                      auto hdl = console::spawn_console(
+                                        self, [engines] { return engines->command.get(); },
+                                        p->console_opts);
+                                      p->console.put(hdl);
+                                      return untyped(hdl);
+                                    },
+                                    false});
+  if (p->telegram_opts)
+    d.children.push_back(child_spec{"telegram",
+                                    [p](caf::local_actor* self) {
+                                      auto hdl = multiplatform::spawn_telegram(self,
+                                                                               p->telegram_opts);
+                                      p->telegram.put(hdl);
+                                      return hdl;
+                                    },
+                                    false});
+  if (d.children.empty())
+    return {};
+  return {std::move(d)};
+}
+
+void add_health_routes(server::http_server& srv, std::shared_ptr<health_board> health) {
+  using server::http_request;
+  using server::http_response;
+  using server::responder;
+  srv.route("GET", "/healthz", [](const http_request&, responder reply) {
+    reply(http_response{200, "text/plain; charset=utf-8", "ok\n", {}});
+  });
+  srv.route("GET", "/readyz", [health](const http_request&, responder reply) {
+    std::string body = "{\"ready\":";
+    bool ready = health->all_ready();
+    body += ready ? "true" : "false";
+    body += ",\"engines\":{";
+    bool first = true;
+    for (auto& e : health->snapshot()) {
+      if (!first)
+        body += ',';
+      first = false;
+      body += "\"" + e.engine + "\":{\"ready\":" + (e.ready ? "true" : "false")
+              + ",\"restarts\":" + std::to_string(e.restarts) + "}";
+    }
+    body += "}}\n";
+    reply(http_response{ready ? 200u : 503u, "application/json", body, {}});
+  });
+  srv.route("GET", "/metrics", [](const http_request&, responder reply) {
+    reply(http_response{200, "text/plain; version=0.0.4; charset=utf-8", metrics::render_text(),
+                        {}});
+  });
+}
+
+std::vector<engine_descriptor> server_engine(const parts_ptr& p) {
+  if (!p->values.server.enabled)
+    return {};
+  return {single("server", [p](caf::local_actor* self) {
+    return server::spawn_engine(self, p->values.server, [p](server::http_server& srv) {
+      add_health_routes(srv, p->health);
+      auto engines = p->engines;
+      cluster::add_diag_route(srv, [engines] { return engines->diag.get(); });
+      if (p->telegram_opts && p->values.telegram.mode == "webhook")
+        multiplatform::add_webhook_route(srv, p->values.telegram,
+                                         [p] { return p->telegram.get(); });
+    });
+  })};
+}
+
+child_spec membership_child(const parts_ptr& p) {
+  auto opts = std::make_shared<cluster::membership_options>();
+  opts->settings = p->values.cluster;
+  auto& roles = opts->settings.roles;
+  // Nodes that can poll Telegram say so; one of them does (see may_poll).
+  if (p->telegram_opts && std::find(roles.begin(), roles.end(), "telegram") == roles.end())
+    roles.push_back("telegram");
+  opts->node_name = p->node_name;
+  opts->engines = p->engines;
+  opts->view = p->roster;
+  return child_spec{"cluster",
+                    [opts](caf::local_actor* self) {
+                      return untyped(cluster::spawn_membership(self, opts));
+                    },
+                    false};
+}
+
+/// The cluster engine: the membership when the cluster is on and the
+/// diagnostics actor always. Diagnostics show the whole tree, this engine
+/// included, so the tree is passed in once it is complete.
+engine_descriptor cluster_engine(const parts_ptr& p,
+                                 std::shared_ptr<cluster::diagnostics_options> diag) {
+  engine_descriptor d{"cluster", {}};
+  if (p->values.cluster.enabled)
+    d.children.push_back(membership_child(p));
+  d.children.push_back(child_spec{"diagnostics",
+                                  [p, diag](caf::local_actor* self) {
+                                    auto hdl = cluster::spawn_diagnostics(self, diag);
+                                    p->engines->diag.put(hdl);
+                                    return untyped(hdl);
+                                  },
+                                  false});
+  return d;
+}
+
+std::shared_ptr<cluster::diagnostics_options> diagnostics_of(const parts_ptr& p) {
+  auto opts = std::make_shared<cluster::diagnostics_options>();
+  const auto& s = p->values;
+  opts->node_name = p->node_name;
+  if (s.server.enabled)
+    opts->address = s.server.address + ":" + std::to_string(s.server.port);
+  opts->roles = p->env->platforms;
+  opts->health = p->health;
+  opts->hooks = std::make_shared<cluster::diagnostics_hooks>();
+  if (s.cluster.enabled)
+    opts->hooks->set_members_provider([roster = p->roster] { return *roster->all(); });
+  return opts;
+}
+
+} // namespace
+
+std::vector<engine_descriptor> engine_tree(const std::shared_ptr<node_parts>& parts) {
+  std::vector<engine_descriptor> tree;
+  auto add = [&tree](std::vector<engine_descriptor> ds) {
+    for (auto& d : ds)
+      tree.push_back(std::move(d));
+  };
+  tree.push_back(caching_engine(parts));
+  tree.push_back(database_engine(parts));
+  tree.push_back(fm_engine(parts));
+  tree.push_back(command_engine(parts));
+  tree.push_back(event_engine(parts));
+  add(multiplatform_engine(parts));
+  add(server_engine(parts));
+  auto diag = diagnostics_of(parts);
+  tree.push_back(cluster_engine(parts, diag));
+  // Engines in tree order; an engine whose actors have names of their own
+  // lists them, so that diagnostics group the health entries right.
+  for (const auto& d : tree) {
+    cluster::engine_group group{d.name, {}};
+    if (d.children.size() != 1 || d.children.front().name != d.name)
+      for (const auto& c : d.children)
+        group.children.push_back(c.name);
+    diag->engines.push_back(std::move(group));
+  }
+  return tree;
+}
+
+supervisor_spec root_spec(const std::vector<engine_descriptor>& tree, const node_parts& parts) {
+  supervisor_spec root{"root", {}, parts.values.supervision, nullptr, false};
+  for (const auto& d : tree) {
+    supervisor_spec spec{d.name, d.children, parts.values.supervision, parts.health, false};
+    root.children.push_back(child_spec{
+      d.name, [spec](caf::local_actor* self) { return spawn_supervisor(self, spec); }, false});
+  }
+  return root;
+}
+
+} // namespace lastgram::runtime

@@ -1,0 +1,83 @@
+#pragma once
+
+/// The node's engines as data: one descriptor per engine (its name, its
+/// supervised actors and how each is spawned), built from the settings and
+/// the parts every engine shares. runtime/node.cpp starts the tree from
+/// these descriptors in the order DESIGN.md draws it.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/support/engines.hpp"
+#include "messages/console.hpp"
+#include "runtime/config.hpp"
+#include "runtime/supervisor.hpp"
+
+namespace lastgram {
+class health_board;
+} // namespace lastgram
+
+namespace lastgram::command {
+struct environment;
+} // namespace lastgram::command
+
+namespace lastgram::i18n {
+class catalog;
+} // namespace lastgram::i18n
+
+namespace lastgram::net {
+class http_client;
+} // namespace lastgram::net
+
+namespace lastgram::cluster {
+class roster;
+} // namespace lastgram::cluster
+
+namespace lastgram::console {
+struct options;
+} // namespace lastgram::console
+
+namespace lastgram::multiplatform {
+struct telegram_options;
+} // namespace lastgram::multiplatform
+
+namespace lastgram::runtime {
+
+/// What the engines of one node share. Built once by the node; the spawn
+/// functions of the descriptors keep it alive.
+struct node_parts {
+  settings values;
+  std::string node_name;
+  std::shared_ptr<health_board> health;
+  /// Every engine's current handle, behind its typed door.
+  std::shared_ptr<engine_handles> engines = std::make_shared<engine_handles>();
+  /// The platform actors, which only the node itself talks to.
+  handle_slot<console_actor> console;
+  handle_slot<caf::actor> telegram;
+  std::shared_ptr<command::environment> env;
+  std::shared_ptr<const i18n::catalog> texts;
+  std::shared_ptr<net::http_client> http;
+  /// The cluster's members (empty when the cluster is off).
+  std::shared_ptr<cluster::roster> roster;
+  /// Null when that platform is off on this node.
+  std::shared_ptr<console::options> console_opts;
+  std::shared_ptr<multiplatform::telegram_options> telegram_opts;
+};
+
+/// One engine: a supervised subtree of named actors.
+struct engine_descriptor {
+  /// The engine's name in /readyz, /diag and the logs.
+  std::string name;
+  /// Its actors, started in order; the supervisor restarts each on failure.
+  std::vector<child_spec> children;
+};
+
+/// The node's engines in tree order; engines with nothing to do on this
+/// node (no platform, server off) are left out.
+std::vector<engine_descriptor> engine_tree(const std::shared_ptr<node_parts>& parts);
+
+/// The root supervisor's spec: one supervisor per descriptor.
+supervisor_spec root_spec(const std::vector<engine_descriptor>& tree, const node_parts& parts);
+
+} // namespace lastgram::runtime
