@@ -24,6 +24,7 @@ std::string to_string(http_errc e) {
     case http_errc::body_too_large: return "body_too_large";
     case http_errc::cancelled: return "cancelled";
     case http_errc::invalid_url: return "invalid_url";
+    case http_errc::internal: return "internal";
   }
   return "unknown";
 }
@@ -55,13 +56,16 @@ http_client::http_client(options opts) : impl_(std::make_unique<impl>(std::move(
   auto n = std::max(impl_->core.options.threads, 1);
   for (int i = 0; i < n; ++i)
     impl_->threads.emplace_back([this] {
-      // Handlers catch their own errors; this only keeps the thread serving
-      // the other requests should something unexpected (bad_alloc) escape.
+      // Requests turn their own exceptions into results; this only keeps the
+      // thread serving the others should something escape all the same.
       for (;;) {
         try {
           impl_->core.ioc.run();
           return;
+        } catch (const std::exception& e) {
+          impl_->core.report(std::string{"an exception escaped an I/O thread: "} + e.what());
         } catch (...) {
+          impl_->core.report("a non-standard exception escaped an I/O thread");
         }
       }
     });

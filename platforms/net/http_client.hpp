@@ -53,6 +53,10 @@ enum class http_errc : std::uint8_t {
   /// The request cannot be sent as given: not an absolute http(s) URL, or a
   /// method or header that is not valid HTTP (e.g. a line break in a value).
   invalid_url,
+  /// The client failed inside: an exception in its own code (e.g. a header
+  /// too long for the HTTP library, or out of memory). `error_text` carries
+  /// the exception's text.
+  internal,
 };
 
 /// The enumerator name, e.g. "connect_failed".
@@ -102,6 +106,11 @@ public:
     /// Requests that may wait for a connection per host before new ones fail
     /// with `connect_failed` (keeps the wait queue bounded).
     std::size_t max_queued_per_host = 1024;
+    /// Receives what the client caught but cannot hand to a request as its
+    /// result: an exception thrown by a callback, or one that escaped an I/O
+    /// thread. Runs on the client's thread and must not throw. The text
+    /// never holds a request's path or query. Empty: one line on stderr.
+    std::function<void(const std::string&)> on_error;
   };
 
   /// Starts the I/O thread(s). Throws std::invalid_argument when `ca_file`
@@ -117,7 +126,8 @@ public:
 
   /// Sends `call`; `done` runs exactly once, on the client's thread, with the
   /// response or the error. After `shutdown` it runs at once on the calling
-  /// thread with `cancelled`. `done` must not throw (an exception is dropped).
+  /// thread with `cancelled`. `done` must not throw (an exception goes to
+  /// `options::on_error`, and the client carries on).
   void request(http_call call, std::function<void(http_result)> done);
 
   /// Completes every pending request with `cancelled`, closes all connections

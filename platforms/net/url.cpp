@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace lastgram::net {
 
@@ -128,6 +129,64 @@ std::optional<parsed_url> parse_url(std::string_view url) {
   else
     out.target = std::string(rest);
   return out;
+}
+
+namespace {
+
+// Shortest part worth redacting (as in the logging's rule): shorter ones
+// would hit ordinary words.
+constexpr std::size_t min_secret_length = 4;
+
+/// Splits `s` at every character of `separators`.
+std::vector<std::string_view> split_any(std::string_view s, std::string_view separators) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    auto end = s.find_first_of(separators, start);
+    out.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos)
+      return out;
+    start = end + 1;
+  }
+}
+
+/// The parts of a request target that may carry a secret.
+std::vector<std::string> secret_parts(std::string_view target) {
+  std::vector<std::string> parts{std::string{target}};
+  auto q = target.find('?');
+  auto path = target.substr(0, q);
+  parts.emplace_back(path);
+  for (auto segment : split_any(path, "/")) {
+    parts.emplace_back(segment);
+    auto word = std::find_if(segment.begin(), segment.end(), [](char c) {
+      return !std::isalpha(static_cast<unsigned char>(c));
+    });
+    parts.emplace_back(segment.substr(static_cast<std::size_t>(word - segment.begin())));
+  }
+  if (q != std::string_view::npos)
+    for (auto pair : split_any(target.substr(q + 1), "&;")) {
+      parts.emplace_back(pair);
+      if (auto eq = pair.find('='); eq != std::string_view::npos)
+        parts.emplace_back(pair.substr(eq + 1));
+    }
+  return parts;
+}
+
+} // namespace
+
+std::string redact_url(std::string text, std::string_view url) {
+  auto parsed = parse_url(url);
+  auto parts = parsed ? secret_parts(parsed->target) : std::vector<std::string>{std::string{url}};
+  // Longest first, so that a whole target goes before the segments in it.
+  std::sort(parts.begin(), parts.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& part : parts) {
+    if (part.size() < min_secret_length)
+      continue;
+    for (auto pos = text.find(part); pos != std::string::npos; pos = text.find(part, pos + 3))
+      text.replace(pos, part.size(), "***");
+  }
+  return text;
 }
 
 } // namespace lastgram::net

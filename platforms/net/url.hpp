@@ -31,4 +31,11 @@ struct parsed_url {
 /// a URL cannot smuggle extra header lines.
 std::optional<parsed_url> parse_url(std::string_view url);
 
+/// `text` with whatever of `url` may carry a secret replaced by "***": its
+/// path and query, each path segment and query value, and a segment's tail
+/// after a leading word (the token in "/bot<token>/"); the whole URL when it
+/// does not parse. Parts under 4 characters are left alone. The host and
+/// port stay, so an error text built from an exception still says where.
+std::string redact_url(std::string text, std::string_view url);
+
 } // namespace lastgram::net

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 using namespace lastgram::net;
@@ -98,6 +99,7 @@ TEST_CASE("to_string names every error", "[http_client]") {
   CHECK(to_string(http_errc::ok) == "ok");
   CHECK(to_string(http_errc::body_too_large) == "body_too_large");
   CHECK(to_string(http_errc::invalid_url) == "invalid_url");
+  CHECK(to_string(http_errc::internal) == "internal");
 }
 
 TEST_CASE("a GET round-trips status, body and response headers", "[http_client]") {
@@ -384,6 +386,43 @@ TEST_CASE("a header with a line break is refused", "[http_client]") {
   call.headers = {{"X-Evil", "a\r\nInjected: yes"}};
   CHECK(fetch(client, call).error == http_errc::invalid_url);
   CHECK(server.requests().empty());
+}
+
+TEST_CASE("an exception inside the client fails the request with its text", "[http_client]") {
+  test_http_server server([](const received_request&) { return ok(); });
+  http_client client(opts());
+  // Beast throws std::length_error for a header value over 64 KiB.
+  auto call = get(server.url("/bot123456:SECRET-TOKEN/getMe"), 5000ms);
+  call.headers = {{"X-Long", std::string(70000, 'x')}};
+  auto res = fetch(client, call);
+  CHECK(res.error == http_errc::internal);
+  CHECK_THAT(res.error_text, Catch::Matchers::Contains("field value too large"));
+  CHECK_THAT(res.error_text, Catch::Matchers::Contains("127.0.0.1:" + std::to_string(server.port())));
+  CHECK_THAT(res.error_text, !Catch::Matchers::Contains("SECRET"));
+  CHECK(server.requests().empty());
+  // The client's thread is still serving.
+  CHECK(fetch(client, get(server.url())).error == http_errc::ok);
+}
+
+TEST_CASE("a callback that throws is reported with its text, never the URL's secrets",
+          "[http_client]") {
+  test_http_server server([](const received_request&) { return ok(); });
+  auto reported = std::make_shared<std::promise<std::string>>();
+  auto report = reported->get_future();
+  auto options = opts();
+  options.on_error = [reported](const std::string& text) { reported->set_value(text); };
+  http_client client(options);
+  auto url = server.url("/bot123456:SECRET-TOKEN/getMe?api_key=KEY-0123456789");
+  client.request(get(url), [url](http_result) {
+    throw std::runtime_error("cannot handle the answer of " + url);
+  });
+  REQUIRE(report.wait_for(test_wait) == std::future_status::ready);
+  auto text = report.get();
+  CHECK_THAT(text, Catch::Matchers::Contains("threw: cannot handle the answer of http://127.0.0.1:"));
+  CHECK_THAT(text, !Catch::Matchers::Contains("SECRET"));
+  CHECK_THAT(text, !Catch::Matchers::Contains("KEY-0123456789"));
+  CHECK_THAT(text, !Catch::Matchers::Contains("123456:"));
+  CHECK(fetch(client, get(server.url())).error == http_errc::ok);
 }
 
 TEST_CASE("requests beyond the wait queue bound fail instead of queueing", "[http_client]") {

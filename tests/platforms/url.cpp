@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 using lastgram::net::parse_url;
+using lastgram::net::redact_url;
 
 TEST_CASE("parse_url splits scheme, host, port and target", "[http_client]") {
   auto u = parse_url("https://API.Telegram.org/bot123/getMe?x=1#frag");
@@ -40,4 +41,17 @@ TEST_CASE("parse_url refuses what it cannot send", "[http_client]") {
     INFO(bad);
     CHECK_FALSE(parse_url(bad));
   }
+}
+
+TEST_CASE("redact_url hides the path, query and tokens of a URL but keeps the host",
+          "[http_client]") {
+  auto url = "https://api.telegram.org/bot123456:AbC-dEf/sendMessage?chat=42&key=s3cr3t-key";
+  CHECK(redact_url(std::string{"failed: "} + url, url) == "failed: https://api.telegram.org***");
+  CHECK(redact_url("token 123456:AbC-dEf leaked", url) == "token *** leaked");
+  CHECK(redact_url("segment bot123456:AbC-dEf", url) == "segment ***");
+  CHECK(redact_url("key s3cr3t-key", url) == "key ***");
+  // Parts under four characters are ordinary words.
+  CHECK(redact_url("chat 42 at api.telegram.org", url) == "chat 42 at api.telegram.org");
+  // A URL that does not parse is hidden whole.
+  CHECK(redact_url("bad ftp://host/secret", "ftp://host/secret") == "bad ***");
 }

@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace lastgram::net::detail {
@@ -67,6 +68,20 @@ std::vector<std::shared_ptr<exchange>> client_core::stop() {
   for (auto& [id, ex] : live_)
     out.push_back(ex);
   return out;
+}
+
+void client_core::report(const std::string& text) noexcept {
+  if (options.on_error) {
+    try {
+      return options.on_error(text);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "lastgram: http client: on_error threw: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "lastgram: http client: on_error threw\n");
+    }
+  }
+  // No reporter, or a broken one: the text must still go somewhere.
+  std::fprintf(stderr, "lastgram: http client: %s\n", text.c_str());
 }
 
 } // namespace lastgram::net::detail

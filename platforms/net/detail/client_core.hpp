@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +41,9 @@ public:
 
   /// Refuses further requests and returns those still live.
   std::vector<std::shared_ptr<exchange>> stop();
+
+  /// Hands `text` to options.on_error (or stderr); never throws.
+  void report(const std::string& text) noexcept;
 
 private:
   std::mutex mutex_;

@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -15,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace lastgram::net::detail {
 
@@ -64,6 +64,27 @@ http_errc classify_io_error(const error_code& ec) {
 
 } // namespace
 
+// Every step of the exchange runs through here: an exception in the client's
+// own code (Beast refusing a header, bad_alloc) ends this request with its
+// text instead of unwinding through io_context::run.
+template <class F>
+void exchange::guarded(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    failed_inside(e.what());
+  } catch (...) {
+    failed_inside("an exception not derived from std::exception");
+  }
+}
+
+template <class... Args>
+auto exchange::step(void (exchange::*fn)(Args...)) {
+  return asio::bind_executor(strand_, [self = shared_from_this(), fn](Args... args) {
+    self->guarded([&] { ((*self).*fn)(std::forward<Args>(args)...); });
+  });
+}
+
 exchange::exchange(client_core& core, std::uint64_t id, http_call call,
                    std::function<void(http_result)> done)
   : core_(core), id_(id), call_(std::move(call)), done_(std::move(done)),
@@ -71,7 +92,9 @@ exchange::exchange(client_core& core, std::uint64_t id, http_call call,
 }
 
 void exchange::start() {
-  asio::post(strand_, [self = shared_from_this()] { self->begin(); });
+  asio::post(strand_, [self = shared_from_this()] {
+    self->guarded([&] { self->begin(); });
+  });
 }
 
 void exchange::cancel() {
@@ -88,8 +111,7 @@ void exchange::begin() {
   if (finished_)
     return;
   deadline_.expires_after(call_.timeout);
-  deadline_.async_wait(asio::bind_executor(
-    strand_, beast::bind_front_handler(&exchange::on_deadline, shared_from_this())));
+  deadline_.async_wait(step(&exchange::on_deadline));
   auto url = parse_url(call_.url);
   if (!url)
     // Not quoting the URL: its path may carry a bot token.
@@ -143,7 +165,7 @@ void exchange::acquire() {
   // The grant runs under the pool's lock: it only moves the decision onto our strand.
   auto grant = [self = shared_from_this()](std::unique_ptr<http_connection> conn) {
     asio::post(self->strand_, [self, conn = std::move(conn)]() mutable {
-      self->on_granted(std::move(conn));
+      self->guarded([&] { self->on_granted(std::move(conn)); });
     });
   };
   auto lease = core_.pool.acquire(origin_, id_, std::move(grant));
@@ -187,6 +209,10 @@ std::string exchange::host_port() const {
   return url_.host + ":" + std::to_string(url_.port);
 }
 
+std::string exchange::where() const {
+  return url_.host.empty() ? std::string{"an invalid URL"} : host_port();
+}
+
 void exchange::open_connection() {
   if (url_.tls)
     conn_ = std::make_unique<http_connection>(core_.ioc, core_.tls);
@@ -199,8 +225,7 @@ void exchange::open_connection() {
   }
   phase_ = phase::resolving;
   resolver_.async_resolve(url_.host, std::to_string(url_.port),
-                          asio::bind_executor(strand_, beast::bind_front_handler(
-                                                         &exchange::on_resolve, shared_from_this())));
+                          step(&exchange::on_resolve));
 }
 
 void exchange::on_resolve(error_code ec, tcp::resolver::results_type results) {
@@ -216,8 +241,7 @@ void exchange::on_resolve(error_code ec, tcp::resolver::results_type results) {
 void exchange::connect(const tcp::resolver::results_type& endpoints) {
   phase_ = phase::connecting;
   asio::async_connect(conn_->socket(), endpoints,
-                      asio::bind_executor(strand_, beast::bind_front_handler(
-                                                     &exchange::on_connect, shared_from_this())));
+                      step(&exchange::on_connect));
 }
 
 void exchange::on_connect(error_code ec, const tcp::endpoint&) {
@@ -259,8 +283,7 @@ void exchange::handshake() {
     stream.set_verify_mode(asio::ssl::verify_none);
   }
   stream.async_handshake(asio::ssl::stream_base::client,
-                         asio::bind_executor(strand_, beast::bind_front_handler(
-                                                        &exchange::on_handshake, shared_from_this())));
+                         step(&exchange::on_handshake));
 }
 
 void exchange::on_handshake(error_code ec) {
@@ -286,8 +309,7 @@ void exchange::send() {
     parser_->skip(true);
   conn_->with_stream([this](auto& stream) {
     http::async_write(stream, req_,
-                      asio::bind_executor(strand_, beast::bind_front_handler(
-                                                     &exchange::on_write, shared_from_this())));
+                      step(&exchange::on_write));
   });
 }
 
@@ -302,8 +324,7 @@ void exchange::on_write(error_code ec, std::size_t) {
   // (basic_parser::finish_header for responses sets the body state first).
   conn_->with_stream([this](auto& stream) {
     http::async_read_header(stream, conn_->buffer(), *parser_,
-                            asio::bind_executor(strand_, beast::bind_front_handler(
-                                                           &exchange::on_header, shared_from_this())));
+                            step(&exchange::on_header));
   });
 }
 
@@ -317,8 +338,7 @@ void exchange::on_header(error_code ec, std::size_t) {
     return io_failed(http::error::body_limit);
   conn_->with_stream([this](auto& stream) {
     http::async_read(stream, conn_->buffer(), *parser_,
-                     asio::bind_executor(strand_, beast::bind_front_handler(
-                                                    &exchange::on_read, shared_from_this())));
+                     step(&exchange::on_read));
   });
 }
 
@@ -388,13 +408,37 @@ void exchange::finish(http_result result, bool reusable) {
     }
   }
   core_.retire(id_);
+  deliver(std::move(result));
+}
+
+void exchange::failed_inside(const char* what) {
+  auto text = "internal error while " + std::string(phase_name()) + " " + where() + ": "
+              + redact_url(what, call_.url);
+  if (!finished_)
+    return fail(http_errc::internal, std::move(text));
+  // finish() itself threw before the callback ran: it still runs, once.
+  if (done_) {
+    http_result result;
+    result.error = http_errc::internal;
+    result.error_text = std::move(text);
+    deliver(std::move(result));
+  }
+}
+
+void exchange::deliver(http_result result) {
   auto done = std::move(done_);
   done_ = nullptr;
+  // An exception here would unwind through io_context::run and stall every
+  // other request of this client; the contract says callbacks do not throw,
+  // so one that does is reported, not handed back to the callback.
   try {
     done(std::move(result));
+  } catch (const std::exception& e) {
+    core_.report("the callback of a request to " + where() + " threw: "
+                 + redact_url(e.what(), call_.url));
   } catch (...) {
-    // An exception here would unwind through io_context::run and stall every
-    // other request of this client; the contract says callbacks do not throw.
+    core_.report("the callback of a request to " + where()
+                 + " threw an exception not derived from std::exception");
   }
 }
 

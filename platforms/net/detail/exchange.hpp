@@ -45,6 +45,14 @@ public:
 private:
   enum class phase { idle, queued, resolving, connecting, handshaking, writing, reading };
 
+  template <class F>
+  void guarded(F&& f);
+  /// A completion handler that runs `fn` on the strand, guarded.
+  template <class... Args>
+  auto step(void (exchange::*fn)(Args...));
+  void failed_inside(const char* what);
+  void deliver(http_result result);
+
   void begin();
   bool build_request();
   void acquire();
@@ -65,6 +73,8 @@ private:
   void finish(http_result result, bool reusable);
   const char* phase_name() const;
   std::string host_port() const;
+  /// host:port, or "an invalid URL" before the URL parsed.
+  std::string where() const;
 
   client_core& core_;
   std::uint64_t id_;

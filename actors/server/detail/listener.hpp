@@ -1,0 +1,49 @@
+#pragma once
+
+// Internal to actors/server: the acceptor, in the shape of Boost.Beast's
+// example/http/server/async listener.
+
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "actors/server/detail/state.hpp"
+
+namespace lastgram::server::detail {
+
+/// Accepts connections and starts a session for each, or turns one away with
+/// 503 when max_connections are already served. Lives as long as the
+/// io_context runs (the server destroys it after joining its threads).
+class listener {
+public:
+  listener(boost::asio::io_context& ioc, std::shared_ptr<shared_state> st,
+           std::shared_ptr<gate> g);
+
+  /// Resolves `address` (once, now) and binds and listens on it.
+  std::error_code open(const std::string& address, unsigned short port);
+
+  /// The endpoint actually bound (port 0 becomes a real port).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  /// Starts accepting; call after open() succeeded.
+  void run();
+
+private:
+  std::error_code resolve(const std::string& address, unsigned short port,
+                          boost::asio::ip::tcp::endpoint& out);
+  void do_accept();
+  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+  void turn_away(boost::asio::ip::tcp::socket socket, std::unique_ptr<connection_slot> slot);
+
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<shared_state> st_;
+  std::shared_ptr<gate> gate_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_;
+};
+
+} // namespace lastgram::server::detail
