@@ -125,7 +125,11 @@ std::shared_ptr<node_parts> make_parts(const settings& s,
   p->health = std::make_shared<health_board>();
   p->texts = texts;
   // Outgoing HTTPS (Last.fm, Telegram) on its own thread.
-  p->http = std::make_shared<net::http_client>(net::http_client::options{});
+  net::http_client::options http_opts;
+  http_opts.on_error = [](const std::string& what) {
+    log::error("http", "unexpected exception in the HTTP client", {{"error", what}});
+  };
+  p->http = std::make_shared<net::http_client>(std::move(http_opts));
   p->roster = std::make_shared<cluster::roster>();
 
   auto commands = std::make_shared<command::registry>();
