@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
   auto health = std::make_shared<health_board>();
   auto cache = caching::spawn_engine(self.ptr(), cache_settings{}, health);
-  auto database = database::spawn_engine(self.ptr(), db, health);
+  database_actor database = database::spawn_engine(self.ptr(), db, health);
   auto fm_engine = fm::spawn_engine(self.ptr(), fm, http, [cache] { return cache; }, false);
 
   auto texts = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   env->health = health;
   env->engine = [=](std::string_view name) {
     if (name == "database")
-      return database;
+      return caf::actor_cast<caf::actor>(database);
     if (name == "fm")
       return fm_engine;
     if (name == "caching")
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
 
   // Register every user once (not measured).
   for (int u = 0; u < users; ++u) {
-    self->request(caf::actor_cast<database_actor>(database), std::chrono::seconds{10},
+    self->request(database, std::chrono::seconds{10},
                   register_atom::value, platform_kind::telegram,
                   std::to_string(100000001 + u), "fmuser" + std::to_string(u), std::string{"u"})
       .receive([](user_record&) {}, [](caf::error&) {});

@@ -277,7 +277,7 @@ int run_node(const loaded_config& config) {
   root.children.push_back(engine(
     "database",
     [s, health](caf::local_actor* self) {
-      return database::spawn_engine(self, s.database, health);
+      return caf::actor_cast<caf::actor>(database::spawn_engine(self, s.database, health));
     },
     true));
   bool shared_bucket = !s.cache.redis_url.empty();

@@ -59,19 +59,18 @@ struct engine_fixture {
   caf::actor_system sys{cfg};
   std::shared_ptr<health_board> health = std::make_shared<health_board>();
   caf::scoped_actor self{sys};
-  caf::actor handle;
   database_actor db;
 
-  explicit engine_fixture(database_settings settings) {
-    handle = database::spawn_engine(self.ptr(), std::move(settings), health);
-    db = caf::actor_cast<database_actor>(handle);
+  explicit engine_fixture(database_settings settings)
+    : db(database::spawn_engine(self.ptr(), std::move(settings), health)) {
+    // nop
   }
 
   engine_fixture(const engine_fixture&) = delete;
   engine_fixture& operator=(const engine_fixture&) = delete;
 
   ~engine_fixture() {
-    self->send_exit(handle, caf::exit_reason::user_shutdown);
+    self->send_exit(db, caf::exit_reason::user_shutdown);
   }
 
   bool ready() const {
@@ -407,8 +406,7 @@ TEST_CASE("the workers stop when the engine is dropped", "[db_engine]") {
   auto health = std::make_shared<health_board>();
   {
     caf::scoped_actor self{sys};
-    auto handle = database::spawn_engine(self.ptr(), tdb.pool_settings(3), health);
-    auto db = caf::actor_cast<database_actor>(handle);
+    database_actor db = database::spawn_engine(self.ptr(), tdb.pool_settings(3), health);
     bool found = true;
     self->request(db, 10s, get_user_atom::value, tg, "1")
       .receive([&](user_lookup& x) { found = x.found; }, [](caf::error&) {});

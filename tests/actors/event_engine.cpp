@@ -115,7 +115,7 @@ struct fixture {
       cache = sys.spawn(slow_cache, 300ms, acked);
     else if (kind == cache_kind::silent)
       cache = sys.spawn(slow_cache, -1ms, acked);
-    db = database::spawn_engine(self.ptr(), db_file.pool_settings(2), nullptr);
+    db = caf::actor_cast<caf::actor>(database::spawn_engine(self.ptr(), db_file.pool_settings(2), nullptr));
     fm = sys.spawn(fake_fm);
     auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
     REQUIRE(loaded);
