@@ -179,8 +179,9 @@ int main(int argc, char** argv) {
               pct(0.5), pct(0.9), pct(0.99), latencies.empty() ? 0.0 : latencies.back(),
               answered ? static_cast<double>(upstream) / static_cast<double>(answered) : 0.0,
               rss_mb());
-  for (auto& a : {engine, fm_engine, database, cache})
+  for (auto& a : {engine, fm_engine, cache})
     self->send_exit(a, caf::exit_reason::user_shutdown);
+  self->send_exit(database, caf::exit_reason::user_shutdown);
   std::filesystem::remove_all(dir);
   return failed == 0 ? 0 : 1;
 }

@@ -64,6 +64,10 @@ struct router_state {
   /// router's mailbox and queue, sampled on every request.
   metrics::gauge backlog = metrics::get_gauge(
     "lastgram_mailbox_backlog", "Messages waiting in an engine's mailbox", {{"engine", "database"}});
+  /// lastgram_database_connections: workers holding an open, migrated
+  /// connection (the pool's health; readiness only says "at least one").
+  metrics::gauge connected = metrics::get_gauge(
+    "lastgram_database_connections", "Database workers holding an open connection.");
   static inline const char* name = "database_engine";
 };
 
@@ -148,8 +152,10 @@ caf::result<R> submit(router_ptr self, Ts... xs) {
 
 void publish_readiness(router_ptr self) {
   auto& st = self->state;
-  bool up = std::any_of(st.workers.begin(), st.workers.end(),
-                        [](auto& w) { return w.state == link_state::up; });
+  auto connected = std::count_if(st.workers.begin(), st.workers.end(),
+                                 [](auto& w) { return w.state == link_state::up; });
+  st.connected.set(static_cast<double>(connected));
+  bool up = connected > 0;
   if (all_down(st) && !st.outage_logged) {
     st.outage_logged = true;
     log::warn(engine, "database unavailable", {{"error", st.last_error}});
@@ -189,6 +195,7 @@ void start(router_ptr self, database_settings cfg, std::shared_ptr<health_board>
   if (st.health)
     st.health->set_ready(engine, false);
   metrics::engine_up(engine, false);
+  st.connected.set(0);
   auto pool = std::clamp<std::int64_t>(st.cfg.pool_size, 1, 32);
   for (std::int64_t i = 0; i < pool; ++i)
     st.workers.push_back(worker_slot{detail::spawn_worker(self, st.cfg)});

@@ -126,19 +126,14 @@ bool ensure_open(worker_ptr self) {
   }
   // A database that was down when the node started has not been migrated:
   // bring the schema up to date on every (re)connect. When it already is,
-  // this is one query; concurrent workers and nodes serialize on a lock. A
-  // connection lost meanwhile (a server restart) is reopened and the step
-  // retried once, as requests do (see exec).
-  auto applied = st.db->migrate();
-  if (!applied && applied.error().code == db_errc::unavailable && st.db->reconnect())
-    applied = st.db->migrate();
-  if (!applied) {
+  // this is one query; concurrent workers and nodes serialize on a lock.
+  if (auto applied = st.db->migrate(); !applied) {
     log::error(engine, "migration on reconnect failed", {{"error", applied.error().message}});
     mark_down(self, applied.error().message);
     return false;
-  }
-  if (*applied > 0)
+  } else if (*applied > 0) {
     log::info(engine, "schema migrated on reconnect", {log::kv("applied", *applied)});
+  }
   st.backoff = reconnect_backoff_initial;
   st.last_error.clear();
   tell_router(self, true);
