@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
   auto health = std::make_shared<health_board>();
   auto cache = caching::spawn_engine(self.ptr(), cache_settings{}, health);
-  auto database = caf::actor_cast<database_actor>(database::spawn_engine(self.ptr(), db, health));
+  database_actor database = database::spawn_engine(self.ptr(), db, health);
   auto fm_engine = fm::spawn_engine(self.ptr(), fm, http, [cache] { return cache; }, false);
 
   auto texts = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");

@@ -53,8 +53,7 @@ engine_descriptor database_engine(const parts_ptr& p) {
   return single(
     "database",
     [p](caf::local_actor* self) {
-      auto hdl = caf::actor_cast<database_actor>(
-        database::spawn_engine(self, p->values.database, p->health));
+      auto hdl = database::spawn_engine(self, p->values.database, p->health);
       p->engines->database.put(hdl);
       return untyped(hdl);
     },

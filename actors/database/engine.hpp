@@ -1,9 +1,9 @@
 #pragma once
 
-/// The database engine: the actor face of `store`. A router actor hands each
-/// request of `database_actor` (messages/database.hpp) to one of a pool of
-/// detached workers, each a real OS thread owning one blocking `store`, so no
-/// SQL ever runs on a CAF scheduler thread.
+/// The database engine: the actor face of `store`. A router actor (engine.cpp)
+/// hands each request of `database_actor` (messages/database.hpp) to one of a
+/// pool of detached workers (worker.cpp), each a real OS thread owning one
+/// blocking `store`, so no SQL ever runs on a CAF scheduler thread.
 ///
 /// Behaviour callers can rely on:
 /// - every request is answered: a value, or a caf::error of category "db"
@@ -27,6 +27,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "messages/database.hpp"
 #include "messages/settings.hpp"
 
 namespace lastgram {
@@ -44,15 +45,15 @@ inline constexpr std::size_t max_queued_requests = 1000;
 inline constexpr std::chrono::milliseconds reconnect_backoff_initial{1000};
 inline constexpr std::chrono::milliseconds reconnect_backoff_max{30000};
 
-/// Spawns the database engine as a child of `parent` and returns its router,
-/// which implements `database_actor` (callers `caf::actor_cast` it). The pool
-/// has `settings.pool_size` workers (at least 1, at most 32); each opens its
-/// own connection with `settings` on its own thread as soon as it starts.
-/// `health` may be null. The workers are linked to the router and stop with
-/// it, whether it is told to exit or simply dropped, so an actor_system can
-/// shut down. Note: a SQLite ":memory:" path gives every worker its own
-/// empty database, so it is only usable for tests that migrate nothing.
-caf::actor spawn_engine(caf::local_actor* parent, database_settings settings,
-                        std::shared_ptr<health_board> health);
+/// Spawns the database engine as a child of `parent` and returns its router
+/// behind the engine's typed door. The pool has `settings.pool_size` workers
+/// (at least 1, at most 32); each opens its own connection with `settings` on
+/// its own thread as soon as it starts. `health` may be null. The workers are
+/// linked to the router and stop with it, whether it is told to exit or simply
+/// dropped, so an actor_system can shut down. Note: a SQLite ":memory:" path
+/// gives every worker its own empty database, so it is only usable for tests
+/// that migrate nothing.
+database_actor spawn_engine(caf::local_actor* parent, database_settings settings,
+                            std::shared_ptr<health_board> health);
 
 } // namespace lastgram::database

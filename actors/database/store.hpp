@@ -4,7 +4,8 @@
 /// default, PostgreSQL when a URL is configured) and every query the bot runs.
 /// Every call blocks, so a store belongs to exactly one detached actor (or one
 /// thread); it is not thread-safe. Errors are values (`db_error`), never
-/// exceptions; SOCI stays inside store.cpp.
+/// exceptions; SOCI stays inside the store's sources (store_impl.hpp,
+/// store.cpp for the connection, store_<table family>.cpp for the queries).
 
 #include <cstdint>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "actors/database/migrations.hpp"
+#include "i18n/name_fold.hpp"
 #include "messages/db.hpp"
 #include "messages/expected.hpp"
 #include "messages/model.hpp"
@@ -27,12 +29,11 @@ namespace lastgram::database {
 template <class T>
 using result = expected<T, db_error>;
 
-/// The key under which entity names are deduplicated: Unicode case folding
-/// (ICU, so "Ä" and "ä" match, as do "ß" and "ss"), leading and trailing
-/// whitespace removed, inner runs of whitespace collapsed to one ASCII space.
-/// No other normalization (accents and NFC/NFD forms stay distinct). Invalid
-/// UTF-8 is kept byte for byte, ASCII-lower-cased only.
-std::string normalize_name(std::string_view name);
+/// The key under which entity names are deduplicated: `i18n::fold_name`
+/// (Unicode case folding, whitespace trimmed and collapsed).
+inline std::string normalize_name(std::string_view name) {
+  return i18n::fold_name(name);
+}
 
 /// One blocking database connection with the bot's queries.
 ///

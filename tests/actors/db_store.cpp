@@ -52,19 +52,6 @@ const std::string heart = "\xE2\x9D\xA4\xEF\xB8\x8F";
 
 } // namespace
 
-TEST_CASE("normalize_name folds case and collapses whitespace", "[db]") {
-  CHECK(normalize_name("Taylor Swift") == "taylor swift");
-  CHECK(normalize_name(" taylor  swift ") == "taylor swift");
-  CHECK(normalize_name("\tTAYLOR\n\u00a0SWIFT\u3000") == "taylor swift");
-  CHECK(normalize_name("Bj\u00d6rk") == "bj\u00f6rk");
-  CHECK(normalize_name("STRASSE") == normalize_name("Stra\u00dfe"));
-  CHECK(normalize_name("\u041a\u0418\u041d\u041e") == "\u043a\u0438\u043d\u043e");
-  const std::string hikaru = "\u5b87\u591a\u7530 \u30d2\u30ab\u30eb";
-  CHECK(normalize_name(hikaru) == hikaru); // no case: unchanged
-  // Invalid UTF-8 keeps its bytes; only ASCII is lowered.
-  CHECK(normalize_name("  AB\xff  C ") == "ab\xff c");
-}
-
 TEST_CASE("database records print through their inspect", "[db]") {
   CHECK(to_string(db_errc::migration_failed) == "migration_failed");
   CHECK(to_string(entity_kind::album) == "album");

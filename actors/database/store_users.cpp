@@ -1,0 +1,218 @@
+// The users table: registration, per-user settings and session keys.
+
+#include "actors/database/store_impl.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lastgram::database {
+
+using namespace detail;
+
+namespace {
+
+constexpr const char* user_columns
+  = "id, platform, platform_id, fm_username,"
+    // 0/1 rather than a comparison: PostgreSQL would return a boolean.
+    " CASE WHEN session_key = '' THEN 0 ELSE 1 END, language, show_tags,"
+    " cover_as_link, loved_emoji, banned, crown_banned, display_name, created_at";
+
+std::optional<user_record> fetch_user(soci::session& sql,
+                                      platform_kind platform,
+                                      std::string_view platform_id) {
+  std::string key_platform{to_string(platform)};
+  std::string key_id{platform_id};
+  user_record x;
+  long long id = 0;
+  long long created_at = 0;
+  std::string stored_platform;
+  int has_session_key = 0;
+  int show_tags = 0;
+  int cover_as_link = 0;
+  int banned = 0;
+  int crown_banned = 0;
+  sql << "SELECT " << user_columns
+      << " FROM users WHERE platform = :p AND platform_id = :id",
+    soci::into(id), soci::into(stored_platform), soci::into(x.platform_id),
+    soci::into(x.fm_username), soci::into(has_session_key),
+    soci::into(x.language), soci::into(show_tags), soci::into(cover_as_link),
+    soci::into(x.loved_emoji), soci::into(banned), soci::into(crown_banned),
+    soci::into(x.display_name), soci::into(created_at),
+    soci::use(key_platform, "p"), soci::use(key_id, "id");
+  if (!sql.got_data())
+    return std::nullopt;
+  x.id = id;
+  x.platform = platform_from(stored_platform);
+  x.has_session_key = has_session_key != 0;
+  x.show_tags = show_tags != 0;
+  x.cover_as_link = cover_as_link != 0;
+  x.banned = banned != 0;
+  x.crown_banned = crown_banned != 0;
+  x.created_at = created_at;
+  return x;
+}
+
+// Inserts the user if needed and sets one column. `column` is always one of
+// our literals, never input.
+template <class T>
+void upsert_user_column(soci::session& sql, platform_kind platform,
+                        std::string_view platform_id, const char* column,
+                        T value) {
+  std::string key_platform{to_string(platform)};
+  std::string key_id{platform_id};
+  long long now = unix_now();
+  sql << "INSERT INTO users (platform, platform_id, " << column
+      << ", created_at) VALUES (:p, :id, :v, :now)"
+         " ON CONFLICT (platform, platform_id) DO UPDATE SET "
+      << column << " = excluded." << column,
+    soci::use(key_platform, "p"), soci::use(key_id, "id"),
+    soci::use(value, "v"), soci::use(now, "now");
+}
+
+} // namespace
+
+result<std::optional<user_record>>
+store::get_user(platform_kind platform, std::string_view platform_id) {
+  return impl_->guard("get_user", [&]() -> result<std::optional<user_record>> {
+    return fetch_user(impl_->sql, platform, platform_id);
+  });
+}
+
+result<user_record> store::register_user(platform_kind platform,
+                                         std::string_view platform_id,
+                                         std::string_view fm_username,
+                                         std::string_view display_name) {
+  return impl_->guard("register_user", [&]() -> result<user_record> {
+    if (fm_username.empty())
+      return db_error{db_errc::other, "register_user: empty fm_username"};
+    auto& sql = impl_->sql;
+    std::string key_platform{to_string(platform)};
+    std::string key_id{platform_id};
+    std::string fm{fm_username};
+    std::string name{display_name};
+    long long now = unix_now();
+    // A session key belongs to one Last.fm account: linking another account
+    // forgets it. An empty display name keeps the known one.
+    sql << "INSERT INTO users (platform, platform_id, fm_username, display_name,"
+           " created_at) VALUES (:p, :id, :fm, :name, :now)"
+           " ON CONFLICT (platform, platform_id) DO UPDATE SET"
+           " session_key = CASE WHEN users.fm_username = excluded.fm_username"
+           " THEN users.session_key ELSE '' END,"
+           " fm_username = excluded.fm_username,"
+           " display_name = CASE WHEN excluded.display_name = ''"
+           " THEN users.display_name ELSE excluded.display_name END",
+      soci::use(key_platform, "p"), soci::use(key_id, "id"),
+      soci::use(fm, "fm"), soci::use(name, "name"), soci::use(now, "now");
+    auto user = fetch_user(sql, platform, platform_id);
+    if (!user)
+      return not_found("register_user: row vanished");
+    return std::move(*user);
+  });
+}
+
+result<void> store::unregister_user(platform_kind platform,
+                                    std::string_view platform_id) {
+  return impl_->guard("unregister_user", [&]() -> result<void> {
+    std::string key_platform{to_string(platform)};
+    std::string key_id{platform_id};
+    auto n = execute_counting(impl_->sql,
+                              "DELETE FROM users WHERE platform = :p"
+                              " AND platform_id = :id",
+                              soci::use(key_platform, "p"),
+                              soci::use(key_id, "id"));
+    if (n == 0)
+      return not_found("unregister_user: unknown user");
+    return {};
+  });
+}
+
+result<void> store::upsert_display_name(platform_kind platform,
+                                        std::string_view platform_id,
+                                        std::string_view display_name) {
+  return impl_->guard("upsert_display_name", [&]() -> result<void> {
+    upsert_user_column(impl_->sql, platform, platform_id, "display_name",
+                       std::string{display_name});
+    return {};
+  });
+}
+
+result<void> store::upsert_user_language(platform_kind platform,
+                                         std::string_view platform_id,
+                                         std::string_view language) {
+  return impl_->guard("upsert_user_language", [&]() -> result<void> {
+    upsert_user_column(impl_->sql, platform, platform_id, "language",
+                       std::string{language});
+    return {};
+  });
+}
+
+namespace {
+
+result<void> update_session_key(soci::session& sql, platform_kind platform,
+                                std::string_view platform_id,
+                                std::string key) {
+  std::string key_platform{to_string(platform)};
+  std::string key_id{platform_id};
+  auto n = execute_counting(sql,
+                            "UPDATE users SET session_key = :k"
+                            " WHERE platform = :p AND platform_id = :id",
+                            soci::use(key, "k"), soci::use(key_platform, "p"),
+                            soci::use(key_id, "id"));
+  if (n == 0)
+    return not_found("session key: unknown user");
+  return {};
+}
+
+} // namespace
+
+result<void> store::set_session_key(platform_kind platform,
+                                    std::string_view platform_id,
+                                    std::string_view session_key) {
+  return impl_->guard("set_session_key", [&] {
+    return update_session_key(impl_->sql, platform, platform_id,
+                              std::string{session_key});
+  });
+}
+
+result<std::string> store::get_session_key(platform_kind platform,
+                                           std::string_view platform_id) {
+  return impl_->guard("get_session_key", [&]() -> result<std::string> {
+    std::string key_platform{to_string(platform)};
+    std::string key_id{platform_id};
+    std::string key;
+    impl_->sql << "SELECT session_key FROM users"
+                  " WHERE platform = :p AND platform_id = :id",
+      soci::into(key), soci::use(key_platform, "p"), soci::use(key_id, "id");
+    if (!impl_->sql.got_data())
+      return not_found("get_session_key: unknown user");
+    return key;
+  });
+}
+
+result<void> store::clear_session_key(platform_kind platform,
+                                      std::string_view platform_id) {
+  return impl_->guard("clear_session_key", [&] {
+    return update_session_key(impl_->sql, platform, platform_id, {});
+  });
+}
+
+#define LASTGRAM_USER_SETTER(fn, column, type, expr)                           \
+  result<void> store::fn(platform_kind platform, std::string_view platform_id, \
+                         type value) {                                         \
+    return impl_->guard(#fn, [&]() -> result<void> {                           \
+      upsert_user_column(impl_->sql, platform, platform_id, column, expr);     \
+      return {};                                                               \
+    });                                                                        \
+  }
+
+LASTGRAM_USER_SETTER(set_show_tags, "show_tags", bool, value ? 1 : 0)
+LASTGRAM_USER_SETTER(set_cover_as_link, "cover_as_link", bool, value ? 1 : 0)
+LASTGRAM_USER_SETTER(set_loved_emoji, "loved_emoji", std::string_view,
+                     std::string{value})
+LASTGRAM_USER_SETTER(set_banned, "banned", bool, value ? 1 : 0)
+LASTGRAM_USER_SETTER(set_crown_banned, "crown_banned", bool, value ? 1 : 0)
+
+#undef LASTGRAM_USER_SETTER
+
+} // namespace lastgram::database
