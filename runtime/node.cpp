@@ -21,14 +21,18 @@
 #include "actors/database/engine.hpp"
 #include "actors/event/engine.hpp"
 #include "actors/fm/engine.hpp"
+#include "actors/logging/engine.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/engine.hpp"
 #include "actors/server/http_server.hpp"
 #include "actors/support/directory.hpp"
+#include "actors/support/engines.hpp"
 #include "actors/support/health.hpp"
 #include "actors/support/shell.hpp"
+#include "actors/translation/catalogs.hpp"
+#include "actors/translation/engine.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -138,22 +142,33 @@ void add_routes(server::http_server& srv, std::shared_ptr<health_board> health) 
 int run_node(const loaded_config& config) {
   const auto& s = config.values;
   shutdown_latch latch;
+  // SIGHUP reloads the translations through their engine, once it runs.
+  auto translation_door = std::make_shared<handle_slot<translation_actor>>();
   // Before any other thread exists, so that all of them inherit the mask.
   signal_watcher signals{[&latch](int signo) {
-    latch.trigger(shutdown_latch::signal, "signal " + std::to_string(signo));
-  }};
+                           latch.trigger(shutdown_latch::signal, "signal " + std::to_string(signo));
+                         },
+                         [translation_door] {
+                           if (auto hdl = translation_door->get())
+                             caf::anon_send(hdl, reload_atom::value);
+                         }};
   log::init(s.log);
   for (auto& secret : config.secret_values)
     log::add_secret(secret);
 
-  auto loaded = i18n::catalog::load(resolve_i18n_dir(s.i18n.dir),
-                                    s.i18n.default_language);
-  if (!loaded) {
+  auto locales = s.i18n;
+  locales.dir = resolve_i18n_dir(s.i18n.dir);
+  auto loaded = translation::load_checked(locales.dir, locales.default_language);
+  if (!loaded.value) {
     log::error("translation", "cannot load locale files",
                {{"dir", s.i18n.dir}, {"error", loaded.error}});
     return exit_usage;
   }
-  auto texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
+  for (const auto& warning : loaded.warnings)
+    log::warn("translation", "locale check", {{"problem", warning}});
+  // The translation engine is the only writer; everyone else reads.
+  auto live_texts = std::make_shared<i18n::catalog>(std::move(*loaded.value));
+  std::shared_ptr<const i18n::catalog> texts = live_texts;
 
   std::error_code ec;
   std::filesystem::create_directories(s.node.data_dir, ec);
@@ -270,7 +285,9 @@ int run_node(const loaded_config& config) {
     return engine(name, [name](caf::local_actor* self) { return spawn_shell(self, name); });
   };
   supervisor_spec root{"root", {}, s.supervision, nullptr, false};
-  root.children.push_back(shell("logging"));
+  root.children.push_back(engine("logging", [](caf::local_actor* self) {
+    return caf::actor_cast<caf::actor>(logging::spawn_engine(self));
+  }));
   root.children.push_back(engine("caching", [s, health](caf::local_actor* self) {
     return caching::spawn_engine(self, s.cache, health);
   }));
@@ -285,7 +302,12 @@ int run_node(const loaded_config& config) {
     return fm::spawn_engine(self, s.lastfm, http, [directory] { return directory->get("caching"); },
                             shared_bucket);
   }));
-  root.children.push_back(shell("translation"));
+  root.children.push_back(
+    engine("translation", [live_texts, locales, translation_door](caf::local_actor* self) {
+      auto hdl = translation::spawn_engine(self, live_texts, locales);
+      translation_door->put(hdl);
+      return caf::actor_cast<caf::actor>(hdl);
+    }));
   root.children.push_back(engine("command", [env](caf::local_actor* self) {
     return command::spawn_engine(self, env);
   }));
@@ -475,7 +497,9 @@ int run_node(const loaded_config& config) {
     log::error("node", "stopped after an engine failure", {{"reason", latch.detail()}});
   else
     log::info("node", "stopped");
-  log::flush();
+  translation_door->clear();
+  // Every queued line reaches the sink before the process ends.
+  log::shutdown();
   return code;
 }
 
