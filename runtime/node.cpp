@@ -149,8 +149,12 @@ int run_node(const loaded_config& config) {
                            latch.trigger(shutdown_latch::signal, "signal " + std::to_string(signo));
                          },
                          [translation_door] {
-                           if (auto hdl = translation_door->get())
+                           // A SIGHUP during start-up waits a little for the
+                           // engine rather than being lost.
+                           if (auto hdl = translation_door->wait_for(std::chrono::seconds{2}))
                              caf::anon_send(hdl, reload_atom::value);
+                           else
+                             log::warn("translation", "SIGHUP ignored: the engine is not running");
                          }};
   log::init(s.log);
   for (auto& secret : config.secret_values)

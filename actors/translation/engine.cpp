@@ -51,6 +51,9 @@ translation_actor::behavior_type engine_impl(engine_pointer self,
   keep_exception_text(self);
   self->state.texts = std::move(texts);
   self->state.settings = std::move(settings);
+  log::info("translation", "serving translations",
+            {{"dir", self->state.settings.dir},
+             {"languages", joined(self->state.texts->languages())}});
   return {
     [self](reload_atom) { return reload(self->state); },
     [self](languages_atom) { return self->state.texts->languages(); },

@@ -43,12 +43,15 @@ TEST_CASE("SIGHUP reloads the locale files of a running node", "[e2e][sighup]") 
                       "--set", "node.data-dir=" + dir.file("data"),
                       "--set", "database.path=" + dir.file("data/db.sqlite3"),
                       "--set", "i18n.dir=" + locales.string()}};
+  REQUIRE(node.wait_for_output("serving translations", 20s, true));
   node.write("/start\n");
   REQUIRE(node.wait_for_output("I'm lastgram:", 20s));
 
   replace_in(locales / "en.json", "I'm lastgram:", "I'm lastgram, freshly reloaded:");
   node.signal(SIGHUP);
-  REQUIRE(node.wait_for_output("translations reloaded", 10s, true));
+  auto reloaded = node.wait_for_output("translations reloaded", 10s, true);
+  INFO("stderr: " << node.err());
+  REQUIRE(reloaded);
   node.write("/start\n");
   CHECK(node.wait_for_output("freshly reloaded", 10s));
 
