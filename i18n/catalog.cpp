@@ -108,6 +108,28 @@ catalog::catalog(std::shared_ptr<const catalog_state> state) : state_(std::move(
   // nop
 }
 
+catalog::catalog(const catalog& other) : state_(other.current()) {
+  // nop
+}
+
+catalog& catalog::operator=(const catalog& other) {
+  if (this != &other)
+    std::atomic_store(&state_, other.current());
+  return *this;
+}
+
+std::shared_ptr<const catalog_state> catalog::current() const {
+  return std::atomic_load(&state_);
+}
+
+catalog catalog::snapshot() const {
+  return catalog{current()};
+}
+
+void catalog::replace(const catalog& next) {
+  std::atomic_store(&state_, next.current());
+}
+
 load_result catalog::load(const std::string& dir, std::string_view default_language) {
   auto read = detail::read_locale_dir(dir);
   auto problems = std::move(read.problems);
@@ -141,7 +163,8 @@ std::string catalog::format(std::string_view lang, std::string_view key,
 
 std::string catalog::format(std::initializer_list<std::string_view> langs, std::string_view key,
                             std::initializer_list<arg> args) const {
-  const auto& state = *state_;
+  const auto snapshot = current();
+  const auto& state = *snapshot;
   auto key_slot = state.key_slot(key);
   if (!key_slot)
     return std::string(key);
@@ -149,7 +172,7 @@ std::string catalog::format(std::initializer_list<std::string_view> langs, std::
   std::string out;
   auto try_language = [&](std::size_t language) {
     auto slot = language * key_count + *key_slot;
-    return state.prototypes[slot] && format_slot(state_, slot, args, out);
+    return state.prototypes[slot] && format_slot(snapshot, slot, args, out);
   };
   for (auto lang : langs) {
     if (lang.empty())
@@ -170,6 +193,9 @@ std::string catalog::format_duration(std::string_view lang, std::chrono::seconds
     {60, "duration.minutes"},
     {1, "duration.seconds"},
   }};
+  // One snapshot for the units and the list pattern alike.
+  const catalog texts = snapshot();
+  const auto state = texts.current();
   auto remaining = std::max<std::int64_t>(duration.count(), 0);
   // The precision follows the largest unit: "2 days, 3 hours, 5 minutes"
   // leaves out the seconds, and zero units inside that window are skipped.
@@ -183,15 +209,15 @@ std::string catalog::format_duration(std::string_view lang, std::chrono::seconds
     if (window++ >= std::max(max_units, 1))
       break;
     if (amount != 0)
-      parts.push_back(detail::from_utf8(format(lang, key, {{"count", amount}})));
+      parts.push_back(detail::from_utf8(texts.format(lang, key, {{"count", amount}})));
   }
   if (parts.empty())
-    return format(lang, "duration.seconds", {{"count", std::int64_t{0}}});
-  auto language = state_->language_index(lang);
-  if (!language && !state_->languages.empty())
-    language = state_->default_index;
+    return texts.format(lang, "duration.seconds", {{"count", std::int64_t{0}}});
+  auto language = state->language_index(lang);
+  if (!language && !state->languages.empty())
+    language = state->default_index;
   icu::ListFormatter* list =
-    language ? detail::thread_formatters::of(state_).list(*language) : nullptr;
+    language ? detail::thread_formatters::of(state).list(*language) : nullptr;
   icu::UnicodeString joined;
   UErrorCode status = U_ZERO_ERROR;
   if (list)
@@ -225,24 +251,26 @@ std::string catalog::resolve_language(std::string_view hint) const {
 }
 
 std::vector<std::string> catalog::languages() const {
-  return state_->languages;
+  return current()->languages;
 }
 
 bool catalog::has(std::string_view lang) const {
-  return state_->language_index(lang).has_value();
+  return current()->language_index(lang).has_value();
 }
 
-std::string_view catalog::language_name(std::string_view lang) const {
-  auto language = state_->language_index(lang);
-  if (!language || *language >= state_->names.size())
+std::string catalog::language_name(std::string_view lang) const {
+  const auto state = current();
+  auto language = state->language_index(lang);
+  if (!language || *language >= state->names.size())
     return {};
-  return state_->names[*language];
+  return state->names[*language];
 }
 
-std::string_view catalog::default_language() const {
-  if (state_->languages.empty())
+std::string catalog::default_language() const {
+  const auto state = current();
+  if (state->languages.empty())
     return {};
-  return state_->languages[state_->default_index];
+  return state->languages[state->default_index];
 }
 
 } // namespace lastgram::i18n

@@ -33,8 +33,13 @@ struct arg {
 
 /// Every locale's ICU MessageFormat patterns, parsed once at load.
 ///
-/// A catalog is an immutable value: copies share the parsed patterns, and
-/// every const member may be called from any thread at once. ICU's
+/// A catalog holds one immutable snapshot of the texts, which `replace`
+/// swaps atomically for another (a reload of the locale files): each const
+/// call reads the snapshot once and finishes on it, so a reload never mixes
+/// two versions inside one call. Copies are snapshots: a copy keeps the texts
+/// it was made with, whatever later replaces them in the original; use
+/// `snapshot()` to format several messages from one version. Every member may
+/// be called from any thread at once. ICU's
 /// MessageFormat is not safe for concurrent use (it initialises plural rules
 /// and number formats lazily inside `format`), so each thread formats with its
 /// own clones, made on first use of a message on that thread and kept in a
@@ -70,6 +75,15 @@ public:
   std::string format_duration(std::string_view lang, std::chrono::seconds duration,
                               int max_units = 3) const;
 
+  /// A copy of the current texts that later `replace` calls on this catalog
+  /// do not change.
+  catalog snapshot() const;
+
+  /// Swaps in `next`'s texts, atomically, for every later call on this
+  /// catalog (and every holder of a reference to it); calls in progress
+  /// finish on the texts they started with.
+  void replace(const catalog& next);
+
   /// Maps a platform hint ("pt-BR", "pt_PT", "PT", "en-US") to a supported
   /// language ("pt", "en"), or "" when none fits (the caller falls back).
   std::string resolve_language(std::string_view hint) const;
@@ -81,15 +95,24 @@ public:
   bool has(std::string_view lang) const;
 
   /// The language's own name ("Português (Brasil)", "Русский") from its
-  /// `language.name` key; "" for an unsupported language.
-  std::string_view language_name(std::string_view lang) const;
+  /// `language.name` key; "" for an unsupported language. A copy, since a
+  /// reload may free the texts it came from.
+  std::string language_name(std::string_view lang) const;
 
   /// The language used when a requested one lacks a message.
-  std::string_view default_language() const;
+  std::string default_language() const;
+
+  catalog(const catalog& other);
+  catalog& operator=(const catalog& other);
 
 private:
   explicit catalog(std::shared_ptr<const detail::catalog_state> state);
 
+  /// The current snapshot, read once per call.
+  std::shared_ptr<const detail::catalog_state> current() const;
+
+  // Read and written only through std::atomic_load / std::atomic_store
+  // (C++17's atomic shared_ptr access), so replace() may race with readers.
   std::shared_ptr<const detail::catalog_state> state_;
 };
 

@@ -13,7 +13,9 @@
 #include "messages/diag.hpp"
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
+#include "messages/logging.hpp"
 #include "messages/model.hpp"
+#include "messages/translation.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
 
@@ -50,5 +52,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::cluster_view))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::node_snapshot))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::diag_report))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::log_stats))
+  CAF_ADD_TYPE_ID(lastgram, (std::vector<lastgram::problem_line>))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::reload_outcome))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

@@ -14,11 +14,13 @@
 #include "actors/database/engine.hpp"
 #include "actors/event/engine.hpp"
 #include "actors/fm/engine.hpp"
+#include "actors/logging/engine.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/engine.hpp"
 #include "actors/server/http_server.hpp"
 #include "actors/support/health.hpp"
+#include "actors/translation/engine.hpp"
 #include "platforms/console/console.hpp"
 
 namespace lastgram::runtime {
@@ -39,6 +41,22 @@ engine_descriptor single(std::string name, std::function<caf::actor(caf::local_a
 template <class Handle>
 caf::actor untyped(const Handle& hdl) {
   return caf::actor_cast<caf::actor>(hdl);
+}
+
+/// Logs and metrics: the asynchronous log sink, the error ring and the
+/// metrics registry.
+engine_descriptor logging_engine(const parts_ptr&) {
+  return single("logging",
+                [](caf::local_actor* self) { return untyped(logging::spawn_engine(self)); });
+}
+
+/// The catalogs: checked at start, reloaded on SIGHUP, read as snapshots.
+engine_descriptor translation_engine(const parts_ptr& p) {
+  return single("translation", [p](caf::local_actor* self) {
+    auto hdl = translation::spawn_engine(self, p->live_texts, p->locales);
+    p->translation->put(hdl);
+    return untyped(hdl);
+  });
 }
 
 engine_descriptor caching_engine(const parts_ptr& p) {
@@ -217,9 +235,11 @@ std::vector<engine_descriptor> engine_tree(const std::shared_ptr<node_parts>& pa
     for (auto& d : ds)
       tree.push_back(std::move(d));
   };
+  tree.push_back(logging_engine(parts));
   tree.push_back(caching_engine(parts));
   tree.push_back(database_engine(parts));
   tree.push_back(fm_engine(parts));
+  tree.push_back(translation_engine(parts));
   tree.push_back(command_engine(parts));
   tree.push_back(event_engine(parts));
   add(multiplatform_engine(parts));

@@ -11,6 +11,7 @@
 
 #include "actors/support/engines.hpp"
 #include "messages/console.hpp"
+#include "messages/translation.hpp"
 #include "runtime/config.hpp"
 #include "runtime/supervisor.hpp"
 
@@ -56,7 +57,15 @@ struct node_parts {
   handle_slot<console_actor> console;
   handle_slot<caf::actor> telegram;
   std::shared_ptr<command::environment> env;
+  /// What every engine reads; the translation engine alone replaces its
+  /// content (SIGHUP), through `live_texts` (the same object).
   std::shared_ptr<const i18n::catalog> texts;
+  std::shared_ptr<i18n::catalog> live_texts;
+  /// The locale settings with the directory resolved.
+  i18n_settings locales;
+  /// The translation engine, which SIGHUP asks to reload.
+  std::shared_ptr<handle_slot<translation_actor>> translation
+    = std::make_shared<handle_slot<translation_actor>>();
   std::shared_ptr<net::http_client> http;
   /// The cluster's members (empty when the cluster is off).
   std::shared_ptr<cluster::roster> roster;

@@ -19,6 +19,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/support/health.hpp"
+#include "actors/translation/catalogs.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -116,14 +117,12 @@ log_settings log_target(const settings& s, bool interactive_console) {
 }
 
 /// Everything the engines share, from the settings.
-std::shared_ptr<node_parts> make_parts(const settings& s,
-                                       std::shared_ptr<const i18n::catalog> texts,
-                                       shutdown_latch& latch, bool interactive) {
-  auto p = std::make_shared<node_parts>();
+void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, bool interactive) {
+  auto* p = &parts;
   p->values = s;
   p->node_name = node_name(s);
   p->health = std::make_shared<health_board>();
-  p->texts = texts;
+  auto texts = p->texts;
   // Outgoing HTTPS (Last.fm, Telegram) on its own thread.
   net::http_client::options http_opts;
   http_opts.on_error = [](const std::string& what) {
@@ -184,19 +183,24 @@ std::shared_ptr<node_parts> make_parts(const settings& s,
       };
     p->telegram_opts = t;
   }
-  return p;
 }
 
-/// Loads the locale files and applies the schema; an exit code when the
-/// node cannot start.
-std::optional<int> prepare(const settings& s, std::shared_ptr<const i18n::catalog>& texts) {
-  auto loaded = i18n::catalog::load(resolve_i18n_dir(s.i18n.dir), s.i18n.default_language);
-  if (!loaded) {
+/// Loads and checks the locale files and applies the schema; an exit code
+/// when the node cannot start.
+std::optional<int> prepare(const settings& s, node_parts& parts) {
+  parts.locales = s.i18n;
+  parts.locales.dir = resolve_i18n_dir(s.i18n.dir);
+  auto loaded = translation::load_checked(parts.locales.dir, parts.locales.default_language);
+  if (!loaded.value) {
     log::error("translation", "cannot load locale files",
                {{"dir", s.i18n.dir}, {"error", loaded.error}});
     return exit_usage;
   }
-  texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
+  for (const auto& warning : loaded.warnings)
+    log::warn("translation", "locale check", {{"problem", warning}});
+  // The translation engine is the only writer; everyone else reads.
+  parts.live_texts = std::make_shared<i18n::catalog>(std::move(*loaded.value));
+  parts.texts = parts.live_texts;
   // The schema comes first: a failed migration stops start-up and changes
   // nothing. An unreachable database does not: its engine keeps retrying and
   // /readyz says not ready until it answers.
@@ -305,10 +309,20 @@ void watch_root(caf::actor_system& sys, const caf::actor& root, shutdown_latch& 
 int run_node(const loaded_config& config) {
   const auto& s = config.values;
   shutdown_latch latch;
+  auto parts = std::make_shared<node_parts>();
   // Before any other thread exists, so that all of them inherit the mask.
+  // SIGHUP reloads the translations through their engine, once it runs.
   signal_watcher signals{[&latch](int signo) {
-    latch.trigger(shutdown_latch::signal, "signal " + std::to_string(signo));
-  }};
+                           latch.trigger(shutdown_latch::signal, "signal " + std::to_string(signo));
+                         },
+                         [door = parts->translation] {
+                           // A SIGHUP during start-up waits a little for the
+                           // engine rather than being lost.
+                           if (auto hdl = door->wait_for(std::chrono::seconds{2}))
+                             caf::anon_send(hdl, reload_atom::value);
+                           else
+                             log::warn("translation", "SIGHUP ignored: the engine is not running");
+                         }};
   std::error_code ec;
   std::filesystem::create_directories(s.node.data_dir, ec);
   bool interactive = console_enabled(s) && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
@@ -320,10 +334,9 @@ int run_node(const loaded_config& config) {
                {{"dir", s.node.data_dir}, {"error", ec.message()}});
     return exit_failure;
   }
-  std::shared_ptr<const i18n::catalog> texts;
-  if (auto code = prepare(s, texts))
+  if (auto code = prepare(s, *parts))
     return *code;
-  auto parts = make_parts(s, texts, latch, interactive);
+  make_parts(*parts, s, latch, interactive);
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.scheduler.max_threads));
@@ -352,11 +365,13 @@ int run_node(const loaded_config& config) {
   bool failed = why == shutdown_latch::engine_failure;
   stop_node(sys, root, *parts, failed);
   parts->engines->clear();
+  parts->translation->clear();
   if (failed)
     log::error("node", "stopped after an engine failure", {{"reason", latch.detail()}});
   else
     log::info("node", "stopped");
-  log::flush();
+  // Every queued line reaches the sink before the process ends.
+  log::shutdown();
   return failed ? exit_failure : exit_ok;
 }
 

@@ -13,6 +13,9 @@ sigset_t watched_set() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  // Blocked like the others, so that its default action (ending the
+  // process) never happens: the watcher turns it into a reload.
+  sigaddset(&set, SIGHUP);
   // SIGUSR2 only wakes the watcher so that it can end with the process.
   sigaddset(&set, SIGUSR2);
   return set;
@@ -20,8 +23,9 @@ sigset_t watched_set() {
 
 } // namespace
 
-signal_watcher::signal_watcher(std::function<void(int)> on_shutdown)
-  : on_shutdown_(std::move(on_shutdown)) {
+signal_watcher::signal_watcher(std::function<void(int)> on_shutdown,
+                               std::function<void()> on_reload)
+  : on_shutdown_(std::move(on_shutdown)), on_reload_(std::move(on_reload)) {
   auto set = watched_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   thread_ = std::thread{[this] { run(); }};
@@ -41,6 +45,11 @@ void signal_watcher::run() {
       continue;
     if (signo == SIGUSR2)
       return;
+    if (signo == SIGHUP) {
+      if (on_reload_)
+        on_reload_();
+      continue;
+    }
     if (++received == 1) {
       on_shutdown_(signo);
       continue;

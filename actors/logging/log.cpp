@@ -5,17 +5,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <vector>
 
-#include <spdlog/logger.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-
 #include "actors/logging/recent.hpp"
+#include "actors/logging/sink.hpp"
 
 namespace lastgram::log {
 
@@ -25,21 +23,9 @@ namespace {
 constexpr std::size_t min_secret_length = 4;
 
 struct sink_state {
-  std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<detail::writer> writer;
   bool json = false;
 };
-
-std::shared_ptr<spdlog::logger> make_logger(spdlog::sink_ptr sink) {
-  auto logger = std::make_shared<spdlog::logger>("lastgram", std::move(sink));
-  // Lines are formatted here; spdlog only adds the newline and serializes
-  // writers on its mutex-protected sink.
-  logger->set_pattern("%v");
-  logger->set_level(spdlog::level::trace);
-  // One flush per line keeps `tail -f` and post-crash files complete; the
-  // bot's log volume is far below where that costs anything measurable.
-  logger->flush_on(spdlog::level::trace);
-  return logger;
-}
 
 struct state {
   std::atomic<int> level{static_cast<int>(log_level::info)};
@@ -54,10 +40,18 @@ struct state {
     std::lock_guard<std::mutex> guard{sink_mtx};
     if (!sink) {
       auto s = std::make_shared<sink_state>();
-      s->logger = make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      s->writer = detail::writer::to_stderr();
       sink = std::move(s);
     }
     return sink;
+  }
+
+  /// Installs `next`; returns the previous sink (whose last reference, when
+  /// dropped, drains its writer).
+  std::shared_ptr<const sink_state> swap_sink(std::shared_ptr<const sink_state> next) {
+    std::lock_guard<std::mutex> guard{sink_mtx};
+    std::swap(sink, next);
+    return next;
   }
 };
 
@@ -213,19 +207,6 @@ std::string redact_with(const std::vector<std::string>& secrets,
   return out;
 }
 
-spdlog::level::level_enum to_spdlog(log_level level) {
-  switch (level) {
-    case log_level::trace: return spdlog::level::trace;
-    case log_level::debug: return spdlog::level::debug;
-    case log_level::info: return spdlog::level::info;
-    case log_level::warn: return spdlog::level::warn;
-    case log_level::error: return spdlog::level::err;
-    case log_level::critical: return spdlog::level::critical;
-    case log_level::off: break;
-  }
-  return spdlog::level::off;
-}
-
 // Keeps a warning or error for the diagnostics (recent.hpp), redacted like
 // the line itself; fields become logfmt pairs whatever the sink's format.
 void remember(state& st, std::string ts, log_level level, std::string_view engine,
@@ -282,31 +263,28 @@ std::string_view to_string(log_level level) noexcept {
   return "unknown";
 }
 
-bool init(const log_settings& settings) {
+bool init(const log_settings& settings, const sink_options& options) {
   auto& st = global();
+  // Registered once: lines still queued when the process exits get written.
+  static const bool drained_at_exit = std::atexit([] { shutdown(); }) == 0;
+  (void)drained_at_exit;
   auto next = std::make_shared<sink_state>();
   next->json = settings.format == "json";
   bool ok = true;
   std::string failure;
   if (!settings.file.empty()) {
     try {
-      next->logger = make_logger(
-        std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.file));
+      next->writer = detail::writer::open(settings.file, options);
     } catch (const std::exception& e) {
       ok = false;
       failure = e.what();
     }
   }
-  if (!next->logger)
-    next->logger = make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  std::shared_ptr<const sink_state> previous;
-  {
-    std::lock_guard<std::mutex> guard{st.sink_mtx};
-    previous = std::move(st.sink);
-    st.sink = std::move(next);
-  }
-  if (previous)
-    previous->logger->flush();
+  if (!next->writer)
+    next->writer = detail::writer::open({}, options);
+  // Dropping the previous sink here writes what it still holds (usually in
+  // this thread; a writer racing with the swap may hold the last reference).
+  st.swap_sink(std::move(next)).reset();
   st.level.store(static_cast<int>(settings.level), std::memory_order_relaxed);
   if (!ok)
     error("logging", "log file unavailable, writing to stderr",
@@ -356,7 +334,7 @@ void write(log_level level, std::string_view engine, std::string_view event,
   if (line.empty())
     line = format_range(sink->json, ts, level, engine, event, fields.begin(),
                         fields.end());
-  sink->logger->log(to_spdlog(level), spdlog::string_view_t{line.data(), line.size()});
+  sink->writer->write(level, line);
 }
 
 void add_secret(std::string secret) {
@@ -381,8 +359,24 @@ std::string redact(std::string_view text) {
   return redact_with(st.secrets, text);
 }
 
-void flush() {
-  global().current_sink()->logger->flush();
+bool flush(std::chrono::milliseconds timeout) {
+  return global().current_sink()->writer->flush(timeout);
+}
+
+void shutdown() {
+  auto& st = global();
+  auto current = st.current_sink();
+  auto sync = std::make_shared<sink_state>();
+  sync->json = current->json;
+  sync->writer = current->writer->synchronous();
+  auto previous = st.swap_sink(std::move(sync));
+  current.reset();
+  previous.reset();
+}
+
+sink_counts counts() {
+  auto current = global().current_sink();
+  return {detail::lines_written(), detail::retired_drops() + current->writer->dropped()};
 }
 
 std::string format_line(bool json, std::string_view ts, log_level level,

@@ -10,7 +10,16 @@
 ///
 /// All functions are thread-safe and may be called from any thread, before or
 /// after init() (before it, lines go to standard error at level info).
+///
+/// After init(), writing is asynchronous: a line is formatted by the caller
+/// and queued for one writer thread, so no CAF worker ever waits on a write
+/// or a flush. When the queue is full the oldest queued line is dropped and
+/// counted (counts(), `lastgram_log_dropped_total`), never waited for.
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -47,12 +56,23 @@ field kv(std::string_view key, double value);
 field kv(std::string_view key, std::string_view value);
 field kv(std::string_view key, const char* value);
 
+/// How the asynchronous writer queues lines.
+struct sink_options {
+  /// Lines the queue holds; when full, the oldest is dropped.
+  std::size_t queue_size = 8192;
+  /// Called on the writer thread before each line is written. Tests slow or
+  /// stop the writer with it; production leaves it empty.
+  std::function<void()> before_write;
+};
+
 /// Configures level, format ("logfmt" or "json", anything else means logfmt)
-/// and destination (a file, appended to, or standard error when empty).
-/// Safe to call again; lines written concurrently go to the old or the new
-/// sink, never lost halfway. Returns false when the file cannot be opened, in
-/// which case logging falls back to standard error (and says so in a line).
-bool init(const log_settings& settings);
+/// and destination (a file, appended to, or standard error when empty), and
+/// starts the asynchronous writer. Safe to call again: the previous writer
+/// writes what it still holds before the new one takes over. Returns false
+/// when the file cannot be opened, in which case logging falls back to
+/// standard error (and says so in a line). Lines still queued at exit() are
+/// written (shutdown() runs from atexit).
+bool init(const log_settings& settings, const sink_options& options = {});
 
 /// True when a line at `level` would be written; use it to skip building
 /// expensive fields.
@@ -97,8 +117,24 @@ void add_secret(std::string secret);
 /// each value); exposed for code that builds diagnostics outside the log.
 std::string redact(std::string_view text);
 
-/// Flushes buffered lines to the sink (call on shutdown).
-void flush();
+/// Waits until every line logged before the call is written and flushed, at
+/// most `timeout`; false when that did not happen in time (the writer is
+/// stuck, or the queue was so full that the flush request itself was
+/// dropped). Blocks the caller: not for CAF workers (the logging engine's
+/// `flush` message does it on its own thread).
+bool flush(std::chrono::milliseconds timeout = std::chrono::seconds{5});
+
+/// Writes every queued line and stops the writer thread; later lines are
+/// written synchronously to the same destination. Call once at the end of
+/// the process (the node does); init() starts a new writer.
+void shutdown();
+
+/// What the writers did since the process started.
+struct sink_counts {
+  std::uint64_t written = 0;
+  std::uint64_t dropped = 0;
+};
+sink_counts counts();
 
 /// `text` as a JSON string literal (quotes included), escaped the way the
 /// JSON log format escapes values.

@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -13,8 +16,11 @@
 
 #include <rapidjson/document.h>
 
+#include "actors/logging/engine.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
+#include "support/redis_server.hpp"
+#include "test_config.hpp"
 
 namespace fs = std::filesystem;
 using namespace lastgram;
@@ -29,7 +35,8 @@ struct log_capture {
   fs::path dir;
   fs::path file;
 
-  explicit log_capture(log_level level, std::string format = "logfmt") {
+  explicit log_capture(log_level level, std::string format = "logfmt",
+                       const log::sink_options& options = {}) {
     static int counter = 0;
     dir = fs::temp_directory_path()
           / ("lastgram-log-test-" + std::to_string(::getpid()) + "-"
@@ -41,7 +48,7 @@ struct log_capture {
     s.level = level;
     s.format = std::move(format);
     s.file = file.string();
-    REQUIRE(log::init(s));
+    REQUIRE(log::init(s, options));
   }
 
   ~log_capture() {
@@ -50,8 +57,14 @@ struct log_capture {
     fs::remove_all(dir, ec);
   }
 
+  /// Every line, once the writer has written everything logged so far.
   std::vector<std::string> lines() const {
-    log::flush();
+    REQUIRE(log::flush());
+    return written();
+  }
+
+  /// The lines in the file now, without waiting for the writer.
+  std::vector<std::string> written() const {
     std::ifstream in{file};
     std::vector<std::string> out;
     for (std::string line; std::getline(in, line);)
@@ -234,6 +247,163 @@ TEST_CASE("an unusable log file falls back to stderr and says so", "[logging]") 
   s.file = "/dev/null/not-a-directory/lastgram.log";
   CHECK_FALSE(log::init(s));
   log::init(log_settings{});
+}
+
+namespace {
+
+/// Holds the log writer thread inside its next write until opened: a sink
+/// as slow as a test needs, with no sleeping.
+struct writer_gate {
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool open = false;
+  std::atomic<bool> entered{false};
+
+  log::sink_options options(std::size_t queue_size) {
+    log::sink_options out;
+    out.queue_size = queue_size;
+    out.before_write = [this] {
+      entered = true;
+      // Bounded, so that a test failing before release() cannot hang.
+      std::unique_lock<std::mutex> guard{mtx};
+      cv.wait_for(guard, std::chrono::seconds{30}, [this] { return open; });
+    };
+    return out;
+  }
+
+  void release() {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+
+/// The logging engine in an actor system of its own.
+struct logging_fixture {
+  test::test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  logging_actor engine = logging::spawn_engine(self.ptr());
+
+  ~logging_fixture() {
+    self->send_exit(engine, caf::exit_reason::user_shutdown);
+  }
+
+  template <class T, class... Ts>
+  T ask(Ts... xs) {
+    T out{};
+    self->request(engine, std::chrono::seconds{10}, xs...)
+      .receive([&](T& x) { out = std::move(x); },
+               [&](caf::error& err) { FAIL("logging engine: " << sys.render(err)); });
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE("one thread's lines reach the file in order, none dropped", "[logging]") {
+  log_capture cap{log_level::info};
+  auto before = log::counts();
+  for (int i = 0; i < 2000; ++i)
+    log::info("test", "sequence", {log::kv("n", i)});
+  auto lines = cap.lines();
+  REQUIRE(lines.size() == 2000);
+  for (int i = 0; i < 2000; ++i)
+    REQUIRE(lines[static_cast<std::size_t>(i)].find(" n=" + std::to_string(i))
+            != std::string::npos);
+  auto after = log::counts();
+  CHECK(after.written - before.written == 2000);
+  CHECK(after.dropped == before.dropped);
+}
+
+TEST_CASE("a full queue drops the oldest lines and counts them without blocking the caller",
+          "[logging]") {
+  writer_gate gate;
+  log_capture cap{log_level::info, "logfmt", gate.options(8)};
+  logging_fixture f;
+  auto before = log::counts();
+  log::info("test", "first");
+  // The writer holds "first"; from now on the queue (8 lines) fills up.
+  REQUIRE(test::eventually([&] { return gate.entered.load(); }));
+  auto flood = std::async(std::launch::async, [] {
+    for (int i = 0; i < 100; ++i)
+      log::info("test", "flood", {log::kv("n", i)});
+  });
+  bool returned = flood.wait_for(std::chrono::seconds{10}) == std::future_status::ready;
+  auto stuck = f.ask<log_stats>(stats_atom::value);
+  gate.release();
+  REQUIRE(returned);
+  CHECK(stuck.dropped - before.dropped == 92);
+  REQUIRE(test::eventually([&] { return log::counts().written - before.written == 9; }));
+  auto lines = cap.lines();
+  REQUIRE(lines.size() == 9);
+  CHECK(lines[0].find("event=first") != std::string::npos);
+  for (int i = 1; i < 9; ++i)
+    CHECK(lines[static_cast<std::size_t>(i)].find(" n=" + std::to_string(91 + i))
+          != std::string::npos);
+  auto stats = f.ask<log_stats>(stats_atom::value);
+  CHECK(stats.dropped - before.dropped == 92);
+  auto dropped_metric = metrics::read_all()["lastgram_log_dropped_total"];
+  REQUIRE(dropped_metric.size() == 1);
+  CHECK(dropped_metric[0].value == static_cast<double>(stats.dropped));
+}
+
+TEST_CASE("a stuck writer makes a flush give up at its deadline", "[logging]") {
+  writer_gate gate;
+  log_capture cap{log_level::info, "logfmt", gate.options(64)};
+  log::info("test", "stuck");
+  REQUIRE(test::eventually([&] { return gate.entered.load(); }));
+  auto flushed = log::flush(std::chrono::milliseconds{100});
+  gate.release();
+  CHECK_FALSE(flushed);
+  CHECK(log::flush());
+  CHECK(cap.written().size() == 1);
+}
+
+TEST_CASE("the engine's flush answers once every earlier line is in the file", "[logging]") {
+  writer_gate gate;
+  log_capture cap{log_level::info, "logfmt", gate.options(64)};
+  logging_fixture f;
+  for (int i = 0; i < 20; ++i)
+    log::info("test", "pending", {log::kv("n", i)});
+  REQUIRE(test::eventually([&] { return gate.entered.load(); }));
+  CHECK(cap.written().empty());
+  gate.release();
+  CHECK(f.ask<bool>(flush_atom::value));
+  CHECK(cap.written().size() == 20);
+}
+
+TEST_CASE("shutdown writes every queued line, later lines still reach the file",
+          "[logging]") {
+  writer_gate gate;
+  log_capture cap{log_level::info, "logfmt", gate.options(64)};
+  for (int i = 0; i < 30; ++i)
+    log::info("test", "queued", {log::kv("n", i)});
+  REQUIRE(test::eventually([&] { return gate.entered.load(); }));
+  auto stopping = std::async(std::launch::async, [] { log::shutdown(); });
+  gate.release();
+  REQUIRE(stopping.wait_for(std::chrono::seconds{10}) == std::future_status::ready);
+  auto lines = cap.written();
+  REQUIRE(lines.size() == 30);
+  CHECK(lines.back().find(" n=29") != std::string::npos);
+  log::info("test", "after shutdown");
+  CHECK(cap.written().size() == 31);
+}
+
+TEST_CASE("the engine hands out the newest warnings and errors", "[logging]") {
+  log_capture cap{log_level::error};
+  logging_fixture f;
+  log::warn("test", "engine recent one", {{"k", "v"}});
+  log::error("test", "engine recent two");
+  auto lines = f.ask<std::vector<problem_line>>(recent_atom::value, std::uint32_t{2});
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].event == "engine recent one");
+  CHECK(lines[0].level == "warn");
+  CHECK(lines[0].fields == "k=v");
+  CHECK(lines[1].event == "engine recent two");
+  CHECK(f.ask<log_stats>(stats_atom::value).problems >= 2);
 }
 
 TEST_CASE("counters with the same name and labels are one series", "[metrics]") {
