@@ -311,16 +311,10 @@ caf::result<command_result> handle(engine_actor self, incoming_message msg,
     return text_result(msg, texts.format(lang, "errors.busy"),
                        command_outcome::busy, spec->name);
   }
-  size_t required = 0;
-  for (auto& arg : spec->args)
-    required += arg.required ? 1 : 0;
-  if (parsed->words.size() < required) {
-    auto usage = usage_line(*spec, [&](std::string_view name) {
-      return texts.format(lang, "args." + std::string{name});
-    });
+  if (auto problem = check_arguments(*spec, parsed->words)) {
     record(msg, spec->name, command_outcome::usage, started);
-    return text_result(msg, texts.format(lang, "command.usage", {{"usage", usage}}),
-                       command_outcome::usage, spec->name);
+    return text_result(msg, usage_error(*problem, *spec, texts, lang), command_outcome::usage,
+                       spec->name);
   }
   auto facts = gather_facts(env, msg);
   auto inv = std::make_shared<invocation>();
