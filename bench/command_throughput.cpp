@@ -104,8 +104,7 @@ int main(int argc, char** argv) {
   if (!texts)
     return 1;
   auto reg = std::make_shared<command::registry>();
-  command::add_core_commands(*reg);
-  command::add_music_commands(*reg);
+  command::add_all_commands(*reg);
   auto env = std::make_shared<command::environment>();
   env->commands = reg;
   env->texts = std::make_shared<const i18n::catalog>(std::move(*texts.value));

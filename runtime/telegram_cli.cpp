@@ -7,7 +7,6 @@
 #include <ostream>
 
 #include "actors/command/commands/builtin.hpp"
-#include "actors/command/guards.hpp"
 #include "actors/command/registry.hpp"
 #include "i18n/catalog.hpp"
 #include "platforms/net/http_client.hpp"
@@ -126,10 +125,10 @@ command_menu menu_for(const command::registry& commands, const i18n::catalog& te
                       std::string language, std::string language_code) {
   command_menu menu{std::move(language_code), std::move(language), {}};
   for (const auto& spec : commands.all()) {
-    if (spec->hidden || (spec->guards & command::guard_developer) != 0
-        || !valid_command_name(spec->name))
+    if (!command::listed(*spec) || !valid_command_name(spec->name))
       continue;
-    auto description = truncate_description(texts.format(menu.language, "desc." + spec->name));
+    auto description =
+      truncate_description(texts.format(menu.language, command::description_key(*spec)));
     if (description.empty())
       description = "/" + spec->name; // Telegram refuses an empty description
     menu.commands.push_back({spec->name, std::move(description)});

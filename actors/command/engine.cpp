@@ -7,6 +7,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/command/arguments.hpp"
 #include "actors/command/chat_turns.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/environment.hpp"
@@ -405,18 +406,6 @@ void start(engine_actor self, turn_ptr t) {
   if (waited >= std::chrono::milliseconds{env.settings.timeout_ms})
     return answer_text(self, t, lang, "errors.timeout", command_outcome::timed_out, spec->name,
                        started);
-  size_t required = 0;
-  for (auto& arg : spec->args)
-    required += arg.required ? 1 : 0;
-  if (t->parsed.words.size() < required) {
-    auto usage = usage_line(*spec, [&](std::string_view name) {
-      return env.texts->format(lang, "args." + std::string{name});
-    });
-    record(t->msg, spec->name, command_outcome::usage, started);
-    return answer(self, t,
-                  text_result(t->msg, env.texts->format(lang, "command.usage", {{"usage", usage}}),
-                              command_outcome::usage, spec->name));
-  }
   auto facts = gather_facts(env, t->msg);
   auto inv = std::make_shared<invocation>();
   inv->spec = spec;
@@ -526,10 +515,18 @@ caf::result<command_result> handle_button(engine_actor self, button_command cmd)
   return admit(self, std::move(msg), std::move(parsed), false);
 }
 
-/// Runs a command in its own actor; its turn is answered with the result.
+/// Runs a command in its own actor once its arguments fit their kinds
+/// (checked after the guards, so that a refused user learns nothing about a
+/// command's arguments); its turn is answered with the result.
 void launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
             clock_type::time_point started) {
   auto& st = self->state;
+  if (auto problem = check_arguments(*inv->spec, inv->command.words)) {
+    record(inv->message, inv->spec->name, command_outcome::usage, started);
+    auto text = usage_error(*problem, *inv->spec, *st.env->texts, inv->language);
+    return answer(self, t, text_result(inv->message, std::move(text), command_outcome::usage,
+                                       inv->spec->name));
+  }
   inv->stats = st.stats;
   auto run = self->spawn<caf::monitored>(worker, std::shared_ptr<const invocation>{inv});
   ++st.stats.in_flight;

@@ -2,11 +2,22 @@
 
 #include <stdexcept>
 
+#include "actors/command/guards.hpp"
 #include "actors/command/parser.hpp"
+#include "i18n/catalog.hpp"
 
 namespace lastgram::command {
 
+bool listed(const command_spec& spec) {
+  return !spec.hidden && (spec.guards & guard_developer) == 0;
+}
+
+std::string description_key(const command_spec& spec) {
+  return "desc." + spec.name;
+}
+
 void registry::add(command_spec spec) {
+  validate_arguments(spec);
   auto ptr = std::make_shared<const command_spec>(std::move(spec));
   std::vector<std::string> keys{to_lower_ascii(ptr->name)};
   for (auto& alias : ptr->aliases)
@@ -36,6 +47,13 @@ std::string usage_line(const command_spec& spec,
     out += arg.required ? '>' : ']';
   }
   return out;
+}
+
+std::string usage_line(const command_spec& spec, const i18n::catalog& texts,
+                       std::string_view lang) {
+  return usage_line(spec, [&](std::string_view name) {
+    return texts.format(lang, "args." + std::string{name});
+  });
 }
 
 } // namespace lastgram::command

@@ -123,7 +123,9 @@ TEST_CASE("the first failing guard in a fixed order wins", "[command][guards]") 
 TEST_CASE("the registry finds commands by name and alias, case-insensitively",
           "[command][registry]") {
   registry reg;
-  reg.add(command_spec{"listening", {"ln", "NP"}, {}, 0, false, {}});
+  command_spec listening{"listening"};
+  listening.aliases = {"ln", "NP"};
+  reg.add(listening);
   REQUIRE(reg.find("listening"));
   CHECK(reg.find("LN")->name == "listening");
   CHECK(reg.find("np")->name == "listening");
@@ -132,16 +134,20 @@ TEST_CASE("the registry finds commands by name and alias, case-insensitively",
 
 TEST_CASE("a name taken twice is refused", "[command][registry]") {
   registry reg;
-  reg.add(command_spec{"a", {"b"}, {}, 0, false, {}});
-  CHECK_THROWS_AS(reg.add(command_spec{"c", {"B"}, {}, 0, false, {}}), std::logic_error);
+  command_spec a{"a"};
+  a.aliases = {"b"};
+  reg.add(a);
+  command_spec c{"c"};
+  c.aliases = {"B"};
+  CHECK_THROWS_AS(reg.add(c), std::logic_error);
   CHECK(reg.find("c") == nullptr);
 }
 
 TEST_CASE("usage lines mark required and optional arguments", "[command][registry]") {
-  command_spec spec{"register", {}, {{"username", true, false}, {"period", false, true}}, 0,
-                    false, {}};
+  command_spec spec{"register"};
+  spec.args = {argument::user("username").required(), argument::text("period").rest()};
   auto line = usage_line(spec, [](std::string_view n) { return std::string{n}; });
   CHECK(line == "/register <username> [period...]");
-  command_spec bare{"help", {}, {}, 0, false, {}};
+  command_spec bare{"help"};
   CHECK(usage_line(bare, [](std::string_view n) { return std::string{n}; }) == "/help");
 }

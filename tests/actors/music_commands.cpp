@@ -164,8 +164,7 @@ struct fixture {
     auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
     REQUIRE(loaded);
     auto reg = std::make_shared<command::registry>();
-    command::add_core_commands(*reg);
-    command::add_music_commands(*reg);
+    command::add_all_commands(*reg);
     auto env = std::make_shared<command::environment>();
     env->commands = reg;
     env->texts = std::make_shared<i18n::catalog>(*loaded.value);

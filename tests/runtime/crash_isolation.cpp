@@ -39,20 +39,23 @@ std::shared_ptr<command::environment> test_env(caf::actor_system& sys, caf::acto
   auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
   REQUIRE(loaded);
   auto reg = std::make_shared<command::registry>();
-  command::add_core_commands(*reg);
-  reg->add(command::command_spec{"echo", {}, {{"command", true, true}}, 0, false,
-                                 [echo](command::context& ctx) {
-                                   ctx.defer();
-                                   ctx.self()
-                                     ->request(echo, 5s, ctx.command().args)
-                                     .then([ctx](const std::string& back) mutable {
-                                       ctx.reply(text_builder{}.plain("echo " + back).take());
-                                       ctx.finish();
-                                     });
-                                 }});
-  reg->add(command::command_spec{"boom", {}, {}, 0, true, [](command::context&) {
-                                   throw std::runtime_error("test-only failure");
-                                 }});
+  command::add_all_commands(*reg);
+  command::command_spec echo_spec{"echo"};
+  echo_spec.args = {command::argument::text("command").required().rest()};
+  echo_spec.run = [echo](command::context& ctx) {
+    ctx.defer();
+    ctx.self()
+      ->request(echo, 5s, ctx.command().args)
+      .then([ctx](const std::string& back) mutable {
+        ctx.reply(text_builder{}.plain("echo " + back).take());
+        ctx.finish();
+      });
+  };
+  reg->add(echo_spec);
+  command::command_spec boom{"boom"};
+  boom.hidden = true;
+  boom.run = [](command::context&) { throw std::runtime_error("test-only failure"); };
+  reg->add(boom);
   auto env = std::make_shared<command::environment>();
   env->commands = reg;
   env->texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
@@ -226,6 +229,30 @@ TEST_CASE_METHOD(engine_fixture, "a missing argument gets the usage line", "[com
   CHECK(text_of(res).find("/echo <") != std::string::npos);
 }
 
+TEST_CASE_METHOD(engine_fixture, "an argument of the wrong kind gets a localized usage error",
+                 "[command]") {
+  bool ran = false;
+  auto reg = std::make_shared<command::registry>();
+  command::command_spec wait{"wait"};
+  wait.args = {command::argument::number("milliseconds").required(),
+               command::argument::period("period")};
+  wait.run = [&ran](command::context&) { ran = true; };
+  reg->add(wait);
+  env->commands = reg;
+  auto res = ask(message("/wait soon", 1));
+  CHECK(res.outcome == command_outcome::usage);
+  CHECK(text_of(res).find("must be a number, not “soon”") != std::string::npos);
+  auto pt = message("/wait 5 week", 2);
+  pt.author.language = "pt-BR";
+  res = ask(pt);
+  CHECK(res.outcome == command_outcome::usage);
+  CHECK(text_of(res).find("Uso: /wait <milissegundos> [período]") != std::string::npos);
+  CHECK_FALSE(ran);
+  res = ask(message("/wait 5 7day", 3));
+  CHECK(res.outcome == command_outcome::ok);
+  CHECK(ran);
+}
+
 TEST_CASE_METHOD(engine_fixture, "replies quote the command message in its chat", "[command]") {
   auto res = ask(message("/help", 4));
   REQUIRE(res.replies.size() == 1);
@@ -268,10 +295,14 @@ TEST_CASE_METHOD(engine_fixture, "guards refuse with their own message before th
                  "[command]") {
   bool ran = false;
   auto reg = std::make_shared<command::registry>();
-  reg->add(command::command_spec{"secret", {}, {}, command::guard_developer, false,
-                                 [&ran](command::context& ctx) { ran = true; }});
-  reg->add(command::command_spec{"crowns", {}, {}, command::guard_no_dms | command::guard_registered,
-                                 false, [&ran](command::context& ctx) { ran = true; }});
+  command::command_spec secret{"secret"};
+  secret.guards = command::guard_developer;
+  secret.run = [&ran](command::context&) { ran = true; };
+  reg->add(secret);
+  command::command_spec crowns{"crowns"};
+  crowns.guards = command::guard_no_dms | command::guard_registered;
+  crowns.run = [&ran](command::context&) { ran = true; };
+  reg->add(crowns);
   env->commands = reg;
   auto res = ask(message("/secret", 1));
   CHECK(res.outcome == command_outcome::guard_failed);
@@ -293,8 +324,10 @@ TEST_CASE_METHOD(engine_fixture, "guards refuse with their own message before th
 TEST_CASE_METHOD(engine_fixture, "user guards without a database answer 'storage unavailable'",
                  "[command]") {
   auto reg = std::make_shared<command::registry>();
-  reg->add(command::command_spec{"mine", {}, {}, command::guard_registered, false,
-                                 [](command::context& ctx) { ctx.reply_text("help.header"); }});
+  command::command_spec mine{"mine"};
+  mine.guards = command::guard_registered;
+  mine.run = [](command::context& ctx) { ctx.reply_text("help.header"); };
+  reg->add(mine);
   env->commands = reg;
   env->engines = std::make_shared<engine_handles>();
   auto res = ask(message("/mine", 1));

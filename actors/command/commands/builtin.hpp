@@ -1,27 +1,44 @@
 #pragma once
 
+/// The commands every node serves, one `make_<name>()` per command, each
+/// defined in commands/<name>.cpp (a family of one shape shares a file:
+/// listening, album and artist in now_playing.cpp). all.cpp lists them once.
+
+#include <vector>
+
+#include "actors/command/registry.hpp"
+
 namespace lastgram::command {
 
-class registry;
+// Core: no other engine needed.
+command_spec make_start();
+command_spec make_help();
+command_spec make_botinfo();
+/// Developer-only: sleep and crash on purpose, to check supervision and
+/// shutdown on a live node.
+command_spec make_debug();
 
-/// Registers the commands every node has: start, help, botinfo.
-void add_core_commands(registry& reg);
+// Who a user is to the bot.
+command_spec make_register();
+command_spec make_unregister();
+command_spec make_linkfm();
+command_spec make_unlinkfm();
+command_spec make_lang();
+/// The settings menu whose buttons (context::action_button) change
+/// language, tags, cover and loved emoji.
+command_spec make_config();
 
-/// Registers /debug (developer guard): sleep and crash on purpose, to check
-/// supervision and shutdown on a live node.
-void add_debug_commands(registry& reg);
+// Music.
+command_spec make_listening();
+command_spec make_album();
+command_spec make_artist();
+command_spec make_last();
 
-/// Registers the music commands: register, unregister, linkfm, unlinkfm,
-/// lang, listening, album, artist and last.
-void add_music_commands(registry& reg);
+/// Every command a node serves, in the order /help lists them: the one list
+/// (all.cpp) that the node, the Telegram menu and the tests register from.
+std::vector<command_spec> all_commands();
 
-/// Registers /config (alias /settings, registered users): the settings menu
-/// whose buttons (context::action_button) change language, tags, cover and
-/// loved emoji.
-void add_settings_commands(registry& reg);
-
-/// Registers every command a node serves (all of the above), in the order
-/// /help lists them.
+/// Adds all_commands() to `reg`.
 void add_all_commands(registry& reg);
 
 } // namespace lastgram::command

@@ -9,7 +9,6 @@
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
-#include "actors/command/registry.hpp"
 
 #include "caf/event_based_actor.hpp"
 
@@ -183,9 +182,17 @@ void run_config(context& ctx) {
 
 } // namespace
 
-void add_settings_commands(registry& reg) {
-  reg.add(command_spec{"config", {"settings"}, {arg_spec{"setting", false, true}},
-                       guard_registered, false, run_config});
+command_spec make_config() {
+  command_spec spec{"config"};
+  spec.aliases = {"settings"};
+  // The value's kind depends on the setting (a language, on/off, photo/link,
+  // an emoji): text, checked by run_config.
+  spec.args = {argument::choice("setting", {"lang", "language", "tags", "cover", "emoji"})
+                 .invalid_message("settings.invalid"),
+               argument::text("value")};
+  spec.guards = guard_registered;
+  spec.run = run_config;
+  return spec;
 }
 
 } // namespace lastgram::command

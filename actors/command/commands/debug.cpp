@@ -2,15 +2,13 @@
 //   /debug sleep <ms>   answers after <ms> (at most 60 s): an in-flight run
 //   /debug crash        throws: the apology, the log line and the restart metric
 
-#include "actors/command/commands/builtin.hpp"
-
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
+#include "actors/command/commands/builtin.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
-#include "actors/command/registry.hpp"
 
 namespace lastgram::command {
 
@@ -18,10 +16,11 @@ namespace {
 
 void run_debug(context& ctx) {
   auto& words = ctx.command().words;
-  auto what = words.empty() ? std::string{} : words[0];
+  auto what = words.empty() ? std::string{} : to_lower_ascii(words[0]);
   if (what == "crash")
     throw std::runtime_error("crash requested with /debug crash");
   if (what == "sleep" && words.size() > 1) {
+    // A number (checked before the run), clamped to 0..60 s.
     auto ms = std::clamp(std::atol(words[1].c_str()), 0L, 60000L);
     ctx.defer();
     auto run = ctx;
@@ -36,8 +35,14 @@ void run_debug(context& ctx) {
 
 } // namespace
 
-void add_debug_commands(registry& reg) {
-  reg.add(command_spec{"debug", {}, {}, guard_developer, true, run_debug});
+command_spec make_debug() {
+  command_spec spec{"debug"};
+  spec.args = {argument::choice("action", {"sleep", "crash"}),
+               argument::number("milliseconds")};
+  spec.guards = guard_developer;
+  spec.hidden = true;
+  spec.run = run_debug;
+  return spec;
 }
 
 } // namespace lastgram::command

@@ -13,6 +13,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/command/arguments.hpp"
 #include "actors/command/chat_turns.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/engine.hpp"
@@ -68,9 +69,8 @@ std::shared_ptr<command::environment> turns_env(std::shared_ptr<journal> j,
   auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
   REQUIRE(loaded);
   auto reg = std::make_shared<command::registry>();
-  command::command_spec step;
-  step.name = "step";
-  step.args = {command::arg_spec{"text", true, true}};
+  command::command_spec step{"step"};
+  step.args = {command::argument::text("text").required().rest()};
   step.run = [j](command::context& ctx) {
     auto chat = ctx.message().chat.id;
     {
@@ -93,8 +93,7 @@ std::shared_ptr<command::environment> turns_env(std::shared_ptr<journal> j,
               });
   };
   reg->add(step);
-  command::command_spec hold;
-  hold.name = "hold";
+  command::command_spec hold{"hold"};
   hold.run = [j](command::context& ctx) {
     ctx.defer();
     auto poll = std::make_shared<std::function<void()>>();

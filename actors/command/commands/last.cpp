@@ -8,7 +8,6 @@
 #include "actors/command/commands/music_format.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
-#include "actors/command/registry.hpp"
 
 #include "caf/event_based_actor.hpp"
 
@@ -92,14 +91,12 @@ void run_last(context& ctx) {
 
 } // namespace
 
-namespace music {
-
-/// Registers last (called by add_music_commands).
-void add_user_info_command(registry& reg) {
-  reg.add(command_spec{"last", {"userinfo", "lastinfo"}, {}, guard_targetable, false,
-                       run_last});
+command_spec make_last() {
+  command_spec spec{"last"};
+  spec.aliases = {"userinfo", "lastinfo"};
+  spec.guards = guard_targetable;
+  spec.run = run_last;
+  return spec;
 }
-
-} // namespace music
 
 } // namespace lastgram::command

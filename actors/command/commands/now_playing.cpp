@@ -2,12 +2,13 @@
 // focused entity's getInfo for their play count, tags and loved flag.
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/commands/music_format.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
-#include "actors/command/registry.hpp"
 
 #include "caf/event_based_actor.hpp"
 
@@ -107,21 +108,29 @@ void run_now_playing(context& ctx, np_focus focus) {
       [run](caf::error& err) mutable { run.reply_error(err, run.subject().user.fm_username); });
 }
 
-} // namespace
-
-namespace music {
-
-/// Registers listening, album and artist (called by add_music_commands).
-void add_now_playing_commands(registry& reg) {
-  reg.add(command_spec{"listening", {"ln", "lt", "lp", "np", "pl", "pt", "listen"}, {},
-                       guard_targetable, false,
-                       [](context& ctx) { run_now_playing(ctx, np_focus::track); }});
-  reg.add(command_spec{"album", {"alb"}, {}, guard_targetable, false,
-                       [](context& ctx) { run_now_playing(ctx, np_focus::album); }});
-  reg.add(command_spec{"artist", {"art"}, {}, guard_targetable, false,
-                       [](context& ctx) { run_now_playing(ctx, np_focus::artist); }});
+/// One shape, three focuses: the targetable command showing `focus`.
+command_spec now_playing_command(std::string name, std::vector<std::string> aliases,
+                                 np_focus focus) {
+  command_spec spec{std::move(name)};
+  spec.aliases = std::move(aliases);
+  spec.guards = guard_targetable;
+  spec.run = [focus](context& ctx) { run_now_playing(ctx, focus); };
+  return spec;
 }
 
-} // namespace music
+} // namespace
+
+command_spec make_listening() {
+  return now_playing_command("listening", {"ln", "lt", "lp", "np", "pl", "pt", "listen"},
+                             np_focus::track);
+}
+
+command_spec make_album() {
+  return now_playing_command("album", {"alb"}, np_focus::album);
+}
+
+command_spec make_artist() {
+  return now_playing_command("artist", {"art"}, np_focus::artist);
+}
 
 } // namespace lastgram::command

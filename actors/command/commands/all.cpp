@@ -1,0 +1,40 @@
+// The one list of commands: add a command here and it is served, listed by
+// /help, put in the Telegram menu and (later) declared to Discord.
+
+#include "actors/command/commands/builtin.hpp"
+
+#include <iterator>
+
+namespace lastgram::command {
+
+std::vector<command_spec> all_commands() {
+  using maker = command_spec (*)();
+  static constexpr maker table[] = {
+    make_start,
+    make_help,
+    make_botinfo,
+    make_debug,
+    make_register,
+    make_unregister,
+    make_linkfm,
+    make_unlinkfm,
+    make_lang,
+    make_listening,
+    make_album,
+    make_artist,
+    make_last,
+    make_config,
+  };
+  std::vector<command_spec> out;
+  out.reserve(std::size(table));
+  for (auto make : table)
+    out.push_back(make());
+  return out;
+}
+
+void add_all_commands(registry& reg) {
+  for (auto& spec : all_commands())
+    reg.add(std::move(spec));
+}
+
+} // namespace lastgram::command

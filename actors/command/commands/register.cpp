@@ -1,0 +1,74 @@
+// register: ties the author to a Last.fm username (or profile URL), checked
+// with user.getInfo and stored as Last.fm spells it.
+
+#include <string>
+
+#include "actors/command/commands/builtin.hpp"
+#include "actors/command/commands/common.hpp"
+#include "actors/command/commands/music_format.hpp"
+#include "actors/command/context.hpp"
+#include "actors/command/guards.hpp"
+
+#include "caf/event_based_actor.hpp"
+
+namespace lastgram::command {
+
+namespace {
+
+/// Answers success, first storing the platform's language for a new user
+/// when the bot speaks it (Telegram's language_code).
+void welcome(context run, const user_record& rec) {
+  auto hint = run.message().author.language;
+  auto lang = hint.empty() ? std::string{} : run.env().texts->resolve_language(hint);
+  if (!rec.language.empty() || lang.empty())
+    return run.reply_text("register.success", {{"username", rec.fm_username}});
+  auto& m = run.message();
+  auto done = [run, name = rec.fm_username]() mutable {
+    run.reply_text("register.success", {{"username", name}});
+  };
+  run.self()
+    ->request(run.database(), run.engine_timeout(), language_atom::value, m.platform,
+              m.author.id, lang)
+    .then([done](bool) mutable { done(); }, [done](caf::error&) mutable { done(); });
+}
+
+void run_register(context& ctx) {
+  auto name = music::extract_fm_username(ctx.command().args);
+  if (!name)
+    return ctx.reply_text("register.invalid");
+  ctx.defer();
+  auto run = ctx;
+  // user.getInfo first: an unknown name must be refused, and it gives the
+  // name as Last.fm spells it.
+  ctx.self()
+    ->request(ctx.fm(), ctx.engine_timeout(), fm_user_atom::value, *name)
+    .then(
+      [run](fm::user_info& info) mutable {
+        auto& author = run.author();
+        if (author.found && author.user.fm_username == info.name)
+          return run.reply_text("register.already", {{"username", info.name}});
+        auto& msg = run.message();
+        run.self()
+          ->request(run.database(), run.engine_timeout(), register_atom::value,
+                    msg.platform, msg.author.id, info.name, author_name(run))
+          .then([run](user_record& rec) mutable { welcome(run, rec); },
+                [run](caf::error& err) mutable { run.reply_error(err); });
+      },
+      [run, name](caf::error& err) mutable { run.reply_error(err, *name); });
+}
+
+} // namespace
+
+command_spec make_register() {
+  command_spec spec{"register"};
+  spec.aliases = {"reg"};
+  // A Last.fm username or profile URL: text, not `user` (someone on the
+  // platform).
+  spec.args = {argument::text("username").required().rest()};
+  spec.guards = guard_none;
+  spec.needs_user = true;
+  spec.run = run_register;
+  return spec;
+}
+
+} // namespace lastgram::command
