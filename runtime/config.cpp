@@ -308,6 +308,22 @@ void check_telegram(const settings& s, const origin_map& origins, error_list& er
                       "server engine"});
 }
 
+/// Discord is not built yet: a token for it is a clear error rather than a
+/// platform silently left off.
+void check_discord(const loaded_config& out, error_list& errors) {
+  for (const char* name : {"discord.token", "discord.public-key"}) {
+    auto it = out.extra_secrets.find(name);
+    if (it == out.extra_secrets.end() || it->second.empty())
+      continue;
+    auto var = std::string{name} == "discord.token" ? "LASTGRAM_DISCORD_TOKEN"
+                                                     : "LASTGRAM_DISCORD_PUBLIC_KEY";
+    errors.push_back({"environment", name,
+                      std::string{var}
+                        + " is set, but this version of lastgram has no Discord platform yet; "
+                          "unset it"});
+  }
+}
+
 /// A cluster endpoint off loopback needs the cluster's certificates: CAF
 /// nodes do not authenticate each other, so mutual TLS with a private CA is
 /// what keeps strangers out. The three files come together and must be
@@ -401,6 +417,7 @@ load_result load_config(const std::string& path, const std::vector<std::string>&
   check_relations(out.values, origins, result.errors);
   load_secrets(getenv, out, result.errors);
   check_telegram(out.values, origins, result.errors);
+  check_discord(out, result.errors);
   check_cluster(out.values.cluster, origins, result.errors);
   auto& db = out.values.database;
   if (db.path.empty())

@@ -467,8 +467,6 @@ TEST_CASE("secrets come from the environment into settings and the redaction lis
                             {"LASTGRAM_LASTFM_API_SECRET", "fmsecret"},
                             {"LASTGRAM_DATABASE_URL", "postgresql://u:pw@127.0.0.1/db"},
                             {"LASTGRAM_REDIS_URL", "redis://127.0.0.1:6379/0"},
-                            {"LASTGRAM_DISCORD_TOKEN", "dtoken"},
-                            {"LASTGRAM_DISCORD_PUBLIC_KEY", "dkey"},
                             {"LASTGRAM_UNRELATED", "ignored"}}));
   INFO(all_errors(r));
   REQUIRE(r.config);
@@ -479,14 +477,25 @@ TEST_CASE("secrets come from the environment into settings and the redaction lis
   CHECK(s.lastfm.api_secret == "fmsecret");
   CHECK(s.database.url == "postgresql://u:pw@127.0.0.1/db");
   CHECK(s.cache.redis_url == "redis://127.0.0.1:6379/0");
-  CHECK(r.config->extra_secrets
-        == std::map<std::string, std::string>{{"discord.token", "dtoken"},
-                                              {"discord.public-key", "dkey"}});
+  CHECK(r.config->extra_secrets.empty());
   std::set<std::string> secrets(r.config->secret_values.begin(), r.config->secret_values.end());
   CHECK(secrets
         == std::set<std::string>{"123:tg", "hook", "fmkey", "fmsecret",
-                                 "postgresql://u:pw@127.0.0.1/db", "redis://127.0.0.1:6379/0",
-                                 "dtoken", "dkey"});
+                                 "postgresql://u:pw@127.0.0.1/db", "redis://127.0.0.1:6379/0"});
+}
+
+TEST_CASE("a Discord token is refused clearly while there is no Discord platform", "[config]") {
+  auto r = load_config("", {},
+                       env({{"LASTGRAM_DISCORD_TOKEN", "dtoken-hunter2"},
+                            {"LASTGRAM_DISCORD_PUBLIC_KEY", "dkey-hunter3"}}));
+  REQUIRE_FALSE(r.config);
+  auto text = all_errors(r);
+  CHECK(text
+        == "environment: discord.token: LASTGRAM_DISCORD_TOKEN is set, but this version of "
+           "lastgram has no Discord platform yet; unset it\n"
+           "environment: discord.public-key: LASTGRAM_DISCORD_PUBLIC_KEY is set, but this "
+           "version of lastgram has no Discord platform yet; unset it\n");
+  CHECK(text.find("hunter") == std::string::npos);
 }
 
 TEST_CASE("a secrets file fills secrets the environment leaves unset", "[config]") {
@@ -495,14 +504,14 @@ TEST_CASE("a secrets file fills secrets the environment leaves unset", "[config]
                                           "LASTGRAM_TELEGRAM_TOKEN=\"file:tg\"\r\n"
                                           "export LASTGRAM_LASTFM_API_KEY = 'file key'\r\n"
                                           "\r\n"
-                                          "LASTGRAM_DISCORD_TOKEN=file#not-a-comment\r\n");
+                                          "LASTGRAM_LASTFM_API_SECRET=file#not-a-comment\r\n");
   auto path = dir.write("config.ini", "[node]\nsecrets-file=\"" + secrets + "\"\n");
   auto r = load_config(path, {}, env({{"LASTGRAM_TELEGRAM_TOKEN", "env:tg"}}));
   INFO(all_errors(r));
   REQUIRE(r.config);
   CHECK(r.config->values.telegram.token == "env:tg"); // the environment wins
   CHECK(r.config->values.lastfm.api_key == "file key");
-  CHECK(r.config->extra_secrets.at("discord.token") == "file#not-a-comment");
+  CHECK(r.config->values.lastfm.api_secret == "file#not-a-comment");
   std::set<std::string> values(r.config->secret_values.begin(), r.config->secret_values.end());
   CHECK(values == std::set<std::string>{"env:tg", "file key", "file#not-a-comment"});
 }
