@@ -142,8 +142,11 @@ std::optional<std::string> role_name(const std::string& v) {
 // Turns `node.data_dir` into an accessor usable as a function pointer.
 #define LG_FIELD(path) [](settings& s) -> auto& { return s.path; }
 
-const std::vector<key_spec>& schema() {
-  static const std::vector<key_spec> table = {
+namespace {
+
+/// The node itself: its name and files, threads, logs and supervision.
+std::vector<key_spec> node_keys() {
+  return {
     text("node", "data-dir", LG_FIELD(node.data_dir),
          "Directory for the SQLite file and other local state; relative to the working directory.",
          non_empty),
@@ -173,7 +176,13 @@ const std::vector<key_spec>& schema() {
     integer("supervision", "backoff-initial-ms", LG_FIELD(supervision.backoff_initial_ms), 1,
             600000, "Delay before the first restart; it grows up to backoff-max-ms."),
     integer("supervision", "backoff-max-ms", LG_FIELD(supervision.backoff_max_ms), 1, 600000,
-            "Longest delay between restarts; at least backoff-initial-ms."),
+            "Longest delay between restarts; at least backoff-initial-ms.")
+  };
+}
+
+/// The engines: commands, HTTP server, database, cache, Last.fm and translations.
+std::vector<key_spec> engine_keys() {
+  return {
     integer("command", "timeout-ms", LG_FIELD(command.timeout_ms), 1, 600000,
             "Deadline for one command run."),
     integer("command", "max-in-flight", LG_FIELD(command.max_in_flight), 1, 1000000,
@@ -233,7 +242,13 @@ const std::vector<key_spec>& schema() {
          "then the working directory.",
          non_empty),
     text("i18n", "default-language", LG_FIELD(i18n.default_language),
-         "Language used when a user has not chosen one.", language),
+         "Language used when a user has not chosen one.", language)
+  };
+}
+
+/// The platforms: the console, Telegram and Discord.
+std::vector<key_spec> platform_keys() {
+  return {
     choice("console", "enabled", LG_FIELD(console.enabled), {"auto", "on", "off"},
            "Console chat in the terminal: auto (on when no platform token is set), on or off."),
     text("console", "user-id", LG_FIELD(console.user_id), "User id of the console user.",
@@ -285,7 +300,13 @@ const std::vector<key_spec>& schema() {
     secret("discord", "token", "LASTGRAM_DISCORD_TOKEN", nullptr,
            "Discord bot token; unset disables Discord."),
     secret("discord", "public-key", "LASTGRAM_DISCORD_PUBLIC_KEY", nullptr,
-           "Ed25519 public key of the Discord application, to verify interactions."),
+           "Ed25519 public key of the Discord application, to verify interactions.")
+  };
+}
+
+/// The cluster: endpoint, seeds, certificates and heartbeats.
+std::vector<key_spec> cluster_keys() {
+  return {
     boolean("cluster", "enabled", LG_FIELD(cluster.enabled),
             "Join other nodes in a cluster: publish this node's cluster endpoint and connect to "
             "the seeds."),
@@ -317,8 +338,20 @@ const std::vector<key_spec>& schema() {
     list("cluster", "roles", LG_FIELD(cluster.roles),
          "What this node does for the cluster, e.g. [\"commands\"]; shown by `lastgram cluster "
          "status`.",
-         role_name),
+         role_name)
   };
+}
+
+} // namespace
+
+const std::vector<key_spec>& schema() {
+  static const std::vector<key_spec> table = [] {
+    std::vector<key_spec> all;
+    for (auto part : {node_keys(), engine_keys(), platform_keys(), cluster_keys()})
+      all.insert(all.end(), std::make_move_iterator(part.begin()),
+                 std::make_move_iterator(part.end()));
+    return all;
+  }();
   return table;
 }
 

@@ -1,0 +1,284 @@
+// The command engine's lines: each chat's commands take turns, one at a
+// time in arrival order; a turn runs the guards, checks the arguments and
+// launches the command in its own actor.
+
+#include <chrono>
+#include <string>
+
+#include "caf/all.hpp"
+
+#include "actors/command/arguments.hpp"
+#include "actors/command/engine.hpp"
+#include "actors/command/engine_detail.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/command/registry.hpp"
+#include "actors/logging/log.hpp"
+#include "actors/support/engines.hpp"
+#include "i18n/catalog.hpp"
+#include "messages/database.hpp"
+
+namespace lastgram::command::detail {
+
+namespace {
+
+void launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
+            clock_type::time_point started);
+
+} // namespace
+
+
+/// Answers a turn and starts its chat's next command, if any.
+void answer(engine_actor self, const turn_ptr& t, command_result res) {
+  t->promise.deliver(std::move(res));
+  auto& st = self->state;
+  auto next = st.turns.next(t->chat);
+  st.queued.set(static_cast<double>(st.turns.waiting()));
+  if (next)
+    start(self, std::move(*next));
+}
+
+turn_ptr make_turn(incoming_message msg, parsed_command parsed, clock_type::time_point arrived,
+                   caf::typed_response_promise<command_result> promise) {
+  auto t = std::make_shared<turn>();
+  t->chat = std::string{to_string(msg.platform)} + ':' + msg.chat.id;
+  t->msg = std::move(msg);
+  t->parsed = std::move(parsed);
+  t->arrived = arrived;
+  t->promise = std::move(promise);
+  return t;
+}
+
+namespace {
+
+/// command starts.
+void answer_text(engine_actor self, const turn_ptr& t, const std::string& lang,
+                 std::string_view key, command_outcome outcome, const std::string& command,
+                 clock_type::time_point started) {
+  record(t->msg, command.empty() ? "unknown" : command, outcome, started);
+  auto& texts = *self->state.env->texts;
+  answer(self, t, text_result(t->msg, texts.format(lang, key), outcome, command));
+}
+
+/// Guards about users need the database: one round trip for the author and
+/// the replied-to user together; then the run starts (or a guard refuses).
+void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
+                             guard_facts facts, clock_type::time_point started) {
+  auto& env = *self->state.env;
+  auto db = env.engines ? env.engines->database.get() : database_actor{};
+  auto storage_down = [self, inv, t, started](const std::string& why) {
+    log::warn("command", "storage unavailable for guards",
+              {{"cmd", inv->spec->name}, {"chat", inv->message.chat.id}, {"error", why}});
+    answer_text(self, t, inv->language, "errors.storage_unavailable", command_outcome::failed,
+                inv->spec->name, started);
+  };
+  if (!db) {
+    storage_down("database engine not running");
+    return;
+  }
+  auto target_id = facts.replies_to_user ? inv->message.reply_to_author.id : std::string{};
+  auto group_id = inv->message.chat.kind == chat_kind::group ? inv->message.chat.id
+                                                              : std::string{};
+  self->request(db, env.engine_timeout, facts_atom::value, inv->message.platform,
+                inv->message.author.id, target_id, group_id)
+    .then(
+      [self, inv, t, started, facts](guard_users& users) {
+        auto f = facts;
+        f.author_registered = users.author.found;
+        f.author_banned = users.author.found && users.author.user.banned;
+        f.author_linked = users.author.found && users.author.user.has_session_key;
+        f.author_crown_banned = users.author.found && users.author.user.crown_banned;
+        f.target_registered = users.target.found;
+        f.target_banned = users.target.found && users.target.user.banned;
+        // The fallback chain: the user's chosen language, the group's, then
+        // the platform's hint (already in inv->language), then English.
+        auto& catalog = *self->state.env->texts;
+        if (users.author.found && catalog.has(users.author.user.language))
+          inv->language = users.author.user.language;
+        else if (catalog.has(users.group_language))
+          inv->language = users.group_language;
+        inv->users = std::move(users);
+        if (auto failure = check_guards(inv->spec->guards, f)) {
+          answer(self, t, refuse(*inv, failure->key, failure->name,
+                                 command_outcome::guard_failed, started));
+          return;
+        }
+        if (self->state.draining) {
+          answer(self, t, refuse(*inv, "errors.shutting_down", {},
+                                 command_outcome::shutting_down, started));
+          return;
+        }
+        launch(self, std::move(inv), t, started);
+      },
+      [storage_down, self](caf::error& err) { storage_down(self->system().render(err)); });
+}
+
+/// Starts a command whose chat turn has come: guards, then its own actor.
+void start(engine_actor self, turn_ptr t) {
+  auto& st = self->state;
+  auto& env = *st.env;
+  auto started = clock_type::now();
+  auto lang = pick_language(env, t->msg.author.language);
+  const auto* spec = env.commands->find(t->parsed.name);
+  if (spec == nullptr) {
+    // In groups many bots share the slash: stay quiet about what is not ours.
+    if (t->msg.chat.kind != chat_kind::private_chat) {
+      answer(self, t, command_result{});
+      return;
+    }
+    record(t->msg, "unknown", command_outcome::unknown, started);
+    auto text = env.texts->format(lang, "command.unknown", {{"command", t->parsed.name}});
+    answer(self, t, text_result(t->msg, std::move(text), command_outcome::unknown));
+    return;
+  }
+  if (st.draining)
+    return answer_text(self, t, lang, "errors.shutting_down", command_outcome::shutting_down,
+                       spec->name, started);
+  // The command's deadline counts from its arrival, time in line included,
+  // so that it ends before the platform stops waiting for it.
+  auto waited = started - t->arrived;
+  if (waited >= std::chrono::milliseconds{env.settings.timeout_ms})
+    return answer_text(self, t, lang, "errors.timeout", command_outcome::timed_out, spec->name,
+                       started);
+  auto facts = gather_facts(env, t->msg);
+  auto inv = std::make_shared<invocation>();
+  inv->spec = spec;
+  inv->env = st.env;
+  inv->language = lang;
+  inv->replies_to_user = facts.replies_to_user;
+  inv->command = t->parsed;
+  inv->message = t->msg;
+  constexpr std::uint16_t user_guards = guard_registered | guard_linked | guard_targetable
+                                        | guard_targeted | guard_crowns_enabled;
+  // Guards that need no database refuse before any round trip; for a
+  // command without user guards that is every guard it has.
+  if (auto failure = check_guards(spec->guards & ~user_guards, facts))
+    return answer(self, t, refuse(*inv, failure->key, failure->name,
+                                  command_outcome::guard_failed, started));
+  if ((spec->guards & user_guards) == 0 && !spec->needs_user)
+    return launch(self, std::move(inv), std::move(t), started);
+  check_users_then_launch(self, std::move(inv), std::move(t), facts, started);
+}
+
+namespace {
+
+/// Takes a command into its chat's line: it starts now when the chat is
+/// idle, waits its turn otherwise, and is told to slow down when the chat's
+/// line is full; everyone is told "busy" when the node has too much to do.
+caf::result<command_result> admit(engine_actor self, incoming_message msg, parsed_command parsed,
+                                  bool may_place) {
+  auto& st = self->state;
+  auto& env = *st.env;
+  auto arrived = clock_type::now();
+  auto key = std::string{to_string(msg.platform)};
+  key += ':';
+  key += msg.chat.id;
+  // In a cluster the node that owns the chat runs it (its line and warm
+  // cache stay in one place).
+  if (may_place && env.place)
+    if (auto node = env.place(key))
+      return forward(self, std::move(node), std::move(msg), arrived);
+  auto lang = pick_language(env, msg.author.language);
+  const auto* spec = env.commands->find(parsed.name);
+  auto name = spec != nullptr ? spec->name : std::string{};
+  auto load = static_cast<std::int64_t>(st.turns.waiting()) + st.stats.in_flight;
+  if (spec != nullptr && load >= env.settings.max_in_flight) {
+    record(msg, name, command_outcome::busy, arrived);
+    log::warn("command", "busy, command refused",
+              {{"cmd", name}, {"platform", std::string{to_string(msg.platform)}},
+               {"chat", msg.chat.id}});
+    return text_result(msg, env.texts->format(lang, "errors.busy"), command_outcome::busy, name);
+  }
+  auto promise = self->make_response_promise<command_result>();
+  enqueue_turn(self, make_turn(std::move(msg), std::move(parsed), arrived, promise));
+  return promise;
+}
+
+} // namespace
+
+/// Puts a turn in its chat's line: it starts now when the chat is idle,
+/// waits otherwise, and is told to slow down when the line is full.
+void enqueue_turn(engine_actor self, turn_ptr t) {
+  auto& st = self->state;
+  auto& env = *st.env;
+  auto limit = static_cast<std::size_t>(env.settings.chat_queue_limit);
+  switch (st.turns.admit(t->chat, t, limit)) {
+    case chat_turns<turn_ptr>::admission::run_now:
+      start(self, std::move(t));
+      break;
+    case chat_turns<turn_ptr>::admission::queued:
+      st.queued.set(static_cast<double>(st.turns.waiting()));
+      break;
+    case chat_turns<turn_ptr>::admission::full: {
+      st.slowed_down.inc();
+      const auto* spec = env.commands->find(t->parsed.name);
+      auto name = spec != nullptr ? spec->name : std::string{"unknown"};
+      record(t->msg, name, command_outcome::busy, t->arrived);
+      log::warn("command", "chat queue full, command refused", {{"cmd", name}, {"chat", t->chat}});
+      auto lang = pick_language(env, t->msg.author.language);
+      t->promise.deliver(text_result(t->msg, env.texts->format(lang, "errors.slow_down"),
+                                     command_outcome::busy, name));
+      break;
+    }
+  }
+}
+
+/// A typed message: parsed here, then admitted; a text that is no command
+/// gets an empty answer at once and waits for nobody.
+caf::result<command_result> handle(engine_actor self, incoming_message msg,
+                                   bool may_place) {
+  auto parsed = parse(msg.text, self->state.env->settings.bot_name);
+  if (!parsed)
+    return command_result{};
+  return admit(self, std::move(msg), std::move(*parsed), may_place);
+}
+
+/// A button press: the command and its arguments as the button stored
+/// them, run as the presser in the chat's line.
+caf::result<command_result> handle_button(engine_actor self, button_command cmd) {
+  incoming_message msg;
+  msg.platform = cmd.platform;
+  msg.chat = std::move(cmd.chat);
+  msg.author = std::move(cmd.presser);
+  // No message_id: the answer edits the keyboard's message, quoting nothing.
+  parsed_command parsed;
+  parsed.name = std::move(cmd.command);
+  for (const auto& arg : cmd.args) {
+    if (!parsed.args.empty())
+      parsed.args += ' ';
+    parsed.args += arg;
+  }
+  parsed.words = std::move(cmd.args);
+  msg.text = "/" + parsed.name + (parsed.args.empty() ? "" : " " + parsed.args);
+  return admit(self, std::move(msg), std::move(parsed), false);
+}
+
+namespace {
+
+/// Runs a command in its own actor once its arguments fit their kinds
+/// (checked after the guards, so that a refused user learns nothing about a
+/// command's arguments); its turn is answered with the result.
+void launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
+            clock_type::time_point started) {
+  auto& st = self->state;
+  if (auto problem = check_arguments(*inv->spec, inv->command.words)) {
+    record(inv->message, inv->spec->name, command_outcome::usage, started);
+    auto text = usage_error(*problem, *inv->spec, *st.env->texts, inv->language);
+    return answer(self, t, text_result(inv->message, std::move(text), command_outcome::usage,
+                                       inv->spec->name));
+  }
+  inv->stats = st.stats;
+  auto run = self->spawn<caf::monitored>(worker, std::shared_ptr<const invocation>{inv});
+  ++st.stats.in_flight;
+  auto addr = run.address();
+  // What is left of the deadline, which counts from the command's arrival.
+  auto budget = std::chrono::milliseconds{st.env->settings.timeout_ms}
+                - std::chrono::duration_cast<std::chrono::milliseconds>(started - t->arrived);
+  st.runs.emplace(addr, pending_run{run, std::move(t), inv, started});
+  self->request(run, std::max(budget, std::chrono::milliseconds{1}), run_atom::value)
+    .then([self, addr](command_result& res) { complete(self, addr, std::move(res)); },
+          [self, addr](caf::error& err) { fail(self, addr, err); });
+}
+
+} // namespace
+
+} // namespace lastgram::command::detail
