@@ -14,6 +14,7 @@
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/model.hpp"
+#include "messages/telegram.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
 
@@ -50,5 +51,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::cluster_view))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::node_snapshot))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::diag_report))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::telegram::parsed_update))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

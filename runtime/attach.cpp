@@ -18,7 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "actors/cluster/diag_json.hpp"
+#include "platforms/json/diag_report.hpp"
 #include "platforms/net/http_client.hpp"
 
 namespace lastgram::runtime {
@@ -70,7 +70,7 @@ fetched fetch(net::http_client& client, const std::string& url, const std::strin
     return out;
   }
   std::string why;
-  out.report = cluster::parse_diag_report(r.body, &why);
+  out.report = json::parse_diag_report(r.body, &why);
   if (!out.report) {
     out.problem = target + " did not answer with a diagnostics report: " + why;
     return out;

@@ -11,6 +11,7 @@
 
 #include "actors/support/engines.hpp"
 #include "messages/console.hpp"
+#include "messages/telegram.hpp"
 #include "runtime/config.hpp"
 #include "runtime/supervisor.hpp"
 
@@ -54,7 +55,7 @@ struct node_parts {
   std::shared_ptr<engine_handles> engines = std::make_shared<engine_handles>();
   /// The platform actors, which only the node itself talks to.
   handle_slot<console_actor> console;
-  handle_slot<caf::actor> telegram;
+  handle_slot<telegram_actor> telegram;
   std::shared_ptr<command::environment> env;
   std::shared_ptr<const i18n::catalog> texts;
   std::shared_ptr<net::http_client> http;
