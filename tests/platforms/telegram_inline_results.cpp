@@ -36,8 +36,8 @@ rapidjson::Document parse(const std::string& json) {
 TEST_CASE("an answer with a cover is a photo with its caption, others are articles",
           "[telegram][inline]") {
   std::vector<inline_answer> answers;
-  answers.emplace_back("listening", answer(command_outcome::ok,
-                                           text_builder{}.bold("rj").plain(" is listening\nSong").take(),
+  auto listening = text_builder{}.bold("rj").plain(" is listening\nSong").take();
+  answers.emplace_back("listening", answer(command_outcome::ok, std::move(listening),
                                            "https://lastfm.freetls.fastly.net/i/u/cover.jpg"));
   answers.emplace_back("album", answer(command_outcome::ok,
                                        text_builder{}.plain("Album <b>\nby Artist").take()));
