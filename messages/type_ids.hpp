@@ -16,6 +16,7 @@
 #include "messages/logging.hpp"
 #include "messages/model.hpp"
 #include "messages/translation.hpp"
+#include "messages/telegram.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
 
@@ -55,5 +56,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::log_stats))
   CAF_ADD_TYPE_ID(lastgram, (std::vector<lastgram::problem_line>))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::reload_outcome))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::telegram::parsed_update))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

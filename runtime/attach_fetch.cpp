@@ -3,7 +3,7 @@
 #include <future>
 #include <memory>
 
-#include "actors/cluster/diag_json.hpp"
+#include "platforms/json/diag_report.hpp"
 #include "platforms/net/http_client.hpp"
 
 namespace lastgram::runtime {
@@ -48,7 +48,7 @@ fetched_report fetch_report(net::http_client& client, const std::string& url,
   if (!out.problem.empty())
     return out;
   std::string why;
-  out.report = cluster::parse_diag_report(r.body, &why);
+  out.report = json::parse_diag_report(r.body, &why);
   if (!out.report) {
     out.problem = target + " did not answer with a diagnostics report: " + why;
     return out;

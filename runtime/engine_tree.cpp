@@ -126,7 +126,7 @@ std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
                                       auto hdl = multiplatform::spawn_telegram(self,
                                                                                p->telegram_opts);
                                       p->telegram.put(hdl);
-                                      return hdl;
+                                      return untyped(hdl);
                                     },
                                     false});
   if (d.children.empty())

@@ -12,6 +12,7 @@
 #include "actors/support/engines.hpp"
 #include "messages/console.hpp"
 #include "messages/translation.hpp"
+#include "messages/telegram.hpp"
 #include "runtime/config.hpp"
 #include "runtime/supervisor.hpp"
 
@@ -55,7 +56,7 @@ struct node_parts {
   std::shared_ptr<engine_handles> engines = std::make_shared<engine_handles>();
   /// The platform actors, which only the node itself talks to.
   handle_slot<console_actor> console;
-  handle_slot<caf::actor> telegram;
+  handle_slot<telegram_actor> telegram;
   std::shared_ptr<command::environment> env;
   /// What every engine reads; the translation engine alone replaces its
   /// content (SIGHUP), through `live_texts` (the same object).

@@ -4,10 +4,10 @@
 
 #include "caf/all.hpp"
 
-#include "actors/cluster/diag_json.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/server/http_server.hpp"
 #include "messages/diag.hpp"
+#include "platforms/json/diag_report.hpp"
 
 namespace lastgram::cluster {
 
@@ -33,7 +33,7 @@ server::handler make_diag_handler(std::function<diag_actor()> diag,
       self->request(hdl, timeout, report_atom::value)
         .then(
           [self, reply](const diag_report& report) {
-            reply({200, "application/json", to_json(report) + "\n", {}});
+            reply({200, "application/json", json::to_json(report) + "\n", {}});
             self->quit();
           },
           [self, reply](const caf::error& err) {

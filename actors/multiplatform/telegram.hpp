@@ -5,11 +5,8 @@
 /// them into the common model for the command and event engines, and sends
 /// what they answer through the per-chat send limiter and the Bot API.
 ///
-/// Messages it takes besides its own internal ones:
-/// - (tg_update_atom, parsed_update): an update that arrived by webhook;
-/// - (drain_atom, deadline ms) -> remaining queued sends: stop polling and
-///   answer once every queued message was sent or the deadline passed;
-/// - shutdown_atom: stop polling (queued sends still go out).
+/// Its typed door, `telegram_actor`, is declared in messages/telegram.hpp;
+/// the implementation is split by concern (see telegram_state.hpp).
 
 #include <chrono>
 #include <cstdint>
@@ -18,12 +15,10 @@
 #include <string>
 #include <string_view>
 
-#include "caf/allowed_unsafe_message_type.hpp"
-#include "caf/atom.hpp"
 #include "caf/fwd.hpp"
 
 #include "messages/settings.hpp"
-#include "platforms/telegram/update.hpp"
+#include "messages/telegram.hpp"
 
 namespace lastgram {
 struct engine_handles;
@@ -42,8 +37,6 @@ class http_server;
 } // namespace lastgram::server
 
 namespace lastgram::multiplatform {
-
-using tg_update_atom = caf::atom_constant<caf::atom("tgupdate")>;
 
 /// What the Telegram actor needs.
 struct telegram_options {
@@ -65,16 +58,14 @@ struct telegram_options {
 /// Spawns the Telegram actor. In polling mode it calls getMe, deleteWebhook,
 /// loads the stored offset and long-polls; in webhook mode it only calls
 /// getMe and waits for (tg_update_atom, parsed_update).
-caf::actor spawn_telegram(caf::local_actor* parent,
-                          std::shared_ptr<const telegram_options> opts);
+telegram_actor spawn_telegram(caf::local_actor* parent,
+                              std::shared_ptr<const telegram_options> opts);
 
 /// Registers `POST <webhook route>` on the server: a wrong or missing
 /// X-Telegram-Bot-Api-Secret-Token gets 401, a body that is not an update
 /// 400, anything else 200 at once while `telegram()` processes the update
 /// (503 when the Telegram actor is not running, so Telegram retries).
 void add_webhook_route(server::http_server& srv, const telegram_settings& settings,
-                       std::function<caf::actor()> telegram);
+                       std::function<telegram_actor()> telegram);
 
 } // namespace lastgram::multiplatform
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lastgram::telegram::parsed_update)

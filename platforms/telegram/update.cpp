@@ -22,24 +22,6 @@ std::string to_string(parse_errc x) {
   return "unknown";
 }
 
-std::string to_string(update_kind x) {
-  switch (x) {
-    case update_kind::message:
-      return "message";
-    case update_kind::edited_message:
-      return "edited_message";
-    case update_kind::callback_query:
-      return "callback_query";
-    case update_kind::inline_query:
-      return "inline_query";
-    case update_kind::my_chat_member:
-      return "my_chat_member";
-    case update_kind::unsupported:
-      return "unsupported";
-  }
-  return "unknown";
-}
-
 namespace {
 
 using json = rapidjson::Value;

@@ -1,7 +1,8 @@
 #pragma once
 
 /// Parsing of Telegram Bot API payloads: updates (from getUpdates or a
-/// webhook) into the common model, and the `{ok, result, ...}` envelope every
+/// webhook) into the common model (the update structs live in
+/// messages/telegram.hpp), and the `{ok, result, ...}` envelope every
 /// Bot API method answers with. Pure functions, no I/O; RapidJSON stays in
 /// update.cpp.
 
@@ -12,6 +13,7 @@
 
 #include "messages/expected.hpp"
 #include "messages/model.hpp"
+#include "messages/telegram.hpp"
 
 namespace lastgram::telegram {
 
@@ -41,75 +43,6 @@ template <class T>
 using parse_result = expected<T, parse_error>;
 
 // -- updates ------------------------------------------------------------------
-
-/// Which part of an update is set.
-enum class update_kind : std::uint8_t {
-  message,
-  /// An edit of an earlier message; callers ignore it (commands run once).
-  edited_message,
-  callback_query,
-  inline_query,
-  my_chat_member,
-  /// Any other update type; `parsed_update::unsupported_field` names it.
-  unsupported,
-};
-
-/// The stable snake_case name of `x`.
-std::string to_string(update_kind x);
-
-/// A press on an inline keyboard button with callback data.
-struct callback_query {
-  std::string id;
-  user_ref from;
-  /// Chat and message of the keyboard; empty when Telegram did not send the
-  /// message (too old, or the button sat under an inline-mode message).
-  std::string chat_id;
-  std::string message_id;
-  std::string data;
-};
-
-/// A query typed after the bot's @username in any chat (inline mode).
-struct inline_query {
-  std::string id;
-  user_ref from;
-  std::string query;
-  std::string offset;
-};
-
-/// What a my_chat_member change means for the bot.
-enum class membership_change : std::uint8_t {
-  /// New status "member" or "administrator".
-  added,
-  /// New status "left" or "kicked".
-  removed,
-  /// Anything else ("restricted", "creator"): no action.
-  other,
-};
-
-/// The bot's own membership in a chat changed.
-struct chat_member_update {
-  chat_ref chat;
-  /// Who made the change.
-  user_ref from;
-  /// Telegram's `new_chat_member.status`, verbatim.
-  std::string new_status;
-  membership_change change = membership_change::other;
-};
-
-/// One update. Exactly the member matching `kind` is meaningful: `message`
-/// for message and edited_message, `callback` for callback_query, `inline_`
-/// for inline_query, `member` for my_chat_member.
-struct parsed_update {
-  std::int64_t update_id = 0;
-  update_kind kind = update_kind::unsupported;
-  incoming_message message;
-  callback_query callback;
-  inline_query inline_;
-  chat_member_update member;
-  /// The name of the update's payload field when kind is unsupported
-  /// (e.g. "channel_post"), empty when the update had none.
-  std::string unsupported_field;
-};
 
 /// Parses one Update object. A message without `text` takes its `caption`
 /// (empty when it has neither, e.g. a sticker). A reply to a message whose

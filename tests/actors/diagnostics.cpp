@@ -1,6 +1,7 @@
 // The diagnostics actor: snapshots built from a real health board and the
 // real metrics registry, rates between samples, latency percentiles, the
-// ring of recent warnings, the members seam, the JSON form and GET /diag.
+// ring of recent warnings, the members seam and GET /diag (the JSON form is
+// tested in tests/platforms/diag_report.cpp).
 
 #include <catch2/catch.hpp>
 
@@ -14,7 +15,6 @@
 #include "caf/all.hpp"
 
 #include "actors/cluster/diag_http.hpp"
-#include "actors/cluster/diag_json.hpp"
 #include "actors/cluster/diagnostics.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
@@ -23,6 +23,7 @@
 #include "actors/support/health.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "platforms/json/diag_report.hpp"
 #include "support/http_probe.hpp"
 
 using namespace lastgram;
@@ -311,61 +312,6 @@ TEST_CASE("with a members provider the report asks every reachable member for it
   f.self->send_exit(silent, caf::exit_reason::kill);
 }
 
-TEST_CASE("the JSON report reads back as written, unknown numbers as null", "[diagnostics]") {
-  diag_report r;
-  r.node = "n\"1";
-  r.members.push_back(member_info{"n\"1", "127.0.0.1:1", {"console", "server"}, "up", true});
-  node_snapshot n;
-  n.name = "n\"1";
-  n.taken_at_ms = 1700000000123;
-  n.uptime_seconds = 12.5;
-  n.rss_bytes = 1 << 20;
-  n.threads = 7;
-  n.running_actors = 30;
-  n.engines.push_back(engine_diag{"command", true, 2, "boom", 1, 2.25, 10,
-                                  {actor_diag{"command", true, 2, "boom"}}});
-  n.engines.push_back(engine_diag{"logging", true, 0, "", -1, -1, -1, {}});
-  n.lastfm_queue_depth = 4;
-  n.lastfm_bucket_level = 0.5;
-  n.cache_hits = 3;
-  n.cache_misses = 1;
-  n.cache_hit_rate = 0.75;
-  n.commands_total = 10;
-  n.command_p50_ms = 3.5;
-  n.command_p99_ms = -1;
-  n.latency_window_seconds = 60;
-  n.last_errors.push_back(problem_line{"t", "error", "fm", "upstream failed", "status=503"});
-  r.nodes.push_back(n);
-
-  auto text = cluster::to_json(r);
-  CHECK(text.find("\"p99_ms\":null") != std::string::npos);
-  CHECK(text.find("\"backlog\":null") != std::string::npos);
-  CHECK(text.find("\"version\":1") != std::string::npos);
-  std::string why;
-  auto back = cluster::parse_diag_report(text, &why);
-  REQUIRE(back);
-  CHECK(back->node == "n\"1");
-  REQUIRE(back->members.size() == 1);
-  CHECK(back->members[0].roles.size() == 2);
-  CHECK(back->members[0].self);
-  REQUIRE(back->nodes.size() == 1);
-  const auto& m = back->nodes[0];
-  CHECK(m.taken_at_ms == 1700000000123);
-  CHECK(m.rss_bytes == 1 << 20);
-  REQUIRE(m.engines.size() == 2);
-  CHECK(m.engines[0].msgs_per_sec == Approx(2.25));
-  CHECK(m.engines[0].actors.size() == 1);
-  CHECK(m.engines[1].backlog == -1);
-  CHECK(m.cache_hit_rate == Approx(0.75));
-  CHECK(m.command_p99_ms == -1);
-  REQUIRE(m.last_errors.size() == 1);
-  CHECK(m.last_errors[0].fields == "status=503");
-
-  CHECK_FALSE(cluster::parse_diag_report("not json", &why));
-  CHECK_FALSE(why.empty());
-  CHECK_FALSE(cluster::parse_diag_report("{\"ok\":true}"));
-}
-
 TEST_CASE("the server tells handlers who the client is", "[diagnostics][http]") {
   server_settings s;
   s.address = "127.0.0.1";
@@ -395,7 +341,7 @@ TEST_CASE("GET /diag serves the report as JSON to loopback clients and 403 to ot
   REQUIRE(res);
   CHECK(res->status == 200);
   CHECK(res->header("Content-Type") == "application/json");
-  auto parsed = cluster::parse_diag_report(res->body);
+  auto parsed = json::parse_diag_report(res->body);
   REQUIRE(parsed);
   CHECK(parsed->node == "node-a");
 

@@ -1,8 +1,9 @@
 #pragma once
 
 /// The JSON form of a diag_report: what `GET /diag` serves and what
-/// `lastgram attach --once --json` prints. Unknown numbers (negative in the
-/// structs) are null. Shape, version 1:
+/// `lastgram attach --once --json` prints; RapidJSON stays in
+/// diag_report.cpp. Unknown numbers (negative in the structs) are null.
+/// Shape, version 1:
 ///
 ///   {"version":1, "node":"<answering node>",
 ///    "members":[{"name","address","roles":[..],"state","self"}],
@@ -23,7 +24,7 @@
 
 #include "messages/diag.hpp"
 
-namespace lastgram::cluster {
+namespace lastgram::json {
 
 /// Writes `report` as one line of JSON (no trailing newline).
 std::string to_json(const diag_report& report);
@@ -34,4 +35,4 @@ std::string to_json(const diag_report& report);
 std::optional<diag_report> parse_diag_report(std::string_view text,
                                              std::string* error = nullptr);
 
-} // namespace lastgram::cluster
+} // namespace lastgram::json

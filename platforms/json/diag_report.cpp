@@ -1,4 +1,4 @@
-#include "actors/cluster/diag_json.hpp"
+#include "platforms/json/diag_report.hpp"
 
 #include <cmath>
 
@@ -7,7 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-namespace lastgram::cluster {
+namespace lastgram::json {
 
 namespace {
 
@@ -275,4 +275,4 @@ std::optional<diag_report> parse_diag_report(std::string_view text, std::string*
   return report;
 }
 
-} // namespace lastgram::cluster
+} // namespace lastgram::json

@@ -1,0 +1,238 @@
+#pragma once
+
+/// Internal to the Telegram actor (actors/multiplatform/telegram*.cpp): its
+/// state, its private messages and the functions its files share. The actor
+/// is split by concern:
+/// - telegram.cpp: the behaviour, getMe, drain and shutdown;
+/// - telegram_receive.cpp: long polling, the stored offset and the holds on
+///   polled updates, the webhook route;
+/// - telegram_send.cpp: the outgoing queue, the limiter, retries;
+/// - telegram_inline.cpp: inline queries;
+/// - telegram_route.cpp: updates to the command engine, the event engine
+///   and the database (chat-member changes).
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "caf/all.hpp"
+
+#include "actors/logging/metrics.hpp"
+#include "actors/multiplatform/telegram.hpp"
+#include "messages/atoms.hpp"
+#include "messages/model.hpp"
+#include "messages/telegram.hpp"
+#include "platforms/telegram/bot_api.hpp"
+#include "platforms/telegram/inline_results.hpp"
+#include "platforms/telegram/send_limiter.hpp"
+
+// Bot API answers only travel from the HTTP client's thread back into the
+// actor that asked; they never leave the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lastgram::telegram::api_result)
+
+namespace lastgram::multiplatform::detail {
+
+using clock_type = std::chrono::steady_clock;
+
+using me_atom = caf::atom_constant<caf::atom("tgme")>;
+using poll_atom = caf::atom_constant<caf::atom("tgpoll")>;
+using polled_atom = caf::atom_constant<caf::atom("tgpolled")>;
+using sent_atom = caf::atom_constant<caf::atom("tgsent")>;
+
+/// The key of the polling offset in the database's platform state.
+constexpr std::string_view offset_key = "telegram.offset";
+/// Cache keys marking a polled update as answered, for a poller that takes
+/// over and fetches again what its predecessor may have answered.
+constexpr std::string_view done_prefix = "telegram:done:";
+constexpr std::int64_t done_ttl_seconds = 86400;
+/// Update ids remembered to drop a webhook update Telegram delivers twice.
+constexpr std::size_t seen_updates_capacity = 8192;
+/// Group chats remembered as stored in the database.
+constexpr std::size_t known_groups_capacity = 100000;
+/// Attempts of one send after network errors and 5xx answers.
+constexpr int max_send_attempts = 4;
+
+/// One message waiting for the limiter.
+struct pending_send {
+  enum kind_t : std::uint8_t { text, photo, edit } kind = text;
+  std::int64_t chat_id = 0;
+  /// The text, or the caption of a photo.
+  std::string html;
+  std::string photo_url;
+  std::int64_t reply_to = 0;
+  /// The edited message (kind edit).
+  std::int64_t message_id = 0;
+  std::string keyboard;
+  bool disable_preview = true;
+  int attempts = 0;
+  /// For the operator's log line.
+  std::string command;
+  /// The polled update this message answers (0: not tracked).
+  std::int64_t update_id = 0;
+  /// Handed to the Bot API, answer pending (not in the limiter).
+  bool sending = false;
+};
+
+/// The answers of an inline query, collected from three command runs.
+struct inline_job {
+  std::string query_id;
+  std::vector<telegram::inline_answer> results;
+  int remaining = 0;
+};
+
+struct metric_set {
+  metrics::counter updates_message;
+  metrics::counter updates_edited;
+  metrics::counter updates_callback;
+  metrics::counter updates_inline;
+  metrics::counter updates_member;
+  metrics::counter updates_unsupported;
+  metrics::counter updates_malformed;
+  metrics::counter updates_duplicate;
+  metrics::counter sends_dropped;
+  metrics::gauge queue;
+};
+
+metric_set make_metrics();
+
+struct telegram_state {
+  std::shared_ptr<const telegram_options> opts;
+  std::shared_ptr<telegram::bot_api> api;
+  telegram::send_limiter limiter;
+  std::unordered_map<std::uint64_t, pending_send> pending;
+  std::uint64_t next_send_id = 1;
+  /// Sends handed to the Bot API and not answered yet.
+  std::size_t in_flight = 0;
+  std::optional<clock_type::time_point> timer_due;
+  /// The bot's username in lower case ("" until getMe answered).
+  std::string username;
+  bool polling = false;
+  /// This node currently holds the poller's role (see may_poll).
+  bool leader = false;
+  bool stopped = false;
+  /// The next update to fetch.
+  std::int64_t offset = 0;
+  /// Polled updates not answered yet: update id -> what still holds it (its
+  /// command run, its replies waiting to be sent). The stored offset never
+  /// passes the oldest, so a poller that takes over after a crash fetches
+  /// them again (and skips those marked done in the cache).
+  std::map<std::int64_t, int> open;
+  /// The offset last written to the database, and whether a write is in
+  /// flight or another is due.
+  std::int64_t stored_offset = 0;
+  bool storing = false;
+  bool store_again = false;
+  std::chrono::milliseconds poll_backoff{0};
+  std::chrono::milliseconds me_backoff{0};
+  std::unordered_set<std::int64_t> seen;
+  std::deque<std::int64_t> seen_order;
+  std::unordered_set<std::string> known_groups;
+  std::unordered_map<std::string, inline_job> inline_jobs;
+  std::vector<std::pair<caf::typed_response_promise<std::int64_t>, clock_type::time_point>> drains;
+  metric_set m = make_metrics();
+  static inline const char* name = "telegram";
+};
+
+/// The telegram_actor door plus the actor's private messages: Bot API
+/// answers handed back from the HTTP client's thread, and its timers.
+using telegram_impl_actor = telegram_actor::extend<
+  caf::reacts_to<me_atom>, caf::reacts_to<me_atom, telegram::api_result>,
+  caf::reacts_to<poll_atom>, caf::reacts_to<polled_atom, telegram::api_result>,
+  caf::reacts_to<sent_atom, std::uint64_t, telegram::api_result>, caf::reacts_to<tick_atom>>;
+
+using self_ptr = telegram_impl_actor::stateful_pointer<telegram_state>;
+
+// -- helpers -------------------------------------------------------------------
+
+/// A Telegram id from its decimal text; 0 when `s` is not one.
+inline std::int64_t to_id(const std::string& s) {
+  std::int64_t out = 0;
+  bool neg = false;
+  std::size_t i = 0;
+  if (!s.empty() && s[0] == '-') {
+    neg = true;
+    i = 1;
+  }
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9')
+      return 0;
+    out = out * 10 + (s[i] - '0');
+  }
+  return neg ? -out : out;
+}
+
+/// Doubles a retry delay, from 1 s up to 30 s.
+inline std::chrono::milliseconds next_backoff(std::chrono::milliseconds current) {
+  using namespace std::chrono_literals;
+  if (current < 1s)
+    return 1s;
+  return std::min<std::chrono::milliseconds>(current * 2, 30s);
+}
+
+/// Runs `fn(result)` inside the actor: Bot API callbacks come from the HTTP
+/// client's thread and must not touch the state directly. The callback
+/// holds only the actor's address, so a pending call keeps nothing alive.
+template <class Atom, class... Ts>
+telegram::bot_api::callback back_to(self_ptr self, Atom tag, Ts... xs) {
+  caf::actor_addr addr = self->address();
+  return [addr, tag, xs...](telegram::api_result res) {
+    if (auto hdl = caf::actor_cast<caf::actor>(addr))
+      caf::anon_send(hdl, tag, xs..., std::move(res));
+  };
+}
+
+// -- receiving (telegram_receive.cpp) ------------------------------------------
+
+/// Deletes any webhook and starts long polling.
+void start_polling(self_ptr self);
+void poll(self_ptr self);
+void on_polled(self_ptr self, telegram::api_result& res);
+/// One hold on a polled update more (its run, or one of its replies).
+void hold(self_ptr self, std::int64_t update_id);
+/// Drops one hold; the last one marks the update done (in the cache, for a
+/// successor) and lets the stored offset move past it.
+void release(self_ptr self, std::int64_t update_id);
+
+// -- sending (telegram_send.cpp) -----------------------------------------------
+
+/// Queues `item` for the limiter; false (and counted) when it was dropped.
+bool enqueue(self_ptr self, pending_send item);
+/// Hands every send the limiter lets go to the Bot API and sets the timer
+/// for the next one.
+void pump(self_ptr self);
+void on_sent(self_ptr self, std::uint64_t id, telegram::api_result& res);
+/// Answers the drains whose deadline passed, or all once nothing is left.
+void finish_drains(self_ptr self);
+/// Queues one reply of the command engine; `update_id` (0: untracked) is
+/// held until each of its pieces is sent.
+void send_reply(self_ptr self, std::int64_t chat_id, const outgoing_reply& reply,
+                const std::string& command, std::int64_t update_id = 0);
+/// Queues the edit of a keyboard's message with `reply` (a button press).
+void send_edit(self_ptr self, std::int64_t chat_id, std::int64_t message_id,
+               const outgoing_reply& reply);
+
+// -- inline mode (telegram_inline.cpp) -----------------------------------------
+
+/// Runs /listening, /album and /artist for the querying user and answers
+/// the query with their results.
+void on_inline(self_ptr self, const telegram::inline_query& q);
+
+// -- routing (telegram_route.cpp) ----------------------------------------------
+
+/// Handles one update. A polled update (`tracked`) holds the stored offset
+/// until it is answered.
+void on_update(self_ptr self, telegram::parsed_update& u, bool tracked = false);
+/// Stores a group chat in the database once (the first time it is seen).
+void remember_group(self_ptr self, const chat_ref& chat);
+
+} // namespace lastgram::multiplatform::detail
