@@ -27,8 +27,6 @@ namespace lastgram::command {
 
 namespace detail {
 
-namespace {
-
 caf::behavior worker(caf::event_based_actor* self,
                      std::shared_ptr<const invocation> inv) {
   keep_exception_text(self);
@@ -55,8 +53,6 @@ caf::behavior worker(caf::event_based_actor* self,
   };
 }
 
-} // namespace
-
 command_result text_result(const incoming_message& msg, std::string text,
                            command_outcome outcome, std::string command) {
   command_result res;
@@ -70,6 +66,8 @@ command_result text_result(const incoming_message& msg, std::string text,
   return res;
 }
 
+namespace {
+
 bool is_developer(const environment& env, const incoming_message& msg) {
   auto id = std::string{to_string(msg.platform)} + ":" + msg.author.id;
   for (auto& dev : env.developers)
@@ -77,6 +75,8 @@ bool is_developer(const environment& env, const incoming_message& msg) {
       return true;
   return false;
 }
+
+} // namespace
 
 guard_facts gather_facts(const environment& env, const incoming_message& msg) {
   // The database engine (next issue) fills in registration and bans; until

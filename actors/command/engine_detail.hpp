@@ -12,6 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "caf/behavior.hpp"
+#include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/typed_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
@@ -105,6 +107,9 @@ using engine_impl_actor = command_actor::extend<caf::reacts_to<drain_atom, tick_
 using engine_actor = engine_impl_actor::stateful_pointer<engine_state>;
 
 // -- steps shared by the two files -------------------------------------------
+
+/// The actor of one command run: runs the command's body once asked.
+caf::behavior worker(caf::event_based_actor* self, std::shared_ptr<const invocation> inv);
 
 /// Answers a turn and starts its chat's next command, if any.
 void answer(engine_actor self, const turn_ptr& t, command_result res);

@@ -112,6 +112,8 @@ void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv,
       [storage_down, self](caf::error& err) { storage_down(self->system().render(err)); });
 }
 
+} // namespace
+
 /// Starts a command whose chat turn has come: guards, then its own actor.
 void start(engine_actor self, turn_ptr t) {
   auto& st = self->state;
