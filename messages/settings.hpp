@@ -12,6 +12,35 @@ namespace lastgram {
 
 enum class log_level : std::uint8_t { trace, debug, info, warn, error, critical, off };
 
+// Settings that are one of a few words in config.ini are enums once
+// validated; each enumerator is at the index of its word in the schema.
+
+/// log.format: "logfmt" or "json".
+enum class log_format : std::uint8_t { logfmt, json };
+
+/// console.enabled: "auto" (on when no platform token is set), "on", "off".
+enum class console_mode : std::uint8_t { automatic, on, off };
+
+/// console.chat: the kind of chat the console plays, "private" or "group".
+enum class console_chat : std::uint8_t { private_chat, group };
+
+/// telegram.mode: "polling" or "webhook".
+enum class telegram_mode : std::uint8_t { polling, webhook };
+
+/// The word config.ini uses for each of them.
+inline const char* to_string(log_format x) noexcept {
+  return x == log_format::json ? "json" : "logfmt";
+}
+inline const char* to_string(console_mode x) noexcept {
+  return x == console_mode::on ? "on" : x == console_mode::off ? "off" : "auto";
+}
+inline const char* to_string(console_chat x) noexcept {
+  return x == console_chat::group ? "group" : "private";
+}
+inline const char* to_string(telegram_mode x) noexcept {
+  return x == telegram_mode::webhook ? "webhook" : "polling";
+}
+
 struct node_settings {
   /// Directory for the SQLite file and other local state.
   std::string data_dir = "data";
@@ -32,8 +61,7 @@ struct scheduler_settings {
 
 struct log_settings {
   log_level level = log_level::info;
-  /// "logfmt" or "json".
-  std::string format = "logfmt";
+  log_format format = log_format::logfmt;
   /// Empty: standard error.
   std::string file;
 };
@@ -105,12 +133,10 @@ struct i18n_settings {
 };
 
 struct console_settings {
-  /// "auto" (on when no platform token is set), "on" or "off".
-  std::string enabled = "auto";
+  console_mode enabled = console_mode::automatic;
   std::string user_id = "1";
   std::string user_name;
-  /// "private" or "group".
-  std::string chat = "private";
+  console_chat chat = console_chat::private_chat;
   std::string language;
 };
 
@@ -119,8 +145,7 @@ struct telegram_settings {
   /// Secrets from LASTGRAM_TELEGRAM_TOKEN / LASTGRAM_TELEGRAM_WEBHOOK_SECRET.
   std::string token;
   std::string webhook_secret;
-  /// "polling" or "webhook".
-  std::string mode = "polling";
+  telegram_mode mode = telegram_mode::polling;
   /// getUpdates long-poll timeout.
   std::int64_t poll_timeout_seconds = 30;
   /// Public HTTPS base URL that reaches this node's server engine; set-webhook

@@ -289,7 +289,7 @@ void load_secrets(const env_lookup& getenv, loaded_config& out, error_list& erro
 /// needs the secret Telegram echoes on every request and the server engine
 /// that receives them. Blames telegram.mode (webhook is never the default).
 void check_telegram(const settings& s, const origin_map& origins, error_list& errors) {
-  if (s.telegram.mode != "webhook")
+  if (s.telegram.mode != telegram_mode::webhook)
     return;
   auto it = origins.find("telegram.mode");
   auto where = it == origins.end() ? std::string("defaults") : it->second;

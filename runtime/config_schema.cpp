@@ -37,7 +37,7 @@ key_spec text(sv sec, sv key, string_field f, sv help, string_check check = null
   return k;
 }
 
-key_spec choice(sv sec, sv key, string_field f, std::vector<sv> choices, sv help) {
+key_spec choice(sv sec, sv key, choice_field f, std::vector<sv> choices, sv help) {
   auto k = row(sec, key, f, help);
   k.choices = std::move(choices);
   return k;
@@ -141,6 +141,10 @@ std::optional<std::string> role_name(const std::string& v) {
 
 // Turns `node.data_dir` into an accessor usable as a function pointer.
 #define LG_FIELD(path) [](settings& s) -> auto& { return s.path; }
+// Turns an enum member like `telegram.mode` into a choice_field.
+#define LG_CHOICE(path)                                                                        \
+  choice_field{[](const settings& s) { return static_cast<int>(s.path); },                     \
+               [](settings& s, int v) { s.path = static_cast<decltype(s.path)>(v); }}
 
 namespace {
 
@@ -166,7 +170,7 @@ std::vector<key_spec> node_keys() {
     integer("scheduler", "max-throughput", LG_FIELD(scheduler.max_throughput), 1, 1000000,
             "Messages one actor may handle before its CAF worker moves on to another actor."),
     level("log", "level", LG_FIELD(log.level), "Least severe level that is logged."),
-    choice("log", "format", LG_FIELD(log.format), {"logfmt", "json"}, "Log line format."),
+    choice("log", "format", LG_CHOICE(log.format), {"logfmt", "json"}, "Log line format."),
     text("log", "file", LG_FIELD(log.file), "Log file; empty means standard error."),
     integer("supervision", "max-restarts", LG_FIELD(supervision.max_restarts), 0, 1000,
             "Restarts of one child allowed within restart-window-seconds; one more and the "
@@ -249,13 +253,13 @@ std::vector<key_spec> engine_keys() {
 /// The platforms: the console, Telegram and Discord.
 std::vector<key_spec> platform_keys() {
   return {
-    choice("console", "enabled", LG_FIELD(console.enabled), {"auto", "on", "off"},
+    choice("console", "enabled", LG_CHOICE(console.enabled), {"auto", "on", "off"},
            "Console chat in the terminal: auto (on when no platform token is set), on or off."),
     text("console", "user-id", LG_FIELD(console.user_id), "User id of the console user.",
          non_empty),
     text("console", "user-name", LG_FIELD(console.user_name),
          "Name of the console user; empty means the login name ($USER), else \"Console\"."),
-    choice("console", "chat", LG_FIELD(console.chat), {"private", "group"},
+    choice("console", "chat", LG_CHOICE(console.chat), {"private", "group"},
            "Kind of chat the console plays."),
     text("console", "language", LG_FIELD(console.language),
          "Language of the console user; empty means i18n.default-language.", optional_language),
@@ -268,7 +272,7 @@ std::vector<key_spec> platform_keys() {
            "secret_token Telegram sends with every webhook request: 1-256 characters of "
            "A-Za-z0-9_-. Required in webhook mode.",
            webhook_secret),
-    choice("telegram", "mode", LG_FIELD(telegram.mode), {"polling", "webhook"},
+    choice("telegram", "mode", LG_CHOICE(telegram.mode), {"polling", "webhook"},
            "How updates arrive: polling (getUpdates; one poller per bot token) or webhook "
            "(Telegram POSTs them to the server engine; needs server.enabled and "
            "LASTGRAM_TELEGRAM_WEBHOOK_SECRET)."),
@@ -356,6 +360,7 @@ const std::vector<key_spec>& schema() {
 }
 
 #undef LG_FIELD
+#undef LG_CHOICE
 
 namespace {
 
@@ -525,6 +530,16 @@ maybe_error set_field(const key_spec& spec, level_field f, const ini_value& v, s
   return std::nullopt;
 }
 
+maybe_error set_field(const key_spec& spec, choice_field f, const ini_value& v, settings& s) {
+  if (auto e = expect_scalar(v, "a string"))
+    return e;
+  if (auto e = check_choice(spec, v))
+    return e;
+  f.set(s, static_cast<int>(std::find(spec.choices.begin(), spec.choices.end(), v.text)
+                            - spec.choices.begin()));
+  return std::nullopt;
+}
+
 maybe_error set_field(const key_spec& spec, list_field f, const ini_value& v, settings& s) {
   if (v.type != ini_value::kind::list)
     return "expected a list like [\"a\", \"b\"], got " + show(v);
@@ -550,6 +565,10 @@ std::optional<std::string> assign(const key_spec& spec, const ini_value& v, sett
 std::string render_value(const key_spec& spec, settings& s) {
   struct renderer {
     settings& s;
+    const key_spec& spec;
+    std::string operator()(choice_field f) const {
+      return ini_quote(std::string{spec.choices.at(static_cast<std::size_t>(f.get(s)))});
+    }
     std::string operator()(int_field f) const { return std::to_string(f(s)); }
     std::string operator()(bool_field f) const { return f(s) ? "true" : "false"; }
     std::string operator()(string_field f) const { return f ? ini_quote(f(s)) : std::string(); }
@@ -563,7 +582,7 @@ std::string render_value(const key_spec& spec, settings& s) {
       return "[" + out + "]";
     }
   };
-  return spec.secret() ? std::string() : std::visit(renderer{s}, spec.access);
+  return spec.secret() ? std::string() : std::visit(renderer{s, spec}, spec.access);
 }
 
 std::string type_text(const key_spec& spec) {

@@ -22,8 +22,15 @@ using bool_field = bool& (*)(settings&);
 using string_field = std::string& (*)(settings&);
 using list_field = std::vector<std::string>& (*)(settings&);
 using level_field = log_level& (*)(settings&);
+/// An enum member, read and written as the index of its word in the row's
+/// `choices`.
+struct choice_field {
+  int (*get)(const settings&);
+  void (*set)(settings&, int);
+};
 /// Where a key lives in `settings`; its alternative is the key's type.
-using field = std::variant<int_field, bool_field, string_field, list_field, level_field>;
+using field
+  = std::variant<int_field, bool_field, string_field, list_field, level_field, choice_field>;
 
 /// Extra rule for a string, a list item or a secret's value: an error message
 /// (which must not quote a secret), or nothing.

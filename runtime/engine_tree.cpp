@@ -171,7 +171,7 @@ std::vector<engine_descriptor> server_engine(const parts_ptr& p) {
       add_health_routes(srv, p->health);
       auto engines = p->engines;
       cluster::add_diag_route(srv, [engines] { return engines->diag.get(); });
-      if (p->telegram_opts && p->values.telegram.mode == "webhook")
+      if (p->telegram_opts && p->values.telegram.mode == telegram_mode::webhook)
         multiplatform::add_webhook_route(srv, p->values.telegram,
                                          [p] { return p->telegram.get(); });
     });

@@ -89,9 +89,9 @@ std::string node_name(const settings& s) {
 }
 
 bool console_enabled(const settings& s) {
-  if (s.console.enabled == "on")
+  if (s.console.enabled == console_mode::on)
     return true;
-  if (s.console.enabled == "off")
+  if (s.console.enabled == console_mode::off)
     return false;
   return s.telegram.token.empty();
 }
@@ -278,11 +278,8 @@ void stop_node(caf::actor_system& sys, const caf::actor& root, node_parts& parts
 void start_console_input(console::line_reader& reader, node_parts& parts) {
   if (!parts.console_opts)
     return;
-  // Supervisors start their children asynchronously: the first line waits
-  // until the console and the command engine exist.
-  if (!parts.console.wait_for(std::chrono::seconds{10})
-      || !parts.engines->command.wait_for(std::chrono::seconds{10}))
-    log::error("node", "the console or the command engine did not start in time");
+  if (!parts.console.wait_for(std::chrono::seconds{10}))
+    log::error("node", "the console did not start in time");
   reader.start(
     STDIN_FILENO,
     [&parts](std::string line) {
@@ -351,9 +348,14 @@ int run_node(const loaded_config& config) {
   auto tree = engine_tree(parts);
   auto root = spawn_supervisor(sys, root_spec(tree, *parts));
   watch_root(sys, root, latch);
+  // Supervisors start their children asynchronously: input flows once every
+  // engine can be reached (an engine that cannot start is retried by its
+  // supervisor and reported by /readyz).
+  if (!parts->engines->wait_all(std::chrono::seconds{10}))
+    log::error("node", "an engine did not start in time");
   log::info("node", "started",
             {{"node", parts->node_name}, {"console", parts->console_opts ? "on" : "off"},
-             {"telegram", parts->telegram_opts ? s.telegram.mode : std::string{"off"}},
+             {"telegram", parts->telegram_opts ? to_string(s.telegram.mode) : "off"},
              {"server", s.server.enabled ? s.server.address + ":" + std::to_string(s.server.port)
                                          : std::string{"off"}}});
 

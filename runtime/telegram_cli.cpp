@@ -199,8 +199,8 @@ int telegram_set_webhook(const settings& s, bool drop_pending_updates, std::ostr
            "A-Za-z0-9_-) in the environment or in node.secrets-file\n";
     return exit_usage;
   }
-  if (s.telegram.mode != "webhook")
-    err << "lastgram: note: telegram.mode is \"" << s.telegram.mode
+  if (s.telegram.mode != telegram_mode::webhook)
+    err << "lastgram: note: telegram.mode is \"" << to_string(s.telegram.mode)
         << "\"; a node only serves the webhook route with telegram.mode=webhook\n";
   auto url = telegram::webhook_url(s.telegram);
   session tg{s.telegram};

@@ -269,7 +269,7 @@ bool init(const log_settings& settings, const sink_options& options) {
   static const bool drained_at_exit = std::atexit([] { shutdown(); }) == 0;
   (void)drained_at_exit;
   auto next = std::make_shared<sink_state>();
-  next->json = settings.format == "json";
+  next->json = settings.format == log_format::json;
   bool ok = true;
   std::string failure;
   if (!settings.file.empty()) {

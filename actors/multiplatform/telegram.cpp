@@ -61,8 +61,8 @@ void on_me(self_ptr self, api_result& res) {
   }
   st.username = to_lower_ascii(who->username);
   log::info("telegram", "connected",
-            {{"bot", who->username}, {"mode", st.opts->settings.mode}});
-  if (st.opts->settings.mode == "polling" && !st.polling && !st.stopped)
+            {{"bot", who->username}, {"mode", to_string(st.opts->settings.mode)}});
+  if (st.opts->settings.mode == telegram_mode::polling && !st.polling && !st.stopped)
     start_polling(self);
 }
 

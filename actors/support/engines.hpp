@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -63,6 +64,19 @@ struct engine_handles {
   handle_slot<command_actor> command;
   handle_slot<event_actor> event;
   handle_slot<diag_actor> diag;
+
+  /// Waits until every engine has a handle (at start, before input flows);
+  /// false when one is still missing after `timeout`.
+  bool wait_all(std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto left = [deadline] {
+      return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()),
+                      std::chrono::milliseconds{0});
+    };
+    return caching.wait_for(left()) && database.wait_for(left()) && fm.wait_for(left())
+           && command.wait_for(left()) && event.wait_for(left()) && diag.wait_for(left());
+  }
 
   void clear() {
     caching.clear();

@@ -21,7 +21,7 @@ user_ref make_user(std::string id, std::string name, const std::string& lang) {
 
 session::session(const console_settings& cfg) {
   chat_.id = "console";
-  chat_.kind = cfg.chat == "group" ? chat_kind::group : chat_kind::private_chat;
+  chat_.kind = cfg.chat == console_chat::group ? chat_kind::group : chat_kind::private_chat;
   chat_.title = "console";
   user_ = make_user(cfg.user_id, cfg.user_name, cfg.language);
   bot_.id = "0";

@@ -35,7 +35,7 @@ struct log_capture {
   fs::path dir;
   fs::path file;
 
-  explicit log_capture(log_level level, std::string format = "logfmt",
+  explicit log_capture(log_level level, log_format format = log_format::logfmt,
                        const log::sink_options& options = {}) {
     static int counter = 0;
     dir = fs::temp_directory_path()
@@ -46,7 +46,7 @@ struct log_capture {
     file = dir / "lastgram.log";
     log_settings s;
     s.level = level;
-    s.format = std::move(format);
+    s.format = format;
     s.file = file.string();
     REQUIRE(log::init(s, options));
   }
@@ -194,7 +194,7 @@ TEST_CASE("level off writes nothing at all", "[logging]") {
 }
 
 TEST_CASE("the json format writes one object per line to the file", "[logging]") {
-  log_capture cap{log_level::debug, "json"};
+  log_capture cap{log_level::debug, log_format::json};
   log::debug("cache", "miss", {log::kv("bytes", 12)});
   log::info("cache", "hit");
   auto lines = cap.lines();
@@ -227,7 +227,7 @@ TEST_CASE("registered secrets never reach the log", "[logging]") {
 
 TEST_CASE("secrets are redacted in json lines and whole when they overlap",
           "[logging]") {
-  log_capture cap{log_level::info, "json"};
+  log_capture cap{log_level::info, log_format::json};
   log::add_secret("h1-short-key");
   log::add_secret("h1-short-key-and-more");
   log::info("fm", "call", {{"key", "k=h1-short-key-and-more&x=1"}});
@@ -321,7 +321,7 @@ TEST_CASE("one thread's lines reach the file in order, none dropped", "[logging]
 TEST_CASE("a full queue drops the oldest lines and counts them without blocking the caller",
           "[logging]") {
   writer_gate gate;
-  log_capture cap{log_level::info, "logfmt", gate.options(8)};
+  log_capture cap{log_level::info, log_format::logfmt, gate.options(8)};
   logging_fixture f;
   auto before = log::counts();
   log::info("test", "first");
@@ -352,7 +352,7 @@ TEST_CASE("a full queue drops the oldest lines and counts them without blocking 
 
 TEST_CASE("a stuck writer makes a flush give up at its deadline", "[logging]") {
   writer_gate gate;
-  log_capture cap{log_level::info, "logfmt", gate.options(64)};
+  log_capture cap{log_level::info, log_format::logfmt, gate.options(64)};
   log::info("test", "stuck");
   REQUIRE(test::eventually([&] { return gate.entered.load(); }));
   auto flushed = log::flush(std::chrono::milliseconds{100});
@@ -364,7 +364,7 @@ TEST_CASE("a stuck writer makes a flush give up at its deadline", "[logging]") {
 
 TEST_CASE("the engine's flush answers once every earlier line is in the file", "[logging]") {
   writer_gate gate;
-  log_capture cap{log_level::info, "logfmt", gate.options(64)};
+  log_capture cap{log_level::info, log_format::logfmt, gate.options(64)};
   logging_fixture f;
   for (int i = 0; i < 20; ++i)
     log::info("test", "pending", {log::kv("n", i)});
@@ -378,7 +378,7 @@ TEST_CASE("the engine's flush answers once every earlier line is in the file", "
 TEST_CASE("shutdown writes every queued line, later lines still reach the file",
           "[logging]") {
   writer_gate gate;
-  log_capture cap{log_level::info, "logfmt", gate.options(64)};
+  log_capture cap{log_level::info, log_format::logfmt, gate.options(64)};
   for (int i = 0; i < 30; ++i)
     log::info("test", "queued", {log::kv("n", i)});
   REQUIRE(test::eventually([&] { return gate.entered.load(); }));

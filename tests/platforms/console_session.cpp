@@ -67,7 +67,7 @@ TEST_CASE("the bot's replies join the history", "[console]") {
 
 TEST_CASE("group mode puts messages in a group chat", "[console]") {
   auto s = defaults();
-  s.chat = "group";
+  s.chat = console_chat::group;
   console::session chat{s};
   CHECK(std::get<incoming_message>(chat.on_line("/ln")).chat.kind == chat_kind::group);
 }

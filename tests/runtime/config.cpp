@@ -71,7 +71,7 @@ std::string dump(const settings& s) {
   o << "node " << s.node.data_dir << '|' << s.node.name << '|' << s.node.shutdown_grace_seconds
     << '|' << s.node.secrets_file << '|' << list(s.node.developers) << '\n'
     << "scheduler " << s.scheduler.max_threads << '|' << s.scheduler.max_throughput << '\n'
-    << "log " << static_cast<int>(s.log.level) << '|' << s.log.format << '|' << s.log.file << '\n'
+    << "log " << static_cast<int>(s.log.level) << '|' << to_string(s.log.format) << '|' << s.log.file << '\n'
     << "supervision " << s.supervision.max_restarts << '|' << s.supervision.restart_window_seconds
     << '|' << s.supervision.backoff_initial_ms << '|' << s.supervision.backoff_max_ms << '\n'
     << "command " << s.command.timeout_ms << '|' << s.command.max_in_flight << '|'
@@ -88,10 +88,10 @@ std::string dump(const settings& s) {
     << s.lastfm.deadline_ms << '|' << s.lastfm.request_timeout_ms << '|'
     << s.lastfm.max_retries << '\n'
     << "i18n " << s.i18n.dir << '|' << s.i18n.default_language << '\n'
-    << "console " << s.console.enabled << '|' << s.console.user_id << '|' << s.console.user_name
-    << '|' << s.console.chat << '|' << s.console.language << '\n'
+    << "console " << to_string(s.console.enabled) << '|' << s.console.user_id << '|' << s.console.user_name
+    << '|' << to_string(s.console.chat) << '|' << s.console.language << '\n'
     << "telegram " << s.telegram.api_url << '|' << s.telegram.token << '|'
-    << s.telegram.webhook_secret << '|' << s.telegram.mode << '|'
+    << s.telegram.webhook_secret << '|' << to_string(s.telegram.mode) << '|'
     << s.telegram.poll_timeout_seconds << '|' << s.telegram.public_url << '|'
     << s.telegram.webhook_path << '|' << s.telegram.max_connections << '|'
     << s.telegram.global_per_second << '|' << s.telegram.private_per_second << '|'
@@ -731,7 +731,7 @@ TEST_CASE("webhook mode needs the webhook secret and the server", "[config][tele
     auto r = load_config("", {"telegram.mode=webhook", "node.secrets-file=" + secrets}, env());
     INFO(all_errors(r));
     REQUIRE(r.config);
-    CHECK(r.config->values.telegram.mode == "webhook");
+    CHECK(r.config->values.telegram.mode == telegram_mode::webhook);
     CHECK(r.config->values.telegram.webhook_secret == "from_file-1");
   }
   SECTION("polling mode needs neither") {
