@@ -334,7 +334,7 @@ TEST_CASE("groups are upserted, updated and hold members", "[db]") {
         == db_errc::constraint);
 }
 
-TEST_CASE("platform state is stored and replaced; chats are marked (un)reachable", "[db]") {
+TEST_CASE("platform state is stored and replaced, and chats are marked (un)reachable", "[db]") {
   auto backend = ANY_BACKEND;
   INFO("backend " << to_string(backend));
   test_db tdb{backend};

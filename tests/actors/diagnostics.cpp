@@ -151,7 +151,7 @@ TEST_CASE("the line ring keeps the newest lines in order and counts the dropped"
   CHECK(none.total() == 1);
 }
 
-TEST_CASE("warnings and errors reach the ring at any level, redacted; info does not",
+TEST_CASE("warnings and errors reach the ring at any level, redacted, and info does not",
           "[diagnostics][logging]") {
   log_settings quiet;
   quiet.level = log_level::off;

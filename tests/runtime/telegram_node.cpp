@@ -92,7 +92,7 @@ struct telegram_node {
 
 } // namespace
 
-TEST_CASE("webhook: a wrong or missing secret gets 401 and runs nothing; garbage gets 400",
+TEST_CASE("webhook: a wrong or missing secret gets 401 and runs nothing, garbage gets 400",
           "[telegram][webhook]") {
   fake_bot_api api{token};
   telegram_node node{api, "webhook"};
