@@ -1,6 +1,7 @@
 // The message keys the command registry builds at run time: every listed
-// command's description ("desc.<name>", for /help and the platforms' menus)
-// and every argument's name ("args.<name>", for usage lines). Taken from the
+// command's description ("desc.<name>", for /help and the platforms' menus),
+// every argument's name ("args.<name>", for usage lines) and the messages
+// arguments of the wrong kind are answered with. Taken from the
 // registry itself, so a new command or argument is checked without a list
 // to update. Literal keys in the source are checked by tests/i18n/keys.cpp.
 
@@ -23,10 +24,16 @@ TEST_CASE("every command's description and argument names are in every locale",
   command::add_all_commands(reg);
   std::set<std::string> keys;
   for (const auto& spec : reg.all()) {
-    if (!spec->hidden)
-      keys.insert("desc." + spec->name);
-    for (const auto& arg : spec->args)
+    // What /help and the platforms' menus show.
+    if (command::listed(*spec))
+      keys.insert(command::description_key(*spec));
+    // Usage lines name every command's arguments, listed or not; a value of
+    // the wrong kind may have its own message.
+    for (const auto& arg : spec->args) {
       keys.insert("args." + arg.name);
+      if (!arg.invalid_key.empty())
+        keys.insert(arg.invalid_key);
+    }
   }
   // The registry really holds the node's commands.
   CHECK(reg.all().size() >= 10);

@@ -31,7 +31,7 @@ namespace {
 // which finds keys picked in a ternary or a table.
 const std::set<std::string, std::less<>> key_taking_calls = {
   "format", "text", "reply_text", "fail", "t", "text_for", "reply_plain", "refuse",
-  "invalid_message",
+  "answer_text", "invalid_message",
 };
 
 bool ident_char(char c) {
