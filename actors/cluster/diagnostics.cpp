@@ -210,10 +210,14 @@ void fill_latency(node_snapshot& snap, const sample& cur, const sample* base,
   snap.latency_window_seconds = uptime;
 }
 
+clock_type::time_point now_of(const diagnostics_options& opts) {
+  return opts.clock ? opts.clock() : clock_type::now();
+}
+
 node_snapshot take_snapshot(diag_self self) {
   auto& st = self->state;
   const auto& opts = *st.opts;
-  auto now = clock_type::now();
+  auto now = now_of(opts);
   if (st.cached && !st.samples.empty() && now - st.samples.back().at < opts.min_interval)
     return *st.cached;
 
@@ -330,7 +334,7 @@ diag_actor::behavior_type diag_impl(diag_self self,
   keep_exception_text(self);
   self->state.opts = std::move(opts);
   // The first sample is the baseline of the first rates.
-  self->state.samples.push_back(take_sample(clock_type::now(), metrics::read_all()));
+  self->state.samples.push_back(take_sample(now_of(*self->state.opts), metrics::read_all()));
   return {
     [self](snapshot_atom) -> node_snapshot { return take_snapshot(self); },
     [self](report_atom) -> caf::result<diag_report> { return make_report(self); },

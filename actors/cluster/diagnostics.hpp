@@ -94,6 +94,9 @@ struct diagnostics_options {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   /// Requests within this interval of the last sample get that sample.
   std::chrono::milliseconds min_interval{1000};
+  /// The clock samples are timed by (rates, intervals, uptime); tests inject
+  /// their own. Empty: std::chrono::steady_clock.
+  std::function<std::chrono::steady_clock::time_point()> clock;
   /// How long a report waits for each remote member's snapshot.
   std::chrono::milliseconds peer_timeout{1500};
   /// Warnings and errors included in a snapshot.

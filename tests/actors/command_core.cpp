@@ -1,12 +1,25 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 
 #include "actors/command/guards.hpp"
 #include "actors/command/parser.hpp"
 #include "actors/command/registry.hpp"
 
 using namespace lastgram::command;
+
+namespace {
+
+/// The key of the guard that refuses, or "(passed)" when every guard passes:
+/// the optional is read only when it holds a failure.
+std::string refusal(std::uint16_t guards, const guard_facts& facts) {
+  auto failure = check_guards(guards, facts);
+  return failure ? failure->key : std::string{"(passed)"};
+}
+
+} // namespace
 
 TEST_CASE("parses a command with arguments", "[command][parser]") {
   auto cmd = parse("/help  ln   extra", "lastgrambot");
@@ -58,17 +71,17 @@ TEST_CASE("guards pass when nothing is required", "[command][guards]") {
 
 TEST_CASE("registered refuses unknown and banned users", "[command][guards]") {
   guard_facts f;
-  CHECK(check_guards(guard_registered, f)->key == "guard.registered");
+  CHECK(refusal(guard_registered, f) == "guard.registered");
   f.author_registered = true;
   CHECK_FALSE(check_guards(guard_registered, f));
   f.author_banned = true;
-  CHECK(check_guards(guard_registered, f)->key == "guard.banned");
+  CHECK(refusal(guard_registered, f) == "guard.banned");
 }
 
 TEST_CASE("linked needs a session key", "[command][guards]") {
   guard_facts f;
   f.author_registered = true;
-  CHECK(check_guards(guard_linked, f)->key == "guard.linked");
+  CHECK(refusal(guard_linked, f) == "guard.linked");
   f.author_linked = true;
   CHECK_FALSE(check_guards(guard_linked, f));
 }
@@ -86,38 +99,37 @@ TEST_CASE("targetable checks the replied-to user instead of the author",
   CHECK_FALSE(check_guards(guard_targetable, f));
   // Without a reply the author must be registered.
   guard_facts alone;
-  CHECK(check_guards(guard_targetable, alone)->key == "guard.registered");
+  CHECK(refusal(guard_targetable, alone) == "guard.registered");
 }
 
 TEST_CASE("targeted requires a reply", "[command][guards]") {
   guard_facts f;
   f.author_registered = true;
-  CHECK(check_guards(guard_targeted | guard_registered, f)->key == "guard.targeted");
+  CHECK(refusal(guard_targeted | guard_registered, f) == "guard.targeted");
 }
 
 TEST_CASE("chat kind guards", "[command][guards]") {
   guard_facts f;
   f.is_private = false;
-  CHECK(check_guards(guard_only_dms, f)->key == "guard.only_dms");
+  CHECK(refusal(guard_only_dms, f) == "guard.only_dms");
   CHECK_FALSE(check_guards(guard_no_dms, f));
   f.is_private = true;
-  CHECK(check_guards(guard_no_dms, f)->key == "guard.no_dms");
+  CHECK(refusal(guard_no_dms, f) == "guard.no_dms");
 }
 
 TEST_CASE("developer and crown guards", "[command][guards]") {
   guard_facts f;
   f.author_registered = true;
-  CHECK(check_guards(guard_developer, f)->key == "guard.developer");
+  CHECK(refusal(guard_developer, f) == "guard.developer");
   f.is_developer = true;
   CHECK_FALSE(check_guards(guard_developer, f));
   f.author_crown_banned = true;
-  CHECK(check_guards(guard_crowns_enabled, f)->key == "guard.crowns_banned");
+  CHECK(refusal(guard_crowns_enabled, f) == "guard.crowns_banned");
 }
 
 TEST_CASE("the first failing guard in a fixed order wins", "[command][guards]") {
   guard_facts f; // a group chat, nobody registered
-  auto fail = check_guards(guard_only_dms | guard_registered, f);
-  CHECK(fail->key == "guard.only_dms");
+  CHECK(refusal(guard_only_dms | guard_registered, f) == "guard.only_dms");
 }
 
 TEST_CASE("the registry finds commands by name and alias, case-insensitively",
@@ -127,8 +139,12 @@ TEST_CASE("the registry finds commands by name and alias, case-insensitively",
   listening.aliases = {"ln", "NP"};
   reg.add(listening);
   REQUIRE(reg.find("listening"));
-  CHECK(reg.find("LN")->name == "listening");
-  CHECK(reg.find("np")->name == "listening");
+  for (auto alias : {"LN", "np"}) {
+    INFO(alias);
+    const auto* found = reg.find(alias);
+    REQUIRE(found != nullptr);
+    CHECK(found->name == "listening");
+  }
   CHECK(reg.find("nope") == nullptr);
 }
 

@@ -50,6 +50,15 @@ namespace {
 
 const std::string heart = "\xE2\x9D\xA4\xEF\xB8\x8F";
 
+/// The row a lookup found. The test stops here when the lookup failed or
+/// found nothing, rather than reading an empty optional.
+template <class T>
+T found(database::result<std::optional<T>> res) {
+  REQUIRE_OK(res);
+  REQUIRE(res.value().has_value());
+  return std::move(*res.value());
+}
+
 } // namespace
 
 TEST_CASE("database records print through their inspect", "[db]") {
@@ -212,7 +221,7 @@ TEST_CASE("users register, relink, keep settings and unregister", "[db]") {
 
   REQUIRE_OK(db.set_session_key(platform_kind::telegram, "42", "sk-2"));
   REQUIRE_OK(db.clear_session_key(platform_kind::telegram, "42"));
-  CHECK_FALSE(db.get_user(platform_kind::telegram, "42").value()->has_session_key);
+  CHECK_FALSE(found(db.get_user(platform_kind::telegram, "42")).has_session_key);
 
   REQUIRE_OK(db.unregister_user(platform_kind::telegram, "42"));
   CHECK_FALSE(db.get_user(platform_kind::telegram, "42").value().has_value());
@@ -241,7 +250,7 @@ TEST_CASE("a user is unique per platform and platform id", "[db]") {
   REQUIRE_OK(tg2);
   CHECK(tg->id != dc->id);
   CHECK(tg2->id == tg->id);
-  CHECK(db.get_user(platform_kind::discord, "7").value()->fm_username == "b");
+  CHECK(found(db.get_user(platform_kind::discord, "7")).fm_username == "b");
   int rows = 0;
   tdb.admin() << "SELECT COUNT(*) FROM " + (backend == backend_kind::sqlite
                                               ? std::string{"users"}
@@ -279,10 +288,10 @@ TEST_CASE("user settings are stored and create the user when needed", "[db]") {
   CHECK(user->display_name == "Nine");
   CHECK(user->language == "ru");
   REQUIRE_OK(db.set_banned(p, "9", false));
-  CHECK_FALSE(db.get_user(p, "9").value()->banned);
+  CHECK_FALSE(found(db.get_user(p, "9")).banned);
   // Settings on another platform's user with the same id are untouched.
   REQUIRE_OK(db.set_show_tags(platform_kind::telegram, "9", false));
-  CHECK(db.get_user(platform_kind::telegram, "9").value()->language.empty());
+  CHECK(found(db.get_user(platform_kind::telegram, "9")).language.empty());
 }
 
 TEST_CASE("groups are upserted, updated and hold members", "[db]") {
@@ -325,7 +334,7 @@ TEST_CASE("groups are upserted, updated and hold members", "[db]") {
         == db_errc::constraint);
 }
 
-TEST_CASE("platform state is stored and replaced; chats are marked (un)reachable", "[db]") {
+TEST_CASE("platform state is stored and replaced, and chats are marked (un)reachable", "[db]") {
   auto backend = ANY_BACKEND;
   INFO("backend " << to_string(backend));
   test_db tdb{backend};
@@ -344,11 +353,11 @@ TEST_CASE("platform state is stored and replaced; chats are marked (un)reachable
   CHECK(group->active);
   // Removed (kicked): inactive, and back again.
   REQUIRE_OK(db.set_chat_reachable(p, "-555", chat_kind::group, false));
-  CHECK_FALSE(db.get_group(p, "-555").value()->active);
+  CHECK_FALSE(found(db.get_group(p, "-555")).active);
   REQUIRE_OK(db.upsert_group(p, "-555", "Title"));
-  CHECK_FALSE(db.get_group(p, "-555").value()->active); // a rename keeps the flag
+  CHECK_FALSE(found(db.get_group(p, "-555")).active); // a rename keeps the flag
   REQUIRE_OK(db.set_chat_reachable(p, "-555", chat_kind::group, true));
-  CHECK(db.get_group(p, "-555").value()->active);
+  CHECK(found(db.get_group(p, "-555")).active);
   // A private chat: known or unknown users are both fine.
   REQUIRE_OK(db.register_user(p, "77", "seven", "Seven"));
   REQUIRE_OK(db.set_chat_reachable(p, "77", chat_kind::private_chat, false));
@@ -462,13 +471,13 @@ TEST_CASE("non-Latin names round-trip unchanged", "[db]") {
   REQUIRE_OK(ja);
   REQUIRE_OK(ru);
   REQUIRE_OK(dj);
-  CHECK(db.get_user(platform_kind::telegram, "1").value()->display_name
+  CHECK(found(db.get_user(platform_kind::telegram, "1")).display_name
         == japanese);
-  CHECK(db.get_user(platform_kind::discord, "3").value()->display_name == emoji);
+  CHECK(found(db.get_user(platform_kind::discord, "3")).display_name == emoji);
   const std::string title = "\u0413\u0440\u0443\u043f\u043f\u0430 \xF0\x9F\x8E\xB5";
   auto group = db.upsert_group(platform_kind::telegram, "-5", title);
   REQUIRE_OK(group);
-  CHECK(db.get_group(platform_kind::telegram, "-5").value()->title == title);
+  CHECK(found(db.get_group(platform_kind::telegram, "-5")).title == title);
   auto kino = db.upsert_entity(entity_kind::artist, "\u041a\u0438\u043d\u043e");
   CHECK(db.upsert_entity(entity_kind::artist, "\u041a\u0418\u041d\u041e").value()
         == kino.value());

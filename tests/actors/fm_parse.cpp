@@ -301,8 +301,9 @@ TEST_CASE("check_response: error bodies win over the HTTP status", "[fm]") {
 }
 
 TEST_CASE("lastfm_error_in finds only real error bodies", "[fm]") {
-  CHECK(lastfm_error_in(R"({"error":11,"message":"Offline"})")->code
-        == fm_errc::service_offline);
+  auto offline = lastfm_error_in(R"({"error":11,"message":"Offline"})");
+  REQUIRE(offline);
+  CHECK(offline->code == fm_errc::service_offline);
   CHECK_FALSE(lastfm_error_in(fixture("user-getinfo.json")));
   CHECK_FALSE(lastfm_error_in("not json"));
   CHECK_FALSE(lastfm_error_in(R"({"error":"bad"})"));

@@ -279,7 +279,7 @@ TEST_CASE("lang lists, refuses unknown codes and answers in the new language",
   CHECK(has(f.say("/ln"), "está ouvindo"));
 }
 
-TEST_CASE("linkfm needs a stored token; without a cache it says storage is down",
+TEST_CASE("linkfm needs a stored token, and without a cache it says storage is down",
           "[music][commands]") {
   fixture f;
   // No caching engine in this fixture: the token cannot be kept.

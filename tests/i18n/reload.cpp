@@ -23,7 +23,7 @@ catalog load(const std::string& greeting) {
 
 } // namespace
 
-TEST_CASE("replace swaps the texts of later calls; snapshots and copies keep theirs") {
+TEST_CASE("replace swaps the texts of later calls, snapshots and copies keep theirs") {
   auto live = load("Hello, {name}!");
   auto before = live.snapshot();
   auto copy = live;

@@ -185,6 +185,8 @@ TEST_CASE("getUpdates long-polls until the user writes", "[telegram][emulator]")
   auto done = std::make_shared<std::promise<api_result>>();
   auto poll = done->get_future();
   f.api.get_updates(0, 10, all_updates, [done](api_result r) { done->set_value(std::move(r)); });
+  // Setting the scene, not waiting for an outcome: the user writes while the
+  // poll waits (elapsed >= 250 ms below shows it did wait).
   std::this_thread::sleep_for(300ms);
   auto sent = f.emu.send_message(bob(), tg_chat::private_with(bob()), "hi");
   REQUIRE(sent.ok);

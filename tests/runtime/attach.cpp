@@ -4,11 +4,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <thread>
 
 #include <rapidjson/document.h>
 
 #include "runtime/attach.hpp"
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 
 using namespace lastgram;
@@ -35,12 +35,12 @@ std::string target(unsigned short port) {
 /// starting its server) and returns the parsed report.
 rapidjson::Document attach_json(unsigned short port) {
   run_result res;
-  for (int i = 0; i < 50; ++i) {
-    res = run({LASTGRAM_BINARY, "attach", target(port), "--once", "--json"}, "");
-    if (res.exit_code == 0)
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
+  eventually(
+    [&] {
+      res = run({LASTGRAM_BINARY, "attach", target(port), "--once", "--json"}, "");
+      return res.exit_code == 0;
+    },
+    10s, 100ms);
   INFO("stderr: " << res.err);
   REQUIRE(res.exit_code == 0);
   rapidjson::Document doc;
@@ -105,12 +105,18 @@ TEST_CASE("attach --once --json prints the node, its ten engines and its members
   CHECK(n["cache"].IsObject());
   CHECK(n["last_errors"].IsArray());
 
-  // A command through the console moves the counters (a new sample comes at
-  // most once a second).
+  // A command through the console moves the counters. A new sample comes at
+  // most once a second: ask again until it shows both commands.
   auto before = commands_handled(doc);
   node.write("/start\n/help\n");
-  std::this_thread::sleep_for(1200ms);
-  auto after_doc = attach_json(port);
+  rapidjson::Document after_doc;
+  CHECK(eventually(
+    [&] {
+      after_doc = attach_json(port);
+      return commands_handled(after_doc) >= before + 2
+             && after_doc["nodes"][0]["commands"]["total"].GetDouble() >= before + 2;
+    },
+    20s, 100ms));
   CHECK(commands_handled(after_doc) >= before + 2);
   CHECK(after_doc["nodes"][0]["commands"]["total"].GetDouble() >= before + 2);
 
@@ -156,9 +162,7 @@ TEST_CASE("the live view draws frames and quits on q, or at the end of piped inp
       ++count;
     return count;
   };
-  for (int i = 0; i < 50 && frames() < 2; ++i)
-    std::this_thread::sleep_for(100ms);
-  CHECK(frames() >= 2);
+  CHECK(eventually([&] { return frames() >= 2; }, 10s, 100ms));
   view.write(" "); // pause, then quit
   CHECK(view.wait_for_output("[paused]", 5s));
   view.write("q");

@@ -238,6 +238,8 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
     api.add_update(next_update, private_update(next_update, chat_of(next_update), "/start"));
     if (i == 20)
       nodes[victim].proc->signal(SIGKILL);
+    // Pacing the load, not waiting for an outcome: a stream, so that the
+    // kill lands in its middle.
     std::this_thread::sleep_for(25ms);
   }
   auto survivor = 3 - poller - victim;
@@ -268,6 +270,9 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
       return false;
     },
     10s));
+  // Setting the scene, not waiting for an outcome: a moment for the fetched
+  // runs to be placed before the kill. What follows holds either way (each
+  // is answered exactly once whether the kill finds it placed or not).
   std::this_thread::sleep_for(300ms);
   nodes[poller].proc->signal(SIGKILL);
   auto late_from = next_update;
@@ -275,7 +280,12 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
     api.add_update(next_update, private_update(next_update, chat_of(next_update), "/start"));
   CHECK(eventually([&] { return answered_once(late_from, next_update); }, 15s));
   CHECK(eventually([&] { return answered_once(slow_from, late_from); }, 20s));
-  std::this_thread::sleep_for(2500ms);
+  // A marker for "nothing answered twice": a sleep as long as the slow runs,
+  // started after all of them. Once it has answered, every slow run started
+  // before the kill has ended, and its second answer, if any, has come.
+  auto marker = next_update++;
+  api.add_update(marker, private_update(marker, chat_of(marker), "/debug sleep 2000"));
+  CHECK(eventually([&] { return api.sends_to(chat_of(marker)).size() == 1; }, 20s));
   for (auto u = slow_from; u < next_update; ++u) {
     INFO("update " << u);
     CHECK(api.sends_to(chat_of(u)).size() == 1);
@@ -303,7 +313,8 @@ TEST_CASE("webhook updates into one node run on all three", "[cluster][e2e][post
   INFO(logs_of(nodes));
   REQUIRE(all_up(nodes));
   REQUIRE(eventually([&] { return !api.calls("getMe").empty(); }, 10s));
-  std::this_thread::sleep_for(300ms);
+  // The bot has processed getMe's answer (it logs "connected").
+  REQUIRE(nodes[0].proc->wait_for_output("event=connected", 10s, true));
   for (std::int64_t u = 1; u <= 60; ++u) {
     auto body = private_update(u, 700000 + u, "/start");
     auto reply = http_exchange(nodes[0].http_port,

@@ -587,7 +587,7 @@ TEST_CASE("lists: INI syntax across lines with comments, and commas on --set", "
         == dir.path("bad.ini") + ":2: expected ',' or ']' in list, got '\"'");
 }
 
-TEST_CASE("quoted strings resolve CAF's escapes; unquoted strings are taken as written",
+TEST_CASE("quoted strings resolve CAF's escapes, unquoted strings are taken as written",
           "[config]") {
   temp_dir dir;
   auto path = dir.write("config.ini",

@@ -89,6 +89,9 @@ TEST_CASE("a throwing command gets an apology and disturbs no other run",
     return {[](const std::string& x) { return x; }};
   });
   auto env = test_env(sys, echo);
+  // About 16 commands per chat arrive at once: room for all of them in each
+  // chat's line (the line's bound is tested where it is the subject).
+  env->settings.chat_queue_limit = 100;
   auto apology = env->texts->format("en", "errors.generic");
   auto before = restarts_metric("command");
   caf::scoped_actor self{sys};

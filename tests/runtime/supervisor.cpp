@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <stdexcept>
-#include <thread>
 
 #include "caf/all.hpp"
 #include "caf/scheduler/test_coordinator.hpp"
@@ -9,8 +9,10 @@
 #include "actors/support/exceptions.hpp"
 #include "actors/support/health.hpp"
 #include "runtime/supervisor.hpp"
+#include "support/eventually.hpp"
 
 using namespace lastgram;
+using lastgram::test::eventually;
 using namespace std::chrono_literals;
 
 namespace {
@@ -34,7 +36,7 @@ struct deterministic {
 };
 
 /// A child that throws on "boom" and otherwise counts what it saw.
-caf::behavior fragile(caf::event_based_actor* self, std::shared_ptr<int> generation) {
+caf::behavior fragile(caf::event_based_actor* self, std::shared_ptr<std::atomic<int>> generation) {
   keep_exception_text(self);
   ++*generation;
   return {
@@ -69,7 +71,7 @@ TEST_CASE("a crashed child is restarted after its backoff, not before",
           "[supervisor]") {
   deterministic d;
   auto health = std::make_shared<health_board>();
-  auto generation = std::make_shared<int>(0);
+  auto generation = std::make_shared<std::atomic<int>>(0);
   runtime::supervisor_spec spec{
     "fm",
     {runtime::child_spec{"fm",
@@ -106,7 +108,7 @@ TEST_CASE("a crashed child is restarted after its backoff, not before",
 TEST_CASE("messages to the supervisor reach the current child", "[supervisor]") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  auto generation = std::make_shared<int>(0);
+  auto generation = std::make_shared<std::atomic<int>>(0);
   auto p = policy(3);
   p.backoff_initial_ms = 1;
   runtime::supervisor_spec spec{
@@ -129,12 +131,13 @@ TEST_CASE("messages to the supervisor reach the current child", "[supervisor]") 
   CHECK(failure == caf::sec::runtime_error);
   // The replacement answers as soon as it is up.
   answer.clear();
-  for (int i = 0; i < 200 && answer.empty(); ++i) {
-    self->request(sup, 2s, std::string{"hi"})
-      .receive([&](const std::string& x) { answer = x; }, [&](caf::error&) {});
-    if (answer.empty())
-      std::this_thread::sleep_for(5ms);
-  }
+  CHECK(eventually(
+    [&] {
+      self->request(sup, 2s, std::string{"hi"})
+        .receive([&](const std::string& x) { answer = x; }, [&](caf::error&) {});
+      return !answer.empty();
+    },
+    5s, 5ms));
   CHECK(answer == "ok");
   CHECK(*generation == 2);
   self->send_exit(sup, caf::exit_reason::user_shutdown);
@@ -145,7 +148,7 @@ TEST_CASE("too many restarts within the window escalate to the parent",
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto health = std::make_shared<health_board>();
-  auto generation = std::make_shared<int>(0);
+  auto generation = std::make_shared<std::atomic<int>>(0);
   auto p = policy(2);
   p.backoff_initial_ms = 1;
   runtime::supervisor_spec spec{
@@ -162,8 +165,7 @@ TEST_CASE("too many restarts within the window escalate to the parent",
   auto crash_and_wait_for_restart = [&](int expected_generation) {
     self->request(sup, 2s, std::string{"boom"}).receive([](const std::string&) {},
                                                         [](caf::error&) {});
-    for (int i = 0; i < 400 && *generation < expected_generation; ++i)
-      std::this_thread::sleep_for(5ms);
+    REQUIRE(eventually([&] { return *generation >= expected_generation; }, 5s, 5ms));
   };
   crash_and_wait_for_restart(2);
   crash_and_wait_for_restart(3);
@@ -185,7 +187,7 @@ TEST_CASE("too many restarts within the window escalate to the parent",
 TEST_CASE("an exit request stops the children, then the supervisor",
           "[supervisor]") {
   deterministic d;
-  auto generation = std::make_shared<int>(0);
+  auto generation = std::make_shared<std::atomic<int>>(0);
   auto child_down = std::make_shared<bool>(false);
   runtime::supervisor_spec spec{
     "fm",

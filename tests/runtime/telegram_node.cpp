@@ -10,7 +10,6 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include <csignal>
 
@@ -19,6 +18,7 @@
 #include "support/http_probe.hpp"
 #include "support/process.hpp"
 #include "actors/database/store.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_bot_api.hpp"
 #include "support/test_http_server.hpp"
 
@@ -26,8 +26,6 @@ using namespace lastgram::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
 
 constexpr const char* token = "123456:TEST-token_abc";
 constexpr const char* secret = "s3cret-Token_1";
@@ -82,10 +80,10 @@ struct telegram_node {
   }
 
   bool wait_ready(const fake_bot_api& api) {
+    // The bot knows its name ("/start@name") once it logged the getMe answer.
     bool ok = api.wait_for([&] { return !api.calls("getMe").empty(); }, 20s)
-              && api.wait_for([&] { return http_get(port, "/healthz").status == 200; }, 20s);
-    // getMe answered: the bot knows its name once the answer is processed.
-    std::this_thread::sleep_for(200ms);
+              && api.wait_for([&] { return http_get(port, "/healthz").status == 200; }, 20s)
+              && proc->wait_for_output("event=connected", 20s, true);
     if (!ok)
       UNSCOPED_INFO("node stderr:\n" << proc->err());
     return ok;
@@ -94,7 +92,7 @@ struct telegram_node {
 
 } // namespace
 
-TEST_CASE("webhook: a wrong or missing secret gets 401 and runs nothing; garbage gets 400",
+TEST_CASE("webhook: a wrong or missing secret gets 401 and runs nothing, garbage gets 400",
           "[telegram][webhook]") {
   fake_bot_api api{token};
   telegram_node node{api, "webhook"};
@@ -106,14 +104,19 @@ TEST_CASE("webhook: a wrong or missing secret gets 401 and runs nothing; garbage
   CHECK(node.post("{not json", secret) == 400);
   CHECK(node.post(R"({"message":{"text":"/start"}})", secret) == 400);
   CHECK(node.post(update, secret, "/telegram/other-path") == 404);
-  std::this_thread::sleep_for(1s);
+  // A marker: a valid update from another chat, posted after the refused
+  // ones. Had any of those been taken, its answer would have started first.
+  CHECK(node.post(private_update(90, 190, "/start"), secret) == 200);
+  REQUIRE(api.wait_for([&] { return api.sends_to(190).size() == 1; }, 10s));
   CHECK(api.sends_to(111).empty());
 
   // A valid update is answered once, even when Telegram delivers it twice.
   CHECK(node.post(update, secret) == 200);
   CHECK(node.post(update, secret) == 200);
   REQUIRE(api.wait_for([&] { return api.sends_to(111).size() >= 1; }, 10s));
-  std::this_thread::sleep_for(1500ms);
+  // The same marker after the duplicate: a second answer would come first.
+  CHECK(node.post(private_update(91, 191, "/start"), secret) == 200);
+  REQUIRE(api.wait_for([&] { return api.sends_to(191).size() == 1; }, 10s));
   auto sends = api.sends_to(111);
   REQUIRE(sends.size() == 1);
   CHECK(json_string(sends[0].body, "parse_mode") == "HTML");
@@ -133,8 +136,8 @@ TEST_CASE("webhook: commands for another bot are ignored, ours with @name are ta
   REQUIRE(node.wait_ready(api));
   CHECK(node.post(private_update(1, 222, "/start@OtherBot"), secret) == 200);
   CHECK(node.post(private_update(2, 333, "/start@lastgramtestbot"), secret) == 200);
+  // 333's answer is the marker: 222's update was handled before it.
   REQUIRE(api.wait_for([&] { return !api.sends_to(333).empty(); }, 10s));
-  std::this_thread::sleep_for(500ms);
   CHECK(api.sends_to(222).empty());
 }
 
@@ -145,7 +148,6 @@ TEST_CASE("limits: a burst to one chat is paced per chat without holding up othe
   REQUIRE(node.wait_ready(api));
   for (int i = 0; i < 4; ++i)
     REQUIRE(node.post(private_update(10 + i, 444, "/start", 10 + i), secret) == 200);
-  auto posted_other = clock_type::now();
   REQUIRE(node.post(private_update(20, 555, "/start"), secret) == 200);
   REQUIRE(api.wait_for([&] { return api.sends_to(444).size() == 4; }, 20s));
   REQUIRE(api.wait_for([&] { return api.sends_to(555).size() == 1; }, 5s));
@@ -153,8 +155,8 @@ TEST_CASE("limits: a burst to one chat is paced per chat without holding up othe
   // One message a second per private chat (the default limit).
   for (std::size_t i = 1; i < a.size(); ++i)
     CHECK(a[i].at - a[i - 1].at >= 950ms);
-  // The other chat was served at once, not after the burst.
-  CHECK(api.sends_to(555)[0].at - posted_other < 900ms);
+  // The other chat was served within the burst, not after it.
+  CHECK(api.sends_to(555)[0].at < a.back().at);
 }
 
 TEST_CASE("limits: a 429 delays exactly retry_after, then the message is sent",
@@ -171,8 +173,8 @@ TEST_CASE("limits: a 429 delays exactly retry_after, then the message is sent",
   REQUIRE(api.wait_for([&] { return api.sends_to(666).size() == 2; }, 10s));
   auto sends = api.sends_to(666);
   auto gap = sends[1].at - sends[0].at;
+  // Not before retry_after (how much later depends on the machine).
   CHECK(gap >= 2s);
-  CHECK(gap < 2600ms);
   CHECK(sends[1].body == sends[0].body);
 }
 
@@ -201,7 +203,15 @@ TEST_CASE("odd Bot API answers never crash the node", "[telegram][robustness]") 
   REQUIRE(node.wait_ready(api));
   for (int i = 0; i < 12; ++i)
     REQUIRE(node.post(private_update(100 + i, 700 + i, "/start"), secret) == 200);
-  std::this_thread::sleep_for(3s);
+  // Every odd answer was given before the control message.
+  CHECK(api.wait_for(
+    [&] {
+      for (int i = 0; i < 12; ++i)
+        if (api.sends_to(700 + i).empty())
+          return false;
+      return true;
+    },
+    20s));
   REQUIRE(node.post(private_update(200, 999, "/start"), secret) == 200);
   CHECK(api.wait_for([&] { return api.sends_to(999).size() == 1; }, 10s));
   CHECK(http_get(node.port, "/healthz").status == 200);
@@ -232,7 +242,9 @@ TEST_CASE("polling: the stored offset means a restart neither loses nor repeats 
   telegram_node again{api, "polling", {}, &data};
   REQUIRE(again.wait_ready(api));
   REQUIRE(api.wait_for([&] { return api.sends_to(803).size() == 1; }, 15s));
-  std::this_thread::sleep_for(1s);
+  // 803's answer is the marker: 500 and 501 come before 502 in any batch
+  // that holds them, so a repeat would have started before it. The first
+  // poll's offset below is the direct proof.
   CHECK(api.sends_to(801).size() == 1);
   CHECK(api.sends_to(802).size() == 1);
   auto polls = api.calls("getUpdates");
@@ -262,6 +274,17 @@ TEST_CASE("my_chat_member: added to a group creates its row, removed marks it in
   // (Two updates about one chat may be written by different database
   // workers, in any order: one change per chat here.)
   api.add_update(2, member_update(2, -100888, "Old group", "kicked"));
+  lastgram::database_settings cfg;
+  cfg.path = data.file("data/db.sqlite3");
+  // Both rows, read through a connection of the test's own.
+  auto both_stored = [&] {
+    auto db = lastgram::database::store::open(cfg);
+    if (!db)
+      return false;
+    auto fans = db.value().get_group(lastgram::platform_kind::telegram, "-100999");
+    auto old = db.value().get_group(lastgram::platform_kind::telegram, "-100888");
+    return fans && fans.value().has_value() && old && old.value().has_value();
+  };
   {
     telegram_node node{api, "polling", {}, &data};
     REQUIRE(node.wait_ready(api));
@@ -272,11 +295,9 @@ TEST_CASE("my_chat_member: added to a group creates its row, removed marks it in
                != std::string::npos;
       },
       15s));
-    // Let the database writes land before the node stops.
-    std::this_thread::sleep_for(500ms);
+    // The database writes land before the node stops.
+    REQUIRE(eventually(both_stored, 15s, 50ms));
   }
-  lastgram::database_settings cfg;
-  cfg.path = data.file("data/db.sqlite3");
   auto db = lastgram::database::store::open(cfg);
   REQUIRE(db);
   auto fans = db.value().get_group(lastgram::platform_kind::telegram, "-100999");

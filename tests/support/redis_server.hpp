@@ -4,11 +4,10 @@
 /// the fixture's server listens, a private server a test may stop and
 /// restart, and a raw command for checking what Redis holds.
 
-#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
 #include "support/process.hpp"
 
 namespace lastgram::test {
@@ -25,19 +24,6 @@ std::string redis_url(int port);
 /// text, "(nil)" for nil and "(error)" for an error reply or when nothing
 /// answered.
 std::string redis_command(int port, const std::vector<std::string>& args);
-
-/// Polls `done` every 10 ms for at most `limit`; true once it held. For
-/// real servers only: where a clock can be injected, tests use that instead.
-template <class Pred>
-bool eventually(Pred&& done, std::chrono::milliseconds limit = std::chrono::seconds{5}) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return true;
-}
 
 /// A redis-server of the test's own: a child process on 127.0.0.1 that the
 /// test can shut down and start again on the same port, without persistence,

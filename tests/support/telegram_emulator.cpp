@@ -408,6 +408,7 @@ telegram_emulator::wait_for_bot_messages(std::int64_t chat_id, std::size_t n,
     auto messages = bot_messages(chat_id);
     if (messages.size() >= n || std::chrono::steady_clock::now() >= deadline)
       return messages;
+    // Pacing the poll; the deadline decides.
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
   }
 }
