@@ -20,7 +20,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "support/redis_server.hpp"
-#include "test_config.hpp"
+#include "actors/test_config.hpp"
 
 namespace fs = std::filesystem;
 using namespace lastgram;

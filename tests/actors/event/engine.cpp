@@ -34,7 +34,7 @@
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/type_ids.hpp"
-#include "test_db.hpp"
+#include "actors/test_db.hpp"
 
 using namespace lastgram;
 using namespace std::chrono_literals;

@@ -8,7 +8,7 @@
 #include "actors/translation/engine.hpp"
 #include "i18n/catalog.hpp"
 #include "i18n/temp_locales.hpp"
-#include "test_config.hpp"
+#include "actors/test_config.hpp"
 
 using namespace lastgram;
 using namespace std::chrono_literals;

@@ -35,7 +35,7 @@
 #include "messages/type_ids.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
-#include "test_db.hpp"
+#include "actors/test_db.hpp"
 
 
 using namespace lastgram;

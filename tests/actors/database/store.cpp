@@ -24,7 +24,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "actors/database/store.hpp"
-#include "test_db.hpp"
+#include "actors/test_db.hpp"
 
 
 using namespace lastgram;
