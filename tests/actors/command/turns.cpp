@@ -135,6 +135,31 @@ std::string first_text(const command_result& res) {
   return res.replies.empty() ? std::string{} : plain_text(res.replies.front().text);
 }
 
+/// A command engine whose chat A starts with a held command.
+struct held_chat {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::scoped_actor> self;
+  std::shared_ptr<journal> j = std::make_shared<journal>();
+  std::shared_ptr<command::environment> env;
+  command_actor engine;
+
+  explicit held_chat(std::int64_t chat_limit) {
+    cfg.add_message_types<caf::id_block::lastgram>();
+    sys = std::make_unique<caf::actor_system>(cfg);
+    self = std::make_unique<caf::scoped_actor>(*sys);
+    j->release = false;
+    env = turns_env(j, chat_limit);
+    engine = command::spawn_engine((*self).ptr(), env);
+    (*self)->send(engine, in_chat("A", "/hold", 1));
+  }
+
+  ~held_chat() {
+    (*self)->send_exit(engine, caf::exit_reason::user_shutdown);
+    self.reset();
+  }
+};
+
 } // namespace
 
 TEST_CASE("200 chats x 5 commands get every chat's replies in its own order without overlap",
@@ -179,16 +204,12 @@ TEST_CASE("200 chats x 5 commands get every chat's replies in its own order with
 
 TEST_CASE("a chat that floods is told to slow down and other chats do not wait for it",
           "[command][turns]") {
-  caf::actor_system_config cfg;
-  cfg.add_message_types<caf::id_block::lastgram>();
-  caf::actor_system sys{cfg};
-  auto j = std::make_shared<journal>();
-  j->release = false;
-  auto env = turns_env(j, 2);
-  caf::scoped_actor self{sys};
-  auto engine = command::spawn_engine(self.ptr(), env);
+  held_chat f{2};
+  auto& self = *f.self;
+  auto& engine = f.engine;
+  auto& env = f.env;
+  auto& j = f.j;
   // Chat A: one command held, two waiting, two over the limit.
-  self->send(engine, in_chat("A", "/hold", 1));
   for (int k = 0; k < 4; ++k)
     self->send(engine, in_chat("A", "/step " + std::to_string(k), 2 + k));
   auto slow_down = env->texts->format("en", "errors.slow_down");
@@ -217,20 +238,14 @@ TEST_CASE("a chat that floods is told to slow down and other chats do not wait f
     self->receive([&](command_result& res) { a.push_back(first_text(res)); },
                   caf::after(10s) >> [&] { FAIL("chat A's answers are missing"); });
   CHECK(a == std::vector<std::string>{"held", "0", "1"});
-  self->send_exit(engine, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("a button press runs its command with typed arguments in the chat's turn",
           "[command][turns]") {
-  caf::actor_system_config cfg;
-  cfg.add_message_types<caf::id_block::lastgram>();
-  caf::actor_system sys{cfg};
-  auto j = std::make_shared<journal>();
-  j->release = false;
-  auto env = turns_env(j, 5);
-  caf::scoped_actor self{sys};
-  auto engine = command::spawn_engine(self.ptr(), env);
-  self->send(engine, in_chat("A", "/hold", 1));
+  held_chat f{5};
+  auto& self = *f.self;
+  auto& engine = f.engine;
+  auto& j = f.j;
   button_command press;
   press.platform = platform_kind::console;
   press.chat.id = "A";
@@ -248,5 +263,4 @@ TEST_CASE("a button press runs its command with typed arguments in the chat's tu
                   caf::after(10s) >> [&] { FAIL("an answer is missing"); });
   CHECK(got == std::vector<std::string>{"held", "a b"});
   CHECK(j->started["A"] == std::vector<std::string>{"a b"});
-  self->send_exit(engine, caf::exit_reason::user_shutdown);
 }
