@@ -82,7 +82,7 @@ void write_failed(std::string_view op, const cache_error& err) {
 }
 
 cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
-                          std::shared_ptr<health_board> health) {
+                                      std::shared_ptr<health_board> health) {
   keep_exception_text(self);
   status_hook hook;
   if (!settings.redis_url.empty())

@@ -130,12 +130,10 @@ fm_request top_request(const top_query& q) {
   }
 }
 
-engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings settings,
-                                             std::shared_ptr<net::http_client> http,
-                                             std::function<cache_actor()> cache,
-                          bool shared_bucket) {
-  keep_exception_text(self);
-  auto& st = self->state;
+/// The engine's state at start: its queue and bucket, its metrics.
+void init_state(engine_state& st, lastfm_settings settings,
+                std::shared_ptr<net::http_client> http, std::function<cache_actor()> cache,
+                bool shared_bucket) {
   log::add_secret(settings.api_key);
   log::add_secret(settings.api_secret);
   auto now = clock::now();
@@ -160,6 +158,28 @@ engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings sett
   st.cache_misses = metrics::get_counter("lastgram_lastfm_cache_misses_total",
                                          "Last.fm reads the cache missed.");
   update_gauges(st, now);
+}
+
+/// The parser of a top list of `kind` over `range`.
+std::function<parse_result<top_list>(std::string_view)> top_parser(top_kind kind, period range) {
+  return [range, kind](std::string_view b) {
+    switch (kind) {
+      case top_kind::albums:
+        return parse_top_albums(b, range);
+      case top_kind::tracks:
+        return parse_top_tracks(b, range);
+      default:
+        return parse_top_artists(b, range);
+    }
+  };
+}
+
+engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings settings,
+                                             std::shared_ptr<net::http_client> http,
+                                             std::function<cache_actor()> cache,
+                                             bool shared_bucket) {
+  keep_exception_text(self);
+  init_state(self->state, std::move(settings), std::move(http), std::move(cache), shared_bucket);
   return {
     [self](fm_user_atom, const std::string& user) {
       return start<user_info>(self, user_get_info(user), user_queue_key(user),
@@ -182,19 +202,8 @@ engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings sett
                                   });
     },
     [self](const top_query& q) {
-      auto range = q.range;
-      auto kind = q.kind;
       return start<top_list>(self, top_request(q), user_queue_key(q.user),
-                             [range, kind](std::string_view b) {
-                               switch (kind) {
-                                 case top_kind::albums:
-                                   return parse_top_albums(b, range);
-                                 case top_kind::tracks:
-                                   return parse_top_tracks(b, range);
-                                 default:
-                                   return parse_top_artists(b, range);
-                               }
-                             });
+                             top_parser(q.kind, q.range));
     },
     [self](fm_artist_atom, const entity_query& q) {
       return start<artist_info>(self, artist_get_info(q.artist, q.username),
