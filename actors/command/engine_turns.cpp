@@ -14,10 +14,14 @@
 #include "actors/command/registry.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/support/engines.hpp"
+#include "actors/support/text.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/database.hpp"
 
 namespace lastgram::command::detail {
+
+/// Characters of an unknown command's name quoted back to its sender.
+constexpr std::size_t max_quoted_command = 32;
 
 namespace {
 
@@ -128,7 +132,10 @@ void start(engine_actor self, turn_ptr t) {
       return;
     }
     record(t->msg, "unknown", command_outcome::unknown, started);
-    auto text = env.texts->format(lang, "command.unknown", {{"command", t->parsed.name}});
+    // A command name is quoted back short and clean: a flood of text or
+    // control characters is the sender's, not ours to repeat.
+    auto text = env.texts->format(lang, "command.unknown",
+                                  {{"command", quotable(t->parsed.name, max_quoted_command)}});
     answer(self, t, text_result(t->msg, std::move(text), command_outcome::unknown));
     return;
   }

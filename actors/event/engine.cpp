@@ -11,6 +11,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/support/engines.hpp"
+#include "actors/support/text.hpp"
 #include "actors/support/exceptions.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/cache.hpp"
@@ -41,28 +42,9 @@ metrics::counter presses(std::string_view outcome) {
                               {{"outcome", outcome}});
 }
 
-/// `text` when it has at most `max` UTF-8 characters, else its first
-/// `max - 1` and an ellipsis.
-std::string clip(std::string text, std::size_t max) {
-  std::size_t chars = 0;
-  std::size_t cut = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80)
-      continue; // a continuation byte
-    if (++chars == max)
-      cut = i;
-    if (chars > max) {
-      text.resize(cut);
-      text += "…";
-      return text;
-    }
-  }
-  return text;
-}
-
 press_result alert(std::string text) {
   press_result out;
-  out.notice = clip(std::move(text), max_notice_chars);
+  out.notice = clip_chars(std::move(text), max_notice_chars);
   out.alert = true;
   return out;
 }

@@ -223,6 +223,21 @@ TEST_CASE_METHOD(engine_fixture, "an unknown command gets a hint in private and 
   CHECK(res.replies.empty());
 }
 
+TEST_CASE_METHOD(engine_fixture, "a huge unknown command is quoted back short and without control characters",
+                 "[command]") {
+  std::string name(100000, 'x');
+  name[3] = '\x01';
+  name[5] = '\x7f';
+  auto res = ask(message("/" + name, 1));
+  CHECK(res.outcome == command_outcome::unknown);
+  REQUIRE(res.replies.size() == 1);
+  auto text = text_of(res);
+  CHECK(text.size() < 300);
+  CHECK(text.find('\x01') == std::string::npos);
+  CHECK(text.find('\x7f') == std::string::npos);
+  CHECK(text.find(std::string(31, 'x') + "…") != std::string::npos);
+}
+
 TEST_CASE_METHOD(engine_fixture, "plain text and other bots' commands are ignored", "[command]") {
   CHECK(ask(message("hello there", 1)).replies.empty());
   CHECK(ask(message("/help@someotherbot", 2)).replies.empty());
