@@ -1,10 +1,10 @@
 #include "runtime/config_urls.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <string_view>
 
 #include "actors/caching/redis_client.hpp"
+#include "actors/logging/url_secrets.hpp"
 
 namespace lastgram::runtime {
 namespace {
@@ -14,19 +14,10 @@ using sv = std::string_view;
 const std::string postgres_shape
   = "must be a PostgreSQL URL, postgresql://user:password@host:port/database";
 
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
 /// libpq refuses a '%' not followed by two hex digits, and %00.
 bool valid_escapes(sv x) {
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (x[i] != '%')
-      continue;
-    if (i + 2 >= x.size() || !is_hex(x[i + 1]) || !is_hex(x[i + 2])
-        || (x[i + 1] == '0' && x[i + 2] == '0'))
-      return false;
-    i += 2;
-  }
-  return true;
+  auto decoded = log::percent_decode(x, true);
+  return decoded && decoded->find('\0') == std::string::npos;
 }
 
 bool valid_port(sv port) {

@@ -15,27 +15,10 @@ int hex_digit(char c) {
   return -1;
 }
 
-/// Decodes every valid %XX and keeps anything else as written.
-std::string lenient_decode(std::string_view x) {
-  std::string out;
-  out.reserve(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    int hi = x[i] == '%' && i + 2 < x.size() ? hex_digit(x[i + 1]) : -1;
-    int lo = hi >= 0 ? hex_digit(x[i + 2]) : -1;
-    if (lo < 0) {
-      out += x[i];
-      continue;
-    }
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 void add_both(std::vector<std::string>& out, std::string_view piece) {
   if (piece.empty())
     return;
-  for (auto form : {std::string{piece}, lenient_decode(piece)})
+  for (auto form : {std::string{piece}, *percent_decode(piece, false)})
     if (std::find(out.begin(), out.end(), form) == out.end())
       out.push_back(std::move(form));
 }
@@ -63,6 +46,24 @@ void add_query_passwords(std::vector<std::string>& out, std::string_view rest) {
 }
 
 } // namespace
+
+std::optional<std::string> percent_decode(std::string_view x, bool strict) {
+  std::string out;
+  out.reserve(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    int hi = x[i] == '%' && i + 2 < x.size() ? hex_digit(x[i + 1]) : -1;
+    int lo = hi >= 0 ? hex_digit(x[i + 2]) : -1;
+    if (x[i] == '%' && lo < 0 && strict)
+      return std::nullopt;
+    if (lo < 0) {
+      out += x[i];
+      continue;
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
 
 std::vector<std::string> url_secret_parts(std::string_view value) {
   std::vector<std::string> out;

@@ -5,6 +5,7 @@
 /// log::add_secret, so that a driver quoting only the password (libpq's
 /// "invalid percent-encoded token: ..." does) is redacted too.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +21,10 @@ namespace lastgram::log {
 /// URL itself, and possibly pieces too short to be worth redacting
 /// (log::add_secret ignores those).
 std::vector<std::string> url_secret_parts(std::string_view value);
+
+/// `x` with every %XX decoded. A '%' that does not start a valid escape
+/// makes it nullopt when `strict`, else it is kept as written. Shared with
+/// the URL parsers (caching::parse_redis_url, runtime's URL checks).
+std::optional<std::string> percent_decode(std::string_view x, bool strict);
 
 } // namespace lastgram::log
