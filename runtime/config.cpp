@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "actors/cluster/endpoint.hpp"
+#include "actors/logging/url_secrets.hpp"
 #include "runtime/config_schema.hpp"
 #include "runtime/ini_reader.hpp"
 
@@ -31,25 +32,38 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(first, last - first + 1));
 }
 
-/// The whole file with CRLF turned into LF; nullopt and `error` on failure.
-std::optional<std::string> read_text(const std::string& path, std::string& error) {
+/// Largest configuration or secrets file read: far more than any real one,
+/// small enough that `--config /dev/zero` fails at once instead of growing
+/// until the allocator gives up.
+constexpr std::size_t max_file_bytes = std::size_t{1} << 20;
+
+/// The whole file with CRLF turned into LF; nullopt and `error` on failure
+/// ("cannot read the <what>: ..."). Reads at most max_file_bytes + 1 bytes,
+/// whatever the file claims to be.
+std::optional<std::string> read_text(const std::string& path, const std::string& what,
+                                     std::string& error) {
   std::error_code ec;
+  error = "cannot read the " + what + ": ";
   if (std::filesystem::is_directory(path, ec)) {
-    error = "is a directory";
+    error += "is a directory";
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = std::strerror(errno);
+    error += std::strerror(errno);
     return std::nullopt;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
+  std::string raw(max_file_bytes + 1, '\0');
+  in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
   if (in.bad()) {
-    error = "read error";
+    error += "read error";
     return std::nullopt;
   }
-  std::string raw = buf.str();
+  raw.resize(static_cast<std::size_t>(in.gcount()));
+  if (raw.size() > max_file_bytes) {
+    error = "the " + what + " is larger than 1 MiB";
+    return std::nullopt;
+  }
   std::string text;
   text.reserve(raw.size());
   for (std::size_t i = 0; i < raw.size(); ++i)
@@ -60,9 +74,9 @@ std::optional<std::string> read_text(const std::string& path, std::string& error
 
 void load_file(const std::string& path, settings& s, error_list& errors, origin_map& origins) {
   std::string reason;
-  auto text = read_text(path, reason);
+  auto text = read_text(path, "configuration file", reason);
   if (!text) {
-    errors.push_back({path, "", "cannot read the configuration file: " + reason});
+    errors.push_back({path, "", std::move(reason)});
     return;
   }
   std::vector<ini_item> items;
@@ -101,8 +115,10 @@ void load_file(const std::string& path, settings& s, error_list& errors, origin_
       errors.push_back({where, name, secret_message(*spec)});
     } else if (auto [it, fresh] = origins.emplace(name, where); !fresh) {
       errors.push_back({where, name, "duplicate key (first set at " + it->second + ")"});
-    } else if (auto e = assign(*spec, item.value, s)) {
+    } else if (auto e = value_problem(item.value)) {
       errors.push_back({where, name, std::move(*e)});
+    } else if (auto wrong = assign(*spec, item.value, s)) {
+      errors.push_back({where, name, std::move(*wrong)});
     }
   }
   flush_syntax(std::numeric_limits<int>::max());
@@ -167,6 +183,8 @@ void apply_override(const std::string& text, settings& s, error_list& errors,
   }
   ini_value value;
   auto e = override_value(*spec, text.substr(eq + 1), value);
+  if (!e && (e = value_problem(value)))
+    where = hidden; // too long or not UTF-8: not worth echoing
   if (!e)
     e = assign(*spec, value, s);
   if (e)
@@ -206,9 +224,9 @@ std::map<std::string, std::string> read_secrets_file(const std::string& path,
                                                      error_list& errors) {
   std::map<std::string, std::string> values;
   std::string reason;
-  auto text = read_text(path, reason);
+  auto text = read_text(path, "secrets file", reason);
   if (!text) {
-    errors.push_back({path, "node.secrets-file", "cannot read the secrets file: " + reason});
+    errors.push_back({path, "node.secrets-file", std::move(reason)});
     return values;
   }
   std::map<std::string, int> first_line;
@@ -281,6 +299,9 @@ void load_secrets(const env_lookup& getenv, loaded_config& out, error_list& erro
       f(out.values) = *value;
     else
       out.extra_secrets[spec.name()] = *value;
+    // A driver may quote only a URL's password, or decode it first.
+    for (auto& part : log::url_secret_parts(*value))
+      out.secret_values.push_back(std::move(part));
     out.secret_values.push_back(*value);
   }
 }

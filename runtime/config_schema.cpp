@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "actors/cluster/endpoint.hpp"
+#include "runtime/config_urls.hpp"
 
 namespace lastgram::runtime {
 namespace {
@@ -214,7 +215,8 @@ std::vector<key_spec> engine_keys() {
          "SQLite file; empty means <node.data-dir>/lastgram.sqlite3. Unused when "
          "LASTGRAM_DATABASE_URL selects PostgreSQL."),
     secret("database", "url", "LASTGRAM_DATABASE_URL", LG_FIELD(database.url),
-           "PostgreSQL URL (postgresql://user:password@host:port/db); unset means SQLite."),
+           "PostgreSQL URL (postgresql://user:password@host:port/db); unset means SQLite.",
+           check_postgres_url),
     integer("database", "pool-size", LG_FIELD(database.pool_size), 1, 64,
             "Database connections, each served by its own detached actor."),
     integer("database", "statement-timeout-ms", LG_FIELD(database.statement_timeout_ms), 1,
@@ -223,7 +225,7 @@ std::vector<key_spec> engine_keys() {
             "Size of the in-process cache in bytes; 0 disables it."),
     secret("cache", "redis-url", "LASTGRAM_REDIS_URL", LG_FIELD(cache.redis_url),
            "Redis URL (redis://host:port/db) for a cache and rate limits shared by the cluster; "
-           "unset means in-process only."),
+           "unset means in-process only.", check_redis_url),
     integer("cache", "redis-timeout-ms", LG_FIELD(cache.redis_timeout_ms), 1, 60000,
             "Deadline for one Redis command."),
     text("lastfm", "api-url", LG_FIELD(lastfm.api_url), "Last.fm API endpoint.", http_url),

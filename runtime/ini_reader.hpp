@@ -72,6 +72,14 @@ private:
   int error_line_ = 0;
 };
 
+/// Longest string value or list item accepted, in bytes.
+constexpr std::size_t max_value_bytes = 64 * 1024;
+
+/// Why `v` cannot be a configuration value: a string or list item longer than
+/// max_value_bytes, or not valid UTF-8 (it would reach JSON logs and /diag
+/// as such). Nothing when it can. The message never quotes the value.
+std::optional<std::string> value_problem(const ini_value& v);
+
 /// `s` as a double-quoted INI string with escapes.
 std::string ini_quote(std::string_view s);
 

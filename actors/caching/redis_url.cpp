@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "actors/logging/url_secrets.hpp"
+
 namespace lastgram::caching {
 
 namespace {
@@ -14,36 +16,6 @@ bool all_digits(std::string_view x) {
   return !x.empty()
          && std::all_of(x.begin(), x.end(),
                         [](char c) { return c >= '0' && c <= '9'; });
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view x) {
-  std::string result;
-  result.reserve(x.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (x[i] != '%') {
-      result += x[i];
-      continue;
-    }
-    if (i + 2 >= x.size())
-      return std::nullopt;
-    auto hi = hex_value(x[i + 1]);
-    auto lo = hex_value(x[i + 2]);
-    if (hi < 0 || lo < 0)
-      return std::nullopt;
-    result += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return result;
 }
 
 } // namespace
@@ -71,8 +43,8 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
     auto colon = info.find(':');
     if (colon == std::string_view::npos)
       return std::nullopt; // a user without a password means nothing to Redis
-    auto user = percent_decode(info.substr(0, colon));
-    auto password = percent_decode(info.substr(colon + 1));
+    auto user = log::percent_decode(info.substr(0, colon), true);
+    auto password = log::percent_decode(info.substr(colon + 1), true);
     if (!user || !password || password->empty())
       return std::nullopt;
     result.username = std::move(*user);

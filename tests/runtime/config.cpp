@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "support/process.hpp"
+
 using namespace lastgram;
 using namespace lastgram::runtime;
 
@@ -481,7 +483,33 @@ TEST_CASE("secrets come from the environment into settings and the redaction lis
   std::set<std::string> secrets(r.config->secret_values.begin(), r.config->secret_values.end());
   CHECK(secrets
         == std::set<std::string>{"123:tg", "hook", "fmkey", "fmsecret",
-                                 "postgresql://u:pw@127.0.0.1/db", "redis://127.0.0.1:6379/0"});
+                                 "postgresql://u:pw@127.0.0.1/db", "u:pw", "pw",
+                                 "redis://127.0.0.1:6379/0"});
+}
+
+TEST_CASE("every piece of a secret URL that can hold its password is registered for "
+          "redaction", "[config]") {
+  auto parts_of = [](const std::string& var, const std::string& url) {
+    auto r = load_config("", {}, env({{var, url}}));
+    INFO(all_errors(r));
+    REQUIRE(r.config);
+    return std::set<std::string>(r.config->secret_values.begin(),
+                                 r.config->secret_values.end());
+  };
+  CHECK(parts_of("LASTGRAM_DATABASE_URL", "postgresql://bot:p%40ss%2Fw0rd@db.internal:5432/lg")
+        == std::set<std::string>{"postgresql://bot:p%40ss%2Fw0rd@db.internal:5432/lg",
+                                 "bot:p%40ss%2Fw0rd", "bot:p@ss/w0rd", "p%40ss%2Fw0rd",
+                                 "p@ss/w0rd"});
+  CHECK(parts_of("LASTGRAM_DATABASE_URL", "postgres://:emptyuser-pw@h/db?sslmode=require")
+        == std::set<std::string>{"postgres://:emptyuser-pw@h/db?sslmode=require",
+                                 ":emptyuser-pw", "emptyuser-pw"});
+  CHECK(parts_of("LASTGRAM_DATABASE_URL", "postgresql://h/db?user=u&password=q%21pass")
+        == std::set<std::string>{"postgresql://h/db?user=u&password=q%21pass", "q%21pass",
+                                 "q!pass"});
+  // Redis allows an '@' in the password (the last '@' ends the user-info).
+  auto redis = parts_of("LASTGRAM_REDIS_URL", "redis://:p@ss:w0rd@127.0.0.1:6379/1");
+  CHECK(redis.count("p@ss:w0rd") == 1);
+  CHECK(redis.count(":p@ss:w0rd") == 1);
 }
 
 TEST_CASE("a Discord token is refused clearly while there is no Discord platform", "[config]") {
@@ -738,5 +766,135 @@ TEST_CASE("webhook mode needs the webhook secret and the server", "[config][tele
     auto r = load_config("", {"telegram.mode=polling", "server.enabled=false"}, env());
     INFO(all_errors(r));
     CHECK(r.config);
+  }
+}
+
+TEST_CASE("a configuration file larger than 1 MiB is refused without reading it all",
+          "[config]") {
+  CHECK(single_error("/dev/zero")
+        == "/dev/zero: the configuration file is larger than 1 MiB");
+  temp_dir dir;
+  std::string big = "[node]\nname=\"" + std::string(1 << 20, 'a') + "\"\n";
+  CHECK(big.size() > (1 << 20));
+  auto path = dir.write("big.ini", big);
+  CHECK(single_error(path) == path + ": the configuration file is larger than 1 MiB");
+  auto secrets = dir.write("secrets.env", std::string((1 << 20) + 1, '#'));
+  CHECK(single_error("", {"node.secrets-file=" + secrets})
+        == secrets + ": node.secrets-file: the secrets file is larger than 1 MiB");
+}
+
+TEST_CASE("`config check --config /dev/zero` exits 2 at once with a clear message",
+          "[config][e2e]") {
+  auto res = test::run({LASTGRAM_BINARY, "config", "check", "--config", "/dev/zero"}, "", {},
+                       std::chrono::seconds{20});
+  CHECK(res.exit_code == 2);
+  CHECK(res.err.find("/dev/zero: the configuration file is larger than 1 MiB")
+        != std::string::npos);
+}
+
+TEST_CASE("a value longer than 64 KiB or not valid UTF-8 is an error naming file, line and key",
+          "[config]") {
+  temp_dir dir;
+  auto bad = [&](const std::string& value) {
+    return single_error(dir.write("c.ini", "[node]\n\nname=" + value + "\n"));
+  };
+  auto where = dir.path("c.ini") + ":3: node.name: ";
+  CHECK(bad("\"ok\xff\"") == where + "the value is not valid UTF-8 (byte 3)");
+  CHECK(bad("bare\x80") == where + "the value is not valid UTF-8 (byte 5)");
+  CHECK(bad("\"\xC0\xAF\"") == where + "the value is not valid UTF-8 (byte 1)");     // overlong '/'
+  CHECK(bad("\"\xED\xA0\x80\"") == where + "the value is not valid UTF-8 (byte 1)"); // surrogate
+  CHECK(bad("\"\xF4\x90\x80\x80\"") == where + "the value is not valid UTF-8 (byte 1)");
+  CHECK(bad("\"ab\xE2\x9C\"") == where + "the value is not valid UTF-8 (byte 3)"); // truncated
+  CHECK(bad("\"" + std::string(64 * 1024 + 1, 'x') + "\"")
+        == where + "the value is longer than 65536 bytes");
+  CHECK(single_error(dir.write("l.ini", "[node]\ndevelopers=[\"console:1\", \"x\xfe\"]\n"))
+        == dir.path("l.ini") + ":2: node.developers: the value is not valid UTF-8 (byte 2)");
+  // --set: the value is not echoed back.
+  CHECK(single_error("", {"node.name=a\xff"})
+        == "--set node.name=...: node.name: the value is not valid UTF-8 (byte 2)");
+  auto ok = load_config(dir.write("ok.ini", "[node]\nname=\"h\xC3\xA9llo \xE2\x9C\x93 "
+                                            "\xF0\x9F\x98\x80\"\n"),
+                        {}, env());
+  INFO(all_errors(ok));
+  REQUIRE(ok.config);
+  CHECK(ok.config->values.node.name == "h\xC3\xA9llo \xE2\x9C\x93 \xF0\x9F\x98\x80");
+  auto longest = load_config("", {"node.name=" + std::string(64 * 1024, 'y')}, env());
+  CHECK(longest.config);
+}
+
+TEST_CASE("database and Redis URLs that cannot work are refused without being echoed",
+          "[config]") {
+  auto error_for = [](const std::string& var, const std::string& url) {
+    auto text = single_error("", {}, env({{var, url}}));
+    CHECK(text.find("SECRET") == std::string::npos);
+    return text;
+  };
+  auto accepted = [](const std::string& var, const std::string& url) {
+    auto r = load_config("", {}, env({{var, url}}));
+    INFO(url << "\n" << all_errors(r));
+    return r.config.has_value();
+  };
+  const std::string pg = "env: LASTGRAM_DATABASE_URL: must be a PostgreSQL URL, "
+                         "postgresql://user:password@host:port/database";
+  const std::string scheme = "the scheme must be postgresql:// or postgres://";
+  const std::string escape = "a '%' is not followed by two hex digits, or encodes NUL; "
+                             "percent-encode '%' as %25";
+  const std::string no_host = "no host: name one, or a socket directory with ?host=";
+  const std::string port = "a port is not a number 1..65535";
+  const std::vector<std::pair<std::string, std::string>> refused = {
+    {"garbageSECRET", scheme},
+    {"mysql://u:SECRET@h/db", scheme},
+    {"host=h password=SECRET", scheme},
+    {"postgresql://u:pa%zzSECRET@h/db", escape},
+    {"postgresql://u:SECRET%@h/db", escape},
+    {"postgresql://u:SECRET%00@h/db", escape},
+    {"postgresql://u:SECRET@/db", no_host},
+    {"postgresql://", no_host},
+    {"postgresql://u:p@SECRET@h/db",
+     "an '@' after the user name: percent-encode it as %40 in a password"},
+    {"postgresql://u:SECRET@h:0/db", port},
+    {"postgresql://u:SECRET@h:99999/db", port},
+    {"postgresql://u:SECRET@h:5432x/db", port},
+    {"postgresql://h1:5432,h2:x/db", port},
+    {"postgresql://u:SECRET@[::1/db", "an IPv6 host lacks its closing ']'"},
+    {"postgresql://h/db?SECRET", "a query parameter is not key=value"},
+  };
+  for (const auto& [url, why] : refused)
+    CHECK(error_for("LASTGRAM_DATABASE_URL", url) == pg + " (" + why + ")");
+  for (const char* url :
+       {"postgresql://u:pw@127.0.0.1/db", "postgres://db.internal/lastgram",
+        "postgresql://:emptyuser@h:5432/db?sslmode=require&connect_timeout=5",
+        "postgresql://u:p%40ss@[::1]:5432/db", "postgresql://h1:5432,h2:5433/db",
+        "postgresql:///db?host=/var/run/postgresql", "postgresql://h"})
+    CHECK(accepted("LASTGRAM_DATABASE_URL", url));
+
+  const std::string redis = "env: LASTGRAM_REDIS_URL: must be a Redis URL, "
+                            "redis://[[user]:password@]host[:port][/db] (percent-encode '/' in "
+                            "a password as %2F; rediss:// is not supported)";
+  for (const char* url : {"garbageSECRET", "http://SECRET@h", "rediss://:SECRET@h",
+                          "redis://:SECRET@", "redis://u@h", "redis://:SECRET@h:0",
+                          "redis://:SECR%zzET@h", "redis://h/notadb"})
+    CHECK(error_for("LASTGRAM_REDIS_URL", url) == redis);
+  for (const char* url : {"redis://127.0.0.1", "redis://:p@ss@[::1]:7000/2", "redis://bot:pw@h"})
+    CHECK(accepted("LASTGRAM_REDIS_URL", url));
+}
+
+TEST_CASE("`config check` and `run` refuse a URL that cannot work with exit 2, and never "
+          "print its password", "[config][e2e]") {
+  for (const char* cmd : {"check", "run"}) {
+    std::vector<std::string> args{LASTGRAM_BINARY};
+    if (std::string{cmd} == "check")
+      args.insert(args.end(), {"config", "check"});
+    else
+      args.insert(args.end(), {"run", "--set", "server.enabled=false"});
+    for (const char* var : {"LASTGRAM_DATABASE_URL=postgresql://u:pa%zzE2ESECRET@127.0.0.1:1/db",
+                            "LASTGRAM_DATABASE_URL=mysql://u:E2ESECRET@127.0.0.1/db",
+                            "LASTGRAM_REDIS_URL=redis://:E2ESECRET@127.0.0.1:notaport"}) {
+      auto res = test::run(args, "/help\n", {var}, std::chrono::seconds{30});
+      INFO(cmd << " " << var << "\n" << res.err);
+      CHECK(res.exit_code == 2);
+      CHECK(res.err.find("E2ESECRET") == std::string::npos);
+      CHECK(res.out.find("E2ESECRET") == std::string::npos);
+    }
   }
 }

@@ -19,6 +19,8 @@
 #include "actors/logging/engine.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/logging/recent.hpp"
+#include "actors/logging/url_secrets.hpp"
 #include "support/redis_server.hpp"
 #include "actors/test_config.hpp"
 
@@ -235,6 +237,43 @@ TEST_CASE("secrets are redacted in json lines and whole when they overlap",
   REQUIRE(lines.size() == 1);
   auto doc = parse_json(lines[0]);
   CHECK(std::string{doc["key"].GetString()} == "k=***&x=1");
+}
+
+TEST_CASE("a secret URL's password is redacted in every form a driver may quote it",
+          "[logging]") {
+  log_capture cap{log_level::info};
+  struct hostile {
+    std::string url;
+    std::vector<std::string> leaks; // forms a driver's error may quote
+  };
+  const std::vector<hostile> urls = {
+    // libpq: invalid percent-encoded token: "pa%zzSECRET1"
+    {"postgresql://u:pa%zzSECRET1@db.internal:5432/lg", {"pa%zzSECRET1", "u:pa%zzSECRET1"}},
+    {"postgresql://u:pa%41%zzSECRET2@h/lg", {"pa%41%zzSECRET2", "paA%zzSECRET2"}},
+    {"postgres://bot:p%40ss%2FSECRET3@h/lg",
+     {"p%40ss%2FSECRET3", "p@ss/SECRET3", "bot:p@ss/SECRET3"}},
+    {"postgresql://:emptyuserSECRET4@h/lg", {"emptyuserSECRET4", ":emptyuserSECRET4"}},
+    {"redis://:p@ss:SECRET5@127.0.0.1:6379/0", {"p@ss:SECRET5", ":p@ss:SECRET5"}},
+    {"postgresql://h/lg?user=u&password=q%21SECRET6", {"q%21SECRET6", "q!SECRET6"}},
+  };
+  for (const auto& h : urls) {
+    log::add_secret(h.url);
+    for (auto& part : log::url_secret_parts(h.url))
+      log::add_secret(part);
+  }
+  for (const auto& h : urls)
+    for (const auto& leak : h.leaks)
+      log::warn("database", "connect failed: " + leak, {{"error", "bad \"" + leak + "\""}});
+  std::string text;
+  for (const auto& line : cap.lines())
+    text += line + "\n";
+  // The diagnostics' recent warnings (/diag) go through the same redaction.
+  for (const auto& line : log::recent_problems().newest())
+    text += line.event + " " + line.fields + "\n";
+  for (int i = 1; i <= 6; ++i)
+    CHECK(text.find("SECRET" + std::to_string(i)) == std::string::npos);
+  CHECK(text.find("connect failed: ***") != std::string::npos);
+  CHECK(log::url_secret_parts("not a url with:colon@at").empty());
 }
 
 TEST_CASE("secrets shorter than four characters are ignored", "[logging]") {
