@@ -101,11 +101,13 @@ caf::result<T> start(self_ptr self, fm_request req,
           auto entry = read_freshness(v.value);
           if (entry) {
             if (auto x = from_bytes<T>(self->system(), entry->payload)) {
-              state.cache_hits.inc();
-              if (!entry->fresh)
-                refresh_in_background(self, id);
-              succeed(self, id, caf::make_message(std::move(*x)));
-              return;
+              if (entry->fresh || serves_stale(state.jobs.at(id).req)) {
+                state.cache_hits.inc();
+                if (!entry->fresh)
+                  refresh_in_background(self, id);
+                succeed(self, id, caf::make_message(std::move(*x)));
+                return;
+              }
             }
           }
         }

@@ -257,7 +257,10 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
       if (auto cache = current_cache(st))
         caf::anon_send(cache, put_atom::value,
                        j.key, with_freshness(std::move(out.bytes), j.ttl),
-                       static_cast<std::int64_t>((j.ttl + stale_window(j.ttl)).count()));
+                       static_cast<std::int64_t>(
+                         (j.ttl + (serves_stale(j.req) ? stale_window(j.ttl)
+                                                       : std::chrono::seconds{0}))
+                           .count()));
     succeed(self, id, std::move(out.value));
     return;
   }

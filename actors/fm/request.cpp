@@ -170,6 +170,13 @@ std::string cache_key(const fm_request& req) {
   return to_lower_ascii(req.method) + '?' + form_encode(canonical);
 }
 
+bool serves_stale(const fm_request& req) {
+  // Now playing is never shown from an expired entry: the track may have
+  // ended. Everything else may be, for half its TTL, while one call
+  // refreshes it.
+  return to_lower_ascii(req.method) != "user.getrecenttracks";
+}
+
 std::chrono::seconds cache_ttl(const fm_request& req) {
   using std::chrono::hours;
   using std::chrono::minutes;
@@ -183,7 +190,7 @@ std::chrono::seconds cache_ttl(const fm_request& req) {
                                        || p.first == "user";
                               });
   if (method == "user.getrecenttracks")
-    return seconds{10}; // now playing must feel live
+    return seconds{3}; // now playing must be live: at most 3 s old
   if (method == "user.gettopartists" || method == "user.gettopalbums"
       || method == "user.gettoptracks")
     return minutes{10};
@@ -194,8 +201,8 @@ std::chrono::seconds cache_ttl(const fm_request& req) {
   if (method == "artist.getinfo" || method == "album.getinfo"
       || method == "track.getinfo")
     // With a user the answer carries their play count, which grows while they
-    // listen: a short TTL, or /np would show a count from hours ago.
-    return has_user ? minutes{2} : hours{6};
+    // listen: at most 30 s old next to a now playing track.
+    return has_user ? seconds{30} : hours{6};
   if (method == "artist.getsimilar")
     return hours{12};
   return seconds{0};

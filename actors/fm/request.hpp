@@ -78,6 +78,10 @@ std::string cache_key(const fm_request& req);
 /// (writes, auth, signed calls, unknown methods).
 std::chrono::seconds cache_ttl(const fm_request& req);
 
+/// Whether an expired cached answer to `req` may still be served (for half
+/// its TTL) while one call refreshes it; never for recent tracks.
+bool serves_stale(const fm_request& req);
+
 // -- builders -----------------------------------------------------------------
 
 /// user.getInfo.

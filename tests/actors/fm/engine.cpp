@@ -517,6 +517,34 @@ TEST_CASE("a stale cache entry is served at once while one call refreshes it",
   CHECK(e.fake.calls("user.getTopArtists") == 2);
 }
 
+TEST_CASE("an expired now playing answer is never served: Last.fm is asked again",
+          "[fm_engine]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto fm = e.engine(e.settings(), e.cache(store));
+  auto query = recent_query{"frikandel_", 1};
+  REQUIRE(e.ask<fm::recent_tracks>(fm, query).value);
+  REQUIRE(eventually([&] {
+    std::lock_guard<std::mutex> guard{store->mtx};
+    return store->puts == 1;
+  }));
+  {
+    // Age the entry as in the stale-while-revalidate test above.
+    std::lock_guard<std::mutex> guard{store->mtx};
+    REQUIRE(store->data.size() == 1);
+    auto& bytes = store->data.begin()->second;
+    REQUIRE(bytes.compare(0, 4, "SWR1") == 0);
+    std::fill(bytes.begin() + 4, bytes.begin() + 12, '\0');
+  }
+  // Last.fm now says the user is gone: a stale answer would hide that, a
+  // fresh call shows it.
+  e.fake.fail_method("user.getRecentTracks", fake_fault::error(6));
+  auto again = e.ask<fm::recent_tracks>(fm, query);
+  CHECK_FALSE(again.value);
+  CHECK(again.code() == fm::fm_errc::not_found);
+  CHECK(e.fake.calls("user.getRecentTracks") == 2);
+}
+
 TEST_CASE("a cache that does not answer counts as a miss", "[fm_engine]") {
   env e;
   // Takes every read and never answers it; takes writes.

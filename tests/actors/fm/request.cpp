@@ -174,13 +174,16 @@ TEST_CASE("cache keys never contain a session key, yet tell sessions apart",
 TEST_CASE("cache TTLs follow how fast each answer changes", "[fm]") {
   recent_tracks_query np;
   np.user = "rj";
-  CHECK(cache_ttl(user_get_recent_tracks(np)) == 10s);
+  CHECK(cache_ttl(user_get_recent_tracks(np)) == 3s);
+  CHECK_FALSE(serves_stale(user_get_recent_tracks(np)));
+  CHECK(serves_stale(user_get_top_albums("rj", period::overall)));
   CHECK(cache_ttl(user_get_top_albums("rj", period::overall)) == 10min);
   CHECK(cache_ttl(user_get_info("rj")) == 30min);
   CHECK(cache_ttl(artist_get_info("Cher")) >= 1h);
   CHECK(cache_ttl(track_get_info("Cher", "Believe")) >= 1h);
   // With a user the answer holds their growing play count.
-  CHECK(cache_ttl(artist_get_info("Cher", "rj")) <= 5min);
+  CHECK(cache_ttl(artist_get_info("Cher", "rj")) <= 30s);
+  CHECK(cache_ttl(track_get_info("Cher", "Believe", "rj")) <= 30s);
   CHECK(cache_ttl(artist_get_info("Cher", "rj")) > 0s);
   CHECK(cache_ttl(track_love("a", "b", "c")) == 0s);
   CHECK(cache_ttl(auth_get_token()) == 0s);
