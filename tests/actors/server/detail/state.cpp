@@ -21,8 +21,13 @@ TEST_CASE("admission keeps a reserve of slots for loopback clients", "[http][adm
   CHECK(slots.try_admit("::1", true) == verdict::admitted);
   CHECK(slots.try_admit("127.0.0.1", true) == verdict::server_full);
   CHECK(slots.in_use() == 10);
+  // Loopback clients in the reserve count against the remote share too.
   slots.release("192.0.2.3");
+  CHECK(slots.try_admit("192.0.2.100", false) == verdict::server_full);
+  slots.release("127.0.0.1");
+  slots.release("::1");
   CHECK(slots.try_admit("192.0.2.100", false) == verdict::admitted);
+  CHECK(slots.in_use() == 8);
 }
 
 TEST_CASE("admission limits each address and counts releases", "[http][admission]") {
