@@ -94,6 +94,11 @@ struct server_settings {
   std::int64_t body_limit = 1 << 20;
   std::int64_t header_limit = 8192;
   std::int64_t timeout_seconds = 30;
+  /// Deadline for a request head (and for an idle keep-alive connection's
+  /// next request); at most timeout_seconds.
+  std::int64_t head_timeout_seconds = 5;
+  /// Connections one client address may hold at once.
+  std::int64_t max_connections_per_address = 64;
   std::int64_t threads = 1;
 };
 

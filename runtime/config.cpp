@@ -210,6 +210,8 @@ void check_relations(const settings& s, const origin_map& origins, error_list& e
         s.supervision.backoff_initial_ms, s.supervision.backoff_max_ms);
   blame("lastfm.request-timeout-ms", "lastfm.deadline-ms", s.lastfm.request_timeout_ms,
         s.lastfm.deadline_ms);
+  blame("server.head-timeout-seconds", "server.timeout-seconds", s.server.head_timeout_seconds,
+        s.server.timeout_seconds);
 }
 
 bool is_secret_variable(const std::string& name) {

@@ -133,9 +133,17 @@ std::vector<key_spec> engine_keys() {
     integer("server", "body-limit", LG_FIELD(server.body_limit), 1024, 64 << 20,
             "Largest request body accepted, in bytes."),
     integer("server", "header-limit", LG_FIELD(server.header_limit), 1024, 1 << 20,
-            "Largest request header block accepted, in bytes."),
+            "Largest request head, and trailer section of a chunked body, accepted in bytes; "
+            "larger ones get 431."),
     integer("server", "timeout-seconds", LG_FIELD(server.timeout_seconds), 1, 3600,
             "Deadline for reading a request and writing its response."),
+    integer("server", "head-timeout-seconds", LG_FIELD(server.head_timeout_seconds), 1, 3600,
+            "Deadline for a request's head, and for the next request on an idle kept-alive "
+            "connection; at most timeout-seconds. Short, so idle clients free their slots."),
+    integer("server", "max-connections-per-address", LG_FIELD(server.max_connections_per_address),
+            1, 1024,
+            "Connections one client address may hold at once; more get 503. Behind a reverse "
+            "proxy on the same host every connection comes from the proxy: raise it then."),
     integer("server", "threads", LG_FIELD(server.threads), 1, 64, "I/O threads of the server."),
     text("database", "path", LG_FIELD(database.path),
          "SQLite file; empty means <node.data-dir>/lastgram.sqlite3. Unused when "

@@ -1,11 +1,12 @@
 #include "actors/server/http_server.hpp"
 
 // The server's pieces, like Boost.Beast's async server example:
-//   detail/listener   accepts connections, turns away those over the limit
+//   detail/listener   accepts connections, turns away those over the limits
 //   detail/session    one connection: read, route, call the handler, write
 //   detail/closer     a graceful close that lets the client read our answer
 //   detail/routes     the routing table (exact paths, longest prefix)
-//   detail/state      what they share: limits, routes, the connection count
+//   detail/request_parser  Beast's parser, with the header limit on trailers too
+//   detail/state      what they share: limits, routes, who holds the connection slots
 // This file holds the lifecycle: settings, threads, start and stop.
 
 #include <algorithm>
@@ -43,12 +44,17 @@ std::string http_request::header(std::string_view name) const {
 
 struct http_server::impl {
   impl(const server_settings& settings, std::size_t max_connections)
-    : settings_(settings), st_(std::make_shared<detail::shared_state>()) {
-    st_->timeout = std::chrono::seconds{std::max<std::int64_t>(1, settings.timeout_seconds)};
+    : settings_(settings),
+      st_(std::make_shared<detail::shared_state>(
+        max_connections, static_cast<std::size_t>(
+                           std::max<std::int64_t>(1, settings.max_connections_per_address)))) {
+    auto timeout = std::max<std::int64_t>(1, settings.timeout_seconds);
+    st_->timeout = std::chrono::seconds{timeout};
+    st_->head_timeout =
+      std::chrono::seconds{std::clamp<std::int64_t>(settings.head_timeout_seconds, 1, timeout)};
     st_->body_limit = static_cast<std::uint64_t>(std::max<std::int64_t>(0, settings.body_limit));
     st_->header_limit = static_cast<std::uint32_t>(
       std::clamp<std::int64_t>(settings.header_limit, 256, 1 << 20));
-    st_->max_connections = std::max<std::size_t>(1, max_connections);
   }
 
   std::error_code start();

@@ -13,7 +13,9 @@
 /// connections when `threads` > 1, and must not block; they may keep
 /// the responder and answer later from any thread (e.g. when an actor
 /// replies). A request whose handler does not answer within timeout_seconds
-/// gets 503 and its connection is closed.
+/// gets 503 and its connection is closed. A connection that sends no complete
+/// request head within head_timeout_seconds (also between keep-alive
+/// requests) is closed; a head or trailer section over header_limit gets 431.
 
 #include <cstddef>
 #include <functional>
@@ -68,7 +70,10 @@ using handler = std::function<void(const http_request&, responder)>;
 /// before start(); the server then runs until stop() or destruction.
 class http_server {
 public:
-  /// Connections served at once; further ones get 503 and are closed.
+  /// Connections served at once; further ones get 503 and are closed. An
+  /// eighth of them (at most 8) is kept for loopback clients, so a local
+  /// health check still answers when remote clients hold the rest; one
+  /// address holds at most settings.max_connections_per_address.
   static constexpr std::size_t default_max_connections = 1024;
 
   explicit http_server(const server_settings& settings,

@@ -458,6 +458,11 @@ TEST_CASE("mistakes in --set name the override", "[config]") {
         == "--set supervision.backoff-initial-ms=9000: supervision.backoff-initial-ms: "
            "supervision.backoff-initial-ms (9000) must not exceed supervision.backoff-max-ms "
            "(5000)");
+  CHECK(single_error("", {"server.head-timeout-seconds=60"})
+        == "--set server.head-timeout-seconds=60: server.head-timeout-seconds: "
+           "server.head-timeout-seconds (60) must not exceed server.timeout-seconds (30)");
+  CHECK(single_error("", {"server.max-connections-per-address=0"}).find("1..1024")
+        != std::string::npos);
 }
 
 TEST_CASE("secrets come from the environment into settings and the redaction list",

@@ -57,14 +57,31 @@ std::string http_request_text(
 
 http_probe::http_probe(unsigned short port, std::chrono::milliseconds timeout)
   : timeout_(timeout) {
+  connect_to(port, {});
+}
+
+http_probe::http_probe(unsigned short port, const std::string& from,
+                       std::chrono::milliseconds timeout)
+  : timeout_(timeout) {
+  connect_to(port, from);
+}
+
+void http_probe::connect_to(unsigned short port, const std::string& from) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0)
     return;
+  bool ok = true;
+  if (!from.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ok = ::inet_pton(AF_INET, from.c_str(), &local.sin_addr) == 1
+         && ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (!ok || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     ::close(fd_);
     fd_ = -1;
   }

@@ -31,11 +31,15 @@ std::string http_request_text(
   std::string_view method, std::string_view target, std::string_view body = {},
   const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
 
-/// One connection to 127.0.0.1:`port`.
+/// One connection to 127.0.0.1:`port`, established by the constructor.
 class http_probe {
 public:
   explicit http_probe(unsigned short port,
                       std::chrono::milliseconds timeout = std::chrono::seconds{5});
+  /// Connects from the local IPv4 address `from` (another loopback address
+  /// such as "127.0.0.2" looks like a second client to the server).
+  http_probe(unsigned short port, const std::string& from,
+             std::chrono::milliseconds timeout = std::chrono::seconds{5});
   ~http_probe();
   http_probe(const http_probe&) = delete;
   http_probe& operator=(const http_probe&) = delete;
@@ -61,6 +65,7 @@ public:
   std::string read_all();
 
 private:
+  void connect_to(unsigned short port, const std::string& from);
   // Appends what arrives before the deadline; false on end, error or timeout.
   bool fill();
 

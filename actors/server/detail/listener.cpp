@@ -91,23 +91,36 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  auto count = st_->connections.fetch_add(1) + 1;
-  auto slot = std::make_unique<connection_slot>(st_);
-  if (count > st_->max_connections)
-    turn_away(std::move(socket), std::move(slot));
-  else
-    std::make_shared<session>(std::move(socket), st_, gate_, std::move(slot))->run();
+  admit(std::move(socket));
   do_accept();
 }
 
-void listener::turn_away(tcp::socket socket, std::unique_ptr<connection_slot> slot) {
-  static constexpr std::string_view busy =
-    "HTTP/1.1 503 Service Unavailable\r\nServer: lastgram\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 17\r\n"
-    "Connection: close\r\n\r\ntoo many clients\n";
+void listener::admit(tcp::socket socket) {
+  beast::error_code peer_ec;
+  auto peer = socket.remote_endpoint(peer_ec);
+  if (peer_ec)
+    return fail(peer_ec, "remote endpoint"); // already gone: closing is all there is
+  auto address = peer.address().to_string();
+  switch (st_->slots.try_admit(address, is_loopback(peer.address()))) {
+  case admission::verdict::admitted:
+    return std::make_shared<session>(std::move(socket), st_, gate_,
+                                      std::make_unique<connection_slot>(st_, address))
+      ->run();
+  case admission::verdict::server_full:
+    return turn_away(std::move(socket), "too many clients\n");
+  case admission::verdict::address_full:
+    return turn_away(std::move(socket), "too many connections from your address\n");
+  }
+}
+
+void listener::turn_away(tcp::socket socket, std::string_view why) {
+  // Holds no slot: the closer gives up within its short linger time.
+  auto canned = "HTTP/1.1 503 Service Unavailable\r\nServer: lastgram\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\nContent-Length: "
+                + std::to_string(why.size()) + "\r\nConnection: close\r\n\r\n"
+                + std::string{why};
   count_request("unmatched", 503);
-  std::make_shared<closer>(beast::tcp_stream{std::move(socket)}, std::move(slot))
-    ->start(busy);
+  std::make_shared<closer>(beast::tcp_stream{std::move(socket)}, nullptr)->start(canned);
 }
 
 } // namespace lastgram::server::detail

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,7 @@
 namespace lastgram::server::detail {
 
 /// Accepts connections and starts a session for each, or turns one away with
-/// 503 when max_connections are already served. Lives as long as the
+/// 503 when the admission limits (all slots, or its address's share) say so. Lives as long as the
 /// io_context runs (the server destroys it after joining its threads).
 class listener {
 public:
@@ -37,7 +38,8 @@ private:
                           boost::asio::ip::tcp::endpoint& out);
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
-  void turn_away(boost::asio::ip::tcp::socket socket, std::unique_ptr<connection_slot> slot);
+  void admit(boost::asio::ip::tcp::socket socket);
+  void turn_away(boost::asio::ip::tcp::socket socket, std::string_view why);
 
   boost::asio::io_context& ioc_;
   std::shared_ptr<shared_state> st_;

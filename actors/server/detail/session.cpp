@@ -42,10 +42,7 @@ http_request to_request(http::request<http::string_body>& req, tcp::socket& sock
   if (!peer_ec) {
     auto address = peer.address();
     r.remote_address = address.to_string();
-    r.from_loopback = address.is_loopback()
-                      || (address.is_v6() && address.to_v6().is_v4_mapped()
-                          && net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6())
-                               .is_loopback());
+    r.from_loopback = is_loopback(address);
   }
   return r;
 }
@@ -58,7 +55,8 @@ session::session(tcp::socket&& socket, std::shared_ptr<const shared_state> st,
     handler_timer_(stream_.get_executor()),
     st_(std::move(st)),
     gate_(std::move(g)),
-    slot_(std::move(slot)) {}
+    slot_(std::move(slot)),
+    buffer_(read_buffer_size(st_->header_limit)) {}
 
 void session::run() {
   net::dispatch(stream_.get_executor(),
@@ -66,9 +64,18 @@ void session::run() {
 }
 
 void session::do_read() {
-  parser_.emplace();
+  parser_.emplace(st_->header_limit);
   parser_->body_limit(st_->body_limit);
-  parser_->header_limit(st_->header_limit);
+  // The head (or, between requests, the next one) must come soon: an idle
+  // connection holds a slot, and slots are what an attacker wants.
+  stream_.expires_after(st_->head_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+}
+
+void session::on_read_header(beast::error_code ec, std::size_t) {
+  if (ec || parser_->is_done())
+    return on_read(ec, 0);
   stream_.expires_after(st_->timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&session::on_read, shared_from_this()));
@@ -79,7 +86,9 @@ void session::on_read(beast::error_code ec, std::size_t) {
     return do_close();
   if (ec == http::error::body_limit)
     return send_error(413, "payload too large\n");
-  if (ec == http::error::header_limit)
+  // buffer_overflow: a chunk header or trailer section that does not fit
+  // the read buffer, which is sized after the header limit.
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
     return send_error(431, "request header fields too large\n");
   if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()
       && ec != http::error::partial_message)
@@ -182,10 +191,14 @@ void session::send(http_response r, bool close) {
   res_.version(version_);
   res_.result(r.status);
   res_.set(http::field::server, "lastgram");
-  if (!r.content_type.empty() && !has_line_break(r.content_type))
+  // Unsafe or unstorable fields are dropped: an exception here would escape
+  // to the I/O thread.
+  if (!r.content_type.empty() && !has_line_break(r.content_type)
+      && storable_field("Content-Type", r.content_type))
     res_.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers)
-    if (!name.empty() && !has_line_break(name) && !has_line_break(value))
+    if (!name.empty() && !has_line_break(name) && !has_line_break(value)
+        && storable_field(name, value))
       res_.insert(name, value);
   res_.keep_alive(!close);
   res_.body() = std::move(r.body);

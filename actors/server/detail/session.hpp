@@ -15,16 +15,17 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "actors/server/detail/request_parser.hpp"
 #include "actors/server/detail/state.hpp"
 #include "actors/server/http_server.hpp"
 
 namespace lastgram::server::detail {
 
-/// Reads a request, hands it to its handler, waits for the answer (with a
-/// deadline), writes it, and repeats while keep-alive. One write in flight by
+/// Reads a request (its head within head_timeout, the rest within timeout),
+/// hands it to its handler, waits for the answer (with a deadline), writes
+/// it, and repeats while keep-alive. One write in flight by
 /// construction: the next request is read only after the answer went out.
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -38,6 +39,7 @@ private:
   using request_type = boost::beast::http::request<boost::beast::http::string_body>;
 
   void do_read();
+  void on_read_header(boost::beast::error_code ec, std::size_t);
   void on_read(boost::beast::error_code ec, std::size_t);
   void handle(request_type req);
   void call_handler(const handler& h, const http_request& r);
@@ -56,7 +58,7 @@ private:
   std::shared_ptr<gate> gate_;
   std::unique_ptr<connection_slot> slot_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<request_parser> parser_;
   boost::beast::http::response<boost::beast::http::string_body> res_;
   std::uint64_t request_id_ = 0;
   bool awaiting_ = false;

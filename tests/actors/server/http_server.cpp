@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 
 #include "actors/logging/metrics.hpp"
 #include "actors/server/http_server.hpp"
+#include "support/eventually.hpp"
 #include "support/http_probe.hpp"
 
 using namespace lastgram;
@@ -20,6 +22,7 @@ using lastgram::server::http_request;
 using lastgram::server::http_response;
 using lastgram::server::http_server;
 using lastgram::server::responder;
+using lastgram::test::eventually;
 using lastgram::test::http_exchange;
 using lastgram::test::http_probe;
 using lastgram::test::http_request_text;
@@ -189,13 +192,75 @@ TEST_CASE("rejects a body over the limit with 413", "[http]") {
   CHECK(chunked->status == 413);
 }
 
-TEST_CASE("rejects oversized headers", "[http]") {
+namespace {
+
+/// Sends `request` on a new connection and checks that the answer is
+/// `status` and that the server then closes the connection.
+void check_refused(unsigned short port, const std::string& request, unsigned status) {
+  INFO(request.substr(0, 80) << " (" << request.size() << " bytes)");
+  http_probe probe{port};
+  REQUIRE(probe.send(request));
+  auto reply = probe.read_reply();
+  REQUIRE(reply);
+  CHECK(reply->status == status);
+  CHECK(probe.closed_by_peer());
+}
+
+/// A chunked POST /echo of "hello" followed by `trailer` (field lines).
+std::string chunked_with_trailer(const std::string& trailer) {
+  return "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "5\r\nhello\r\n0\r\n"
+         + trailer + "\r\n";
+}
+
+} // namespace
+
+TEST_CASE("an oversized request head gets 431 and a closed connection", "[http]") {
   http_server srv{test_settings()};
   start_with_basic_routes(srv);
-  auto reply = http_exchange(
-    srv.port(), http_request_text("GET", "/hello", {}, {{"X-Big", std::string(4096, 'h')}}));
-  REQUIRE(reply);
-  CHECK((reply->status == 431 || reply->status == 400));
+  const std::string heads[] = {
+    http_request_text("GET", "/hello", {}, {{"X-Big", std::string(4096, 'h')}}),
+    http_request_text("GET", "/hello", {}, {{"X-Huge", std::string(70000, 'h')}}),
+    http_request_text("GET", "/hello?" + std::string(4096, 'q')),
+  };
+  for (const auto& head : heads)
+    check_refused(srv.port(), head, 431);
+}
+
+TEST_CASE("a trailer over the header limit gets 431 and serving goes on", "[http]") {
+  http_server srv{test_settings()}; // header limit 1024
+  start_with_basic_routes(srv);
+  auto small = http_exchange(srv.port(), chunked_with_trailer("X-Sum: 1\r\n"));
+  REQUIRE(small);
+  CHECK(small->status == 200);
+  CHECK(small->body == "hello");
+
+  std::string many_fields; // each short, together over the limit
+  for (int i = 0; i < 20; ++i)
+    many_fields += "X-T" + std::to_string(i) + ": " + std::string(80, 't') + "\r\n";
+  const std::string trailers[] = {
+    many_fields,
+    "X-Huge: " + std::string(70000, 't') + "\r\n", // Beast cannot store it
+  };
+  for (const auto& trailer : trailers)
+    check_refused(srv.port(), chunked_with_trailer(trailer), 431);
+  auto ok = http_exchange(srv.port(), http_request_text("GET", "/hello"));
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("a field too large to store gets 431 even under the largest header limit",
+          "[http]") {
+  auto s = test_settings();
+  s.header_limit = 1 << 20;
+  http_server srv{s};
+  start_with_basic_routes(srv);
+  const std::string requests[] = {
+    http_request_text("GET", "/hello", {}, {{"X-Huge", std::string(70000, 'h')}}),
+    chunked_with_trailer("X-Huge: " + std::string(70000, 't') + "\r\n"),
+  };
+  for (const auto& request : requests)
+    check_refused(srv.port(), request, 431);
 }
 
 TEST_CASE("keeps a connection alive across requests, pipelined too", "[http]") {
@@ -412,6 +477,79 @@ TEST_CASE("connections beyond the limit get 503", "[http]") {
   auto again = first.read_reply();
   REQUIRE(again);
   CHECK(again->status == 200);
+}
+
+TEST_CASE("one address holds at most its share of the connections", "[http]") {
+  auto s = test_settings();
+  s.max_connections_per_address = 3;
+  http_server srv{s};
+  start_with_basic_routes(srv);
+  std::vector<std::unique_ptr<http_probe>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<http_probe>(srv.port()));
+    REQUIRE(idle.back()->connected());
+  }
+  for (int i = 0; i < 3; ++i) {
+    http_probe extra{srv.port()};
+    auto refused = extra.read_reply();
+    REQUIRE(refused);
+    CHECK(refused->status == 503);
+    CHECK(extra.closed_by_peer());
+  }
+  // Another client is still served while the first holds its share.
+  http_probe other{srv.port(), "127.0.0.2"};
+  REQUIRE(other.send(http_request_text("GET", "/hello")));
+  auto served = other.read_reply();
+  REQUIRE(served);
+  CHECK(served->status == 200);
+  // A connection given back makes room for the same address again.
+  idle.front().reset();
+  CHECK(eventually([&] {
+    auto reply = http_exchange(srv.port(), http_request_text("GET", "/hello"));
+    return reply && reply->status == 200;
+  }));
+}
+
+TEST_CASE("a connection that sends no request head is closed after the head deadline",
+          "[http]") {
+  auto s = test_settings();
+  s.timeout_seconds = 30;
+  s.head_timeout_seconds = 1;
+  http_server srv{s};
+  start_with_basic_routes(srv);
+  auto closed_in_time = [](http_probe& probe) {
+    auto started = std::chrono::steady_clock::now();
+    return probe.closed_by_peer()
+           && std::chrono::steady_clock::now() - started < std::chrono::seconds{4};
+  };
+  SECTION("silent from the start") {
+    http_probe probe{srv.port()};
+    REQUIRE(probe.connected());
+    CHECK(closed_in_time(probe));
+  }
+  SECTION("half a head") {
+    http_probe probe{srv.port()};
+    REQUIRE(probe.send("GET /hello HTTP/1.1\r\nHost: x\r\n"));
+    CHECK(closed_in_time(probe));
+  }
+  SECTION("idle after a kept-alive request") {
+    http_probe probe{srv.port()};
+    REQUIRE(probe.send(http_request_text("GET", "/hello")));
+    auto reply = probe.read_reply();
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+    CHECK(closed_in_time(probe));
+  }
+  SECTION("a body may take longer than the head deadline") {
+    http_probe probe{srv.port()};
+    REQUIRE(probe.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"));
+    // Pacing the client past the head deadline, not waiting for an outcome.
+    std::this_thread::sleep_for(std::chrono::milliseconds{1500});
+    REQUIRE(probe.send("late"));
+    auto reply = probe.read_reply();
+    REQUIRE(reply);
+    CHECK(reply->body == "late");
+  }
 }
 
 TEST_CASE("serves concurrent clients on several threads", "[http]") {
