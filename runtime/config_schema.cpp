@@ -167,8 +167,9 @@ std::vector<key_spec> engine_keys() {
            "Last.fm API key."),
     secret("lastfm", "api-secret", "LASTGRAM_LASTFM_API_SECRET", LG_FIELD(lastfm.api_secret),
            "Last.fm shared secret."),
-    integer("lastfm", "rate-per-second", LG_FIELD(lastfm.rate_per_second), 1, 1000,
-            "Requests per second per API key (cluster-wide with Redis); extra requests queue."),
+    integer("lastfm", "rate-per-second", LG_FIELD(lastfm.rate_per_second), 0, 1000000,
+            "Requests per second per API key (cluster-wide with Redis); extra requests queue. "
+            "0: no limit (a self-hosted Last.fm proxy, or a benchmark)."),
     integer("lastfm", "queue-limit", LG_FIELD(lastfm.queue_limit), 1, 1000000,
             "Requests waiting for the rate limit before new ones fail at once."),
     integer("lastfm", "deadline-ms", LG_FIELD(lastfm.deadline_ms), 1, 600000,

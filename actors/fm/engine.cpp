@@ -139,7 +139,11 @@ void init_state(engine_state& st, lastfm_settings settings,
   log::add_secret(settings.api_key);
   log::add_secret(settings.api_secret);
   auto now = clock::now();
-  auto rate = static_cast<double>(std::max<std::int64_t>(settings.rate_per_second, 1));
+  // 0 means no limit: a bucket of one token a nanosecond never makes
+  // anyone wait.
+  auto rate = settings.rate_per_second == 0
+                ? unlimited_rate
+                : static_cast<double>(std::max<std::int64_t>(settings.rate_per_second, 1));
   st.queue.emplace(token_bucket{rate, 1, now},
                    static_cast<std::size_t>(
                      std::max<std::int64_t>(settings.queue_limit, 1)));

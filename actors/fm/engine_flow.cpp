@@ -177,7 +177,7 @@ void send_upstream(self_ptr self, std::uint64_t id) {
 void take_shared_token(self_ptr self, std::uint64_t id) {
   auto& st = self->state;
   auto cache = current_cache(st);
-  if (!st.shared_bucket || !cache) {
+  if (!st.shared_bucket || !cache || st.settings.rate_per_second == 0) {
     send_upstream(self, id);
     return;
   }

@@ -22,6 +22,9 @@ namespace lastgram::fm {
 /// A token bucket (GCRA formulation: integer nanoseconds, no drift): `rate`
 /// tokens per second, up to `burst` saved up. Starts full. Over any window of
 /// length W it grants at most `burst + W * rate` tokens.
+/// A rate no clock can tell from no limit: one token a nanosecond.
+inline constexpr double unlimited_rate = 1e9;
+
 class token_bucket {
 public:
   using clock = std::chrono::steady_clock;

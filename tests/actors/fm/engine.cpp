@@ -413,6 +413,25 @@ TEST_CASE("a full queue answers busy at once", "[fm_engine]") {
   CHECK(e.fake.total_calls() == 3);
 }
 
+TEST_CASE("a rate of 0 means no limit: no request waits for a token", "[fm_engine]") {
+  env e;
+  auto s = e.settings();
+  s.rate_per_second = 0;
+  s.queue_limit = 2;
+  s.deadline_ms = 2000;
+  auto fm = e.engine(s);
+  // At 1/s with a queue of 2, most of these would be refused busy (see the
+  // test above); without a limit every one goes upstream.
+  std::vector<decltype((*e.self)->request(fm, 20s, fm_user_atom::value, std::string{}))> handles;
+  for (int i = 0; i < 50; ++i)
+    handles.push_back((*e.self)->request(fm, 20s, fm_user_atom::value, "u" + std::to_string(i)));
+  int answered = 0;
+  for (auto& h : handles)
+    answered += await<fm::user_info>(h).value.has_value() ? 1 : 0;
+  CHECK(answered == 50);
+  CHECK(e.fake.total_calls() == 50);
+}
+
 TEST_CASE("a request past its deadline is answered busy or timeout",
           "[fm_engine]") {
   env e;
