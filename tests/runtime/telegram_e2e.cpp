@@ -237,6 +237,18 @@ TEST_CASE("telegram end to end against the emulator, polling", "[telegram][e2e]"
   bot_node node{tg, fm, "polling"};
   conversation(tg, [&node] { return node.telegram_metrics(); });
   CHECK_FALSE(tg.webhook());
+  // A chat's commands run in the order they were sent: a /ln sent right
+  // after /register, without waiting for its answer, answers as a
+  // registered user. (Polling hands the bot updates in order; webhooks may
+  // be delivered concurrently, so the order is only Telegram's there.)
+  tg_user cara{1003, "Cara", "", "cara", "en"};
+  auto cara_dm = tg_chat::private_with(cara);
+  REQUIRE(tg.send_message(cara, cara_dm, "/register someuser").ok);
+  REQUIRE(tg.send_message(cara, cara_dm, "/ln").ok);
+  auto both = tg.wait_for_bot_messages(cara_dm.id, 2, 20s);
+  REQUIRE(both.size() >= 2);
+  CHECK(contains(content(both[0]), "registered as TyphoonsNotABot"));
+  CHECK(contains(content(both[1]), "Apocalypse Dreams"));
 }
 
 TEST_CASE("telegram end to end against the emulator, webhook", "[telegram][e2e][webhook]") {
