@@ -63,13 +63,21 @@ void answer_text(engine_actor self, const turn_ptr& t, const std::string& lang,
   answer(self, t, text_result(t->msg, texts.format(lang, key), outcome, command));
 }
 
-/// Guards about users need the database: one round trip for the author and
-/// the replied-to user together; then the run starts (or a guard refuses).
+/// The author's language and the guards about users need the database:
+/// one round trip for the author and the replied-to user together; then the
+/// run starts (or a guard refuses). A command that needs no user still runs
+/// when the database is down, in the platform's language.
 void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
-                             guard_facts facts, clock_type::time_point started) {
+                             guard_facts facts, clock_type::time_point started,
+                             bool users_required) {
   auto& env = *self->state.env;
   auto db = env.engines ? env.engines->database.get() : database_actor{};
-  auto storage_down = [self, inv, t, started](const std::string& why) {
+  auto storage_down = [self, inv, t, started, users_required](const std::string& why) {
+    if (!users_required) {
+      log::debug("command", "storage unavailable, running in the platform's language",
+                 {{"cmd", inv->spec->name}, {"error", why}});
+      return launch(self, inv, t, started);
+    }
     log::warn("command", "storage unavailable for guards",
               {{"cmd", inv->spec->name}, {"chat", inv->message.chat.id}, {"error", why}});
     answer_text(self, t, inv->language, "errors.storage_unavailable", command_outcome::failed,
@@ -163,9 +171,10 @@ void start(engine_actor self, turn_ptr t) {
   if (auto failure = check_guards(spec->guards & ~user_guards, facts))
     return answer(self, t, refuse(*inv, failure->key, failure->name,
                                   command_outcome::guard_failed, started));
-  if ((spec->guards & user_guards) == 0 && !spec->needs_user)
-    return launch(self, std::move(inv), std::move(t), started);
-  check_users_then_launch(self, std::move(inv), std::move(t), facts, started);
+  // Every command asks for the author (one round trip): the language they
+  // chose applies to /start and /help as much as to /ln.
+  bool users_required = (spec->guards & user_guards) != 0 || spec->needs_user;
+  check_users_then_launch(self, std::move(inv), std::move(t), facts, started, users_required);
 }
 
 namespace {
@@ -189,7 +198,11 @@ caf::result<command_result> admit(engine_actor self, incoming_message msg, parse
   auto lang = pick_language(env, msg.author.language);
   const auto* spec = env.commands->find(parsed.name);
   auto name = spec != nullptr ? spec->name : std::string{};
-  auto load = static_cast<std::int64_t>(st.turns.waiting()) + st.stats.in_flight;
+  // Everything accepted and not answered yet: the chats' current commands
+  // (running, or still asking the database), those waiting behind them, and
+  // runs placed on other nodes.
+  auto load = static_cast<std::int64_t>(st.turns.waiting() + st.turns.busy_chats()
+                                        + st.forwards.size());
   if (spec != nullptr && load >= env.settings.max_in_flight) {
     record(msg, name, command_outcome::busy, arrived);
     log::warn("command", "busy, command refused",

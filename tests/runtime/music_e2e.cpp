@@ -244,3 +244,22 @@ TEST_CASE("piped commands answer in order and each sees what the one before it d
   CHECK(profile < switched);
   CHECK(switched < listening_pt);
 }
+
+TEST_CASE("a language chosen with /lang applies to every later command", "[e2e][order]") {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  // Not registered: /lang still records the choice, and /start (a command
+  // without user guards) answers in it.
+  node.write("/lang pt\n/start\n/help\n");
+  node.close_stdin();
+  REQUIRE(node.wait(30s) == 0);
+  auto out = node.out();
+  INFO("stdout:\n" << out << "\nstderr:\n" << node.err());
+  auto switched = out.find("Pronto! A partir de agora vou responder em");
+  REQUIRE(switched != std::string::npos);
+  CHECK(out.find("Eu sou o lastgram") != std::string::npos);
+  CHECK(out.find("Veja o que eu sei fazer") != std::string::npos);
+  CHECK(out.find("I'm lastgram") == std::string::npos);
+  CHECK(out.find("Here's what I can do") == std::string::npos);
+}
