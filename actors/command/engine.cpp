@@ -190,9 +190,11 @@ void finish_forward(engine_actor self, std::uint64_t id, command_result* res,
   auto parsed = parse(run.msg.text, st.env->settings.bot_name);
   if (!parsed)
     run.promise.deliver(command_result{});
-  else
-    enqueue_turn(self, make_turn(std::move(run.msg), std::move(*parsed), run.started,
-                                 std::move(run.promise)));
+  else {
+    auto chat = chat_key(run.msg);
+    enqueue_turn(self, make_turn(std::move(chat), std::move(run.msg), std::move(*parsed),
+                                 run.started, std::move(run.promise)));
+  }
   answer_drains(self);
 }
 

@@ -139,7 +139,11 @@ void fail(engine_actor self, const caf::actor_addr& addr, const caf::error& err)
 caf::result<command_result> forward(engine_actor self, command_actor node, incoming_message msg,
                                     clock_type::time_point started);
 
-turn_ptr make_turn(incoming_message msg, parsed_command parsed, clock_type::time_point arrived,
+/// Whose line a message waits in: its platform and chat ("telegram:-100123").
+std::string chat_key(const incoming_message& msg);
+
+turn_ptr make_turn(std::string chat, incoming_message msg, parsed_command parsed,
+                   clock_type::time_point arrived,
                    caf::typed_response_promise<command_result> promise);
 
 /// Puts a turn in its chat's line (see engine_turns.cpp).

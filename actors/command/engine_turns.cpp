@@ -41,10 +41,19 @@ void answer(engine_actor self, const turn_ptr& t, command_result res) {
     start(self, std::move(*next));
 }
 
-turn_ptr make_turn(incoming_message msg, parsed_command parsed, clock_type::time_point arrived,
+std::string chat_key(const incoming_message& msg) {
+  auto platform = to_string(msg.platform);
+  std::string key;
+  key.reserve(platform.size() + 1 + msg.chat.id.size());
+  key.append(platform).append(1, ':').append(msg.chat.id);
+  return key;
+}
+
+turn_ptr make_turn(std::string chat, incoming_message msg, parsed_command parsed,
+                   clock_type::time_point arrived,
                    caf::typed_response_promise<command_result> promise) {
   auto t = std::make_shared<turn>();
-  t->chat = std::string{to_string(msg.platform)} + ':' + msg.chat.id;
+  t->chat = std::move(chat);
   t->msg = std::move(msg);
   t->parsed = std::move(parsed);
   t->arrived = arrived;
@@ -187,9 +196,7 @@ caf::result<command_result> admit(engine_actor self, incoming_message msg, parse
   auto& st = self->state;
   auto& env = *st.env;
   auto arrived = clock_type::now();
-  auto key = std::string{to_string(msg.platform)};
-  key += ':';
-  key += msg.chat.id;
+  auto key = chat_key(msg);
   // In a cluster the node that owns the chat runs it (its line and warm
   // cache stay in one place).
   if (may_place && env.place)
@@ -211,7 +218,7 @@ caf::result<command_result> admit(engine_actor self, incoming_message msg, parse
     return text_result(msg, env.texts->format(lang, "errors.busy"), command_outcome::busy, name);
   }
   auto promise = self->make_response_promise<command_result>();
-  enqueue_turn(self, make_turn(std::move(msg), std::move(parsed), arrived, promise));
+  enqueue_turn(self, make_turn(std::move(key), std::move(msg), std::move(parsed), arrived, promise));
   return promise;
 }
 

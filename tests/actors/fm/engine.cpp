@@ -487,6 +487,21 @@ TEST_CASE("a cache hit does not call upstream again", "[fm_engine]") {
   CHECK(store->gets == 2);
 }
 
+/// Waits until the answer just delivered is stored (it is stored after it
+/// is delivered), then ages it: its "fresh until" header (after the 4-byte
+/// magic) goes to 1970, the payload stays.
+static void age_the_only_entry(map_cache& store) {
+  REQUIRE(eventually([&] {
+    std::lock_guard<std::mutex> guard{store.mtx};
+    return store.puts == 1;
+  }));
+  std::lock_guard<std::mutex> guard{store.mtx};
+  REQUIRE(store.data.size() == 1);
+  auto& bytes = store.data.begin()->second;
+  REQUIRE(bytes.compare(0, 4, "SWR1") == 0);
+  std::fill(bytes.begin() + 4, bytes.begin() + 12, '\0');
+}
+
 TEST_CASE("a stale cache entry is served at once while one call refreshes it",
           "[fm_engine]") {
   env e;
@@ -497,20 +512,7 @@ TEST_CASE("a stale cache entry is served at once while one call refreshes it",
   auto query = top_query{fm::top_kind::artists, "aidan-", fm::period::overall, 10};
   REQUIRE(e.ask<fm::top_list>(fm, query).value);
   REQUIRE(e.fake.calls("user.getTopArtists") == 1);
-  // The answer is stored after it is delivered.
-  REQUIRE(eventually([&] {
-    std::lock_guard<std::mutex> guard{store->mtx};
-    return store->puts == 1;
-  }));
-  {
-    // Age the entry: its "fresh until" header (after the 4-byte magic) goes
-    // to 1970, the payload stays.
-    std::lock_guard<std::mutex> guard{store->mtx};
-    REQUIRE(store->data.size() == 1);
-    auto& bytes = store->data.begin()->second;
-    REQUIRE(bytes.compare(0, 4, "SWR1") == 0);
-    std::fill(bytes.begin() + 4, bytes.begin() + 12, '\0');
-  }
+  age_the_only_entry(*store);
   // Last.fm is slow now: the readers must not wait for it.
   e.fake.fail_method("user.getTopArtists", fake_fault::slow(4s));
   auto puts = [&] {
@@ -543,18 +545,7 @@ TEST_CASE("an expired now playing answer is never served: Last.fm is asked again
   auto fm = e.engine(e.settings(), e.cache(store));
   auto query = recent_query{"frikandel_", 1};
   REQUIRE(e.ask<fm::recent_tracks>(fm, query).value);
-  REQUIRE(eventually([&] {
-    std::lock_guard<std::mutex> guard{store->mtx};
-    return store->puts == 1;
-  }));
-  {
-    // Age the entry as in the stale-while-revalidate test above.
-    std::lock_guard<std::mutex> guard{store->mtx};
-    REQUIRE(store->data.size() == 1);
-    auto& bytes = store->data.begin()->second;
-    REQUIRE(bytes.compare(0, 4, "SWR1") == 0);
-    std::fill(bytes.begin() + 4, bytes.begin() + 12, '\0');
-  }
+  age_the_only_entry(*store);
   // Last.fm now says the user is gone: a stale answer would hide that, a
   // fresh call shows it.
   e.fake.fail_method("user.getRecentTracks", fake_fault::error(6));
