@@ -148,12 +148,15 @@ struct recent_tracks {
   std::int64_t per_page = 0;
   std::int64_t total_pages = 0;
   std::vector<track> tracks;
+  /// Set only in outage mode, when this answer came from the cache instead
+  /// of Last.fm: how old it is, in seconds (0 otherwise).
+  std::int64_t cached_age_seconds = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recent_tracks& x) {
   return f(caf::meta::type_name("fm_recent_tracks"), x.user, x.total, x.page,
-           x.per_page, x.total_pages, x.tracks);
+           x.per_page, x.total_pages, x.tracks, x.cached_age_seconds);
 }
 
 /// user.getInfo.
@@ -171,13 +174,16 @@ struct user_info {
   /// Unix seconds of registration.
   std::int64_t registered = 0;
   bool subscriber = false;
+  /// Set only in outage mode, when this answer came from the cache instead
+  /// of Last.fm: how old it is, in seconds (0 otherwise).
+  std::int64_t cached_age_seconds = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_info& x) {
   return f(caf::meta::type_name("fm_user_info"), x.name, x.realname, x.url,
            x.country, x.image, x.playcount, x.artist_count, x.album_count,
-           x.track_count, x.registered, x.subscriber);
+           x.track_count, x.registered, x.subscriber, x.cached_age_seconds);
 }
 
 /// What a top list ranks.
@@ -213,12 +219,15 @@ struct top_list {
   std::int64_t page = 0;
   std::int64_t total_pages = 0;
   std::vector<top_item> items;
+  /// Set only in outage mode, when this answer came from the cache instead
+  /// of Last.fm: how old it is, in seconds (0 otherwise).
+  std::int64_t cached_age_seconds = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, top_list& x) {
   return f(caf::meta::type_name("fm_top_list"), x.kind, x.user, x.range,
-           x.total, x.page, x.total_pages, x.items);
+           x.total, x.page, x.total_pages, x.items, x.cached_age_seconds);
 }
 
 /// artist.getInfo (with `username` for the user's play count).

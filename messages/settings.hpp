@@ -27,6 +27,10 @@ enum class console_chat : std::uint8_t { private_chat, group };
 /// telegram.mode: "polling" or "webhook".
 enum class telegram_mode : std::uint8_t { polling, webhook };
 
+/// scheduler.policy: CAF's "stealing" (work-stealing workers that poll, then
+/// sleep) or "sharing" (one shared queue; idle workers block).
+enum class scheduler_policy : std::uint8_t { stealing, sharing };
+
 /// The word config.ini uses for each of them.
 inline const char* to_string(log_format x) noexcept {
   return x == log_format::json ? "json" : "logfmt";
@@ -39,6 +43,9 @@ inline const char* to_string(console_chat x) noexcept {
 }
 inline const char* to_string(telegram_mode x) noexcept {
   return x == telegram_mode::webhook ? "webhook" : "polling";
+}
+inline const char* to_string(scheduler_policy x) noexcept {
+  return x == scheduler_policy::sharing ? "sharing" : "stealing";
 }
 
 struct node_settings {
@@ -57,6 +64,14 @@ struct node_settings {
 struct scheduler_settings {
   std::int64_t max_threads = 2;
   std::int64_t max_throughput = 100;
+  scheduler_policy policy = scheduler_policy::stealing;
+  /// Work stealing: polls of an idle worker before it starts sleeping.
+  std::int64_t spin_polls = 100;
+  /// Work stealing: polls with short sleeps before the long sleeps.
+  std::int64_t moderate_polls = 500;
+  std::int64_t moderate_sleep_us = 50;
+  /// Work stealing: the sleep between polls of a worker idle for long.
+  std::int64_t relaxed_sleep_ms = 10;
 };
 
 struct log_settings {
@@ -128,6 +143,13 @@ struct lastfm_settings {
   std::int64_t deadline_ms = 10000;
   std::int64_t request_timeout_ms = 5000;
   std::int64_t max_retries = 3;
+  /// Outage mode starts when at least this share (percent) of the last
+  /// minute's calls failed; 0 turns it off.
+  std::int64_t outage_threshold_percent = 50;
+  /// Fewer calls than this in the last minute never start an outage.
+  std::int64_t outage_min_calls = 10;
+  /// How long answers stay in the cache to be served during an outage.
+  std::int64_t outage_keep_seconds = 3600;
 };
 
 struct i18n_settings {

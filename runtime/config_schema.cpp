@@ -96,6 +96,17 @@ std::vector<key_spec> node_keys() {
             "CAF worker threads; blocking work runs in detached actors, so a few are enough."),
     integer("scheduler", "max-throughput", LG_FIELD(scheduler.max_throughput), 1, 1000000,
             "Messages one actor may handle before its CAF worker moves on to another actor."),
+    choice("scheduler", "policy", LG_CHOICE(scheduler.policy), {"stealing", "sharing"},
+           "CAF's scheduler: \"stealing\" (idle workers poll, then sleep) or \"sharing\" (one "
+           "shared queue; idle workers block until work arrives)."),
+    integer("scheduler", "spin-polls", LG_FIELD(scheduler.spin_polls), 0, 100000,
+            "Work stealing: how many times an idle worker polls before it starts sleeping."),
+    integer("scheduler", "moderate-polls", LG_FIELD(scheduler.moderate_polls), 0, 100000,
+            "Work stealing: polls with short sleeps (moderate-sleep-us) before long ones."),
+    integer("scheduler", "moderate-sleep-us", LG_FIELD(scheduler.moderate_sleep_us), 1, 1000000,
+            "Work stealing: the short sleep between polls, in microseconds."),
+    integer("scheduler", "relaxed-sleep-ms", LG_FIELD(scheduler.relaxed_sleep_ms), 1, 1000,
+            "Work stealing: the sleep between polls of a worker idle for long, in milliseconds."),
     level("log", "level", LG_FIELD(log.level), "Least severe level that is logged."),
     choice("log", "format", LG_CHOICE(log.format), {"logfmt", "json"}, "Log line format."),
     text("log", "file", LG_FIELD(log.file), "Log file; empty means standard error."),
@@ -178,6 +189,15 @@ std::vector<key_spec> engine_keys() {
             "Deadline of one HTTP request to Last.fm; at most deadline-ms."),
     integer("lastfm", "max-retries", LG_FIELD(lastfm.max_retries), 0, 10,
             "Retries of transient failures (HTTP 5xx, timeouts, Last.fm errors 8, 11, 16)."),
+    integer("lastfm", "outage-threshold-percent", LG_FIELD(lastfm.outage_threshold_percent), 0,
+            100,
+            "Outage mode starts when this share of the last minute's Last.fm calls failed (5xx, "
+            "timeouts, garbage); answers then come from the cache, marked with their age. 0: off."),
+    integer("lastfm", "outage-min-calls", LG_FIELD(lastfm.outage_min_calls), 1, 1000000,
+            "Fewer Last.fm calls than this in the last minute never start an outage."),
+    integer("lastfm", "outage-keep-seconds", LG_FIELD(lastfm.outage_keep_seconds), 0, 604800,
+            "How long answers stay in the cache to be served, marked with their age, during an "
+            "outage (the cache's own size bound still applies)."),
     text("i18n", "dir", LG_FIELD(i18n.dir),
          "Directory of locale files; relative paths resolve against the source tree first, "
          "then the working directory.",

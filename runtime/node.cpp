@@ -301,6 +301,18 @@ void watch_root(caf::actor_system& sys, const caf::actor& root, shutdown_latch& 
   });
 }
 
+/// CAF's scheduler policy and, for work stealing, how idle workers poll.
+void configure_scheduler(caf::actor_system_config& cfg, const scheduler_settings& s) {
+  const bool sharing = s.policy == scheduler_policy::sharing;
+  cfg.set("scheduler.policy", sharing ? caf::atom("sharing") : caf::atom("stealing"));
+  cfg.set("work-stealing.aggressive-poll-attempts", static_cast<size_t>(s.spin_polls));
+  cfg.set("work-stealing.moderate-poll-attempts", static_cast<size_t>(s.moderate_polls));
+  cfg.set("work-stealing.moderate-sleep-duration",
+          caf::timespan{std::chrono::microseconds{s.moderate_sleep_us}});
+  cfg.set("work-stealing.relaxed-sleep-duration",
+          caf::timespan{std::chrono::milliseconds{s.relaxed_sleep_ms}});
+}
+
 } // namespace
 
 int run_node(const loaded_config& config) {
@@ -338,6 +350,7 @@ int run_node(const loaded_config& config) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.scheduler.max_threads));
   cfg.set("scheduler.max-throughput", static_cast<size_t>(s.scheduler.max_throughput));
+  configure_scheduler(cfg, s.scheduler);
   cfg.add_message_types<caf::id_block::lastgram>();
   add_error_categories(cfg);
   if (s.cluster.enabled)

@@ -101,8 +101,18 @@ caf::result<T> start(self_ptr self, fm_request req,
           auto entry = read_freshness(v.value);
           if (entry) {
             if (auto x = from_bytes<T>(self->system(), entry->payload)) {
-              if (entry->fresh || serves_stale(state.jobs.at(id).req)) {
+              auto& queued = state.jobs.at(id);
+              auto use = use_of(state, queued, *entry);
+              if (use != cached_use::serve)
+                mark_age(*x, age_seconds(entry->until_ms, queued.ttl));
+              if (use == cached_use::fallback) {
+                queued.fallback = caf::make_message(std::move(*x));
+              } else {
                 state.cache_hits.inc();
+                if (use == cached_use::serve_aged)
+                  state.outage_served.inc();
+                // A stale entry is refreshed behind the answer; during an
+                // outage that refresh is also the probe that ends it.
                 if (!entry->fresh)
                   refresh_in_background(self, id);
                 succeed(self, id, caf::make_message(std::move(*x)));
@@ -163,6 +173,16 @@ void init_state(engine_state& st, lastfm_settings settings,
                                        "Last.fm reads answered from cache.");
   st.cache_misses = metrics::get_counter("lastgram_lastfm_cache_misses_total",
                                          "Last.fm reads the cache missed.");
+  outage_tracker::options outage;
+  outage.threshold = static_cast<double>(st.settings.outage_threshold_percent) / 100.0;
+  outage.min_calls = st.settings.outage_min_calls;
+  st.outage = outage_tracker{outage};
+  st.outage_gauge = metrics::get_gauge(
+    "lastgram_lastfm_outage", "1 while Last.fm is in an outage (answers come from the cache).");
+  st.outage_gauge.set(0);
+  st.outage_served = metrics::get_counter(
+    "lastgram_lastfm_outage_answers_total",
+    "Answers served from the cache, marked with their age, during a Last.fm outage.");
   update_gauges(st, now);
 }
 

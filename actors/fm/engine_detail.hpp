@@ -29,6 +29,7 @@
 #include "caf/typed_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
+#include "actors/fm/outage.hpp"
 #include "actors/fm/rate_limiter.hpp"
 #include "actors/fm/request.hpp"
 #include "actors/logging/metrics.hpp"
@@ -81,6 +82,9 @@ struct job {
   bool refresh = false;
   parse_fn parse;
   std::vector<caf::response_promise> waiters;
+  /// A cached copy too old to serve normally, marked with its age: the
+  /// answer if this call fails while Last.fm is in an outage.
+  std::optional<caf::message> fallback;
 };
 
 struct engine_state {
@@ -107,6 +111,10 @@ struct engine_state {
   metrics::counter coalesced;
   metrics::counter cache_hits;
   metrics::counter cache_misses;
+  /// Whether Last.fm is in an outage, from the results of our own calls.
+  outage_tracker outage;
+  metrics::gauge outage_gauge;
+  metrics::counter outage_served;
 
   static inline const char* name = "fm_engine";
 };
@@ -181,6 +189,8 @@ inline std::string with_freshness(std::string bytes, std::chrono::seconds ttl) {
 struct cached_entry {
   std::string_view payload;
   bool fresh = true;
+  /// Unix milliseconds until which it is fresh.
+  std::int64_t until_ms = 0;
 };
 
 inline std::optional<cached_entry> read_freshness(std::string_view bytes) {
@@ -191,8 +201,43 @@ inline std::optional<cached_entry> read_freshness(std::string_view bytes) {
     until = (until << 8) | static_cast<unsigned char>(bytes[fresh_magic.size() + k]);
   cached_entry e;
   e.payload = bytes.substr(fresh_magic.size() + 8);
-  e.fresh = static_cast<std::int64_t>(until) > unix_ms_now();
+  e.until_ms = static_cast<std::int64_t>(until);
+  e.fresh = e.until_ms > unix_ms_now();
   return e;
+}
+
+/// How a cached entry found for a job is used.
+enum class cached_use {
+  /// Served as it is: fresh, or stale within its window (refreshed behind).
+  serve,
+  /// Served marked with its age: Last.fm is in an outage.
+  serve_aged,
+  /// Not served; kept as the job's fallback should Last.fm fail in an outage.
+  fallback,
+};
+
+/// Decides how `entry`, found for `j`, is used.
+cached_use use_of(const engine_state& st, const job& j, const cached_entry& entry);
+
+/// The age in seconds of an entry fresh until `until_ms` for `ttl`.
+inline std::int64_t age_seconds(std::int64_t until_ms, std::chrono::seconds ttl) {
+  auto written = until_ms - std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
+  return std::max<std::int64_t>(0, (unix_ms_now() - written) / 1000);
+}
+
+/// Marks an answer served from the cache during an outage with its age;
+/// answers that carry no age are left as they are.
+template <class T>
+void mark_age(T&, std::int64_t) {
+}
+inline void mark_age(recent_tracks& x, std::int64_t s) {
+  x.cached_age_seconds = s;
+}
+inline void mark_age(top_list& x, std::int64_t s) {
+  x.cached_age_seconds = s;
+}
+inline void mark_age(user_info& x, std::int64_t s) {
+  x.cached_age_seconds = s;
 }
 
 inline cache_actor current_cache(engine_state& st) {

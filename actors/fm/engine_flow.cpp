@@ -26,6 +26,16 @@ void count_call(std::string_view method, std::string_view outcome_name) {
 
 } // namespace
 
+cached_use use_of(const engine_state& st, const job& j, const cached_entry& entry) {
+  if (entry.fresh)
+    return cached_use::serve;
+  auto stale_ms = unix_ms_now() - entry.until_ms;
+  if (serves_stale(j.req)
+      && stale_ms < std::chrono::duration_cast<milliseconds>(stale_window(j.ttl)).count())
+    return cached_use::serve;
+  return st.outage.active() ? cached_use::serve_aged : cached_use::fallback;
+}
+
 void update_gauges(engine_state& st, time_point now) {
   st.queue_depth.set(static_cast<double>(st.queue->size()));
   st.bucket_level.set(st.queue->bucket_level(now));
@@ -66,8 +76,50 @@ void succeed(self_ptr self, std::uint64_t id, caf::message msg) {
 namespace {
 
 void fail(self_ptr self, std::uint64_t id, const fm_error& e) {
+  auto& st = self->state;
+  if (auto i = st.jobs.find(id);
+      i != st.jobs.end() && i->second.fallback && st.outage.active()) {
+    // Last.fm is in an outage and the cache has an older answer: that,
+    // marked with its age, rather than an error.
+    st.outage_served.inc();
+    auto msg = std::move(*i->second.fallback);
+    finish(self, id, &msg, nullptr);
+    return;
+  }
   auto err = make_error(e.code, e.message);
   finish(self, id, nullptr, &err);
+}
+
+/// Whether `e` is Last.fm's trouble (it counts toward an outage), rather
+/// than an answer about the request (unknown user, private profile).
+bool is_outage_failure(const fm_error& e) {
+  return is_transient(e) || e.code == fm_errc::malformed_response
+         || e.code == fm_errc::rate_limited;
+}
+
+/// Feeds one finished call to the outage tracker; logs and shows a change.
+void note_call(self_ptr self, bool failed) {
+  auto& st = self->state;
+  auto now = clock::now();
+  if (!st.outage.record(now, failed))
+    return;
+  st.outage_gauge.set(st.outage.active() ? 1.0 : 0.0);
+  if (st.outage.active())
+    log::warn(engine_name, "Last.fm outage: answering from the cache, marked with its age",
+              {log::kv("calls", st.outage.calls(now)),
+               log::kv("failures", st.outage.failures(now))});
+  else
+    log::info(engine_name, "Last.fm answers again: outage over",
+              {log::kv("outages", st.outage.outages())});
+}
+
+/// How long an answer stays in the cache: its freshness, its stale window,
+/// and long enough to be served during an outage.
+std::chrono::seconds cache_keep(const engine_state& st, const job& j) {
+  auto keep = serves_stale(j.req) ? stale_window(j.ttl) : std::chrono::seconds{0};
+  if (st.settings.outage_threshold_percent > 0)
+    keep = std::max(keep, std::chrono::seconds{st.settings.outage_keep_seconds});
+  return j.ttl + keep;
 }
 
 void fail_busy(self_ptr self, std::uint64_t id, std::string why) {
@@ -253,19 +305,18 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
     out = j.parse(body);
   if (!out.error) {
     count_call(j.req.method, "ok");
+    note_call(self, false);
     if (j.ttl.count() > 0 && !out.bytes.empty())
       if (auto cache = current_cache(st))
-        caf::anon_send(cache, put_atom::value,
-                       j.key, with_freshness(std::move(out.bytes), j.ttl),
-                       static_cast<std::int64_t>(
-                         (j.ttl + (serves_stale(j.req) ? stale_window(j.ttl)
-                                                       : std::chrono::seconds{0}))
-                           .count()));
+        caf::anon_send(cache, put_atom::value, j.key,
+                       with_freshness(std::move(out.bytes), j.ttl),
+                       static_cast<std::int64_t>(cache_keep(st, j).count()));
     succeed(self, id, std::move(out.value));
     return;
   }
   auto& e = *out.error;
   count_call(j.req.method, to_string(e.code));
+  note_call(self, is_outage_failure(e));
   log::warn(engine_name, "Last.fm call failed",
             {{"method", j.req.method},
              log::kv("code", to_string(e.code)),

@@ -84,6 +84,7 @@ void write_node(writer& w, const node_snapshot& n) {
   w.StartObject();
   put_number(w, "queue_depth", n.lastfm_queue_depth);
   put_number(w, "bucket_level", n.lastfm_bucket_level);
+  put_number(w, "outage", n.lastfm_outage);
   w.EndObject();
   key(w, "cache");
   w.StartObject();
@@ -193,6 +194,7 @@ node_snapshot read_node(const value& v) {
   const auto& fm = member(v, "lastfm");
   n.lastfm_queue_depth = num(fm, "queue_depth");
   n.lastfm_bucket_level = num(fm, "bucket_level");
+  n.lastfm_outage = num(fm, "outage");
   const auto& cache = member(v, "cache");
   n.cache_hits = num(cache, "hits", 0);
   n.cache_misses = num(cache, "misses", 0);

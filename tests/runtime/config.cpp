@@ -72,7 +72,10 @@ std::string dump(const settings& s) {
   };
   o << "node " << s.node.data_dir << '|' << s.node.name << '|' << s.node.shutdown_grace_seconds
     << '|' << s.node.secrets_file << '|' << list(s.node.developers) << '\n'
-    << "scheduler " << s.scheduler.max_threads << '|' << s.scheduler.max_throughput << '\n'
+    << "scheduler " << s.scheduler.max_threads << '|' << s.scheduler.max_throughput << '|'
+    << to_string(s.scheduler.policy) << '|' << s.scheduler.spin_polls << '|'
+    << s.scheduler.moderate_polls << '|' << s.scheduler.moderate_sleep_us << '|'
+    << s.scheduler.relaxed_sleep_ms << '\n'
     << "log " << static_cast<int>(s.log.level) << '|' << to_string(s.log.format) << '|' << s.log.file << '\n'
     << "supervision " << s.supervision.max_restarts << '|' << s.supervision.restart_window_seconds
     << '|' << s.supervision.backoff_initial_ms << '|' << s.supervision.backoff_max_ms << '\n'
@@ -88,7 +91,8 @@ std::string dump(const settings& s) {
     << "lastfm " << s.lastfm.api_url << '|' << s.lastfm.api_key << '|' << s.lastfm.api_secret
     << '|' << s.lastfm.rate_per_second << '|' << s.lastfm.queue_limit << '|'
     << s.lastfm.deadline_ms << '|' << s.lastfm.request_timeout_ms << '|'
-    << s.lastfm.max_retries << '\n'
+    << s.lastfm.max_retries << '|' << s.lastfm.outage_threshold_percent << '|'
+    << s.lastfm.outage_min_calls << '|' << s.lastfm.outage_keep_seconds << '\n'
     << "i18n " << s.i18n.dir << '|' << s.i18n.default_language << '\n'
     << "console " << to_string(s.console.enabled) << '|' << s.console.user_id << '|' << s.console.user_name
     << '|' << to_string(s.console.chat) << '|' << s.console.language << '\n'
@@ -212,6 +216,11 @@ developers = ["telegram:1", "discord:2"]
 [scheduler]
 max-threads = 4
 max-throughput = 50
+policy = "sharing"
+spin-polls = 7
+moderate-polls = 8
+moderate-sleep-us = 9
+relaxed-sleep-ms = 11
 [log]
 level = debug
 format = "json"
@@ -247,6 +256,9 @@ queue-limit = 5
 deadline-ms = 3000
 request-timeout-ms = 1000
 max-retries = 0
+outage-threshold-percent = 75
+outage-min-calls = 4
+outage-keep-seconds = 600
 [i18n]
 dir = "/opt/locales"
 default-language = "pt-BR"
@@ -282,14 +294,14 @@ roles = ["commands", "poller"]
   REQUIRE(r.config);
   CHECK(dump(r.config->values)
         == "node /var/lib/lastgram|node-a|3||<telegram:1><discord:2>\n"
-           "scheduler 4|50\n"
+           "scheduler 4|50|sharing|7|8|9|11\n"
            "log 1|json|/var/log/lastgram.log\n"
            "supervision 7|60|50|800\n"
            "command 2000|10|fmbot\n"
            "server 0|0.0.0.0|9090|4096|2048|5|2\n"
            "database /tmp/x.sqlite3||4|100\n"
            "cache 0||50\n"
-           "lastfm http://127.0.0.1:9999/2.0/|||20|5|3000|1000|0\n"
+           "lastfm http://127.0.0.1:9999/2.0/|||20|5|3000|1000|0|75|4|600\n"
            "i18n /opt/locales|pt-BR\n"
            "console on|42|ana|group|de\n"
            "telegram http://127.0.0.1:8081|||polling|50|https://bot.example.org/lg|"
@@ -367,12 +379,14 @@ TEST_CASE("each kind of mistake is an error naming the file, line and key", "[co
                  "connection-timeout-ms, roles");
   }
   SECTION("CAF's own sections accept only the keys lastgram knows") {
-    auto r = load_config(file("[scheduler]\nmax-threads=3\npolicy=\"sharing\"\n"
+    auto r = load_config(file("[scheduler]\nmax-threads=3\nenable-profiling=true\n"
                               "[middleman]\nheartbeat-interval=\"5s\"\n"),
                          {}, env());
     REQUIRE(r.errors.size() == 2);
-    CHECK(r.errors[0].to_string() == at(3) + "scheduler.policy: unknown key; [scheduler] has "
-                                            "max-threads, max-throughput");
+    CHECK(r.errors[0].to_string()
+          == at(3) + "scheduler.enable-profiling: unknown key; [scheduler] has "
+                     "max-threads, max-throughput, policy, spin-polls, moderate-polls, "
+                     "moderate-sleep-us, relaxed-sleep-ms");
     CHECK(r.errors[1].to_string()
           == at(5) + "middleman.heartbeat-interval: unknown key; lastgram reads no keys of "
                      "[middleman] yet");
@@ -680,6 +694,26 @@ TEST_CASE("render_ini round-trips loaded values without secrets", "[config]") {
   auto without_secrets = r.config->values;
   without_secrets.telegram.token.clear();
   CHECK(dump(again.config->values) == dump(without_secrets));
+}
+
+TEST_CASE("the scheduler keys choose CAF's policy and bound its polling", "[config]") {
+  temp_dir dir;
+  auto file = [&](const std::string& text) {
+    return dir.write("config.ini", "[scheduler]\n" + text);
+  };
+  auto at = [&](int line) { return dir.path("config.ini") + ":" + std::to_string(line) + ": "; };
+  CHECK(single_error(file("policy=fifo\n"))
+        == at(2) + "scheduler.policy: fifo is not one of stealing|sharing");
+  CHECK(single_error(file("moderate-sleep-us=0\n"))
+        == at(2) + "scheduler.moderate-sleep-us: 0 is out of range 1..1000000");
+  CHECK(single_error(file("relaxed-sleep-ms=1001\n"))
+        == at(2) + "scheduler.relaxed-sleep-ms: 1001 is out of range 1..1000");
+  auto r = load_config(file("policy=sharing\nspin-polls=0\nmoderate-polls=20\n"), {}, env());
+  INFO(all_errors(r));
+  REQUIRE(r.config);
+  CHECK(r.config->values.scheduler.policy == scheduler_policy::sharing);
+  CHECK(r.config->values.scheduler.spin_polls == 0);
+  CHECK(r.config->values.scheduler.moderate_polls == 20);
 }
 
 TEST_CASE("the telegram keys check their values", "[config][telegram]") {

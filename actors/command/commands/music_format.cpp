@@ -140,6 +140,9 @@ outgoing_reply format_now_playing(const i18n::catalog& texts, std::string_view l
     }
     out.newline().italic(tags);
   }
+  if (v.cached_age_seconds > 0)
+    out.newline().newline().italic(
+      texts.format(lang, "fm.outage_cached", {{"minutes", (v.cached_age_seconds + 59) / 60}}));
 
   outgoing_reply r;
   r.text = out.take();

@@ -49,6 +49,9 @@ struct now_playing_view {
   bool cover_as_link = false;
   /// A better cover than the track's, from the info call; may be empty.
   std::string image;
+  /// During a Last.fm outage, the age in seconds of the cached answer shown
+  /// (0: a fresh answer).
+  std::int64_t cached_age_seconds = 0;
 };
 
 /// The now-playing layout: "**Name** is/was listening to:", the focused

@@ -99,6 +99,7 @@ void run_now_playing(context& ctx, np_focus focus) {
         }
         view.track = std::move(recent.tracks.front());
         view.loved = view.track.loved;
+        view.cached_age_seconds = recent.cached_age_seconds;
         // Without an album there is nothing to ask album.getInfo about.
         if (view.focus == np_focus::album && view.track.album.empty())
           return answer(run, view);

@@ -489,8 +489,9 @@ TEST_CASE("a cache hit does not call upstream again", "[fm_engine]") {
 
 /// Waits until the answer just delivered is stored (it is stored after it
 /// is delivered), then ages it: its "fresh until" header (after the 4-byte
-/// magic) goes to 1970, the payload stays.
-static void age_the_only_entry(map_cache& store) {
+/// magic) goes to `expired_for` ago, the payload stays.
+static void age_the_only_entry(map_cache& store,
+                               std::chrono::milliseconds expired_for = 1s) {
   REQUIRE(eventually([&] {
     std::lock_guard<std::mutex> guard{store.mtx};
     return store.puts == 1;
@@ -499,7 +500,13 @@ static void age_the_only_entry(map_cache& store) {
   REQUIRE(store.data.size() == 1);
   auto& bytes = store.data.begin()->second;
   REQUIRE(bytes.compare(0, 4, "SWR1") == 0);
-  std::fill(bytes.begin() + 4, bytes.begin() + 12, '\0');
+  auto until = static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch())
+      .count()
+    - expired_for.count());
+  for (int k = 0; k < 8; ++k)
+    bytes[4 + static_cast<std::size_t>(k)] = static_cast<char>((until >> (56 - 8 * k)) & 0xff);
 }
 
 TEST_CASE("a stale cache entry is served at once while one call refreshes it",
@@ -604,4 +611,81 @@ TEST_CASE("a shared bucket takes a cluster token for every upstream call",
   CHECK(e.fake.total_calls() == 3);
   std::lock_guard<std::mutex> guard{store->mtx};
   CHECK(store->buckets == 3);
+}
+
+TEST_CASE("in a Last.fm outage a cached now playing answer is served with its age",
+          "[fm_engine][outage]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto s = e.settings();
+  s.max_retries = 0;
+  s.outage_threshold_percent = 50;
+  s.outage_min_calls = 3;
+  auto fm = e.engine(s, e.cache(store));
+  auto outage = [] { return metrics::get_gauge("lastgram_lastfm_outage", "").value(); };
+  auto query = recent_query{"frikandel_", 1};
+  auto first = e.ask<fm::recent_tracks>(fm, query);
+  REQUIRE(first.value);
+  CHECK(first.value->cached_age_seconds == 0);
+  age_the_only_entry(*store);
+  // Last.fm fails: other users' calls fail, most of the minute's calls,
+  // which starts the outage.
+  e.fake.fail_method("user.getRecentTracks", fake_fault::http(503));
+  auto failed_before = calls_metric("user.getRecentTracks", "http_error");
+  for (auto user : {"other-a", "other-b", "other-c"})
+    CHECK_FALSE(e.ask<fm::recent_tracks>(fm, recent_query{user, 1}).value);
+  CHECK(outage() == 1);
+  // The expired answer, never served outside an outage, comes back marked.
+  auto aged = e.ask<fm::recent_tracks>(fm, query);
+  REQUIRE(aged.value);
+  CHECK(aged.value->cached_age_seconds > 0);
+  CHECK(aged.value->tracks.at(0).name == first.value->tracks.at(0).name);
+  // Its refresh behind the answer probes Last.fm.
+  // (Waits until the probe's failure is counted, so it cannot land among
+  // the successes below.)
+  REQUIRE(eventually([&] {
+    return calls_metric("user.getRecentTracks", "http_error") >= failed_before + 4;
+  }));
+  // Last.fm answers again: three successes end the outage...
+  e.fake.reset();
+  for (auto user : {"back-a", "back-b", "back-c"})
+    REQUIRE(e.ask<fm::recent_tracks>(fm, recent_query{user, 1}).value);
+  CHECK(outage() == 0);
+  // ...and the old entry is no longer served: Last.fm is asked.
+  auto fresh = e.ask<fm::recent_tracks>(fm, query);
+  REQUIRE(fresh.value);
+  CHECK(fresh.value->cached_age_seconds == 0);
+  CHECK(e.fake.calls("user.getRecentTracks") == 4);
+}
+
+TEST_CASE("without an outage failures answer errors and not old copies", "[fm_engine][outage]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto s = e.settings();
+  s.max_retries = 0;
+  s.outage_threshold_percent = 0; // outage mode off
+  s.outage_min_calls = 1;          // (which would start at the first failure)
+  auto fm = e.engine(s, e.cache(store));
+  auto query = recent_query{"frikandel_", 1};
+  REQUIRE(e.ask<fm::recent_tracks>(fm, query).value);
+  age_the_only_entry(*store);
+  e.fake.fail_method("user.getRecentTracks", fake_fault::http(503));
+  for (int i = 0; i < 5; ++i) {
+    auto again = e.ask<fm::recent_tracks>(fm, query);
+    CHECK_FALSE(again.value);
+  }
+}
+
+TEST_CASE("a stale entry past its window is not served outside an outage", "[fm_engine][outage]") {
+  env e;
+  auto store = std::make_shared<map_cache>();
+  auto fm = e.engine(e.settings(), e.cache(store));
+  auto query = top_query{fm::top_kind::artists, "aidan-", fm::period::overall, 10};
+  REQUIRE(e.ask<fm::top_list>(fm, query).value);
+  // Kept for outage mode, an hour past its freshness: too old to serve.
+  age_the_only_entry(*store, 1h);
+  auto again = e.ask<fm::top_list>(fm, query);
+  REQUIRE(again.value);
+  CHECK(again.value->cached_age_seconds == 0);
+  CHECK(e.fake.calls("user.getTopArtists") == 2);
 }

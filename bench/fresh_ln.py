@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""One fresh-/ln series against a running node (called by bench/fresh_ln.sh).
+
+For each rate: the harness's driver sends `rate x duration` /ln from as many
+distinct users (a block of its own per run), then waits until the node is
+idle. Figures come from the driver (replies, latency, peak RSS) and from
+deltas around the run: the node's CPU ticks (including the drain), its
+lastgram_commands_total by outcome ("busy" answers), and the fake Last.fm's
+per-method call counters.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+OUTCOME = re.compile(r'^lastgram_commands_total\{([^}]*)\}\s+([0-9.e+]+)$')
+
+
+def outcomes(metrics_url):
+    with urllib.request.urlopen(metrics_url) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        m = OUTCOME.match(line)
+        if not m:
+            continue
+        labels = dict(kv.split('=', 1) for kv in m.group(1).split(','))
+        key = labels.get('outcome', '""').strip('"')
+        out[key] = out.get(key, 0) + float(m.group(2))
+    return out
+
+
+def fm_calls(fake_fm='http://127.0.0.1:18082'):
+    with urllib.request.urlopen(f'{fake_fm}/__stats') as r:
+        counts = json.load(r)
+    return sum(v for k, v in counts.items() if k.startswith('lastfm:'))
+
+
+def rss_mb(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('VmRSS'):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--harness', required=True)
+    ap.add_argument('--bun', required=True)
+    ap.add_argument('--url', required=True)
+    ap.add_argument('--header', required=True)
+    ap.add_argument('--metrics', required=True)
+    ap.add_argument('--bot-pid', type=int, required=True)
+    ap.add_argument('--rates', required=True)
+    ap.add_argument('--duration', type=float, required=True)
+    ap.add_argument('--users', type=int, required=True)
+    ap.add_argument('--label', default='')
+    ap.add_argument('--out', required=True)
+    a = ap.parse_args()
+    sys.path.insert(0, a.harness)
+    import bench  # the harness's own idle detection and tick reading
+
+    fake_tg = 'http://127.0.0.1:18081'
+    base = [a.bun, os.path.join(a.harness, 'driver.ts'), '--url', a.url, '--header', a.header,
+            '--text', '/ln', '--fake-tg', fake_tg, '--drain', '5', '--quiet',
+            '--pid', f'bot:{a.bot_pid}']
+    # A short warm-up from the last users of the range (connections, caches of
+    # the process itself, not of these users' data).
+    subprocess.run(base + ['--rate', '50', '--duration', '3', '--users', '150',
+                           '--user-base', str(100000001 + a.users - 150), '--label', 'warmup'],
+                   stdout=subprocess.DEVNULL, check=True)
+    print(f'\n## {a.label}\n')
+    print('| offered /ln/s | answered within 1 s | answered "busy" | p50 ms | p99 ms '
+          '| node CPU ms/reply | Last.fm calls/reply | RSS MB before / peak / after |')
+    print('|---|---|---|---|---|---|---|---|')
+    cursor = 0
+    for rate in [float(r) for r in a.rates.split(',')]:
+        n = int(rate * a.duration)
+        if cursor + n > a.users - 150:
+            cursor = 0
+        bench.wait_idle(a.bot_pid, fake_tg)
+        t0, o0, f0, r0 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
+        p = subprocess.run(base + ['--rate', str(rate), '--duration', str(a.duration),
+                                   '--users', str(n), '--user-base', str(100000001 + cursor),
+                                   '--label', f'{a.label}@{rate:g}'],
+                           capture_output=True, text=True, check=True)
+        cursor += n
+        d = json.loads(p.stdout.strip().splitlines()[-1])
+        bench.wait_idle(a.bot_pid, fake_tg)
+        t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
+        replies = max(1, d['replies'])
+        busy = o1.get('busy', 0) - o0.get('busy', 0)
+        cpu_ms = (t1 - t0) / CLK_TCK * 1000 / replies
+        lm = d['latency_ms']
+        print(f"| {rate:g} | {d['frac_within_1s'] * 100:.1f} % | {busy:.0f} of {d['replies']} "
+              f"| {lm['p50']} | {lm['p99']} | {cpu_ms:.2f} | {(f1 - f0) / replies:.2f} "
+              f"| {r0:.1f} / {d['procs']['bot']['rss_max_mb']} / {r1:.1f} |", flush=True)
+        d.update(busy=busy, node_cpu_ms_per_reply=cpu_ms, lastfm_calls=f1 - f0,
+                 rss_before_mb=r0, rss_after_mb=r1, outcomes={k: o1.get(k, 0) - o0.get(k, 0) for k in o1})
+        with open(a.out, 'a') as f:
+            f.write(json.dumps(d) + '\n')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Fresh /ln under a realistic load: every user asks once per run, so nearly
+# every /ln needs fresh Last.fm data (unlike telegram_webhook.sh, whose users
+# repeat every second and are answered from the cache).
+#
+# A Release lastgram in webhook mode, the shared harness (../shared/bench)
+# with its fake Telegram (:18081) and fake Last.fm (:18082), open-loop load.
+# For each rate it prints: offered, answered within 1 s, answered "busy",
+# p50, p99, node CPU ms per reply, Last.fm calls per reply, and the node's
+# RSS before, at peak and after the run.
+#
+#   bench/fresh_ln.sh [--store embedded|postgres|both] [--rates 250,500,1000]
+#                     [--duration 10] [--users 100000] [--fm-rate 0]
+#
+# --store postgres runs on a throwaway PostgreSQL and Redis (the harness's
+# services.sh, :55432 and :16379). --fm-rate is lastfm.rate-per-second
+# (0 = no limit: the fake is not Last.fm).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+harness="${LASTGRAM_BENCH_HARNESS:-$here/../shared/bench}"
+store=embedded
+rates=250,500,1000,1600
+duration=10
+users=100000
+fm_rate=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --store) store="$2"; shift 2 ;;
+    --rates) rates="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --users) users="$2"; shift 2 ;;
+    --fm-rate) fm_rate="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+case "$store" in embedded|postgres|both) ;; *) echo "--store: embedded, postgres or both" >&2; exit 2 ;; esac
+
+# shellcheck source=bench/common.sh
+source "$here/bench/common.sh"
+bench_tools
+bench_build
+bench_fakes_start
+
+run_store() {
+  local which="$1"
+  if [[ "$which" == postgres ]]; then
+    RUN_DIR="$OUT_DIR/services" bash "$harness/services.sh" start >/dev/null
+    su postgres -c "psql -h 127.0.0.1 -p 55432 -U postgres -qc 'DROP DATABASE IF EXISTS lastgram_bench'" >/dev/null
+    su postgres -c "psql -h 127.0.0.1 -p 55432 -U postgres -qc 'CREATE DATABASE lastgram_bench'" >/dev/null
+    export LASTGRAM_DATABASE_URL="postgresql://postgres@127.0.0.1:55432/lastgram_bench"
+    export LASTGRAM_REDIS_URL="redis://127.0.0.1:16379/0"
+    redis-cli -p 16379 FLUSHALL >/dev/null
+  else
+    unset LASTGRAM_DATABASE_URL LASTGRAM_REDIS_URL
+  fi
+  bench_start_node "$OUT_DIR/data-$which" "$fm_rate"
+  bench_register_users "$which" "$OUT_DIR/data-$which" "$users"
+  python3 "$here/bench/fresh_ln.py" --harness "$harness" --bun "$BUN" --url "$BENCH_URL" \
+    --header "$BENCH_HEADER" --metrics "$BENCH_METRICS" --bot-pid "$BENCH_BOT" \
+    --rates "$rates" --duration "$duration" --users "$users" --label "$which" --out "$OUT_DIR/results.jsonl"
+  bench_stop_node
+  if [[ "$which" == postgres ]]; then
+    RUN_DIR="$OUT_DIR/services" bash "$harness/services.sh" stop >/dev/null || true
+  fi
+}
+
+echo "# fresh /ln, $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), lastfm.rate-per-second=$fm_rate"
+if [[ "$store" == both ]]; then
+  run_store embedded
+  run_store postgres
+else
+  run_store "$store"
+fi
+echo "raw results: $OUT_DIR"
