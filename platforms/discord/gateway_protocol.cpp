@@ -138,6 +138,7 @@ actions protocol::on_connected() {
 actions protocol::on_frame(const std::string& text, clock_type::time_point now) {
   if (state_ == shard_state::stopped || state_ == shard_state::disconnected)
     return {};
+  last_opcode_ = -1;
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject())
@@ -145,6 +146,7 @@ actions protocol::on_frame(const std::string& text, clock_type::time_point now) 
   auto op_it = doc.FindMember("op");
   if (op_it == doc.MemberEnd() || !op_it->value.IsInt())
     return {make_action(action::warn, "a gateway frame without an opcode")};
+  last_opcode_ = op_it->value.GetInt();
   auto d_it = doc.FindMember("d");
   const rapidjson::Value null_value;
   const rapidjson::Value& d = d_it == doc.MemberEnd() ? null_value : d_it->value;
@@ -298,7 +300,8 @@ actions protocol::on_heartbeat_due(clock_type::time_point now) {
 }
 
 actions protocol::on_closed(std::uint16_t code, const std::string& reason) {
-  if (state_ == shard_state::stopped || state_ == shard_state::disconnected)
+  // In `disconnected` this is the attempt to connect failing: the same rules.
+  if (state_ == shard_state::stopped)
     return {};
   std::string why = "gateway closed with " + std::to_string(code);
   if (!reason.empty())

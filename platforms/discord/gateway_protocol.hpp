@@ -148,6 +148,7 @@ public:
 
   /// The socket closed with `code` (close_abnormal without a close frame),
   /// `reason` being the peer's close reason (for the log, never the token).
+  /// Also how a connection attempt that failed is reported.
   actions on_closed(std::uint16_t code, const std::string& reason);
 
   /// Ends the session cleanly (shutdown): close with 1000, state stopped.
@@ -161,6 +162,8 @@ public:
   std::int64_t reconnects() const { return reconnects_; }
   /// The last heartbeat's round trip; negative before the first ACK.
   milliseconds last_rtt() const { return last_rtt_; }
+  /// The opcode of the last frame given to on_frame; -1 when it had none.
+  int last_opcode() const { return last_opcode_; }
   /// Why the shard stopped ("" unless stopped).
   const std::string& stop_reason() const { return stop_reason_; }
 
@@ -191,6 +194,7 @@ private:
   std::int64_t connections_ = 0;
   std::int64_t reconnects_ = 0;
   std::string stop_reason_;
+  int last_opcode_ = -1;
 };
 
 } // namespace lastgram::discord::gateway

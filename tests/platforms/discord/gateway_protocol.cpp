@@ -296,11 +296,23 @@ TEST_CASE("other closes resume with a capped exponential backoff that READY rese
   CHECK(p.on_closed(1006, "").back().delay == 1000ms);
 }
 
-TEST_CASE("a close while waiting to reconnect is ignored") {
+TEST_CASE("a connection attempt that fails retries with backoff") {
+  protocol p(settings(), [] { return 0.5; });
+  p.start();
+  auto as = p.on_closed(close_abnormal, "connection refused");
+  REQUIRE(as.back().kind == action::reconnect);
+  CHECK(as.back().delay == 1000ms);
+  CHECK(p.on_closed(close_abnormal, "connection refused").back().delay == 2000ms);
+  CHECK_FALSE(as.back().resume);
+}
+
+TEST_CASE("the opcode of the last frame is known for the metrics") {
   auto p = connected();
-  p.on_frame(R"({"op":7})", t0);
-  CHECK(p.on_closed(4004, "").empty());
-  CHECK(p.state() == shard_state::disconnected);
+  CHECK(p.last_opcode() == 0);
+  p.on_frame(R"({"op":11})", t0);
+  CHECK(p.last_opcode() == 11);
+  p.on_frame("garbage", t0);
+  CHECK(p.last_opcode() == -1);
 }
 
 TEST_CASE("malformed frames are warnings and change nothing") {
