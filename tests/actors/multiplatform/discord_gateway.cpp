@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,10 +15,12 @@
 #include <caf/all.hpp>
 #include <rapidjson/document.h>
 
+#include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/discord_gateway.hpp"
 #include "actors/test_config.hpp"
 #include "messages/discord.hpp"
 #include "messages/discord_gateway.hpp"
+#include "platforms/discord/gateway_bot.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_gateway.hpp"
 
@@ -100,12 +103,15 @@ struct rig {
   std::shared_ptr<std::mutex> fatal_mutex = std::make_shared<std::mutex>();
   discord::gateway_shard_actor shard;
 
-  explicit rig(std::string token = "fake-gateway-token") {
+  explicit rig(std::string token = "fake-gateway-token",
+               std::function<discord::gateway_identify_gate(caf::actor_system&)> make_gate = nullptr) {
     auto opts = std::make_shared<multiplatform::gateway_shard_options>();
     opts->url = gateway.url();
     opts->token = std::move(token);
     opts->presence = "Listening to /help";
     opts->sink = sink;
+    if (make_gate)
+      opts->gate = make_gate(sys);
     opts->jitter = [] { return 0.5; };
     opts->backoff_base = 50ms;
     opts->backoff_cap = 200ms;
@@ -145,7 +151,12 @@ struct rig {
 
 } // namespace
 
+double dispatch_frames() {
+  return metrics::get_counter("lastgram_discord_gateway_events_total", "", {{"op", "dispatch"}}).value();
+}
+
 TEST_CASE("a gateway shard identifies then delivers dispatches in order") {
+  auto frames_before = dispatch_frames();
   rig r;
   REQUIRE(r.ready());
   auto identifies = r.gateway.received(2);
@@ -169,6 +180,7 @@ TEST_CASE("a gateway shard identifies then delivers dispatches in order") {
   CHECK(s.seq == r.gateway.last_seq());
   CHECK(s.session);
   CHECK(s.dispatches == 6);
+  CHECK(dispatch_frames() - frames_before == 6);
   CHECK(r.gateway.problems().empty());
 }
 
@@ -268,4 +280,60 @@ TEST_CASE("close 4004 stops the shard with a clear error and no reconnect") {
   // A reconnect would come within the 50 ms backoff; give it twenty times that.
   CHECK(holds_for([&] { return r.gateway.connections() == 1; }, 1000ms));
   CHECK(r.log->all().empty());
+}
+
+TEST_CASE("the identify gate spaces a bucket's identifies and waits for the reset") {
+  test::test_config cfg;
+  caf::actor_system sys{cfg};
+  discord::gateway::session_start_limit limit;
+  limit.total = 1000;
+  limit.remaining = 3;
+  limit.reset_after = 60s;
+  limit.max_concurrency = 2;
+  auto gate = multiplatform::spawn_identify_gate(sys, limit);
+  caf::scoped_actor self{sys};
+  auto ask = [&](std::int32_t shard) {
+    std::int64_t wait = -1;
+    self->request(gate, 2s, discord::gateway_identify_atom::value, shard)
+      .receive([&](std::int64_t ms) { wait = ms; }, [&](caf::error& e) { FAIL(sys.render(e)); });
+    return wait;
+  };
+  CHECK(ask(0) <= 50);
+  CHECK(ask(1) <= 50);
+  auto third = ask(2); // bucket 0 again
+  CHECK(third > 4900);
+  CHECK(third <= 5000);
+  auto fourth = ask(3); // no start left: after the reset
+  CHECK(fourth > 59900);
+  CHECK(fourth <= 60000);
+  caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a gateway shard asks the identify gate and identifies when it allows") {
+  struct asked {
+    std::mutex mutex;
+    std::vector<std::int32_t> shards;
+  };
+  auto log = std::make_shared<asked>();
+  discord::gateway_identify_gate gate;
+  rig r("fake-gateway-token", [&](caf::actor_system& sys) {
+    gate = sys.spawn([log]() -> discord::gateway_identify_gate::behavior_type {
+      return {
+        [log](discord::gateway_identify_atom, std::int32_t shard) -> std::int64_t {
+          std::lock_guard<std::mutex> guard(log->mutex);
+          log->shards.push_back(shard);
+          return 200;
+        },
+      };
+    });
+    return gate;
+  });
+  REQUIRE(r.ready());
+  {
+    std::lock_guard<std::mutex> guard(log->mutex);
+    CHECK(log->shards == std::vector<std::int32_t>{0});
+  }
+  caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
+  // The handle must not outlive the rig's actor system.
+  gate = nullptr;
 }
