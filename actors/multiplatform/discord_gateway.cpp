@@ -36,7 +36,7 @@ using shard_impl_actor = discord::gateway_shard_actor::extend<
   caf::reacts_to<beat_atom, std::uint64_t>, caf::reacts_to<connect_atom, std::uint64_t>,
   caf::reacts_to<go_atom, std::uint64_t>>;
 
-/// Heartbeat round trips and frames by opcode, for /metrics.
+/// Frames received by opcode, for /metrics.
 metrics::counter events_counter(int op) {
   std::string_view name = "other";
   switch (op) {
@@ -110,7 +110,7 @@ void ask_identify(self_ptr self) {
     return;
   }
   self->request(st.opts->gate, std::chrono::seconds{10}, discord::gateway_identify_atom::value,
-                st.opts->shard_id)
+                st.opts->shard.shard_id)
     .then(
       [self, gen](std::int64_t wait_ms) {
         self->delayed_send(self, std::chrono::milliseconds{std::max<std::int64_t>(wait_ms, 0)},
@@ -120,7 +120,7 @@ void ask_identify(self_ptr self) {
         // Without the gate, one identify now beats none; Discord answers an
         // excess with a close the protocol handles.
         log::warn("discord", "identify gate did not answer",
-                  {log::kv("shard", self->state.opts->shard_id)});
+                  {log::kv("shard", self->state.opts->shard.shard_id)});
         self->send(self, go_atom::value, gen);
       });
 }
@@ -137,7 +137,7 @@ void reconnect(self_ptr self, const gw::action& a) {
   if (st.proto->reconnects() > 0)
     st.reconnects.inc();
   log::info("discord", a.resume ? "gateway resuming" : "gateway connecting",
-            {log::kv("shard", st.opts->shard_id),
+            {log::kv("shard", st.opts->shard.shard_id),
              log::kv("delay_ms", static_cast<std::int64_t>(a.delay.count()))});
   if (a.delay.count() <= 0)
     self->send(self, connect_atom::value, gen);
@@ -157,7 +157,7 @@ void stop(self_ptr self, const gw::action& a) {
     return;
   st.fatal_reported = true;
   st.stops.inc();
-  log::error("discord", "gateway shard stopped", {log::kv("shard", st.opts->shard_id), {"reason", a.text}});
+  log::error("discord", "gateway shard stopped", {log::kv("shard", st.opts->shard.shard_id), {"reason", a.text}});
   if (st.opts->on_fatal)
     st.opts->on_fatal(a.text);
 }
@@ -185,10 +185,10 @@ void run(self_ptr self, const gw::actions& actions) {
       case gw::action::dispatch:
         ++st.dispatches;
         if (st.opts->sink)
-          self->send(st.opts->sink, discord::dispatch_atom::value, a.event, st.opts->shard_id, a.text);
+          self->send(st.opts->sink, discord::dispatch_atom::value, a.event, st.opts->shard.shard_id, a.text);
         break;
       case gw::action::warn:
-        log::warn("discord", "gateway", {log::kv("shard", st.opts->shard_id), {"detail", a.text}});
+        log::warn("discord", "gateway", {log::kv("shard", st.opts->shard.shard_id), {"detail", a.text}});
         break;
     }
   }
@@ -198,8 +198,8 @@ discord::gateway_shard_stats stats_of(self_ptr self) {
   auto& st = self->state;
   auto& p = *st.proto;
   discord::gateway_shard_stats s;
-  s.shard = st.opts->shard_id;
-  s.shard_count = st.opts->shard_count;
+  s.shard = st.opts->shard.shard_id;
+  s.shard_count = st.opts->shard.shard_count;
   s.state = gw::to_string(p.state());
   s.seq = p.seq();
   s.session = !p.session_id().empty();
@@ -207,20 +207,6 @@ discord::gateway_shard_stats stats_of(self_ptr self) {
   s.heartbeat_rtt_ms = p.last_rtt().count();
   s.dispatches = st.dispatches;
   s.stop_reason = p.stop_reason() == "shut down" ? std::string{} : p.stop_reason();
-  return s;
-}
-
-gw::shard_settings settings_of(const gateway_shard_options& o) {
-  gw::shard_settings s;
-  s.url = o.url;
-  s.token = o.token;
-  s.shard_id = o.shard_id;
-  s.shard_count = o.shard_count;
-  s.presence = o.presence;
-  s.backoff_base = o.backoff_base;
-  s.backoff_cap = o.backoff_cap;
-  s.invalid_session_min = o.invalid_session_min;
-  s.invalid_session_max = o.invalid_session_max;
   return s;
 }
 
@@ -234,11 +220,11 @@ std::function<double()> jitter_of(const gateway_shard_options& o) {
 shard_impl_actor::behavior_type shard_impl(self_ptr self, std::shared_ptr<const gateway_shard_options> opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
-  log::add_secret(st.opts->token);
+  log::add_secret(st.opts->shard.token);
   st.transport = st.opts->transport;
   if (!st.transport)
     st.transport = std::make_shared<gw::socket_transport>(gw::socket_transport::options{});
-  st.proto.emplace(settings_of(*st.opts), jitter_of(*st.opts));
+  st.proto.emplace(st.opts->shard, jitter_of(*st.opts));
   run(self, st.proto->start());
   auto current = [self](std::uint64_t gen) { return gen == self->state.conn_gen; };
   return {
@@ -258,7 +244,7 @@ shard_impl_actor::behavior_type shard_impl(self_ptr self, std::shared_ptr<const 
         return;
       self->state.socket.reset();
       log::info("discord", "gateway closed",
-                {log::kv("shard", self->state.opts->shard_id), log::kv("code", static_cast<int>(code)),
+                {log::kv("shard", self->state.opts->shard.shard_id), log::kv("code", static_cast<int>(code)),
                  {"detail", why}});
       run(self, self->state.proto->on_closed(code, why));
     },

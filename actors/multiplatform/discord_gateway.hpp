@@ -21,6 +21,7 @@
 
 #include "messages/discord.hpp"
 #include "messages/discord_gateway.hpp"
+#include "platforms/discord/gateway_protocol.hpp"
 
 namespace lastgram::discord::gateway {
 class socket_transport;
@@ -31,15 +32,11 @@ namespace lastgram::multiplatform {
 
 /// What one shard needs.
 struct gateway_shard_options {
-  /// The gateway URL (GET /gateway/bot's `url`, or discord.gateway-url);
-  /// "?v=10&encoding=json" is added.
-  std::string url;
-  /// The bot token (secret: only ever inside Identify and Resume).
-  std::string token;
-  std::int32_t shard_id = 0;
-  std::int32_t shard_count = 1;
-  /// e.g. "Listening to /help"; empty: no presence.
-  std::string presence;
+  /// URL (GET /gateway/bot's `url`, or discord.gateway-url; the v10 json
+  /// query is added), token (secret: only ever inside Identify and Resume),
+  /// shard id and count, presence text ("Listening to /help"), and the
+  /// reconnect backoff and Invalid Session wait.
+  discord::gateway::shard_settings shard;
   /// Receives every dispatch (READY and RESUMED included), in order.
   discord::dispatch_sink sink;
   /// The node's identify gate; an invalid handle identifies at once.
@@ -51,12 +48,6 @@ struct gateway_shard_options {
   std::function<double()> jitter;
   /// The clock heartbeat round trips are measured with; unset: steady_clock.
   std::function<std::chrono::steady_clock::time_point()> now;
-  /// Reconnect backoff after failures (base doubling up to cap).
-  std::chrono::milliseconds backoff_base{1000};
-  std::chrono::milliseconds backoff_cap{60000};
-  /// The wait after Invalid Session (Discord says 1 to 5 s).
-  std::chrono::milliseconds invalid_session_min{1000};
-  std::chrono::milliseconds invalid_session_max{5000};
   /// Called once, inside the actor, with the reason of a fatal stop (no token in it).
   std::function<void(const std::string&)> on_fatal;
 };

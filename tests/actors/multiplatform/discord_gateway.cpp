@@ -106,17 +106,17 @@ struct rig {
   explicit rig(std::string token = "fake-gateway-token",
                std::function<discord::gateway_identify_gate(caf::actor_system&)> make_gate = nullptr) {
     auto opts = std::make_shared<multiplatform::gateway_shard_options>();
-    opts->url = gateway.url();
-    opts->token = std::move(token);
-    opts->presence = "Listening to /help";
+    opts->shard.url = gateway.url();
+    opts->shard.token = std::move(token);
+    opts->shard.presence = "Listening to /help";
     opts->sink = sink;
     if (make_gate)
       opts->gate = make_gate(sys);
     opts->jitter = [] { return 0.5; };
-    opts->backoff_base = 50ms;
-    opts->backoff_cap = 200ms;
-    opts->invalid_session_min = 50ms;
-    opts->invalid_session_max = 100ms;
+    opts->shard.backoff_base = 50ms;
+    opts->shard.backoff_cap = 200ms;
+    opts->shard.invalid_session_min = 50ms;
+    opts->shard.invalid_session_max = 100ms;
     opts->on_fatal = [f = fatal, m = fatal_mutex](const std::string& why) {
       std::lock_guard<std::mutex> guard(*m);
       *f = why;
