@@ -17,6 +17,7 @@
 #include "messages/model.hpp"
 #include "messages/translation.hpp"
 #include "messages/telegram.hpp"
+#include "messages/discord_gateway.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
 
@@ -57,5 +58,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (std::vector<lastgram::problem_line>))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::reload_outcome))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::telegram::parsed_update))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::discord::gateway_shard_stats))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

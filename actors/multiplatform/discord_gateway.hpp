@@ -1,0 +1,66 @@
+#pragma once
+
+/// Discord gateway shards of the multiplatform engine: one actor per shard
+/// keeps a websocket to the gateway (platforms/discord/gateway_socket.hpp),
+/// drives the protocol (platforms/discord/gateway_protocol.hpp) and hands
+/// every dispatch to the Discord platform actor through its
+/// `discord::dispatch_sink`. Doors: messages/discord_gateway.hpp.
+///
+/// A fatal close (a refused token, disallowed intents, a bad shard) stops
+/// the shard for good: it logs the reason once, calls `on_fatal`, never
+/// reconnects, and keeps answering `stats` with state "stopped" and the
+/// reason, so that a supervisor does not restart it into the same refusal.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "caf/fwd.hpp"
+
+#include "messages/discord.hpp"
+#include "messages/discord_gateway.hpp"
+#include "platforms/discord/gateway_protocol.hpp"
+
+namespace lastgram::discord::gateway {
+class socket_transport;
+struct session_start_limit;
+} // namespace lastgram::discord::gateway
+
+namespace lastgram::multiplatform {
+
+/// What one shard needs.
+struct gateway_shard_options {
+  /// URL (GET /gateway/bot's `url`, or discord.gateway-url; the v10 json
+  /// query is added), token (secret: only ever inside Identify and Resume),
+  /// shard id and count, presence text ("Listening to /help"), and the
+  /// reconnect backoff and Invalid Session wait.
+  discord::gateway::shard_settings shard;
+  /// Receives every dispatch (READY and RESUMED included), in order.
+  discord::dispatch_sink sink;
+  /// The node's identify gate; an invalid handle identifies at once.
+  discord::gateway_identify_gate gate;
+  /// The I/O thread shared by the node's shards; null: the shard starts its own.
+  std::shared_ptr<discord::gateway::socket_transport> transport;
+  /// A number in [0, 1) for the heartbeat jitter and the Invalid Session
+  /// wait; unset: uniformly random.
+  std::function<double()> jitter;
+  /// The clock heartbeat round trips are measured with; unset: steady_clock.
+  std::function<std::chrono::steady_clock::time_point()> now;
+  /// Called once, inside the actor, with the reason of a fatal stop (no token in it).
+  std::function<void(const std::string&)> on_fatal;
+};
+
+/// Spawns one shard; it connects at once.
+discord::gateway_shard_actor spawn_gateway_shard(caf::local_actor* parent,
+                                                 std::shared_ptr<const gateway_shard_options> opts);
+discord::gateway_shard_actor spawn_gateway_shard(caf::actor_system& sys,
+                                                 std::shared_ptr<const gateway_shard_options> opts);
+
+/// Spawns the identify gate of a node's shards for the limit GET
+/// /gateway/bot gave (see platforms/discord/gateway_scheduler.hpp).
+discord::gateway_identify_gate spawn_identify_gate(caf::actor_system& sys,
+                                                   const discord::gateway::session_start_limit& limit);
+
+} // namespace lastgram::multiplatform
