@@ -91,6 +91,15 @@ std::string check_html(std::string_view html) {
   return visible;
 }
 
+// `s` without the white space a split may drop or add at a line break.
+std::string squeezed(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (c != ' ' && c != '\n' && c != '\t' && c != '\r')
+      out += c;
+  return out;
+}
+
 rich_text read_text(input& in) {
   rich_text text;
   while (!in.empty()) {
@@ -115,17 +124,22 @@ void fuzz_telegram_html(const std::uint8_t* data, std::size_t size) {
   for (const auto& span : text)
     utf8 = utf8 && valid_utf8(span.text) && valid_utf8(span.url);
   auto whole = telegram::to_html(text);
-  check_html(whole);
+  const auto whole_visible = check_html(whole);
   require(!utf8 || valid_utf8(whole), target, "HTML of UTF-8 text is not UTF-8");
   (void) telegram::fits_caption(text);
   const std::size_t effective = limit < 2 ? 2 : limit;
+  std::string pieces_visible;
   for (const auto& piece : telegram::split_message(text, limit)) {
     auto visible = check_html(piece);
+    pieces_visible += visible;
     require(telegram::utf16_length(visible) <= effective, target, "a piece over the limit");
     require(visible.find_first_not_of(" \n\t\r") != std::string::npos, target,
             "an empty or blank piece");
     require(!utf8 || valid_utf8(piece), target, "a piece of UTF-8 text is not UTF-8");
   }
+  // Splitting only moves line breaks: no text is lost or added.
+  require(squeezed(pieces_visible) == squeezed(whole_visible), target,
+          "the pieces do not show the text the whole message shows");
 }
 
 } // namespace lastgram::fuzz
