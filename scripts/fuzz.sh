@@ -113,6 +113,6 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo
   echo "fuzz.sh: crashes in: ${failed[*]}. The reproducers are in fuzz/regressions/<target>/;"
   echo "replay one with $build/fuzz/fuzz_<target> <file>, fix the parser, and commit the file:"
-  echo "the test suite ('runtime: fuzz regression inputs ...') runs it from then on."
+  echo "the test suite (test_runtime, 'fuzz regression inputs and seeds ...') runs it from then on."
   exit 1
 fi
