@@ -3,6 +3,8 @@
 # warnings as errors under AddressSanitizer + UndefinedBehaviorSanitizer, and
 # runs the whole suite with ctest. The tests start their own redis-server and
 # PostgreSQL on loopback (tests/services/services.sh, a ctest fixture).
+# Then every fuzz target runs for LASTGRAM_FUZZ_SECONDS (default 20; 0 skips)
+# with clang in build-fuzz/ (scripts/fuzz.sh), so the harness cannot rot.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,5 +25,8 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DLASTGRAM_SANITIZE=ON -DLASTGRA
 cmake --build "$build" -j"$jobs"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-cd "$build"
-ctest --output-on-failure -j"$jobs" "$@"
+(cd "$build" && ctest --output-on-failure -j"$jobs" "$@")
+fuzz_seconds=${LASTGRAM_FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" != 0 ]; then
+  scripts/fuzz.sh --seconds "$fuzz_seconds"
+fi

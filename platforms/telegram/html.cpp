@@ -46,11 +46,18 @@ bool is_blank(const rich_text& text) {
   return true;
 }
 
+// Whether `span` is a link with an empty label, which shows its URL.
+bool shows_url(const text_span& span) {
+  return span.text.empty() && (span.style & style_link) != 0 && is_allowed_url(span.url);
+}
+
 // The text split at '\n' into lines (without the breaks), styles kept.
 std::vector<rich_text> split_lines(const rich_text& text) {
   std::vector<rich_text> lines(1);
   for (auto& span : text) {
-    std::string_view rest = span.text;
+    // A link's URL standing for its label is split like a label, rather
+    // than the link being dropped as empty.
+    std::string_view rest = shows_url(span) ? span.url : span.text;
     for (;;) {
       auto nl = rest.find('\n');
       auto part = rest.substr(0, nl);
@@ -158,10 +165,7 @@ std::size_t utf16_length(std::string_view text) {
 std::size_t visible_length(const rich_text& text) {
   std::size_t units = 0;
   for (auto& span : text) {
-    // A link with an empty label shows its URL (see render_span).
-    bool shows_url = span.text.empty() && (span.style & style_link) != 0
-                     && is_allowed_url(span.url);
-    units += utf16_length(shows_url ? span.url : span.text);
+    units += utf16_length(shows_url(span) ? span.url : span.text);
   }
   return units;
 }

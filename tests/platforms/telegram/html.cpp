@@ -107,6 +107,22 @@ TEST_CASE("links escape their URL and label, and refuse other schemes",
   CHECK(to_html(bold_link) == "<b><a href=\"HTTP://x.y\">L</a></b>");
 }
 
+TEST_CASE("a link without a label shows its URL in a split message too",
+          "[telegram][html]") {
+  // Found by fuzz_telegram_html: to_html showed the URL, split_message
+  // dropped the whole link (fuzz/regressions/telegram_html/).
+  rich_text text{text_span{"cover: ", style_plain, {}},
+                 text_span{"", style_link, "https://last.fm/a"}};
+  CHECK(to_html(text) == "cover: <a href=\"https://last.fm/a\">https://last.fm/a</a>");
+  CHECK(split_message(text) == std::vector<std::string>{to_html(text)});
+  // Cut like any other text when it does not fit, each piece still a link.
+  auto pieces = split_message(text, 12);
+  REQUIRE(pieces.size() == 2);
+  CHECK(pieces[0] == "cover: <a href=\"https://last.fm/a\">https</a>");
+  CHECK(strip_html(pieces[1]) == "://last.fm/a");
+  CHECK(balanced(pieces[1]));
+}
+
 TEST_CASE("UTF-16 length counts emoji as two units", "[telegram][html]") {
   CHECK(utf16_length("abc") == 3);
   CHECK(utf16_length("дом") == 3);
