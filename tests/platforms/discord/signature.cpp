@@ -3,13 +3,11 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <string>
-#include <unistd.h>
 
+#include "support/fake_discord_rest.hpp"
 #include "support/process.hpp"
 
 using lastgram::discord::check_request;
@@ -45,15 +43,6 @@ signed_ping load_ping() {
   return p;
 }
 
-std::string node_binary() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs{path ? path : ""};
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    for (const char* name : {"node", "nodejs"})
-      if (auto file = dir + "/" + name; access(file.c_str(), X_OK) == 0)
-        return file;
-  return {};
-}
 
 } // namespace
 
@@ -118,7 +107,7 @@ TEST_CASE("a timestamp outside the allowed age is stale", "[discord][signature]"
 
 TEST_CASE("requests signed by Node's ed25519 are accepted and tampered ones refused",
           "[discord][signature]") {
-  auto node = node_binary();
+  auto node = lastgram::test::find_node();
   REQUIRE_FALSE(node.empty());
   auto res = lastgram::test::run({node, std::string{LASTGRAM_SOURCE_DIR} + "/tests/discord/sign.js",
                                   "12"},
