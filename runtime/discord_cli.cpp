@@ -65,7 +65,7 @@ discord::app_command_spec slash_command(const command::command_spec& spec,
   if ((spec.guards & command::guard_targetable) != 0 && !has_user) {
     discord::command_option_spec user;
     user.name = "user";
-    user.description = localize(texts, "discord.option_user");
+    user.description = localize(texts, "args.user");
     user.type = discord::option_type::user;
     c.options.push_back(std::move(user));
   }
@@ -115,7 +115,7 @@ std::vector<discord::app_command_spec> application_commands(const command::regis
       out.push_back(slash_command(*spec, texts));
   discord::app_command_spec menu;
   menu.type = 2;
-  auto name = localize(texts, "discord.menu_now_playing");
+  auto name = localize(texts, "usermenu.now_playing");
   menu.name = name.text;
   menu.name_localizations = name.by_locale;
   out.push_back(std::move(menu));

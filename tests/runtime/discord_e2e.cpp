@@ -86,7 +86,7 @@ struct discord_node {
   std::unique_ptr<child_process> proc;
 
   discord_node(const std::string& public_key, const std::string& lastfm_url,
-               const std::string& max_age) {
+               const std::string& max_age, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args{LASTGRAM_BINARY, "run",
                                   "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
                                   "--set", "server.address=127.0.0.1",
@@ -96,6 +96,7 @@ struct discord_node {
                                   "--set", "lastfm.api-url=" + lastfm_url,
                                   "--set", "discord.mode=interactions",
                                   "--set", "discord.signature-max-age-seconds=" + max_age};
+    args.insert(args.end(), extra.begin(), extra.end());
     proc = std::make_unique<child_process>(
       args, std::vector<std::string>{
               "LASTGRAM_DISCORD_PUBLIC_KEY=" + public_key,
@@ -338,4 +339,43 @@ TEST_CASE("register-commands bulk-overwrites commands Discord accepts", "[e2e][d
   CHECK(invite.exit_code == 0);
   CHECK(invite.out
         == "https://discord.com/oauth2/authorize?client_id=1234&scope=bot+applications.commands\n");
+}
+
+TEST_CASE("interactions endpoint: a slow answer is deferred then edited into @original",
+          "[e2e][discord][music]") {
+  fake_discord_rest discord_api;
+  fake_lastfm fake;
+  const auto register_ = slash(1, "", "31", "en-US", "register",
+                               R"([{"type":3,"name":"username","value":"someuser"}])");
+  const auto ln = slash(2, "", "31", "en-US", "listening");
+  node_signer signer{{register_, ln}, std::to_string(std::time(nullptr))};
+  discord_node node{signer.public_key, fake.url(), "300",
+                    {"--set", "discord.api-url=" + discord_api.url()}};
+  REQUIRE(node.wait_ready());
+  CHECK(contains(shown(checked(discord_api, node.post_signed(signer, register_))),
+                 "registered as TyphoonsNotABot"));
+  // Last.fm answers after Discord's 3 seconds would have passed.
+  fake.fail_method("user.getRecentTracks", fake_fault::slow(3500ms));
+  auto started = std::chrono::steady_clock::now();
+  auto deferred = checked(discord_api, node.post_signed(signer, ln));
+  CHECK(std::chrono::steady_clock::now() - started < 2900ms);
+  CHECK(deferred["type"].GetInt() == 5);
+  // The answer comes as an edit of the original message, valid for Discord.
+  std::string log;
+  REQUIRE(eventually(
+    [&] {
+      log = discord_api.requests_json();
+      return contains(log, "@original");
+    },
+    20s));
+  rapidjson::Document sent;
+  sent.Parse(log.c_str());
+  REQUIRE(sent.IsArray());
+  REQUIRE(sent.Size() == 1);
+  INFO(log.substr(0, 3000));
+  CHECK(std::string{sent[0]["method"].GetString()} == "PATCH");
+  CHECK(std::string{sent[0]["path"].GetString()} == "/webhooks/1234/tok2/messages/@original");
+  CHECK(sent[0]["valid"].GetBool());
+  CHECK(contains(sent[0]["body"]["embeds"][0]["description"].GetString(), "Tame Impala"));
+  CHECK(sent[0]["body"]["allowed_mentions"]["parse"].Size() == 0);
 }
