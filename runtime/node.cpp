@@ -291,6 +291,7 @@ void stop_node(caf::actor_system& sys, const caf::actor& root, node_parts& parts
   if (!failed) {
     drain(self, parts.engines->command.get(), "command", deadline);
     drain(self, parts.telegram.get(), "telegram", deadline);
+    drain(self, parts.discord.get(), "discord", deadline);
   }
   self->monitor(root);
   self->send_exit(root, caf::exit_reason::user_shutdown);

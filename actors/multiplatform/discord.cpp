@@ -90,6 +90,7 @@ void finish(dc_self self, const std::string& id, const outgoing_reply* first,
   }
   for (const auto& r : more)
     rest_send(self, "POST", path, discord::message_json(r));
+  finish_drains(self);
 }
 
 /// Defers an interaction still waiting for its answer.
@@ -187,6 +188,12 @@ void on_interaction(dc_self self, interaction i, std::function<void(std::string)
   if (!first_time(self, i.id))
     return;
   st.interactions.inc();
+  if (st.stopped) {
+    // Draining: the node takes no new work; say so rather than stay silent.
+    auto r = plain_reply(self, i.user.language, "errors.shutting_down");
+    answer(callback(reply_now, discord::message_json(r)));
+    return;
+  }
   if (i.type == interaction_type::autocomplete) {
     // Suggestions are not built yet: an empty list keeps the client quiet.
     answer(callback(autocomplete_result, "{\"choices\":[]}"));
@@ -281,10 +288,16 @@ discord_impl_actor::behavior_type discord_impl(dc_self self,
     [self](dc_done_atom, std::uint64_t id, discord::rest_result& res) {
       rest_done(self, id, res);
     },
-    [self](drain_atom, std::int64_t) {
-      self->state.stopped = true;
-      return static_cast<std::int64_t>(self->state.open.size() + self->state.calls.size());
+    [self](drain_atom, std::int64_t deadline_ms) -> caf::result<std::int64_t> {
+      auto& state = self->state;
+      state.stopped = true;
+      auto rp = self->make_response_promise<std::int64_t>();
+      state.drains.emplace_back(rp, dc_clock::now() + std::chrono::milliseconds{deadline_ms});
+      self->delayed_send(self, std::chrono::milliseconds{deadline_ms}, tick_atom::value);
+      finish_drains(self);
+      return rp;
     },
+    [self](tick_atom) { finish_drains(self); },
     [self](shutdown_atom) { self->state.stopped = true; },
   };
 }

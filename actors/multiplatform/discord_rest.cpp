@@ -23,6 +23,21 @@ bool retryable(const discord::rest_result& res) {
 
 } // namespace
 
+void finish_drains(dc_self self) {
+  auto& st = self->state;
+  auto left = static_cast<std::int64_t>(st.open.size() + st.calls.size());
+  auto now = dc_clock::now();
+  auto it = st.drains.begin();
+  while (it != st.drains.end()) {
+    if (left == 0 || now >= it->second) {
+      it->first.deliver(left);
+      it = st.drains.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void rest_send(dc_self self, std::string method, std::string path, std::string body,
                std::chrono::milliseconds deadline_after) {
   auto& st = self->state;
@@ -66,6 +81,7 @@ void rest_done(dc_self self, std::uint64_t id, discord::rest_result& res) {
   st.limits.learn(job.route, res, now);
   if (res.status >= 200 && res.status < 300) {
     st.calls.erase(it);
+    finish_drains(self);
     return;
   }
   if (res.code == discord::unknown_interaction) {
@@ -73,6 +89,7 @@ void rest_done(dc_self self, std::uint64_t id, discord::rest_result& res) {
     log::warn("discord", "interaction answered too late (unknown interaction)",
               {{"route", job.route}});
     st.calls.erase(it);
+    finish_drains(self);
     return;
   }
   if (retryable(res) && job.attempts < max_rest_attempts && now < job.deadline) {
@@ -90,6 +107,7 @@ void rest_done(dc_self self, std::uint64_t id, discord::rest_result& res) {
              log::kv("code", static_cast<std::int64_t>(res.code)), {"error", res.message},
              log::kv("attempts", static_cast<std::int64_t>(job.attempts))});
   st.calls.erase(it);
+  finish_drains(self);
 }
 
 } // namespace lastgram::multiplatform::detail

@@ -70,6 +70,8 @@ struct discord_state {
   std::vector<std::string> seen_order;
   std::unordered_set<std::string> known_groups;
   bool stopped = false;
+  /// Drains waiting for the open interactions and REST calls to finish.
+  std::vector<std::pair<caf::typed_response_promise<std::int64_t>, dc_clock::time_point>> drains;
   metrics::counter interactions;
   metrics::counter deferred;
   metrics::counter too_late;
@@ -78,7 +80,7 @@ struct discord_state {
 
 using discord_impl_actor = discord_actor::extend<
   caf::reacts_to<dc_defer_atom, std::string>, caf::reacts_to<dc_rest_atom, std::uint64_t>,
-  caf::reacts_to<dc_done_atom, std::uint64_t, discord::rest_result>>;
+  caf::reacts_to<dc_done_atom, std::uint64_t, discord::rest_result>, caf::reacts_to<tick_atom>>;
 
 using dc_self = discord_impl_actor::stateful_pointer<discord_state>;
 
@@ -90,5 +92,8 @@ void rest_send(dc_self self, std::string method, std::string path, std::string b
                std::chrono::milliseconds deadline_after = std::chrono::seconds{60});
 void rest_go(dc_self self, std::uint64_t id);
 void rest_done(dc_self self, std::uint64_t id, discord::rest_result& res);
+
+/// Answers the drains whose deadline passed, or all once nothing is left.
+void finish_drains(dc_self self);
 
 } // namespace lastgram::multiplatform::detail
