@@ -125,13 +125,16 @@ struct outgoing_reply {
   bool image_as_link = false;
   /// Rows of buttons.
   std::vector<std::vector<button>> buttons;
+  /// Only the asker sees it, where the platform can do that (Discord's
+  /// ephemeral messages: errors and help); other platforms ignore it.
+  bool ephemeral = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing_reply& x) {
   return f(caf::meta::type_name("outgoing_reply"), x.chat_id,
            x.reply_to_message_id, x.text, x.image_url, x.image_as_link,
-           x.buttons);
+           x.buttons, x.ephemeral);
 }
 
 /// How a command run ended, for metrics and logs.

@@ -31,6 +31,10 @@ enum class telegram_mode : std::uint8_t { polling, webhook };
 /// sleep) or "sharing" (one shared queue; idle workers block).
 enum class scheduler_policy : std::uint8_t { stealing, sharing };
 
+/// discord.mode: "gateway" (a websocket to Discord) or "interactions"
+/// (Discord POSTs interactions to the server engine).
+enum class discord_mode : std::uint8_t { gateway, interactions };
+
 /// The word config.ini uses for each of them.
 inline const char* to_string(log_format x) noexcept {
   return x == log_format::json ? "json" : "logfmt";
@@ -46,6 +50,9 @@ inline const char* to_string(telegram_mode x) noexcept {
 }
 inline const char* to_string(scheduler_policy x) noexcept {
   return x == scheduler_policy::sharing ? "sharing" : "stealing";
+}
+inline const char* to_string(discord_mode x) noexcept {
+  return x == discord_mode::interactions ? "interactions" : "gateway";
 }
 
 struct node_settings {
@@ -193,6 +200,27 @@ struct telegram_settings {
   std::int64_t inline_cache_seconds = 10;
 };
 
+struct discord_settings {
+  /// Secrets from LASTGRAM_DISCORD_TOKEN / LASTGRAM_DISCORD_PUBLIC_KEY.
+  std::string token;
+  std::string public_key;
+  discord_mode mode = discord_mode::gateway;
+  /// REST base, without a trailing '/'.
+  std::string api_url = "https://discord.com/api/v10";
+  /// Gateway URL; empty: asked with GET /gateway/bot.
+  std::string gateway_url;
+  /// Interactions older (or further ahead) than this are refused as replays;
+  /// 0 turns the check off.
+  std::int64_t signature_max_age_seconds = 300;
+  /// The application's id (for webhook routes and command registration);
+  /// empty: learned from GET /applications/@me or from an interaction.
+  std::string application_id;
+  /// The bot's activity text, e.g. "Listening to /help"; empty: none.
+  std::string presence;
+  /// Gateway shards; 0: the count Discord recommends.
+  std::int64_t shards = 0;
+};
+
 struct cluster_settings {
   bool enabled = false;
   /// Where this node publishes its cluster endpoint (never all interfaces).
@@ -228,6 +256,7 @@ struct settings {
   i18n_settings i18n;
   console_settings console;
   telegram_settings telegram;
+  discord_settings discord;
   cluster_settings cluster;
 };
 

@@ -14,6 +14,7 @@
 #include "runtime/config.hpp"
 #include "runtime/migrate.hpp"
 #include "runtime/node.hpp"
+#include "runtime/discord_cli.hpp"
 #include "runtime/telegram_cli.hpp"
 
 namespace lastgram::runtime {
@@ -179,6 +180,31 @@ void add_telegram_commands(CLI::App& app, action& todo) {
   });
 }
 
+void add_discord_commands(CLI::App& app, action& todo) {
+  auto* discord = app.add_subcommand("discord", "Discord tools");
+  discord->require_subcommand(1);
+  auto args = std::make_shared<config_args>();
+  auto guild = std::make_shared<std::string>();
+  auto dry_run = std::make_shared<bool>(false);
+  auto* reg = discord->add_subcommand(
+    "register-commands", "Bulk-overwrite the application's slash and user commands");
+  auto* invite = discord->add_subcommand("invite-url", "Print the link that installs the bot");
+  for (auto* cmd : {reg, invite})
+    add_config_options(cmd, *args);
+  reg->add_option("--guild", *guild, "Register in this server only (instant, for development)");
+  reg->add_flag("--dry-run", *dry_run, "Print the JSON body; send nothing");
+  reg->final_callback([&todo, args, guild, dry_run] {
+    todo = with_config(args, [guild, dry_run](const loaded_config& c) {
+      return discord_register_commands(c.values, *guild, *dry_run, std::cout, std::cerr);
+    });
+  });
+  invite->final_callback([&todo, args] {
+    todo = with_config(args, [](const loaded_config& c) {
+      return discord_invite_url(c.values, std::cout, std::cerr);
+    });
+  });
+}
+
 void add_attach_command(CLI::App& app, action& todo) {
   auto opts = std::make_shared<attach_options>();
   auto* attach = app.add_subcommand(
@@ -244,6 +270,7 @@ int main_cli(int argc, char** argv) {
   add_i18n_commands(app, todo);
   add_db_commands(app, todo);
   add_telegram_commands(app, todo);
+  add_discord_commands(app, todo);
   add_attach_command(app, todo);
   add_cluster_commands(app, todo);
   app.add_subcommand("version", "Print the version")->final_callback([&todo] {

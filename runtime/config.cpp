@@ -331,20 +331,31 @@ void check_telegram(const settings& s, const origin_map& origins, error_list& er
                       "server engine"});
 }
 
-/// Discord is not built yet: a token for it is a clear error rather than a
-/// platform silently left off.
-void check_discord(const loaded_config& out, error_list& errors) {
-  for (const char* name : {"discord.token", "discord.public-key"}) {
-    auto it = out.extra_secrets.find(name);
-    if (it == out.extra_secrets.end() || it->second.empty())
-      continue;
-    auto var = std::string{name} == "discord.token" ? "LASTGRAM_DISCORD_TOKEN"
-                                                     : "LASTGRAM_DISCORD_PUBLIC_KEY";
-    errors.push_back({"environment", name,
-                      std::string{var}
-                        + " is set, but this version of lastgram has no Discord platform yet; "
-                          "unset it"});
+/// Checks of the Discord platform that involve its secrets. Interactions
+/// mode needs the public key that verifies Discord's requests and the server
+/// engine that receives them; gateway mode needs the bot token. Nothing set
+/// at all: Discord is off, whatever the mode.
+void check_discord(const settings& s, const origin_map& origins, error_list& errors) {
+  const auto& d = s.discord;
+  if (d.token.empty() && d.public_key.empty())
+    return;
+  auto it = origins.find("discord.mode");
+  auto where = it == origins.end() ? std::string("defaults") : it->second;
+  if (d.mode == discord_mode::gateway) {
+    if (d.token.empty())
+      errors.push_back({where, "discord.mode",
+                        "gateway mode needs LASTGRAM_DISCORD_TOKEN (or set "
+                        "discord.mode=interactions to use the public key alone)"});
+    return;
   }
+  if (d.public_key.empty())
+    errors.push_back({where, "discord.mode",
+                      "interactions mode needs LASTGRAM_DISCORD_PUBLIC_KEY to verify Discord's "
+                      "requests"});
+  if (!s.server.enabled)
+    errors.push_back({where, "discord.mode",
+                      "interactions mode needs server.enabled=true: Discord posts interactions "
+                      "to the server engine"});
 }
 
 /// A cluster endpoint off loopback needs the cluster's certificates: CAF
@@ -440,7 +451,7 @@ load_result load_config(const std::string& path, const std::vector<std::string>&
   check_relations(out.values, origins, result.errors);
   load_secrets(getenv, out, result.errors);
   check_telegram(out.values, origins, result.errors);
-  check_discord(out, result.errors);
+  check_discord(out.values, origins, result.errors);
   check_cluster(out.values.cluster, origins, result.errors);
   auto& db = out.values.database;
   if (db.path.empty())

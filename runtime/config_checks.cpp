@@ -90,3 +90,20 @@ std::optional<std::string> role_name(const std::string& v) {
 }
 
 } // namespace lastgram::runtime::checks
+
+namespace lastgram::runtime::checks {
+
+std::optional<std::string> optional_snowflake(const std::string& v) {
+  if (v.size() > 20 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return "is not a Discord id (up to 20 decimal digits)";
+  return std::nullopt;
+}
+
+std::optional<std::string> optional_ed25519_key(const std::string& v) {
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  if (!v.empty() && (v.size() != 64 || !std::all_of(v.begin(), v.end(), hex)))
+    return "must be the application's public key: 64 hex digits";
+  return std::nullopt;
+}
+
+} // namespace lastgram::runtime::checks

@@ -43,3 +43,13 @@ std::optional<std::string> cluster_endpoint(const std::string& v);
 std::optional<std::string> role_name(const std::string& v);
 
 } // namespace lastgram::runtime::checks
+
+namespace lastgram::runtime::checks {
+
+/// Empty, or a Discord snowflake (1-20 decimal digits).
+std::optional<std::string> optional_snowflake(const std::string& v);
+
+/// Empty, or an Ed25519 public key as 64 hex digits.
+std::optional<std::string> optional_ed25519_key(const std::string& v);
+
+} // namespace lastgram::runtime::checks

@@ -258,10 +258,31 @@ std::vector<key_spec> platform_keys() {
     integer("telegram", "inline-cache-seconds", LG_FIELD(telegram.inline_cache_seconds), 0, 3600,
             "How long Telegram may cache an answer to an inline query (answerInlineQuery "
             "cache_time)."),
-    secret("discord", "token", "LASTGRAM_DISCORD_TOKEN", nullptr,
+    secret("discord", "token", "LASTGRAM_DISCORD_TOKEN", LG_FIELD(discord.token),
            "Discord bot token; unset disables Discord."),
-    secret("discord", "public-key", "LASTGRAM_DISCORD_PUBLIC_KEY", nullptr,
-           "Ed25519 public key of the Discord application, to verify interactions.")
+    secret("discord", "public-key", "LASTGRAM_DISCORD_PUBLIC_KEY", LG_FIELD(discord.public_key),
+           "Ed25519 public key of the Discord application (64 hex digits), to verify "
+           "interactions.",
+           optional_ed25519_key),
+    choice("discord", "mode", LG_CHOICE(discord.mode), {"gateway", "interactions"},
+           "How interactions arrive: gateway (a websocket to Discord; needs the token) or "
+           "interactions (Discord POSTs them to /discord/interactions on the server engine; "
+           "needs server.enabled and the public key)."),
+    text("discord", "api-url", LG_FIELD(discord.api_url), "Discord REST base (API v10).",
+         http_url),
+    text("discord", "gateway-url", LG_FIELD(discord.gateway_url),
+         "Gateway websocket URL; empty: asked with GET /gateway/bot."),
+    integer("discord", "signature-max-age-seconds",
+            LG_FIELD(discord.signature_max_age_seconds), 0, 86400,
+            "Interactions whose X-Signature-Timestamp is further than this from now are refused "
+            "as replays; 0 turns the check off."),
+    text("discord", "application-id", LG_FIELD(discord.application_id),
+         "The application's id; empty: learned from GET /applications/@me.",
+         optional_snowflake),
+    text("discord", "presence", LG_FIELD(discord.presence),
+         "The bot's activity, e.g. \"Listening to /help\"; empty: none."),
+    integer("discord", "shards", LG_FIELD(discord.shards), 0, 4096,
+            "Gateway shards; 0: the count Discord recommends.")
   };
 }
 

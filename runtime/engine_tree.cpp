@@ -16,6 +16,7 @@
 #include "actors/fm/engine.hpp"
 #include "actors/logging/engine.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/multiplatform/discord.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/engine.hpp"
 #include "actors/server/http_server.hpp"
@@ -129,6 +130,15 @@ std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
                                       return untyped(hdl);
                                     },
                                     false});
+  if (p->discord_opts)
+    d.children.push_back(child_spec{"discord",
+                                    [p](caf::local_actor* self) {
+                                      auto hdl = multiplatform::spawn_discord(self,
+                                                                              p->discord_opts);
+                                      p->discord.put(hdl);
+                                      return untyped(hdl);
+                                    },
+                                    false});
   if (d.children.empty())
     return {};
   return {std::move(d)};
@@ -174,6 +184,9 @@ std::vector<engine_descriptor> server_engine(const parts_ptr& p) {
       if (p->telegram_opts && p->values.telegram.mode == telegram_mode::webhook)
         multiplatform::add_webhook_route(srv, p->values.telegram,
                                          [p] { return p->telegram.get(); });
+      if (p->discord_opts && p->values.discord.mode == discord_mode::interactions)
+        multiplatform::add_interactions_route(srv, p->values.discord,
+                                              [p] { return p->discord.get(); });
     });
   })};
 }

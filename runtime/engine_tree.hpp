@@ -11,6 +11,7 @@
 
 #include "actors/support/engines.hpp"
 #include "messages/console.hpp"
+#include "messages/discord.hpp"
 #include "messages/translation.hpp"
 #include "messages/telegram.hpp"
 #include "runtime/config.hpp"
@@ -42,6 +43,7 @@ struct options;
 
 namespace lastgram::multiplatform {
 struct telegram_options;
+struct discord_options;
 } // namespace lastgram::multiplatform
 
 namespace lastgram::runtime {
@@ -57,6 +59,7 @@ struct node_parts {
   /// The platform actors, which only the node itself talks to.
   handle_slot<console_actor> console;
   handle_slot<telegram_actor> telegram;
+  handle_slot<discord_actor> discord;
   std::shared_ptr<command::environment> env;
   /// What every engine reads; the translation engine alone replaces its
   /// content (SIGHUP), through `live_texts` (the same object).
@@ -73,6 +76,7 @@ struct node_parts {
   /// Null when that platform is off on this node.
   std::shared_ptr<console::options> console_opts;
   std::shared_ptr<multiplatform::telegram_options> telegram_opts;
+  std::shared_ptr<multiplatform::discord_options> discord_opts;
 };
 
 /// One engine: a supervised subtree of named actors.

@@ -17,6 +17,8 @@
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
 #include "actors/logging/log.hpp"
+#include "actors/command/arguments.hpp"
+#include "actors/multiplatform/discord.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/support/health.hpp"
 #include "actors/translation/catalogs.hpp"
@@ -93,7 +95,7 @@ bool console_enabled(const settings& s) {
     return true;
   if (s.console.enabled == console_mode::off)
     return false;
-  return s.telegram.token.empty();
+  return s.telegram.token.empty() && s.discord.token.empty() && s.discord.public_key.empty();
 }
 
 /// The console user's name when none is configured: the login name, so
@@ -114,6 +116,28 @@ log_settings log_target(const settings& s, bool interactive_console) {
   if (interactive_console && out.file.empty())
     out.file = (std::filesystem::path{s.node.data_dir} / "lastgram.log").string();
   return out;
+}
+
+/// The Discord actor's options: slash options are ordered by the command's
+/// declared arguments, which the registry knows.
+std::shared_ptr<multiplatform::discord_options>
+discord_options_of(const settings& s, const node_parts& p,
+                   std::shared_ptr<const command::registry> commands) {
+  auto d = std::make_shared<multiplatform::discord_options>();
+  d->settings = s.discord;
+  d->default_language = s.i18n.default_language;
+  d->command_timeout = std::chrono::milliseconds{s.command.timeout_ms + 1000};
+  d->http = p.http;
+  d->texts = p.texts;
+  d->engines = p.engines;
+  d->declared_options = [commands](const std::string& name) {
+    std::vector<std::string> names;
+    if (const auto* spec = commands->find(name))
+      for (const auto& o : command::describe_options(*spec))
+        names.push_back(o.name);
+    return names;
+  };
+  return d;
 }
 
 /// Everything the engines share, from the settings.
@@ -182,6 +206,10 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
         return false;
       };
     p->telegram_opts = t;
+  }
+  if (!s.discord.token.empty() || !s.discord.public_key.empty()) {
+    env->platforms.push_back("discord");
+    p->discord_opts = discord_options_of(s, *p, commands);
   }
 }
 
@@ -257,10 +285,13 @@ void stop_node(caf::actor_system& sys, const caf::actor& root, node_parts& parts
     caf::anon_send(c, shutdown_atom::value);
   if (auto tg = parts.telegram.get())
     caf::anon_send(tg, shutdown_atom::value);
+  if (auto dc = parts.discord.get())
+    caf::anon_send(dc, shutdown_atom::value);
   caf::scoped_actor self{sys};
   if (!failed) {
     drain(self, parts.engines->command.get(), "command", deadline);
     drain(self, parts.telegram.get(), "telegram", deadline);
+    drain(self, parts.discord.get(), "discord", deadline);
   }
   self->monitor(root);
   self->send_exit(root, caf::exit_reason::user_shutdown);
@@ -369,6 +400,7 @@ int run_node(const loaded_config& config) {
   log::info("node", "started",
             {{"node", parts->node_name}, {"console", parts->console_opts ? "on" : "off"},
              {"telegram", parts->telegram_opts ? to_string(s.telegram.mode) : "off"},
+             {"discord", parts->discord_opts ? to_string(s.discord.mode) : "off"},
              {"server", s.server.enabled ? s.server.address + ":" + std::to_string(s.server.port)
                                          : std::string{"off"}}});
 

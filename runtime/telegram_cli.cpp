@@ -78,16 +78,6 @@ bool has_token(const settings& s, std::ostream& err) {
   return false;
 }
 
-/// A relative locale directory is looked up in the working directory first,
-/// then in the source tree the binary was built from (as the node does).
-std::string resolve_i18n_dir(const std::string& dir) {
-  namespace fs = std::filesystem;
-  if (fs::path{dir}.is_absolute() || fs::is_directory(dir))
-    return dir;
-  auto in_source = fs::path{LASTGRAM_SOURCE_DIR} / dir;
-  return fs::is_directory(in_source) ? in_source.string() : dir;
-}
-
 /// The UTF-8 sequence length announced by `lead`, or 1 for a stray byte.
 std::size_t sequence_length(unsigned char lead) {
   if (lead >= 0xf0 && lead <= 0xf4)
@@ -142,6 +132,14 @@ std::string menu_label(const command_menu& menu) {
 }
 
 } // namespace
+
+std::string resolve_i18n_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (fs::path{dir}.is_absolute() || fs::is_directory(dir))
+    return dir;
+  auto in_source = fs::path{LASTGRAM_SOURCE_DIR} / dir;
+  return fs::is_directory(in_source) ? in_source.string() : dir;
+}
 
 bool valid_command_name(std::string_view name) {
   return !name.empty() && name.size() <= max_command_length

@@ -16,6 +16,13 @@ if [ ! -d "$emulator/node_modules" ] || [ "$emulator/package-lock.json" -nt "$em
   (cd "$emulator" && npm ci --no-audit --no-fund)
   touch "$emulator/node_modules"
 fi
+# The Discord fakes (tests/discord: the OpenAPI-validating REST server, the
+# Ed25519 signer), installed the same way.
+discord_fakes=tests/discord
+if [ ! -d "$discord_fakes/node_modules" ] || [ "$discord_fakes/package-lock.json" -nt "$discord_fakes/node_modules" ]; then
+  (cd "$discord_fakes" && npm ci --no-audit --no-fund)
+  touch "$discord_fakes/node_modules"
+fi
 build=${LASTGRAM_TEST_BUILD_DIR:-build-test}
 # Let ccache reuse objects across clones in different directories.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}

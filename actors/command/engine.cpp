@@ -62,6 +62,9 @@ command_result text_result(const incoming_message& msg, std::string text,
   r.chat_id = msg.chat.id;
   r.reply_to_message_id = msg.message_id;
   r.text = text_builder{}.plain(text).take();
+  // Errors, usage lines and refusals concern the asker alone (Discord shows
+  // them only to them).
+  r.ephemeral = outcome != command_outcome::ok;
   res.replies.push_back(std::move(r));
   return res;
 }

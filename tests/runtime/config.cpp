@@ -531,18 +531,39 @@ TEST_CASE("every piece of a secret URL that can hold its password is registered 
   CHECK(redis.count(":p@ss:w0rd") == 1);
 }
 
-TEST_CASE("a Discord token is refused clearly while there is no Discord platform", "[config]") {
-  auto r = load_config("", {},
-                       env({{"LASTGRAM_DISCORD_TOKEN", "dtoken-hunter2"},
-                            {"LASTGRAM_DISCORD_PUBLIC_KEY", "dkey-hunter3"}}));
-  REQUIRE_FALSE(r.config);
-  auto text = all_errors(r);
-  CHECK(text
-        == "environment: discord.token: LASTGRAM_DISCORD_TOKEN is set, but this version of "
-           "lastgram has no Discord platform yet; unset it\n"
-           "environment: discord.public-key: LASTGRAM_DISCORD_PUBLIC_KEY is set, but this "
-           "version of lastgram has no Discord platform yet; unset it\n");
+TEST_CASE("Discord keys have their defaults and their secrets stay out of errors", "[config]") {
+  auto r = load_config("", {}, env({{"LASTGRAM_DISCORD_TOKEN", "dtoken-hunter2"}}));
+  REQUIRE(r.config);
+  const auto& d = r.config->values.discord;
+  CHECK(d.token == "dtoken-hunter2");
+  CHECK(d.mode == lastgram::discord_mode::gateway);
+  CHECK(d.api_url == "https://discord.com/api/v10");
+  CHECK(d.gateway_url.empty());
+  CHECK(d.signature_max_age_seconds == 300);
+  CHECK(d.shards == 0);
+  auto bad = load_config("", {"discord.mode=interactions", "discord.application-id=12x"},
+                         env({{"LASTGRAM_DISCORD_TOKEN", "dtoken-hunter2"},
+                              {"LASTGRAM_DISCORD_PUBLIC_KEY", "hunter3"}}));
+  REQUIRE_FALSE(bad.config);
+  auto text = all_errors(bad);
+  CHECK(text.find("discord.application-id") != std::string::npos);
+  CHECK(text.find("64 hex digits") != std::string::npos);
+  CHECK(text.find("interactions mode needs LASTGRAM_DISCORD_PUBLIC_KEY") != std::string::npos);
   CHECK(text.find("hunter") == std::string::npos);
+}
+
+TEST_CASE("Discord interactions mode needs the public key and the server", "[config]") {
+  const std::string key(64, 'a');
+  auto ok = load_config("", {"discord.mode=interactions"},
+                        env({{"LASTGRAM_DISCORD_PUBLIC_KEY", key}}));
+  REQUIRE(ok.config);
+  CHECK(ok.config->values.discord.public_key == key);
+  auto no_server = load_config("", {"discord.mode=interactions", "server.enabled=false"},
+                               env({{"LASTGRAM_DISCORD_PUBLIC_KEY", key}}));
+  CHECK(all_errors(no_server).find("needs server.enabled=true") != std::string::npos);
+  auto gateway_without_token = load_config("", {}, env({{"LASTGRAM_DISCORD_PUBLIC_KEY", key}}));
+  CHECK(all_errors(gateway_without_token).find("gateway mode needs LASTGRAM_DISCORD_TOKEN")
+        != std::string::npos);
 }
 
 TEST_CASE("a secrets file fills secrets the environment leaves unset", "[config]") {

@@ -1,0 +1,381 @@
+// The lastgram binary as a Discord bot on the HTTP interactions endpoint:
+// requests signed like Discord's (the signed PING fixture, and fresh ones
+// signed by Node's Ed25519 in tests/discord/sign.js), answered in the HTTP
+// response, against the fake Last.fm.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "support/eventually.hpp"
+#include "support/fake_lastfm.hpp"
+#include "support/http_probe.hpp"
+#include "support/fake_discord_rest.hpp"
+#include "support/process.hpp"
+
+using namespace lastgram::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The seed of the test application's key; the node gets its public key.
+const std::string seed(64, '7');
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+std::string fixture(const std::string& name) {
+  return read_file(std::string{LASTGRAM_FIXTURES_DIR} + "/" + name);
+}
+
+
+std::string json_string(const std::string& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  return buf.GetString();
+}
+
+/// The test application's key, as Node's Ed25519 makes it from `seed`:
+/// signs requests the way Discord does (timestamp + body).
+struct node_signer {
+  std::string public_key;
+  /// Signature by body, for the bodies given at construction.
+  std::map<std::string, std::string> signatures;
+  std::string timestamp;
+
+  /// Signs every body of `bodies` with one run of node (starting node is the
+  /// slow part), all at `timestamp`.
+  node_signer(const std::vector<std::string>& bodies, std::string ts) : timestamp(std::move(ts)) {
+    auto node = find_node();
+    REQUIRE_FALSE(node.empty());
+    std::string input = "[";
+    for (const auto& body : bodies)
+      input += std::string{input.size() > 1 ? "," : ""} + "[" + json_string(timestamp) + ","
+               + json_string(body) + "]";
+    input += "]";
+    auto res = run({node, std::string{LASTGRAM_SOURCE_DIR} + "/tests/discord/sign.js", "seed", seed},
+                   input, {}, 60s);
+    INFO(res.err);
+    REQUIRE(res.exit_code == 0);
+    rapidjson::Document d;
+    d.Parse(res.out.c_str());
+    REQUIRE(d.IsObject());
+    public_key = d["public_key"].GetString();
+    REQUIRE(d["signatures"].Size() == bodies.size());
+    for (rapidjson::SizeType i = 0; i < d["signatures"].Size(); ++i)
+      signatures[bodies[i]] = d["signatures"][i].GetString();
+  }
+};
+
+/// A node in interactions mode verifying with `public_key`.
+struct discord_node {
+  temp_dir dir;
+  unsigned short port = free_port();
+  std::unique_ptr<child_process> proc;
+
+  discord_node(const std::string& public_key, const std::string& lastfm_url,
+               const std::string& max_age, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{LASTGRAM_BINARY, "run",
+                                  "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+                                  "--set", "server.address=127.0.0.1",
+                                  "--set", "server.port=" + std::to_string(port),
+                                  "--set", "node.data-dir=" + dir.file("data"),
+                                  "--set", "database.path=" + dir.file("data/db.sqlite3"),
+                                  "--set", "lastfm.api-url=" + lastfm_url,
+                                  "--set", "discord.mode=interactions",
+                                  "--set", "discord.signature-max-age-seconds=" + max_age};
+    args.insert(args.end(), extra.begin(), extra.end());
+    proc = std::make_unique<child_process>(
+      args, std::vector<std::string>{
+              "LASTGRAM_DISCORD_PUBLIC_KEY=" + public_key,
+              "LASTGRAM_LASTFM_API_KEY=0123456789abcdef0123456789abcdef",
+              "LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210"});
+  }
+
+  ~discord_node() {
+    proc->signal(SIGTERM);
+    proc->wait(15s);
+  }
+
+  bool wait_ready() {
+    if (eventually([&] { return http_get(port, "/readyz").status == 200; }, 20s))
+      return true;
+    UNSCOPED_INFO("node stderr:\n" << proc->err());
+    return false;
+  }
+
+  http_reply post(const std::string& body, const std::string& signature,
+                  const std::string& timestamp) {
+    std::vector<std::pair<std::string, std::string>> headers{
+      {"Content-Type", "application/json"}};
+    if (!signature.empty())
+      headers.emplace_back("X-Signature-Ed25519", signature);
+    if (!timestamp.empty())
+      headers.emplace_back("X-Signature-Timestamp", timestamp);
+    auto reply = http_exchange(port, http_request_text("POST", "/discord/interactions", body,
+                                                       headers));
+    REQUIRE(reply);
+    return *reply;
+  }
+
+  /// Posts `body` with the signature `signer` made for it.
+  http_reply post_signed(const node_signer& signer, const std::string& body) {
+    auto sig = signer.signatures.find(body);
+    REQUIRE(sig != signer.signatures.end());
+    return post(body, sig->second, signer.timestamp);
+  }
+};
+
+/// A slash command interaction as Discord sends it; a guild id of "" is a DM.
+std::string slash(int id, const std::string& guild, const std::string& user,
+                  const std::string& locale, const std::string& name,
+                  const std::string& options_json = "[]", const std::string& resolved = "{}") {
+  std::string who = "{\"id\":\"" + user + "\",\"username\":\"user" + user
+                    + "\",\"global_name\":\"User " + user + "\"}";
+  std::string out = "{\"type\":2,\"id\":\"" + std::to_string(9000 + id)
+                    + "\",\"application_id\":\"1234\",\"token\":\"tok" + std::to_string(id)
+                    + "\",\"channel_id\":\"555\",\"locale\":\"" + locale + "\",";
+  if (!guild.empty())
+    out += "\"guild_id\":\"" + guild + "\",\"guild_locale\":\"en-US\",\"member\":{\"user\":" + who
+           + "},";
+  else
+    out += "\"user\":" + who + ",";
+  return out + "\"data\":{\"type\":1,\"id\":\"77\",\"name\":\"" + name
+         + "\",\"options\":" + options_json + ",\"resolved\":" + resolved + "}}";
+}
+
+/// The callback body, checked against Discord's OpenAPI description first.
+rapidjson::Document checked(const fake_discord_rest& api, const http_reply& reply) {
+  REQUIRE(reply.status == 200);
+  std::string errors;
+  INFO(reply.body);
+  CHECK(api.valid_callback(reply.body, &errors));
+  INFO(errors);
+  rapidjson::Document d;
+  d.Parse(reply.body.c_str());
+  REQUIRE(d.IsObject());
+  return d;
+}
+
+/// The visible text of a callback answer: its content and embed description.
+std::string shown(const rapidjson::Document& d) {
+  std::string out;
+  if (!d.HasMember("data"))
+    return out;
+  const auto& data = d["data"];
+  if (data.HasMember("content"))
+    out += data["content"].GetString();
+  if (data.HasMember("embeds"))
+    for (const auto& e : data["embeds"].GetArray())
+      if (e.HasMember("description"))
+        out += e["description"].GetString();
+  return out;
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("interactions endpoint: the signed PING fixture gets a PONG and a tampered copy 401",
+          "[e2e][discord]") {
+  fake_lastfm fake;
+  rapidjson::Document h;
+  auto headers = fixture("discord/interaction-ping-signed-headers.json");
+  h.Parse(headers.c_str());
+  REQUIRE(h.IsObject());
+  std::string key = h["public_key"].GetString();
+  std::string sig = h["headers"]["X-Signature-Ed25519"].GetString();
+  std::string ts = h["headers"]["X-Signature-Timestamp"].GetString();
+  auto body = fixture("discord/interaction-ping-signed-body.json");
+  {
+    discord_node node{key, fake.url(), "0"};
+    REQUIRE(node.wait_ready());
+    auto pong = node.post(body, sig, ts);
+    CHECK(pong.status == 200);
+    CHECK(pong.body == "{\"type\":1}");
+    CHECK(pong.header("Content-Type") == "application/json");
+    auto tampered = body;
+    tampered[tampered.find("\"type\":1")+7] = '2';
+    CHECK(node.post(tampered, sig, ts).status == 401);
+    CHECK(node.post(body, "", ts).status == 401);
+    CHECK(node.post(body, sig, "").status == 401);
+    CHECK(node.post(body, std::string(128, 'z'), ts).status == 401);
+  }
+  // With the default max age the 2024 request is a replay.
+  discord_node strict{key, fake.url(), "300"};
+  REQUIRE(strict.wait_ready());
+  CHECK(strict.post(body, sig, ts).status == 401);
+  CHECK(strict.proc->err().find(key.substr(0, 16)) == std::string::npos);
+}
+
+TEST_CASE("interactions endpoint: register and now playing in a server and in a DM",
+          "[e2e][discord][music]") {
+  fake_discord_rest discord_api;
+  fake_lastfm fake;
+  // A track name that is Markdown and a mention: it must come out as text.
+  auto recent = fixture("lastfm/user-getrecenttracks-extended-nowplaying.json");
+  auto at = recent.find("Apocalypse Dreams");
+  REQUIRE(at != std::string::npos);
+  recent.replace(at, std::string{"Apocalypse Dreams"}.size(), "**Dreams** @everyone [a](b)");
+  fake.set_body("user.getRecentTracks", recent);
+  const auto before_ln = slash(1, "900", "11", "pt-BR", "listening");
+  const auto register_ = slash(2, "900", "11", "en-US", "register",
+                               R"([{"type":3,"name":"username","value":"someuser"}])");
+  const auto ln_guild = slash(3, "900", "11", "en-US", "listening");
+  const auto ln_bob = slash(4, "900", "11", "en-US", "listening",
+                            R"([{"type":6,"name":"user","value":"22"}])",
+                            R"({"users":{"22":{"id":"22","username":"bob","global_name":"Bob"}}})");
+  const auto ln_dm = slash(5, "", "11", "en-US", "listening");
+  node_signer signer{{before_ln, register_, ln_guild, ln_bob, ln_dm},
+                     std::to_string(std::time(nullptr))};
+  discord_node node{signer.public_key, fake.url(), "300"};
+  REQUIRE(node.wait_ready());
+
+  // Unregistered: the localized error, only for the asker.
+  auto before = checked(discord_api, node.post_signed(signer, before_ln));
+  CHECK(before["type"].GetInt() == 4);
+  CHECK(before["data"]["flags"].GetInt() == 64);
+  CHECK(contains(shown(before), "só para usuários registrados"));
+  CHECK(before["data"]["allowed_mentions"]["parse"].Size() == 0);
+
+  auto reg = checked(discord_api, node.post_signed(signer, register_));
+  CHECK(reg["type"].GetInt() == 4);
+  CHECK(contains(shown(reg), "registered as TyphoonsNotABot"));
+
+  auto ln = checked(discord_api, node.post_signed(signer, ln_guild));
+  REQUIRE(ln["type"].GetInt() == 4);
+  auto text = shown(ln);
+  INFO(text);
+  CHECK_FALSE(ln["data"].HasMember("flags"));
+  CHECK(contains(text, "\\*\\*Dreams\\*\\* @\xE2\x80\x8B" "everyone \\[a\\]\\(b\\)"));
+  CHECK_FALSE(contains(text, "@everyone"));
+  CHECK(contains(text, "Tame Impala"));
+  CHECK(ln["data"]["allowed_mentions"]["parse"].Size() == 0);
+
+  // With a user option: about that user, who never registered.
+  auto other = checked(discord_api, node.post_signed(signer, ln_bob));
+  CHECK(contains(shown(other), "Bob hasn't registered with the bot yet"));
+
+  // In a DM the same user is the same registered user.
+  auto dm = checked(discord_api, node.post_signed(signer, ln_dm));
+  CHECK(contains(shown(dm), "Tame Impala"));
+  // Signed for another body, or unsigned, it runs nothing.
+  CHECK(node.post(ln_dm + " ", signer.signatures.at(ln_dm), signer.timestamp).status == 401);
+  auto unsigned_ = node.post(slash(6, "", "11", "en-US", "listening"), "", "");
+  CHECK(unsigned_.status == 401);
+}
+
+TEST_CASE("register-commands bulk-overwrites commands Discord accepts", "[e2e][discord]") {
+  const std::string token = "dc-token.for-tests";
+  fake_discord_rest api{token};
+  temp_dir dir;
+  auto args = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a{LASTGRAM_BINARY, "discord", "register-commands",
+                               "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+                               "--set", "discord.api-url=" + api.url(),
+                               "--set", "node.data-dir=" + dir.file("data")};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  auto dry = run(args({"--dry-run"}), "");
+  REQUIRE(dry.exit_code == 0);
+  rapidjson::Document commands;
+  commands.Parse(dry.out.c_str());
+  REQUIRE(commands.IsArray());
+  bool ln_has_user = false, menu = false;
+  for (const auto& c : commands.GetArray()) {
+    std::string name = c["name"].GetString();
+    if (c["type"].GetInt() == 2) {
+      menu = true;
+      CHECK(std::string{c["name_localizations"]["pt-BR"].GetString()} == "Ouvindo agora");
+    }
+    if (name == "listening")
+      for (const auto& o : c["options"].GetArray())
+        ln_has_user = ln_has_user || o["type"].GetInt() == 6;
+    if (c["type"].GetInt() == 1)
+      CHECK(c["description_localizations"].HasMember("ru"));
+  }
+  CHECK(ln_has_user);
+  CHECK(menu);
+  CHECK(api.requests_json() == "[]"); // a dry run sends nothing
+
+  auto res = run(args({"--guild", "900", "--set", "discord.application-id=1234"}), "",
+                 {"LASTGRAM_DISCORD_TOKEN=" + token});
+  INFO(res.err);
+  REQUIRE(res.exit_code == 0);
+  CHECK(contains(res.out, "in guild 900"));
+  CHECK_FALSE(contains(res.err + res.out, token));
+  rapidjson::Document sent;
+  auto log = api.requests_json();
+  sent.Parse(log.c_str());
+  REQUIRE(sent.IsArray());
+  REQUIRE(sent.Size() == 1);
+  INFO(log.substr(0, 2000));
+  CHECK(std::string{sent[0]["method"].GetString()} == "PUT");
+  CHECK(std::string{sent[0]["path"].GetString()} == "/applications/1234/guilds/900/commands");
+  CHECK(sent[0]["valid"].GetBool());
+  CHECK(sent[0]["authorized"].GetBool());
+  CHECK(sent[0]["body"].Size() == commands.Size());
+
+  // Without an application id it asks Discord for it; invite-url prints the link.
+  auto invite = run({LASTGRAM_BINARY, "discord", "invite-url", "--config",
+                     std::string{LASTGRAM_SOURCE_DIR} + "/config.ini", "--set",
+                     "discord.api-url=" + api.url()},
+                    "", {"LASTGRAM_DISCORD_TOKEN=" + token});
+  CHECK(invite.exit_code == 0);
+  CHECK(invite.out
+        == "https://discord.com/oauth2/authorize?client_id=1234&scope=bot+applications.commands\n");
+}
+
+TEST_CASE("interactions endpoint: a slow answer is deferred then edited into @original",
+          "[e2e][discord][music]") {
+  fake_discord_rest discord_api;
+  fake_lastfm fake;
+  const auto register_ = slash(1, "", "31", "en-US", "register",
+                               R"([{"type":3,"name":"username","value":"someuser"}])");
+  const auto ln = slash(2, "", "31", "en-US", "listening");
+  node_signer signer{{register_, ln}, std::to_string(std::time(nullptr))};
+  discord_node node{signer.public_key, fake.url(), "300",
+                    {"--set", "discord.api-url=" + discord_api.url()}};
+  REQUIRE(node.wait_ready());
+  CHECK(contains(shown(checked(discord_api, node.post_signed(signer, register_))),
+                 "registered as TyphoonsNotABot"));
+  // Last.fm answers after Discord's 3 seconds would have passed.
+  fake.fail_method("user.getRecentTracks", fake_fault::slow(3500ms));
+  auto started = std::chrono::steady_clock::now();
+  auto deferred = checked(discord_api, node.post_signed(signer, ln));
+  CHECK(std::chrono::steady_clock::now() - started < 2900ms);
+  CHECK(deferred["type"].GetInt() == 5);
+  // The answer comes as an edit of the original message, valid for Discord.
+  std::string log;
+  REQUIRE(eventually(
+    [&] {
+      log = discord_api.requests_json();
+      return contains(log, "@original");
+    },
+    20s));
+  rapidjson::Document sent;
+  sent.Parse(log.c_str());
+  REQUIRE(sent.IsArray());
+  REQUIRE(sent.Size() == 1);
+  INFO(log.substr(0, 3000));
+  CHECK(std::string{sent[0]["method"].GetString()} == "PATCH");
+  CHECK(std::string{sent[0]["path"].GetString()} == "/webhooks/1234/tok2/messages/@original");
+  CHECK(sent[0]["valid"].GetBool());
+  CHECK(contains(sent[0]["body"]["embeds"][0]["description"].GetString(), "Tame Impala"));
+  CHECK(sent[0]["body"]["allowed_mentions"]["parse"].Size() == 0);
+}
