@@ -73,8 +73,10 @@ discord::app_command_spec slash_command(const command::command_spec& spec,
 }
 
 /// One REST call, waited for.
-discord::rest_result call(const discord_settings& d, const std::string& method,
-                          const std::string& path, const std::string& body) {
+} // namespace
+
+discord::rest_result discord_rest_call(const discord_settings& d, const std::string& method,
+                                       const std::string& path, const std::string& body) {
   auto http = std::make_shared<net::http_client>(net::http_client::options{});
   discord::rest_client rest{d.api_url, d.token, http};
   auto answer = std::make_shared<std::promise<discord::rest_result>>();
@@ -89,6 +91,8 @@ discord::rest_result call(const discord_settings& d, const std::string& method,
   return res;
 }
 
+namespace {
+
 /// The application id: configured, else asked with the bot token.
 std::string application_id(const settings& s, std::ostream& err) {
   if (!s.discord.application_id.empty())
@@ -97,7 +101,7 @@ std::string application_id(const settings& s, std::ostream& err) {
     err << "lastgram: set discord.application-id, or LASTGRAM_DISCORD_TOKEN to ask Discord\n";
     return {};
   }
-  auto r = call(s.discord, "GET", "/applications/@me", "");
+  auto r = discord_rest_call(s.discord, "GET", "/applications/@me", "");
   auto id = r.status == 200 ? discord::id_of(r.body) : std::string{};
   if (id.empty())
     err << "lastgram: GET /applications/@me failed ("
@@ -146,7 +150,7 @@ int discord_register_commands(const settings& s, const std::string& guild, bool 
   if (app.empty())
     return exit_failure;
   auto path = "/applications/" + app + (guild.empty() ? "" : "/guilds/" + guild) + "/commands";
-  auto r = call(s.discord, "PUT", path, body);
+  auto r = discord_rest_call(s.discord, "PUT", path, body);
   if (r.status != 200) {
     err << "lastgram: PUT " << discord::route_of("PUT", path) << " failed: "
         << (r.network_error ? "no answer from Discord" : std::to_string(r.status) + " " + r.message)

@@ -9,6 +9,7 @@
 
 #include "messages/settings.hpp"
 #include "platforms/discord/commands.hpp"
+#include "platforms/discord/rest.hpp"
 
 namespace lastgram::command {
 class registry;
@@ -33,6 +34,11 @@ std::vector<discord::app_command_spec> application_commands(const command::regis
 /// `dry_run` prints the body and sends nothing.
 int discord_register_commands(const settings& s, const std::string& guild, bool dry_run,
                               std::ostream& out, std::ostream& err);
+
+/// One REST call outside the actor system (the CLI, a node starting),
+/// waiting for its answer; `network_error` when none came in time.
+discord::rest_result discord_rest_call(const discord_settings& d, const std::string& method,
+                                       const std::string& path, const std::string& body);
 
 /// Prints the install link (scopes bot and applications.commands).
 int discord_invite_url(const settings& s, std::ostream& out, std::ostream& err);

@@ -17,6 +17,8 @@
 #include "actors/logging/engine.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/discord.hpp"
+#include "actors/multiplatform/discord_gateway.hpp"
+#include "runtime/discord_gateway_plan.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/engine.hpp"
 #include "actors/server/http_server.hpp"
@@ -107,6 +109,24 @@ engine_descriptor event_engine(const parts_ptr& p) {
   });
 }
 
+/// Shard `i`'s options: every dispatch goes to the Discord platform actor's
+/// current handle (a restart of that actor replaces it).
+std::shared_ptr<const multiplatform::gateway_shard_options> shard_options(const parts_ptr& p,
+                                                                          std::int32_t i) {
+  auto o = std::make_shared<multiplatform::gateway_shard_options>();
+  o->shard = p->discord_gateway->shard;
+  o->shard.shard_id = i;
+  o->shard.shard_count = p->discord_gateway->shard_count;
+  o->transport = p->discord_gateway->transport;
+  std::weak_ptr<node_parts> weak = p;
+  o->sink_of = [weak]() -> discord::dispatch_sink {
+    if (auto parts = weak.lock())
+      return parts->discord.get();
+    return {};
+  };
+  return o;
+}
+
 /// The platforms this node serves; no descriptor when it serves none.
 std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
   engine_descriptor d{"multiplatform", {}};
@@ -139,6 +159,14 @@ std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
                                       return untyped(hdl);
                                     },
                                     false});
+  if (p->discord_opts && p->discord_gateway)
+    for (std::int32_t i = 0; i < p->discord_gateway->shard_count; ++i)
+      d.children.push_back(child_spec{"discord-shard-" + std::to_string(i),
+                                      [p, i](caf::local_actor* self) {
+                                        return untyped(multiplatform::spawn_gateway_shard(
+                                          self, shard_options(p, i)));
+                                      },
+                                      false});
   if (d.children.empty())
     return {};
   return {std::move(d)};

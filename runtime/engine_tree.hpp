@@ -48,6 +48,8 @@ struct discord_options;
 
 namespace lastgram::runtime {
 
+struct gateway_plan;
+
 /// What the engines of one node share. Built once by the node; the spawn
 /// functions of the descriptors keep it alive.
 struct node_parts {
@@ -77,6 +79,8 @@ struct node_parts {
   std::shared_ptr<console::options> console_opts;
   std::shared_ptr<multiplatform::telegram_options> telegram_opts;
   std::shared_ptr<multiplatform::discord_options> discord_opts;
+  /// The Discord gateway's shards; null unless discord.mode is gateway.
+  std::shared_ptr<gateway_plan> discord_gateway;
 };
 
 /// One engine: a supervised subtree of named actors.

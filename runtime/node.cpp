@@ -19,6 +19,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/command/arguments.hpp"
 #include "actors/multiplatform/discord.hpp"
+#include "runtime/discord_gateway_plan.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/support/health.hpp"
 #include "actors/translation/catalogs.hpp"
@@ -210,6 +211,8 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
   if (!s.discord.token.empty() || !s.discord.public_key.empty()) {
     env->platforms.push_back("discord");
     p->discord_opts = discord_options_of(s, *p, commands);
+    if (s.discord.mode == discord_mode::gateway && !s.discord.token.empty())
+      p->discord_gateway = plan_gateway(s.discord);
   }
 }
 

@@ -184,8 +184,8 @@ void run(self_ptr self, const gw::actions& actions) {
         break;
       case gw::action::dispatch:
         ++st.dispatches;
-        if (st.opts->sink)
-          self->send(st.opts->sink, discord::dispatch_atom::value, a.event, st.opts->shard.shard_id, a.text);
+        if (auto sink = st.opts->sink_of ? st.opts->sink_of() : st.opts->sink)
+          self->send(sink, discord::dispatch_atom::value, a.event, st.opts->shard.shard_id, a.text);
         break;
       case gw::action::warn:
         log::warn("discord", "gateway", {log::kv("shard", st.opts->shard.shard_id), {"detail", a.text}});

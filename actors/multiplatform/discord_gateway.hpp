@@ -39,6 +39,9 @@ struct gateway_shard_options {
   discord::gateway::shard_settings shard;
   /// Receives every dispatch (READY and RESUMED included), in order.
   discord::dispatch_sink sink;
+  /// When set, asked for the sink at each dispatch instead of `sink` (the
+  /// platform actor's current handle, which a restart replaces).
+  std::function<discord::dispatch_sink()> sink_of;
   /// The node's identify gate; an invalid handle identifies at once.
   discord::gateway_identify_gate gate;
   /// The I/O thread shared by the node's shards; null: the shard starts its own.

@@ -19,6 +19,7 @@
 #include "support/fake_lastfm.hpp"
 #include "support/http_probe.hpp"
 #include "support/fake_discord_rest.hpp"
+#include "support/fake_gateway.hpp"
 #include "support/process.hpp"
 
 using namespace lastgram::test;
@@ -378,4 +379,74 @@ TEST_CASE("interactions endpoint: a slow answer is deferred then edited into @or
   CHECK(sent[0]["valid"].GetBool());
   CHECK(contains(sent[0]["body"]["embeds"][0]["description"].GetString(), "Tame Impala"));
   CHECK(sent[0]["body"]["allowed_mentions"]["parse"].Size() == 0);
+}
+
+TEST_CASE("gateway: interactions from a shard are answered once over REST",
+          "[e2e][discord][gateway]") {
+  const std::string token = "fake-gateway-token";
+  fake_discord_rest discord_api{token};
+  fake_gateway gateway;
+  fake_lastfm fake;
+  temp_dir dir;
+  auto port = free_port();
+  child_process node{
+    {LASTGRAM_BINARY, "run", "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+     "--set", "server.address=127.0.0.1", "--set", "server.port=" + std::to_string(port),
+     "--set", "node.data-dir=" + dir.file("data"),
+     "--set", "database.path=" + dir.file("data/db.sqlite3"), "--set", "lastfm.api-url=" + fake.url(),
+     "--set", "discord.mode=gateway", "--set", "discord.gateway-url=" + gateway.url(),
+     "--set", "discord.shards=1", "--set", "discord.api-url=" + discord_api.url(),
+     "--set", "discord.presence=Listening to /help"},
+    {"LASTGRAM_DISCORD_TOKEN=" + token,
+     "LASTGRAM_LASTFM_API_KEY=0123456789abcdef0123456789abcdef",
+     "LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210"}};
+  INFO(node.err());
+  // The shard identifies with the token, GUILDS only, and the presence.
+  REQUIRE(eventually([&] { return !gateway.received(2).empty(); }, 20s));
+  auto identify = gateway.received(2).front().text;
+  CHECK(contains(identify, "\"intents\":1"));
+  CHECK(contains(identify, "/help"));
+  CHECK(gateway.problems().empty());
+  REQUIRE(eventually([&] { return !gateway.session_id().empty(); }, 10s));
+
+  gateway.send_dispatch("INTERACTION_CREATE",
+                        slash(1, "900", "11", "en-US", "register",
+                              R"([{"type":3,"name":"username","value":"someuser"}])"));
+  gateway.send_dispatch("INTERACTION_CREATE", slash(2, "900", "11", "en-US", "listening"));
+  std::string log;
+  auto callbacks = [&] {
+    log = discord_api.requests_json();
+    return contains(log, "/interactions/9001/tok1/callback")
+           && contains(log, "/interactions/9002/tok2/callback");
+  };
+  REQUIRE(eventually(callbacks, 20s));
+  rapidjson::Document sent;
+  sent.Parse(log.c_str());
+  REQUIRE(sent.IsArray());
+  INFO(log.substr(0, 3000));
+  int answered = 0;
+  for (const auto& r : sent.GetArray()) {
+    std::string path = r["path"].GetString();
+    if (path.find("/callback") == std::string::npos)
+      continue;
+    ++answered;
+    CHECK(r["valid"].GetBool());
+    CHECK_FALSE(r["authorized"].GetBool()); // callbacks go without the bot token
+    std::string text;
+    const auto& data = r["body"]["data"];
+    if (data.HasMember("embeds"))
+      text = data["embeds"][0]["description"].GetString();
+    else if (data.HasMember("content"))
+      text = data["content"].GetString();
+    if (path == "/interactions/9001/tok1/callback")
+      CHECK(contains(text, "registered as TyphoonsNotABot"));
+    else
+      CHECK(contains(text, "Tame Impala"));
+  }
+  // Each interaction once: no repeat while the shard keeps running.
+  CHECK(holds_for([&] { return discord_api.requests_json() == log; }, 1500ms));
+  CHECK(answered == 2);
+  node.signal(SIGTERM);
+  CHECK(node.wait(15s) == 0);
+  CHECK_FALSE(contains(node.err(), token));
 }

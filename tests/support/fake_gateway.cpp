@@ -295,11 +295,19 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
   }
 
   void interaction() {
+    std::string payload;
+    {
+      std::lock_guard<std::mutex> guard(mutex);
+      payload = interaction_payload(fixture, "interaction-" + std::to_string(++interactions));
+    }
+    dispatch("INTERACTION_CREATE", payload);
+  }
+
+  void dispatch(const std::string& event, const std::string& d) {
     std::string frame_text;
     {
       std::lock_guard<std::mutex> guard(mutex);
-      auto id = "interaction-" + std::to_string(++interactions);
-      frame_text = dispatch_frame("INTERACTION_CREATE", ++seq, interaction_payload(fixture, id));
+      frame_text = dispatch_frame(event, ++seq, d);
       log[seq] = frame_text;
     }
     if (current)
@@ -325,6 +333,12 @@ std::string fake_gateway::url() const {
 
 void fake_gateway::send_interaction() {
   asio::post(impl_->ioc, [i = impl_] { i->interaction(); });
+}
+
+void fake_gateway::send_dispatch(std::string event, std::string d) {
+  asio::post(impl_->ioc, [i = impl_, event = std::move(event), d = std::move(d)] {
+    i->dispatch(event, d);
+  });
 }
 
 void fake_gateway::set_ack_heartbeats(bool on) {

@@ -51,6 +51,9 @@ public:
   /// "interaction-<n>" to the session, and sends it unless the link is a
   /// black hole (then only a Resume replays it).
   void send_interaction();
+  /// Adds the dispatch `event` with payload `d` (JSON) to the session, with
+  /// the next seq, and sends it as send_interaction() does.
+  void send_dispatch(std::string event, std::string d);
   /// Whether heartbeats get an ACK (true at start).
   void set_ack_heartbeats(bool on);
   /// While on, nothing reaches the client (a link that died silently):
