@@ -178,6 +178,10 @@ std::vector<key_spec> engine_keys() {
             "Deadline of one HTTP request to Last.fm; at most deadline-ms."),
     integer("lastfm", "max-retries", LG_FIELD(lastfm.max_retries), 0, 10,
             "Retries of transient failures (HTTP 5xx, timeouts, Last.fm errors 8, 11, 16)."),
+    text("lyrics", "lrclib-url", LG_FIELD(lyrics.lrclib_url),
+         "lrclib root URL (lrclib.net or a mirror) that /lyrics asks.", http_url),
+    integer("lyrics", "timeout-ms", LG_FIELD(lyrics.timeout_ms), 1, 600000,
+            "Deadline for one lrclib request."),
     text("i18n", "dir", LG_FIELD(i18n.dir),
          "Directory of locale files; relative paths resolve against the source tree first, "
          "then the working directory.",
