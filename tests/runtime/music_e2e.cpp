@@ -323,7 +323,9 @@ TEST_CASE("artistinfo albuminfo and trackinfo show Last.fm's numbers and the aut
   CHECK(contains(out, "You played it 7,211 times"));
   CHECK(contains(out, "Similar artists: Drake, PARTYNEXTDOOR, Bryson Tiller"));
   CHECK(contains(out, "#rnb"));
-  CHECK(contains(out, "titled Trilogy after signing his record deal"));
+  // A short bio: its start, not the whole summary nor Last.fm's link.
+  CHECK(contains(out, "Abel Makkonen Tesfaye (born February 16, 1990"));
+  CHECK_FALSE(contains(out, "titled Trilogy after signing his record deal"));
   CHECK_FALSE(contains(out, "Read more on Last.fm"));
   CHECK_FALSE(contains(out, "corrected"));
   // The default is the latest track's artist, asked with autocorrection.

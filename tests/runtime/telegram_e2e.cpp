@@ -293,5 +293,7 @@ TEST_CASE("telegram comparisons answer a reply in a group with the other person'
   auto me = ask(tg, dan, group, "/meart", to_eve);
   CHECK(contains(content(me), "You have played this artist 7,211 times"));
   auto compat = ask(tg, dan, group, "/compat", to_eve);
-  CHECK(contains(content(compat), "100% compatible · soulmates"));
+  INFO(compat.json);
+  CHECK(contains(content(compat), "<b>100% compatible</b> · soulmates"));
+  CHECK(contains(content(compat), "<b>Queen</b> 1,511 / 1,511"));
 }
