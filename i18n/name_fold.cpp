@@ -1,5 +1,7 @@
 #include "i18n/name_fold.hpp"
 
+#include "i18n/detail/icu_text.hpp"
+
 #include <cstdint>
 
 #include <unicode/uchar.h>
@@ -9,18 +11,6 @@
 namespace lastgram::i18n {
 
 namespace {
-
-bool valid_utf8(std::string_view s) {
-  int32_t i = 0;
-  auto len = static_cast<int32_t>(s.size());
-  while (i < len) {
-    UChar32 c = 0;
-    U8_NEXT(s.data(), i, len, c);
-    if (c < 0)
-      return false;
-  }
-  return true;
-}
 
 // The fallback for bytes ICU cannot read: ASCII case and whitespace only.
 std::string fold_bytes(std::string_view name) {
@@ -42,7 +32,7 @@ std::string fold_bytes(std::string_view name) {
 } // namespace
 
 std::string fold_name(std::string_view name) {
-  if (!valid_utf8(name))
+  if (!detail::valid_utf8(name))
     return fold_bytes(name);
   auto text = icu::UnicodeString::fromUTF8(
     icu::StringPiece{name.data(), static_cast<int32_t>(name.size())});

@@ -159,6 +159,12 @@ struct lastfm_settings {
   std::int64_t outage_keep_seconds = 3600;
 };
 
+/// lrclib, where /lyrics finds its texts.
+struct lyrics_settings {
+  std::string lrclib_url = "https://lrclib.net";
+  std::int64_t timeout_ms = 5000;
+};
+
 struct i18n_settings {
   /// Directory of locale files; relative paths resolve against the source tree
   /// first, then the working directory.
@@ -254,6 +260,7 @@ struct settings {
   cache_settings cache;
   lastfm_settings lastfm;
   i18n_settings i18n;
+  lyrics_settings lyrics;
   console_settings console;
   telegram_settings telegram;
   discord_settings discord;

@@ -14,6 +14,7 @@
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/logging.hpp"
+#include "messages/lyrics.hpp"
 #include "messages/model.hpp"
 #include "messages/translation.hpp"
 #include "messages/telegram.hpp"
@@ -59,5 +60,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::reload_outcome))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::telegram::parsed_update))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::discord::gateway_shard_stats))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::lyrics_query))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::lyrics_result))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

@@ -198,6 +198,10 @@ std::vector<key_spec> engine_keys() {
     integer("lastfm", "outage-keep-seconds", LG_FIELD(lastfm.outage_keep_seconds), 0, 604800,
             "How long answers stay in the cache to be served, marked with their age, during an "
             "outage (the cache's own size bound still applies)."),
+    text("lyrics", "lrclib-url", LG_FIELD(lyrics.lrclib_url),
+         "lrclib root URL (lrclib.net or a mirror) that /lyrics asks.", http_url),
+    integer("lyrics", "timeout-ms", LG_FIELD(lyrics.timeout_ms), 1, 600000,
+            "Deadline for one lrclib request."),
     text("i18n", "dir", LG_FIELD(i18n.dir),
          "Directory of locale files; relative paths resolve against the source tree first, "
          "then the working directory.",

@@ -15,6 +15,7 @@
 #include "actors/event/engine.hpp"
 #include "actors/fm/engine.hpp"
 #include "actors/logging/engine.hpp"
+#include "actors/lyrics/engine.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/discord.hpp"
 #include "actors/multiplatform/discord_gateway.hpp"
@@ -89,6 +90,14 @@ engine_descriptor fm_engine(const parts_ptr& p) {
     auto hdl = fm::spawn_engine(self, p->values.lastfm, p->http,
                                 [engines] { return engines->caching.get(); }, shared_bucket);
     p->engines->fm.put(hdl);
+    return untyped(hdl);
+  });
+}
+
+engine_descriptor lyrics_engine(const parts_ptr& p) {
+  return single("lyrics", [p](caf::local_actor* self) {
+    auto hdl = lyrics::spawn_engine(self, p->values.lyrics, p->http);
+    p->engines->lyrics.put(hdl);
     return untyped(hdl);
   });
 }
@@ -280,6 +289,7 @@ std::vector<engine_descriptor> engine_tree(const std::shared_ptr<node_parts>& pa
   tree.push_back(caching_engine(parts));
   tree.push_back(database_engine(parts));
   tree.push_back(fm_engine(parts));
+  tree.push_back(lyrics_engine(parts));
   tree.push_back(translation_engine(parts));
   tree.push_back(command_engine(parts));
   tree.push_back(event_engine(parts));

@@ -48,7 +48,40 @@ std::optional<arg_problem> check_word(const arg_spec& arg, std::size_t index,
   return arg_problem{arg_problem::reason::not_a_choice, index, word};
 }
 
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && is_blank(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
 } // namespace
+
+std::optional<artist_and_item> split_artist_item(std::string_view text) {
+  // The hyphen, the en dash and the em dash as people type them between an
+  // artist and a title; only spaced ones separate.
+  static constexpr std::string_view dashes[] = {"-", "\u2013", "\u2014"};
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    if (!is_blank(text[i - 1]))
+      continue;
+    for (auto dash : dashes) {
+      auto end = i + dash.size();
+      if (text.compare(i, dash.size(), dash) != 0 || end >= text.size() || !is_blank(text[end]))
+        continue;
+      auto artist = trimmed(text.substr(0, i));
+      auto item = trimmed(text.substr(end));
+      if (artist.empty() || item.empty())
+        return std::nullopt;
+      return artist_and_item{std::string{artist}, std::string{item}};
+    }
+  }
+  return std::nullopt;
+}
 
 std::string_view to_string(arg_kind kind) noexcept {
   switch (kind) {

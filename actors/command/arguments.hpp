@@ -138,6 +138,16 @@ struct option_description {
 /// the registry enforces).
 std::vector<option_description> describe_options(const command_spec& spec);
 
+/// "Artist - Item" as the music lookups take it: split at the first dash
+/// (-, – or —) with white space on both sides, so that a dash inside a name
+/// ("Jay-Z - 99 Problems", "Sigur Rós - Ný batterí") stays in the name. Both
+/// parts are trimmed; nothing when there is no such dash or a part is empty.
+struct artist_and_item {
+  std::string artist;
+  std::string item;
+};
+std::optional<artist_and_item> split_artist_item(std::string_view text);
+
 /// Throws std::logic_error for arguments a platform could not declare or a
 /// parser could not split: a required argument after an optional one, a
 /// rest argument that is not the last, a choice without values, a name that

@@ -187,6 +187,10 @@ fm_actor context::fm() const {
   return env().engines ? env().engines->fm.get() : fm_actor{};
 }
 
+lyrics_actor context::lyrics() const {
+  return env().engines ? env().engines->lyrics.get() : lyrics_actor{};
+}
+
 cache_actor context::cache() const {
   return env().engines ? env().engines->caching.get() : cache_actor{};
 }

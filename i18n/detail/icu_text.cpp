@@ -2,6 +2,7 @@
 
 #include <unicode/messagepattern.h>
 #include <unicode/parseerr.h>
+#include <unicode/utf8.h>
 #include <unicode/utypes.h>
 
 namespace lastgram::i18n::detail {
@@ -105,6 +106,18 @@ bool analyse(const std::string& pattern, pattern_shape& shape, std::string& erro
       else if (inner.getType() == UMSGPAT_PART_TYPE_MSG_START)
         j = parsed.getLimitPartIndex(j); // nested plurals are visited by the outer loop
     }
+  }
+  return true;
+}
+
+bool valid_utf8(std::string_view s) {
+  int32_t i = 0;
+  auto len = static_cast<int32_t>(s.size());
+  while (i < len) {
+    UChar32 c = 0;
+    U8_NEXT(s.data(), i, len, c);
+    if (c < 0)
+      return false;
   }
   return true;
 }

@@ -24,6 +24,9 @@ std::string to_utf8(const icu::UnicodeString& text);
 /// ICU string of UTF-8 text.
 icu::UnicodeString from_utf8(std::string_view text);
 
+/// Whether `text` is well-formed UTF-8.
+bool valid_utf8(std::string_view text);
+
 /// Compiles `pattern` for `language`; on failure returns null and sets
 /// `error` to a readable reason with the offset of the problem.
 std::unique_ptr<icu::MessageFormat> compile(const std::string& language, const std::string& pattern,

@@ -5,9 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 #include "support/fake_lastfm.hpp"
+#include "support/fake_lrclib.hpp"
 #include "support/pg_schema.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
@@ -262,4 +265,187 @@ TEST_CASE("a language chosen with /lang applies to every later command", "[e2e][
   CHECK(out.find("Veja o que eu sei fazer") != std::string::npos);
   CHECK(out.find("I'm lastgram") == std::string::npos);
   CHECK(out.find("Here's what I can do") == std::string::npos);
+}
+
+namespace {
+
+/// Switches the console to user `id` called `name`, who sends /start, and
+/// switches back to user 1 ("you"); returns the number of that /start in
+/// the history, for ">N /command" replies to them.
+std::string start_as(child_process& node, const std::string& id, const std::string& name) {
+  node.write("/as " + id + " " + name + "\n/start\n/as 1 you\n/history\n");
+  auto needle = name + ": /start";
+  if (!node.wait_for_output(needle, 20s))
+    return {};
+  auto history = node.out();
+  auto at = history.rfind(needle);
+  auto hash = history.rfind('#', at);
+  return history.substr(hash + 1, history.find(' ', hash) - hash - 1);
+}
+
+/// A user.getTopArtists page shaped like the fixture, with these artists.
+std::string top_artists_body(const std::string& user,
+                             const std::vector<std::pair<std::string, int>>& artists) {
+  std::string items;
+  int rank = 0;
+  for (auto& [name, plays] : artists) {
+    if (!items.empty())
+      items += ',';
+    items += R"({"@attr":{"rank":")" + std::to_string(++rank) + R"("},"mbid":"","url":"https://www.last.fm/music/)"
+             + name + R"(","playcount":")" + std::to_string(plays) + R"(","image":[],"name":")" + name
+             + R"(","streamable":"0"})";
+  }
+  return R"({"topartists":{"artist":[)" + items + R"(],"@attr":{"page":"1","total":")"
+         + std::to_string(artists.size()) + R"(","user":")" + user
+         + R"(","perPage":"1000","totalPages":"1"}}})";
+}
+
+bool sent_with(const fake_lastfm& fake, const std::string& method, const std::string& name,
+               const std::string& value) {
+  for (auto& c : fake.received())
+    if (c.method == method && c.param(name) == value)
+      return true;
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("artistinfo albuminfo and trackinfo show Last.fm's numbers and the author's plays",
+          "[e2e][music][lookups]") {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, "/ai", "1,688,480 listeners worldwide"));
+  auto out = node.out();
+  CHECK(contains(out, "The Weeknd"));
+  CHECK(contains(out, "135,692,303 scrobbles worldwide"));
+  CHECK(contains(out, "You played it 7,211 times"));
+  CHECK(contains(out, "Similar artists: Drake, PARTYNEXTDOOR, Bryson Tiller"));
+  CHECK(contains(out, "#rnb"));
+  // A short bio: its start, not the whole summary nor Last.fm's link.
+  CHECK(contains(out, "Abel Makkonen Tesfaye (born February 16, 1990"));
+  CHECK_FALSE(contains(out, "titled Trilogy after signing his record deal"));
+  CHECK_FALSE(contains(out, "Read more on Last.fm"));
+  CHECK_FALSE(contains(out, "corrected"));
+  // The default is the latest track's artist, asked with autocorrection.
+  CHECK(sent_with(fake, "artist.getinfo", "artist", "Tame Impala"));
+  CHECK(sent_with(fake, "artist.getinfo", "autocorrect", "1"));
+  CHECK(sent_with(fake, "artist.getinfo", "username", "TyphoonsNotABot"));
+
+  REQUIRE(say(node, "/aif Weeknd", "Last.fm corrected your search \"Weeknd\""));
+  REQUIRE(say(node, "/ali Paramore - Paramore", "511,055 listeners worldwide"));
+  CHECK(contains(node.out(), "17 tracks"));
+  CHECK(contains(node.out(), "You played it 235 times"));
+  REQUIRE(say(node, "/ti Jay-Z - 99 Problems", "Length: 2:37"));
+  CHECK(sent_with(fake, "track.getinfo", "artist", "Jay-Z"));
+  CHECK(sent_with(fake, "track.getinfo", "track", "99 Problems"));
+  // The fake answers Linkin Park: Last.fm "corrected" the typed names.
+  CHECK(contains(node.out(), "Last.fm corrected your search \"Jay-Z - 99 Problems\""));
+  REQUIRE(say(node, "/ti Jay-Z", "a dash with spaces around it"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("comparisons and compat answer a reply with both people's counts",
+          "[e2e][music][compare]") {
+  fake_lastfm fake;
+  // Bob's own Last.fm account, as user.getInfo spells it.
+  std::ifstream info_file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/user-getinfo.json"};
+  std::string info{std::istreambuf_iterator<char>{info_file}, {}};
+  for (auto at = info.find("TyphoonsNotABot"); at != std::string::npos;
+       at = info.find("TyphoonsNotABot"))
+    info.replace(at, 15, "bobfm");
+  fake.set_body_for_user("user.getInfo", "bobfm", info);
+  fake.set_body_for_user("user.getTopArtists", "bobfm",
+                         top_artists_body("bobfm", {{"Queen", 300}, {"Muse", 100}}));
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/you", "Use this command as a reply"));
+  node.write("/as 2 Bob\n");
+  REQUIRE(say(node, "/register bobfm", "registered as bobfm"));
+  auto bob = start_as(node, "2", "Bob");
+  REQUIRE_FALSE(bob.empty());
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, ">" + bob + " /you", "Bob has played this track 36 times"));
+  CHECK(sent_with(fake, "track.getinfo", "username", "bobfm"));
+  REQUIRE(say(node, ">" + bob + " /eualb", "You have played this album 235 times"));
+  REQUIRE(say(node, ">" + bob + " /vcart", "Bob has played this artist 7,211 times"));
+  REQUIRE(say(node, ">" + bob + " /compat", "compatible"));
+  auto out = node.out();
+  // you: Queen 1,511 of 3,714 plays (40.7%); Bob: Queen 75%. Shared: 40.7%.
+  CHECK(contains(out, "41% compatible · very high"));
+  CHECK(contains(out, "1 artist in common"));
+  CHECK(contains(out, "Queen 1,511 / 300"));
+  CHECK(sent_with(fake, "user.gettopartists", "limit", "1000"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("love and unlove sign with the author's own session and emoji checks one emoji",
+          "[e2e][music][love]") {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, "/love", "needs a linked Last.fm account"));
+  CHECK(fake.calls("track.love") == 0);
+  node.write("/linkfm\n");
+  REQUIRE(node.wait_for_output("authorize lastgram", 20s));
+  REQUIRE(say(node, "/linkfm done", "Your Last.fm account is now linked"));
+  REQUIRE(say(node, "/amei", "Loved Feels Like We Only Go Backwards by Tame Impala"));
+  CHECK(sent_with(fake, "track.love", "sk", "CENSORED"));
+  CHECK(sent_with(fake, "track.love", "track", "Feels Like We Only Go Backwards"));
+  REQUIRE(say(node, "/desgostar Jay-Z - 99 Problems",
+              "Removed 99 Problems by Jay-Z from your loved tracks"));
+  CHECK(fake.calls("track.unlove") == 1);
+  CHECK(sent_with(fake, "track.unlove", "artist", "Jay-Z"));
+  CHECK(sent_with(fake, "track.unlove", "sk", "CENSORED"));
+
+  REQUIRE(say(node, "/emoji ok", "\"ok\" isn't one emoji"));
+  REQUIRE(say(node, "/em 🔥", "loved tracks now show 🔥"));
+  REQUIRE(say(node, "/config", "Loved track emoji: 🔥"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("lyrics come from lrclib paged and instrumental tracks say so",
+          "[e2e][music][lyrics]") {
+  fake_lastfm fake;
+  fake_lrclib lrclib;
+  std::string long_text;
+  for (int stanza = 1; stanza <= 40; ++stanza) {
+    for (int line = 1; line <= 4; ++line)
+      long_text += "Stanza " + std::to_string(stanza) + " line " + std::to_string(line)
+                   + " of a song that goes on and on\n";
+    long_text += "\n";
+  }
+  // Lonerism as the album: /api/get finds it by names at once.
+  lrclib.add({101, "Feels Like We Only Go Backwards", "Tame Impala", "Lonerism", 193, false,
+              long_text, ""});
+  // Another album name: /api/get misses and the search finds it.
+  lrclib.add({102, "99 Problems (Explicit)", "Jay-Z", "The Black Album (Deluxe)", 234, false, "",
+              "[00:01.00] If you havin' girl problems\n[00:03.50] I feel bad for you son"});
+  lrclib.add({103, "Flim", "Aphex Twin", "Come to Daddy", 177, true, "", ""});
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url(), {"--set", "lyrics.lrclib-url=" + lrclib.url()}),
+                     lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, "/lyrics", "Page 1 of "));
+  auto out = node.out();
+  CHECK(contains(out, "Stanza 1 line 1"));
+  CHECK_FALSE(contains(out, "Stanza 40 line 4"));
+  REQUIRE(say(node, "/letra Jay-Z - 99 Problems", "I feel bad for you son"));
+  CHECK_FALSE(contains(node.out(), "[00:03.50]"));
+  REQUIRE(say(node, "/letras Aphex Twin - Flim", "is instrumental"));
+  REQUIRE(say(node, "/lyrics Nobody - Nothing", "couldn't find lyrics for Nothing by Nobody"));
+  auto targets = lrclib.targets();
+  REQUIRE_FALSE(targets.empty());
+  CHECK(targets.front().rfind("/api/get?artist_name=Tame%20Impala&track_name=Feels", 0) == 0);
+  bool searched = false;
+  for (auto& t : targets)
+    searched = searched || t.rfind("/api/search?q=Jay-Z%2099%20Problems", 0) == 0;
+  CHECK(searched);
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
 }

@@ -270,3 +270,30 @@ TEST_CASE("telegram end to end against the emulator, webhook", "[telegram][e2e][
   CHECK(del.exit_code == 0);
   CHECK_FALSE(tg.webhook());
 }
+
+TEST_CASE("telegram comparisons answer a reply in a group with the other person's count",
+          "[telegram][e2e][compare]") {
+  telegram_emulator tg;
+  fake_lastfm fm;
+  bot_node node{tg, fm, "polling"};
+  tg_user dan{1101, "Dan", "", "dan", "en"};
+  tg_user eve{1102, "Eve", "", "eve", "en"};
+  auto group = tg_chat::group(-1005678, "Listening party", true);
+  CHECK(contains(content(ask(tg, dan, group, "/register someuser")), "registered as"));
+  CHECK(contains(content(ask(tg, eve, group, "/register someuser")), "registered as"));
+  auto without_reply = ask(tg, dan, group, "/youtrack");
+  CHECK(contains(content(without_reply), "Use this command as a reply"));
+  auto eve_says = tg.send_message(eve, group, "this album rules");
+  REQUIRE(eve_says.ok);
+  tg_reply_to to_eve{eve_says.message_id, eve, "this album rules"};
+  auto you = ask(tg, dan, group, "/you", to_eve);
+  INFO(you.json);
+  CHECK(contains(content(you), "<b>Dan</b>"));
+  CHECK(contains(content(you), "Eve has played this track 36 times"));
+  auto me = ask(tg, dan, group, "/meart", to_eve);
+  CHECK(contains(content(me), "You have played this artist 7,211 times"));
+  auto compat = ask(tg, dan, group, "/compat", to_eve);
+  INFO(compat.json);
+  CHECK(contains(content(compat), "<b>100% compatible</b> · soulmates"));
+  CHECK(contains(content(compat), "<b>Queen</b> 1,511 / 1,511"));
+}

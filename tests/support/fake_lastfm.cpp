@@ -218,6 +218,13 @@ struct fake_lastfm::impl {
       if (who == "private")
         return lastfm_error(17, 403);
     }
+    for (auto name : {"user", "username"}) {
+      auto who = lower(call.param(name));
+      if (who.empty())
+        continue;
+      if (auto i = overrides.find(call.method + "|" + who); i != overrides.end())
+        return answer{200, "application/json", i->second, {}};
+    }
     if (auto i = overrides.find(call.method); i != overrides.end())
       return answer{200, "application/json", i->second, {}};
     if (call.method == "track.love" || call.method == "track.unlove")
@@ -439,6 +446,12 @@ void fake_lastfm::fail_method(std::string_view method, fake_fault f) {
 void fake_lastfm::set_body(std::string_view method, std::string body) {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   impl_->overrides[lower(method)] = std::move(body);
+}
+
+void fake_lastfm::set_body_for_user(std::string_view method, std::string_view user,
+                                    std::string body) {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  impl_->overrides[lower(method) + "|" + lower(user)] = std::move(body);
 }
 
 void fake_lastfm::set_fixture(std::string_view method,

@@ -97,6 +97,11 @@ public:
   /// Serves `body` (HTTP 200) for `method` instead of its fixture.
   void set_body(std::string_view method, std::string body);
 
+  /// Serves `body` (HTTP 200) for `method` when its `user` (or `username`)
+  /// parameter is `user` (case-insensitive); wins over set_body. E.g. two
+  /// different top-artist lists for two people.
+  void set_body_for_user(std::string_view method, std::string_view user, std::string body);
+
   /// Serves the fixture file `file_name` (in fixtures/lastfm) for `method`,
   /// e.g. "user-getrecenttracks-nowplaying.json".
   void set_fixture(std::string_view method, std::string_view file_name);

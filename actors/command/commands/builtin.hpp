@@ -34,6 +34,25 @@ command_spec make_album();
 command_spec make_artist();
 command_spec make_last();
 
+// Lookups (info.cpp): an item named, or the author's latest track.
+command_spec make_artistinfo();
+command_spec make_albuminfo();
+command_spec make_trackinfo();
+// Comparisons with the replied-to person (compare.cpp, compat.cpp).
+command_spec make_youtrack();
+command_spec make_youalbum();
+command_spec make_youartist();
+command_spec make_metrack();
+command_spec make_mealbum();
+command_spec make_meartist();
+command_spec make_compat();
+// Writes with the author's own Last.fm session (love.cpp) and settings.
+command_spec make_love();
+command_spec make_unlove();
+command_spec make_emoji();
+/// Lyrics from lrclib, paged with buttons (lyrics.cpp).
+command_spec make_lyrics();
+
 /// Every command a node serves, in the order /help lists them: the one list
 /// (all.cpp) that the node, the Telegram menu and the tests register from.
 std::vector<command_spec> all_commands();

@@ -169,6 +169,13 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     {"config", {{"setting", arg_kind::choice, false, false}, {"value", arg_kind::text, false, false}}},
     {"debug", {{"action", arg_kind::choice, false, false},
                {"milliseconds", arg_kind::number, false, false}}},
+    {"artistinfo", {{"artist", arg_kind::artist, false, true}}},
+    {"albuminfo", {{"artist_album", arg_kind::album, false, true}}},
+    {"trackinfo", {{"artist_track", arg_kind::track, false, true}}},
+    {"love", {{"artist_track", arg_kind::track, false, true}}},
+    {"unlove", {{"artist_track", arg_kind::track, false, true}}},
+    {"lyrics", {{"artist_track", arg_kind::track, false, true}}},
+    {"emoji", {{"emoji", arg_kind::text, true, true}}},
   };
   for (auto& spec : all_commands()) {
     INFO("/" << spec.name);
@@ -224,4 +231,27 @@ TEST_CASE("the usage errors format in every language", "[command][arguments]") {
       CHECK(text.find("/wait") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("artist and title split at the first spaced dash only", "[arguments]") {
+  auto jay = split_artist_item("Jay-Z - 99 Problems");
+  REQUIRE(jay);
+  CHECK(jay->artist == "Jay-Z");
+  CHECK(jay->item == "99 Problems");
+  auto remaster = split_artist_item("  Blur -  Song 2 - 2012 Remaster ");
+  REQUIRE(remaster);
+  CHECK(remaster->artist == "Blur");
+  CHECK(remaster->item == "Song 2 - 2012 Remaster");
+  auto en_dash = split_artist_item("Sigur Rós – Ný batterí");
+  REQUIRE(en_dash);
+  CHECK(en_dash->artist == "Sigur Rós");
+  CHECK(en_dash->item == "Ný batterí");
+  auto em_dash = split_artist_item("A-ha — Take On Me");
+  REQUIRE(em_dash);
+  CHECK(em_dash->artist == "A-ha");
+  CHECK_FALSE(split_artist_item("Jay-Z"));
+  CHECK_FALSE(split_artist_item("Jay-Z -99 Problems"));
+  CHECK_FALSE(split_artist_item(" - 99 Problems"));
+  CHECK_FALSE(split_artist_item("Jay-Z - "));
+  CHECK_FALSE(split_artist_item(""));
 }

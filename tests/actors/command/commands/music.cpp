@@ -31,6 +31,10 @@ using test::test_config;
 struct fake_users {
   std::mutex mtx;
   std::map<std::string, user_record> by_id;
+  /// Session keys by platform id.
+  std::map<std::string, std::string> keys;
+  /// The love/unlove calls the fake Last.fm received.
+  std::vector<love_query> loves;
 };
 
 database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
@@ -59,13 +63,21 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
       std::lock_guard<std::mutex> guard{db->mtx};
       return db->by_id.erase(id) > 0;
     },
-    [](session_atom, platform_kind, const std::string&) { return std::string{}; },
+    [db](session_atom, platform_kind, const std::string& id) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      return db->keys[id];
+    },
     [db](session_atom, platform_kind, const std::string& id, const std::string& key) {
       std::lock_guard<std::mutex> guard{db->mtx};
       db->by_id[id].has_session_key = !key.empty();
+      db->keys[id] = key;
       return true;
     },
-    [](setting_atom, platform_kind, const std::string&, user_setting, const std::string&) {
+    [db](setting_atom, platform_kind, const std::string& id, user_setting which,
+         const std::string& value) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      if (which == user_setting::loved_emoji)
+        db->by_id[id].loved_emoji = value;
       return true;
     },
     [db](language_atom, platform_kind, const std::string& id, const std::string& code) {
@@ -90,7 +102,7 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
 
 /// Last.fm as the fixtures have it; "nobody" is unknown, "silent" never
 /// scrobbled and "noinfo" makes every getInfo fail.
-fm_actor::behavior_type fake_fm() {
+fm_actor::behavior_type fake_fm(std::shared_ptr<fake_users> db) {
   return {
     [](fm_user_atom, const std::string& name) -> caf::result<fm::user_info> {
       if (name == "nobody")
@@ -126,9 +138,18 @@ fm_actor::behavior_type fake_fm() {
                                      "", "", ""});
       return l;
     },
-    [](fm_artist_atom, const entity_query&) -> caf::result<fm::artist_info> {
+    [](fm_artist_atom, const entity_query& q) -> caf::result<fm::artist_info> {
+      if (q.artist == "Nobody Knows")
+        return make_error(fm::fm_errc::not_found, "The artist you supplied could not be found");
       fm::artist_info a;
+      // Last.fm's autocorrection, as the real one does for a partial name.
+      a.name = q.artist == "Weeknd" ? "The Weeknd" : q.artist;
+      a.listeners = 1688480;
+      a.playcount = 135690000;
       a.user_playcount = 7211;
+      a.tags = {"rnb"};
+      a.bio = "Abel Tesfaye is a Canadian singer.";
+      a.similar = {"Drake", "Frank Ocean"};
       return a;
     },
     [](fm_album_atom, const entity_query&) -> caf::result<fm::album_info> {
@@ -145,7 +166,11 @@ fm_actor::behavior_type fake_fm() {
       return t;
     },
     [](fm_similar_atom, const std::string&, std::int32_t) { return fm::similar_artists{}; },
-    [](const love_query&) { return fm::write_ack{}; },
+    [db](const love_query& q) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      db->loves.push_back(q);
+      return fm::write_ack{};
+    },
     [](fm_token_atom) { return fm::auth_token{"tok"}; },
     [](fm_session_atom, const std::string&) { return fm::auth_session{"Linked", "k", false}; },
   };
@@ -156,7 +181,7 @@ struct fixture {
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   std::shared_ptr<fake_users> users = std::make_shared<fake_users>();
-  fm_actor fm = sys.spawn(fake_fm);
+  fm_actor fm = sys.spawn(fake_fm, users);
   database_actor db = sys.spawn(fake_database, users);
   command_actor engine;
 
@@ -285,4 +310,89 @@ TEST_CASE("linkfm needs a stored token, and without a cache it says storage is d
   // No caching engine in this fixture: the token cannot be kept.
   CHECK(has(f.say("/linkfm"), "storage is unavailable"));
   CHECK(has(f.say("/linkfm cancel"), "Linking cancelled"));
+}
+
+TEST_CASE("artistinfo shows the author's plays and says when Last.fm corrected the name",
+          "[music][commands][lookups]") {
+  fixture f;
+  f.say("/register someuser");
+  auto np = f.say("/ai");
+  CHECK(has(np, "Tame Impala"));
+  CHECK(has(np, "1,688,480 listeners worldwide"));
+  CHECK(has(np, "You played it 7,211 times"));
+  CHECK(has(np, "Similar artists: Drake, Frank Ocean"));
+  CHECK_FALSE(has(np, "corrected"));
+  auto typed = f.say("/artistinfo Weeknd");
+  CHECK(has(typed, "The Weeknd"));
+  CHECK(has(typed, "Last.fm corrected your search \"Weeknd\""));
+  CHECK_FALSE(has(f.say("/ai the weeknd"), "corrected"));
+  CHECK(has(f.say("/ai Nobody Knows"), "Last.fm doesn't know Nobody Knows"));
+  CHECK(has(f.say("/ti Jay-Z"), "a dash with spaces around it"));
+}
+
+TEST_CASE("comparisons need a reply and show the other person's count",
+          "[music][commands][compare]") {
+  fixture f;
+  f.say("/register someuser");
+  CHECK(has(f.say("/you"), "Use this command as a reply"));
+  CHECK(has(f.say("/you", "1", "2"), "User2 hasn't registered"));
+  f.say("/register other", "2");
+  auto you = f.say("/youtrack", "1", "2");
+  CHECK(has(you, "User1 is listening to"));
+  CHECK(has(you, "Apocalypse Dreams"));
+  CHECK(has(you, "User2 has played this track 1 time"));
+  auto me = f.say("/meart", "1", "2");
+  CHECK(has(me, "User2 is listening to"));
+  CHECK(has(me, "You have played this artist 7,211 times"));
+  CHECK(has(f.say("/mealb", "1", "2"), "You have played this album 235 times"));
+  CHECK(has(f.say("/vcart", "1", "2"), "User2 has played this artist 7,211 times"));
+}
+
+TEST_CASE("compat scores two top lists and lists the shared artists",
+          "[music][commands][compat]") {
+  fixture f;
+  f.say("/register someuser");
+  f.say("/register other", "2");
+  CHECK(has(f.say("/compat"), "Use this command as a reply"));
+  auto out = f.say("/taste", "1", "2");
+  CHECK(has(out, "Music taste: User1 and User2"));
+  CHECK(has(out, "100% compatible · soulmates"));
+  CHECK(has(out, "1 artist in common"));
+  CHECK(has(out, "Queen 77 / 77"));
+}
+
+TEST_CASE("love and unlove use the author's own session even in a reply",
+          "[music][commands][love]") {
+  fixture f;
+  f.say("/register someuser");
+  CHECK(has(f.say("/love"), "needs a linked Last.fm account"));
+  CHECK(f.users->loves.empty());
+  f.say("/register other", "2");
+  {
+    std::lock_guard<std::mutex> guard{f.users->mtx};
+    f.users->keys["1"] = "key-of-1";
+    f.users->keys["2"] = "key-of-2";
+    f.users->by_id["1"].has_session_key = true;
+    f.users->by_id["2"].has_session_key = true;
+  }
+  CHECK(has(f.say("/❤️", "1", "2"), "Loved Apocalypse Dreams by Tame Impala"));
+  CHECK(has(f.say("/desamei Jay-Z - 99 Problems", "1", "2"),
+            "Removed 99 Problems by Jay-Z from your loved tracks"));
+  std::lock_guard<std::mutex> guard{f.users->mtx};
+  REQUIRE(f.users->loves.size() == 2);
+  CHECK(f.users->loves[0].session_key == "key-of-1");
+  CHECK(f.users->loves[0].love);
+  CHECK(f.users->loves[1].session_key == "key-of-1");
+  CHECK_FALSE(f.users->loves[1].love);
+  CHECK(f.users->loves[1].artist == "Jay-Z");
+  CHECK(f.users->loves[1].track == "99 Problems");
+}
+
+TEST_CASE("emoji takes exactly one emoji and /ln shows it", "[music][commands][emoji]") {
+  fixture f;
+  f.say("/register someuser");
+  CHECK(has(f.say("/emoji ok"), "\"ok\" isn't one emoji"));
+  CHECK(has(f.say("/em 🔥🔥"), "isn't one emoji"));
+  CHECK(has(f.say("/em 🔥"), "loved tracks now show 🔥"));
+  CHECK(has(f.say("/ln"), "🔥 Apocalypse Dreams"));
 }
