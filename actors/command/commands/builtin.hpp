@@ -34,6 +34,18 @@ command_spec make_album();
 command_spec make_artist();
 command_spec make_last();
 
+// Lists and time (top.cpp, recent.cpp, timezone.cpp).
+command_spec make_topartists();
+command_spec make_topalbums();
+command_spec make_toptracks();
+command_spec make_recent();
+command_spec make_timezone();
+// Listening history (peak.cpp, milestone.cpp, streak.cpp, pace.cpp).
+command_spec make_peak();
+command_spec make_milestone();
+command_spec make_streak();
+command_spec make_pace();
+
 /// Every command a node serves, in the order /help lists them: the one list
 /// (all.cpp) that the node, the Telegram menu and the tests register from.
 std::vector<command_spec> all_commands();
