@@ -527,18 +527,28 @@ TEST_CASE("streak counts each run until it breaks and says when it stopped readi
   CHECK(contains(out, "🎵 Song A by Artist X: 4 plays in a row"));
   CHECK(contains(out, "💿 Album Q by Artist X: 6 plays in a row"));
   CHECK_FALSE(contains(out, "at least this long"));
-
-  std::vector<fake_scrobble> endless;
-  for (int i = 0; i < 2100; ++i)
-    endless.push_back({"Loop", "Band", "Album", history_start - i * 200, false});
-  serve_history(fake, endless);
-  REQUIRE(say(node, "/streak", "past the 2,000 scrobbles I read"));
-  CHECK(contains(node.out(), "🎵 Loop by Band: 2,000 plays in a row"));
   node.close_stdin();
   CHECK(node.wait(20s) == 0);
 }
 
-TEST_CASE("pace gives the date of the next 10,000 mark at the month's rate",
+TEST_CASE("streak stops reading after ten pages and says the streaks go on",
+          "[e2e][music][streak]") {
+  fake_lastfm fake;
+  std::vector<fake_scrobble> endless;
+  for (int i = 0; i < 2100; ++i)
+    endless.push_back({"Loop", "Band", "Album", history_start - i * 200, false});
+  serve_history(fake, endless);
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, "/streak", "past the 2,000 scrobbles I read"));
+  CHECK(contains(node.out(), "🎵 Loop by Band: 2,000 plays in a row"));
+  CHECK(fake.calls("user.getRecentTracks") == 10);
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("pace gives the date of the next ten thousand mark at the month's rate",
           "[e2e][music][pace]") {
   fake_lastfm fake;
   auto now = unix_now();
