@@ -13,6 +13,7 @@
 #include "caf/all.hpp"
 
 #include "actors/caching/engine.hpp"
+#include "actors/command/context.hpp"
 #include "actors/command/engine.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/rate_limit.hpp"
