@@ -21,6 +21,7 @@ using put_atom = caf::atom_constant<caf::atom("put")>;
 using erase_atom = caf::atom_constant<caf::atom("erase")>;
 using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using bucket_atom = caf::atom_constant<caf::atom("bucket")>;
+using incr_atom = caf::atom_constant<caf::atom("incr")>;
 
 /// A cache read: `found` false on a miss.
 struct cache_value {
@@ -41,11 +42,15 @@ typename Inspector::result_type inspect(Inspector& f, cache_value& x) {
 ///   tokens, leases)
 /// - (bucket, key, rate per second, burst) -> wait in milliseconds before
 ///   the caller may spend one token (0: spent now)
+/// - (incr, key, ttl seconds) -> the counter's new value: a fixed window
+///   that starts at 1 and expires `ttl` after its first increment (per-user
+///   command rate limits; shared by the nodes when Redis is configured)
 using cache_actor = caf::typed_actor<
   caf::replies_to<get_atom, std::string>::with<cache_value>,
   caf::replies_to<put_atom, std::string, std::string, std::int64_t>::with<bool>,
   caf::replies_to<erase_atom, std::string>::with<bool>,
   caf::replies_to<claim_atom, std::string, std::string, std::int64_t>::with<bool>,
-  caf::replies_to<bucket_atom, std::string, double, std::int64_t>::with<std::int64_t>>;
+  caf::replies_to<bucket_atom, std::string, double, std::int64_t>::with<std::int64_t>,
+  caf::replies_to<incr_atom, std::string, std::int64_t>::with<std::int64_t>>;
 
 } // namespace lastgram

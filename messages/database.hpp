@@ -55,7 +55,7 @@ typename Inspector::result_type inspect(Inspector& f, guard_users& x) {
 }
 
 /// The per-user settings a user can change.
-enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji };
+enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji, time_zone };
 
 /// The database engine.
 /// - (get_user, platform, id) -> user_lookup
@@ -67,7 +67,7 @@ enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji }
 /// - (session, platform, id) -> the Last.fm session key, "" when none
 /// - (session, platform, id, key) -> bool: stores the key ("" clears it)
 /// - (setting, platform, id, which, value) -> bool: "true"/"false" for the
-///   flags, the emoji text for loved_emoji
+///   flags, the emoji text for loved_emoji, the zone id for time_zone
 /// - (language, platform, id, code) -> bool
 /// - (group, platform, id, title) -> group_record: creates or renames it
 /// - (state, name) -> the stored platform state value, "" when none

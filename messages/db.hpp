@@ -92,6 +92,8 @@ struct user_record {
   std::string display_name;
   /// Unix seconds.
   std::int64_t created_at = 0;
+  /// IANA time zone as ICU spells it (e.g. "Europe/Lisbon"); "" means UTC.
+  std::string time_zone;
 };
 
 template <class Inspector>
@@ -99,7 +101,7 @@ typename Inspector::result_type inspect(Inspector& f, user_record& x) {
   return f(caf::meta::type_name("user_record"), x.id, x.platform,
            x.platform_id, x.fm_username, x.has_session_key, x.language,
            x.show_tags, x.cover_as_link, x.loved_emoji, x.banned,
-           x.crown_banned, x.display_name, x.created_at);
+           x.crown_banned, x.display_name, x.created_at, x.time_zone);
 }
 
 /// A group chat (Telegram group, Discord guild) the bot is in.

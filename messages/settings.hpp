@@ -107,6 +107,13 @@ struct command_settings {
   std::int64_t chat_queue_limit = 10;
   /// The bot's username on the console (for /cmd@name).
   std::string bot_name = "lastgram";
+  /// Per-user rate limit: at most `rate_short` commands in a window of
+  /// `rate_short_seconds` and `rate_long` in `rate_long_seconds`; a count
+  /// of 0 turns that window off.
+  std::int64_t rate_short = 13;
+  std::int64_t rate_short_seconds = 10;
+  std::int64_t rate_long = 35;
+  std::int64_t rate_long_seconds = 40;
 };
 
 struct server_settings {

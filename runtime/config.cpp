@@ -212,6 +212,8 @@ void check_relations(const settings& s, const origin_map& origins, error_list& e
         s.lastfm.deadline_ms);
   blame("server.head-timeout-seconds", "server.timeout-seconds", s.server.head_timeout_seconds,
         s.server.timeout_seconds);
+  blame("command.rate-limit-short-seconds", "command.rate-limit-long-seconds",
+        s.command.rate_short_seconds, s.command.rate_long_seconds);
 }
 
 bool is_secret_variable(const std::string& name) {

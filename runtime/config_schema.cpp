@@ -134,6 +134,16 @@ std::vector<key_spec> engine_keys() {
             "time, in order) before more are told to slow down."),
     text("command", "bot-name", LG_FIELD(command.bot_name),
          "The bot's username on the console (for /command@name).", non_empty),
+    integer("command", "rate-limit-short", LG_FIELD(command.rate_short), 0, 100000,
+            "Commands one user may send within rate-limit-short-seconds (counted in Redis "
+            "when configured, so across the cluster); the first one over gets a \"slow "
+            "down\", later ones are dropped until the window ends. 0: no such limit."),
+    integer("command", "rate-limit-short-seconds", LG_FIELD(command.rate_short_seconds), 1,
+            3600, "The short rate-limit window; at most rate-limit-long-seconds."),
+    integer("command", "rate-limit-long", LG_FIELD(command.rate_long), 0, 100000,
+            "Commands one user may send within rate-limit-long-seconds. 0: no such limit."),
+    integer("command", "rate-limit-long-seconds", LG_FIELD(command.rate_long_seconds), 1,
+            86400, "The long rate-limit window."),
     boolean("server", "enabled", LG_FIELD(server.enabled),
             "Run the HTTP server (webhooks, Discord interactions, health, metrics)."),
     text("server", "address", LG_FIELD(server.address),

@@ -160,6 +160,14 @@ cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
                                "token bucket: " + to_string(res.error()));
       return res.value().allowed ? std::int64_t{0} : res.value().wait_ms;
     },
+    [self](incr_atom, const std::string& key, std::int64_t ttl) -> caf::result<std::int64_t> {
+      auto res = self->state.cache->increment(key, ttl);
+      arm_probe(self);
+      if (!res)
+        return caf::make_error(caf::sec::invalid_argument,
+                               "counter: " + to_string(res.error()));
+      return res.value();
+    },
   };
 }
 

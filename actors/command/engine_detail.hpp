@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -24,6 +25,7 @@
 #include "actors/command/environment.hpp"
 #include "actors/command/guards.hpp"
 #include "actors/command/parser.hpp"
+#include "actors/command/rate_limit.hpp"
 #include "actors/logging/metrics.hpp"
 #include "messages/command.hpp"
 
@@ -90,6 +92,16 @@ struct engine_state {
   metrics::counter placed_back = metrics::get_counter(
     "lastgram_command_placements_total", "Command runs by where they were placed.",
     {{"where", "fallback"}});
+  /// Per-user rate-limit counters when no caching engine runs.
+  memory_counters rate_memory;
+  metrics::counter rate_warned = metrics::get_counter(
+    "lastgram_command_rate_limited_total",
+    "Commands refused by the per-user rate limit, by what the user got.",
+    {{"action", "warned"}});
+  metrics::counter rate_dropped = metrics::get_counter(
+    "lastgram_command_rate_limited_total",
+    "Commands refused by the per-user rate limit, by what the user got.",
+    {{"action", "dropped"}});
   /// lastgram_mailbox_backlog{engine="command"}, sampled on every message.
   metrics::gauge backlog = metrics::get_gauge(
     "lastgram_mailbox_backlog", "Messages waiting in an engine's mailbox",
@@ -151,6 +163,12 @@ void enqueue_turn(engine_actor self, turn_ptr t);
 
 /// Starts a command whose turn has come.
 void start(engine_actor self, turn_ptr t);
+
+/// Counts a command against its author's rate-limit windows (in the caching
+/// engine, else in memory), then calls `next` with the verdict in the
+/// engine's actor (see engine_rate.cpp).
+void count_command(engine_actor self, const incoming_message& msg,
+                   std::function<void(rate_verdict)> next);
 
 /// A typed message: parsed, then admitted to its chat's line.
 caf::result<command_result> handle(engine_actor self, incoming_message msg,

@@ -27,6 +27,8 @@ namespace {
 
 void launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
             clock_type::time_point started);
+void run_guards(engine_actor self, turn_ptr t, const command_spec* spec, const std::string& lang,
+                clock_type::time_point started);
 
 } // namespace
 
@@ -165,6 +167,33 @@ void start(engine_actor self, turn_ptr t) {
   if (waited >= std::chrono::milliseconds{env.settings.timeout_ms})
     return answer_text(self, t, lang, "errors.timeout", command_outcome::timed_out, spec->name,
                        started);
+  // The author's rate limit comes first: a flood costs no database trip.
+  count_command(self, t->msg, [self, t, spec, lang, started](rate_verdict verdict) {
+    auto& state = self->state;
+    switch (verdict) {
+      case rate_verdict::allowed:
+        return run_guards(self, t, spec, lang, started);
+      case rate_verdict::warn:
+        state.rate_warned.inc();
+        log::info("command", "rate limited, user warned",
+                  {{"cmd", spec->name}, {"user", t->msg.author.id}, {"chat", t->msg.chat.id}});
+        return answer_text(self, t, lang, "errors.rate_limited", command_outcome::busy,
+                           spec->name, started);
+      case rate_verdict::drop:
+        state.rate_dropped.inc();
+        record(t->msg, spec->name, command_outcome::ignored, started);
+        return answer(self, t, command_result{});
+    }
+  });
+}
+
+namespace {
+
+/// The guards (the database's among them), then the run.
+void run_guards(engine_actor self, turn_ptr t, const command_spec* spec, const std::string& lang,
+                clock_type::time_point started) {
+  auto& st = self->state;
+  auto& env = *st.env;
   auto facts = gather_facts(env, t->msg);
   auto inv = std::make_shared<invocation>();
   inv->spec = spec;
@@ -185,6 +214,8 @@ void start(engine_actor self, turn_ptr t) {
   bool users_required = (spec->guards & user_guards) != 0 || spec->needs_user;
   check_users_then_launch(self, std::move(inv), std::move(t), facts, started, users_required);
 }
+
+} // namespace
 
 namespace {
 

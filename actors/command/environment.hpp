@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +47,9 @@ struct environment {
   /// `key` (a platform and chat), or an invalid handle to run here. Unset,
   /// or a single node: everything runs here.
   std::function<command_actor(std::string_view key)> place;
+  /// Unix seconds for the per-user rate limit's windows; unset means the
+  /// system clock (tests inject their own).
+  std::function<std::int64_t()> wall_clock_seconds;
   /// The Last.fm API key for /linkfm's authorisation link (public in OAuth URLs).
   std::string lastfm_api_key_public;
 };

@@ -118,10 +118,22 @@ migration platform_state() {
   };
 }
 
+/// Each user's time zone (an IANA id as ICU spells it; '' means UTC), read
+/// by /recent, /peak, /streak and /pace.
+migration user_time_zone() {
+  return {
+    4,
+    "user time zone",
+    {
+      "ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT ''",
+    },
+  };
+}
+
 } // namespace
 
 std::vector<migration> all_migrations() {
-  return {initial_schema(), platform_state()};
+  return {initial_schema(), platform_state(), user_time_zone()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

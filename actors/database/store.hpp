@@ -135,6 +135,9 @@ public:
   result<void> set_loved_emoji(platform_kind platform,
                                std::string_view platform_id,
                                std::string_view emoji);
+  /// `zone` is an IANA id already checked against ICU's list; "" for UTC.
+  result<void> set_time_zone(platform_kind platform, std::string_view platform_id,
+                             std::string_view zone);
   result<void> set_banned(platform_kind platform, std::string_view platform_id,
                           bool value);
   result<void> set_crown_banned(platform_kind platform,

@@ -16,7 +16,8 @@ constexpr const char* user_columns
   = "id, platform, platform_id, fm_username,"
     // 0/1 rather than a comparison: PostgreSQL would return a boolean.
     " CASE WHEN session_key = '' THEN 0 ELSE 1 END, language, show_tags,"
-    " cover_as_link, loved_emoji, banned, crown_banned, display_name, created_at";
+    " cover_as_link, loved_emoji, banned, crown_banned, display_name, created_at,"
+    " time_zone";
 
 std::optional<user_record> fetch_user(soci::session& sql,
                                       platform_kind platform,
@@ -38,7 +39,7 @@ std::optional<user_record> fetch_user(soci::session& sql,
     soci::into(x.fm_username), soci::into(has_session_key),
     soci::into(x.language), soci::into(show_tags), soci::into(cover_as_link),
     soci::into(x.loved_emoji), soci::into(banned), soci::into(crown_banned),
-    soci::into(x.display_name), soci::into(created_at),
+    soci::into(x.display_name), soci::into(created_at), soci::into(x.time_zone),
     soci::use(key_platform, "p"), soci::use(key_id, "id");
   if (!sql.got_data())
     return std::nullopt;
@@ -209,6 +210,8 @@ result<void> store::clear_session_key(platform_kind platform,
 LASTGRAM_USER_SETTER(set_show_tags, "show_tags", bool, value ? 1 : 0)
 LASTGRAM_USER_SETTER(set_cover_as_link, "cover_as_link", bool, value ? 1 : 0)
 LASTGRAM_USER_SETTER(set_loved_emoji, "loved_emoji", std::string_view,
+                     std::string{value})
+LASTGRAM_USER_SETTER(set_time_zone, "time_zone", std::string_view,
                      std::string{value})
 LASTGRAM_USER_SETTER(set_banned, "banned", bool, value ? 1 : 0)
 LASTGRAM_USER_SETTER(set_crown_banned, "crown_banned", bool, value ? 1 : 0)

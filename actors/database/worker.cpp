@@ -266,6 +266,8 @@ result<void> apply_setting(store& db, platform_kind p, const std::string& id,
       return db.set_cover_as_link(p, id, *flag);
     case user_setting::loved_emoji:
       return db.set_loved_emoji(p, id, value);
+    case user_setting::time_zone:
+      return db.set_time_zone(p, id, value);
   }
   return db_error{db_errc::other, "unknown user setting"};
 }
@@ -273,7 +275,7 @@ result<void> apply_setting(store& db, platform_kind p, const std::string& id,
 caf::result<bool> change_setting(worker_ptr self, platform_kind p, const std::string& id,
                                  user_setting which, const std::string& value) {
   auto flag = parse_flag(value);
-  if (which != user_setting::loved_emoji && !flag)
+  if (which != user_setting::loved_emoji && which != user_setting::time_zone && !flag)
     return reply<bool>(self, "setting",
                        db_error{db_errc::other, "a flag setting must be \"true\" or \"false\""});
   return serve(self, "setting", [&](store& db) {

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -11,6 +12,11 @@
 
 #include "support/fake_lastfm.hpp"
 #include "support/fake_lrclib.hpp"
+#include <ctime>
+#include <unistd.h>
+
+#include "support/fake_lastfm.hpp"
+#include "support/lastfm_payloads.hpp"
 #include "support/pg_schema.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
@@ -306,12 +312,38 @@ bool sent_with(const fake_lastfm& fake, const std::string& method, const std::st
     if (c.method == method && c.param(name) == value)
       return true;
   return false;
+// -- top lists, recent tracks, time zones ------------------------------------
+
+namespace {
+
+/// The value of `name` in the last call to `method`, or "".
+std::string last_param(const fake_lastfm& fake, const std::string& method, const std::string& name) {
+  std::string value;
+  for (auto& call : fake.received())
+    if (call.method == method)
+      value = call.param(name);
+  return value;
+}
+
+/// 2026-01-15 12:00:00 UTC, a Thursday.
+constexpr std::int64_t history_start = 1768478400;
+
+/// A now playing track over 25 scrobbles three minutes apart, newest first.
+std::vector<fake_scrobble> made_up_history() {
+  std::vector<fake_scrobble> h;
+  h.push_back({"Now Song", "Live Band", "Live Album", 0, true});
+  for (int i = 0; i < 25; ++i)
+    h.push_back({"Song " + std::to_string(i + 1), "Artist " + std::to_string(i % 3), "Album",
+                 history_start - 180 * i, false});
+  return h;
 }
 
 } // namespace
 
 TEST_CASE("artistinfo albuminfo and trackinfo show Last.fm's numbers and the author's plays",
           "[e2e][music][lookups]") {
+TEST_CASE("top lists show a page of ten with play counts and buttons for pages and periods",
+          "[e2e][music][lists]") {
   fake_lastfm fake;
   temp_dir dir;
   child_process node{music_node_args(dir, fake.url()), lastfm_env};
@@ -343,6 +375,39 @@ TEST_CASE("artistinfo albuminfo and trackinfo show Last.fm's numbers and the aut
   // The fake answers Linkin Park: Last.fm "corrected" the typed names.
   CHECK(contains(node.out(), "Last.fm corrected your search \"Jay-Z - 99 Problems\""));
   REQUIRE(say(node, "/ti Jay-Z", "a dash with spaces around it"));
+
+  REQUIRE(say(node, "/ta", "Top artists of TyphoonsNotABot, last 7 days"));
+  REQUIRE(node.wait_for_output("Page 1 of 194", 20s));
+  auto out = node.out();
+  CHECK(contains(out, "1. Queen — 1,511 plays"));
+  CHECK(contains(out, "2. Videoclub — 1,124 plays"));
+  // Page 1: no ◀, a ▶; the period shown is marked.
+  CHECK(contains(out, "[▶]"));
+  CHECK_FALSE(contains(out, "[◀]"));
+  CHECK(contains(out, "[✓ 7 days] [1 month] [3 months]"));
+  CHECK(contains(out, "[6 months] [12 months] [All time]"));
+  CHECK(last_param(fake, "user.gettopartists", "period") == "7day");
+  CHECK(last_param(fake, "user.gettopartists", "limit") == "10");
+  CHECK(last_param(fake, "user.gettopartists", "user") == "TyphoonsNotABot");
+
+  REQUIRE(say(node, "/topartists 1month 3", "Top artists of TyphoonsNotABot, last month"));
+  REQUIRE(node.wait_for_output("Page 3 of 194", 20s));
+  CHECK(contains(node.out(), "[◀] [▶]"));
+  CHECK(last_param(fake, "user.gettopartists", "period") == "1month");
+  CHECK(last_param(fake, "user.gettopartists", "page") == "3");
+
+  REQUIRE(say(node, "/tab overall", "Top albums of TyphoonsNotABot, all time"));
+  REQUIRE(node.wait_for_output("1. The Best Of by Joy Division — 596 plays", 20s));
+  REQUIRE(say(node, "/tt 12month", "Top tracks of TyphoonsNotABot, last 12 months"));
+  REQUIRE(node.wait_for_output("1. Love Will Tear Us Apart by Joy Division — 440 plays", 20s));
+  CHECK(last_param(fake, "user.gettoptracks", "period") == "12month");
+
+  // Another Last.fm user's list, as the buttons ask for it.
+  REQUIRE(say(node, "/ta 6month 2 rj", "Top artists of rj, last 6 months"));
+  CHECK(last_param(fake, "user.gettopartists", "user") == "rj");
+  REQUIRE(say(node, "/ta 7day 1 not/a/name", "“not/a/name” is not a Last.fm username."));
+  REQUIRE(say(node, "/ta fortnight", "The period must be one of"));
+  REQUIRE(say(node, "/ta 7day 1 nobody", "The Last.fm user nobody was not found"));
   node.close_stdin();
   CHECK(node.wait(20s) == 0);
 }
@@ -446,6 +511,238 @@ TEST_CASE("lyrics come from lrclib paged and instrumental tracks say so",
   for (auto& t : targets)
     searched = searched || t.rfind("/api/search?q=Jay-Z%2099%20Problems", 0) == 0;
   CHECK(searched);
+TEST_CASE("top lists answer in Portuguese with the language's number format",
+          "[e2e][music][lists]") {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url(), {"--set", "console.language=pt"}),
+                     lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registrado como TyphoonsNotABot"));
+  REQUIRE(say(node, "/ta", "Artistas mais ouvidos de TyphoonsNotABot, últimos 7 dias"));
+  REQUIRE(node.wait_for_output("Página 1 de 194", 20s));
+  CHECK(contains(node.out(), "1. Queen — 1.511 reproduções"));
+  CHECK(contains(node.out(), "[✓ 7 dias] [1 mês] [3 meses]"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("recent tracks are paged with the now playing one on top and times in the user's zone",
+          "[e2e][music][lists][timezone]") {
+  fake_lastfm fake;
+  auto history = made_up_history();
+  fake.set_handler("user.getRecentTracks", [history](const fake_call& call) {
+    return recent_tracks_body("TyphoonsNotABot", history, call);
+  });
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+
+  REQUIRE(say(node, "/rt", "Recent tracks of TyphoonsNotABot"));
+  REQUIRE(node.wait_for_output("Page 1 of 3", 20s));
+  auto out = node.out();
+  CHECK(contains(out, "▶️ Now Song — Live Band (now playing)"));
+  // UTC until the user chooses a zone.
+  CHECK(contains(out, "Jan 15, 12:00 · Song 1 — Artist 0"));
+  CHECK(contains(out, "Jan 15, 11:33 · Song 10 — Artist 0"));
+  CHECK_FALSE(contains(out, "Song 11 "));
+  CHECK(contains(out, "[▶]"));
+  CHECK(last_param(fake, "user.getrecenttracks", "limit") == "10");
+
+  REQUIRE(say(node, "/recent 3", "Page 3 of 3"));
+  out = node.out();
+  auto third = out.substr(out.rfind("Recent tracks of"));
+  CHECK(contains(third, "Song 21 — Artist 2"));
+  CHECK(contains(third, "Song 25 — Artist 0"));
+  // Last.fm repeats the now playing track on every page; only page 1 shows it.
+  CHECK_FALSE(contains(third, "Now Song"));
+  CHECK(contains(third, "[◀]"));
+  CHECK_FALSE(contains(third, "[▶]"));
+
+  REQUIRE(say(node, "/timezone Mars/Olympus", "I don't know the time zone “Mars/Olympus”"));
+  REQUIRE(say(node, "/tz asia/tokyo", "Your time zone is now Asia/Tokyo"));
+  REQUIRE(say(node, "/timezone", "Your time zone is Asia/Tokyo"));
+  node.write("/rt\n");
+  // 12:00 UTC is 21:00 in Tokyo.
+  REQUIRE(node.wait_for_output("Jan 15, 21:00 · Song 1 — Artist 0", 20s));
+  REQUIRE(say(node, "/config", "Time zone: Asia/Tokyo"));
+  REQUIRE(say(node, "/config timezone Europe/Lisbon", "Time zone: Europe/Lisbon"));
+  REQUIRE(say(node, "/config tz Nowhere", "I don't know the time zone “Nowhere”"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+// -- peak, milestone, streak, pace -------------------------------------------
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// "Thursday, January 15, 2026": `t` in UTC as ICU writes a long English date.
+std::string long_date_utc(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%A, %B %d, %Y", &tm);
+  std::string out = buf;
+  // ICU writes the day without a leading zero.
+  auto comma = out.find(", ");
+  auto zero = out.find(" 0", comma + 2);
+  if (zero != std::string::npos && zero < out.rfind(','))
+    out.erase(zero + 1, 1);
+  return out;
+}
+
+/// A node on `fake` whose recent tracks are `history`.
+void serve_history(fake_lastfm& fake, std::vector<fake_scrobble> history) {
+  fake.set_handler("user.getRecentTracks", [history = std::move(history)](const fake_call& call) {
+    return recent_tracks_body("TyphoonsNotABot", history, call);
+  });
+}
+
+} // namespace
+
+TEST_CASE("peak finds the busiest day in the user's time zone with its top three",
+          "[e2e][music][peak][timezone]") {
+  fake_lastfm fake;
+  // Two days ago at midnight UTC: three scrobbles at 10:00 UTC and four at
+  // 20:00 UTC, which are already the next day in Tokyo.
+  auto day = (unix_now() / 86400 - 2) * 86400;
+  std::vector<fake_scrobble> history;
+  for (int i = 3; i >= 0; --i)
+    history.push_back({i < 3 ? "Night" : "Late", "Band B", "Two", day + 20 * 3600 + i * 60, false});
+  for (int i = 2; i >= 0; --i)
+    history.push_back({"Day", "Band A", "One", day + 10 * 3600 + i * 60, false});
+  serve_history(fake, history);
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+
+  REQUIRE(say(node, "/peak", "Busiest day of TyphoonsNotABot, last 7 days"));
+  REQUIRE(node.wait_for_output("1. Band B — 4 plays", 20s));
+  auto out = node.out();
+  CHECK(contains(out, "📅 " + long_date_utc(day) + ": 7 scrobbles, about 21 minutes of music"));
+  // A tie is ranked by name.
+  CHECK(contains(out, "1. Day by Band A — 3 plays"));
+  CHECK(contains(out, "2. Night by Band B — 3 plays"));
+  CHECK(contains(out, "1. Two by Band B — 4 plays"));
+  auto from = std::stoll(last_param(fake, "user.getrecenttracks", "from"));
+  CHECK(std::abs(from - (unix_now() - 7 * 86400)) < 120);
+  CHECK(last_param(fake, "user.getrecenttracks", "limit") == "200");
+
+  REQUIRE(say(node, "/tz Asia/Tokyo", "Your time zone is now Asia/Tokyo"));
+  REQUIRE(say(node, "/bestday 1month", "Busiest day of TyphoonsNotABot, last month"));
+  REQUIRE(node.wait_for_output(long_date_utc(day + 86400) + ": 4 scrobbles", 20s));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("peak reads at most twenty pages and says so", "[e2e][music][peak]") {
+  fake_lastfm fake;
+  auto now = unix_now();
+  std::vector<fake_scrobble> history;
+  for (int i = 0; i < 4300; ++i)
+    history.push_back({"Loop", "Band", "Album", now - 3600 - i * 60, false});
+  serve_history(fake, history);
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, "/peak overall", "Counted over the latest 4,000 scrobbles of the period only."));
+  CHECK(fake.calls("user.getRecentTracks") == 20);
+  CHECK(last_param(fake, "user.getrecenttracks", "from").empty());
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("milestone finds the Nth scrobble with two requests", "[e2e][music][milestone]") {
+  fake_lastfm fake;
+  serve_history(fake, made_up_history());
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  auto before = fake.calls("user.getRecentTracks");
+  // Song 25 is the oldest of the 25, Song 16 the tenth.
+  REQUIRE(say(node, "/milestone 10",
+              "🏁 Scrobble #10 of TyphoonsNotABot: Song 16 by Artist 0, on Thursday, January 15, 2026."));
+  CHECK(fake.calls("user.getRecentTracks") - before == 2);
+  CHECK(last_param(fake, "user.getrecenttracks", "page") == "16");
+  CHECK(last_param(fake, "user.getrecenttracks", "limit") == "1");
+  REQUIRE(say(node, "/milestone", "🏁 Scrobble #1 of TyphoonsNotABot: Song 25 by Artist 0"));
+  REQUIRE(say(node, "/ms 25", "🏁 Scrobble #25 of TyphoonsNotABot: Song 1 by Artist 0"));
+  REQUIRE(say(node, "/milestone 30", "TyphoonsNotABot has 25 scrobbles: 5 more to reach #30."));
+  REQUIRE(say(node, "/milestone 0", "The milestone must be a number from 1 up"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("streak counts each run until it breaks and says when it stopped reading",
+          "[e2e][music][streak]") {
+  fake_lastfm fake;
+  std::vector<fake_scrobble> history{{"Song A", "Artist X", "Album Q", 0, true}};
+  std::int64_t t = history_start;
+  for (int i = 0; i < 3; ++i)
+    history.push_back({"Song A", "Artist X", "Album Q", t -= 200, false});
+  for (int i = 0; i < 2; ++i)
+    history.push_back({"Song B", "Artist X", "Album Q", t -= 200, false});
+  history.push_back({"Song C", "Artist X", "Other", t -= 200, false});
+  history.push_back({"Song D", "Artist Y", "Album Q", t -= 200, false});
+  serve_history(fake, history);
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, "/streak", "🧑‍🎤 Artist X: 7 plays in a row"));
+  auto out = node.out();
+  CHECK(contains(out, "Streaks of TyphoonsNotABot"));
+  CHECK(contains(out, "🎵 Song A by Artist X: 4 plays in a row"));
+  CHECK(contains(out, "💿 Album Q by Artist X: 6 plays in a row"));
+  CHECK_FALSE(contains(out, "at least this long"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("streak stops reading after ten pages and says the streaks go on",
+          "[e2e][music][streak]") {
+  fake_lastfm fake;
+  std::vector<fake_scrobble> endless;
+  for (int i = 0; i < 2100; ++i)
+    endless.push_back({"Loop", "Band", "Album", history_start - i * 200, false});
+  serve_history(fake, endless);
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  REQUIRE(say(node, "/streak", "past the 2,000 scrobbles I read"));
+  CHECK(contains(node.out(), "🎵 Loop by Band: 2,000 plays in a row"));
+  CHECK(fake.calls("user.getRecentTracks") == 10);
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+TEST_CASE("pace gives the date of the next ten thousand mark at the month's rate",
+          "[e2e][music][pace]") {
+  fake_lastfm fake;
+  auto now = unix_now();
+  std::vector<fake_scrobble> history;
+  // 300 scrobbles in the last 25 days: 10 a day over the month.
+  for (int i = 0; i < 300; ++i)
+    history.push_back({"Song", "Band", "Album", now - 3600 - i * 7200, false});
+  serve_history(fake, history);
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+  // user.getInfo says 138,223: 1,777 to go at 10 a day is 177.7 days.
+  REQUIRE(say(node, "/pace", "📈 At 10 scrobbles a day (last month), TyphoonsNotABot reaches "
+                             "140,000 scrobbles on "));
+  auto eta = now + static_cast<std::int64_t>(177.7 * 86400);
+  auto out = node.out();
+  CHECK((contains(out, long_date_utc(eta)) || contains(out, long_date_utc(eta + 600))));
+  REQUIRE(say(node, "/pace 100000",
+              "TyphoonsNotABot already has 138,223 scrobbles, past the goal of 100,000."));
+  REQUIRE(say(node, "/pace 150000 7day", "reaches 150,000 scrobbles on"));
+  REQUIRE(say(node, "/pace 0", "The goal must be a number from 1 up"));
   node.close_stdin();
   CHECK(node.wait(20s) == 0);
 }

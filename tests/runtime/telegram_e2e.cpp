@@ -296,4 +296,80 @@ TEST_CASE("telegram comparisons answer a reply in a group with the other person'
   INFO(compat.json);
   CHECK(contains(content(compat), "<b>100% compatible</b> · soulmates"));
   CHECK(contains(content(compat), "<b>Queen</b> 1,511 / 1,511"));
+namespace {
+
+/// The callback data of the button labelled `label` in `m`, or "".
+std::string button_data(const tg_bot_message& m, const std::string& label) {
+  for (auto& b : m.buttons)
+    if (b.text == label)
+      return b.callback_data;
+  return {};
+}
+
+/// Waits until the bot's message `id` in `chat` shows `text`; returns it.
+std::optional<tg_bot_message> edited_to(telegram_emulator& tg, std::int64_t chat,
+                                        std::int64_t id, const std::string& text) {
+  std::optional<tg_bot_message> found;
+  eventually(
+    [&] {
+      for (auto& m : tg.bot_messages(chat))
+        if (m.message_id == id && contains(content(m), text))
+          found = m;
+      return found.has_value();
+    },
+    10s);
+  return found;
+}
+
+} // namespace
+
+TEST_CASE("telegram top lists page and change period in the same message",
+          "[telegram][e2e][lists]") {
+  telegram_emulator tg;
+  fake_lastfm fm;
+  bot_node node{tg, fm, "polling"};
+  tg_user ana{1001, "Ana", "", "ana_fm", "en"};
+  tg_user bob{1002, "Bob", "", "bob", "en"};
+  auto dm = tg_chat::private_with(ana);
+  auto group = tg_chat::group(-1005678, "Charts", true);
+  CHECK(contains(content(ask(tg, ana, dm, "/register someuser")), "registered as TyphoonsNotABot"));
+
+  auto top = ask(tg, ana, group, "/ta");
+  INFO(top.json);
+  CHECK(contains(content(top), "<b>Top artists of TyphoonsNotABot, last 7 days</b>"));
+  CHECK(contains(content(top), "1. Queen — 1,511 plays"));
+  CHECK(contains(content(top), "Page 1 of 194"));
+  auto next = button_data(top, "▶");
+  auto month = button_data(top, "1 month");
+  REQUIRE_FALSE(next.empty());
+  REQUIRE_FALSE(month.empty());
+  CHECK(button_data(top, "◀").empty());
+
+  // Only the author turns the pages.
+  REQUIRE(tg.press_button(bob, group, top.message_id, next).ok);
+  REQUIRE(tg.press_button(ana, group, top.message_id, next).ok);
+  auto second = edited_to(tg, group.id, top.message_id, "Page 2 of 194");
+  REQUIRE(second);
+  CHECK_FALSE(button_data(*second, "◀").empty());
+  CHECK(eventually(
+    [&] {
+      for (auto& a : tg.callback_answers())
+        if (a.show_alert && contains(a.text, "isn't for you"))
+          return true;
+      return false;
+    },
+    10s));
+
+  REQUIRE(tg.press_button(ana, group, top.message_id, button_data(*second, "1 month")).ok);
+  auto monthly = edited_to(tg, group.id, top.message_id, "last month");
+  REQUIRE(monthly);
+  CHECK(contains(content(*monthly), "Page 1 of 194"));
+  CHECK_FALSE(button_data(*monthly, "✓ 1 month").empty());
+  std::string period;
+  for (auto& call : fm.received())
+    if (call.method == "user.gettopartists")
+      period = call.param("period");
+  CHECK(period == "1month");
+  // Still one message: the presses edited it.
+  CHECK(tg.bot_messages(group.id).size() == 1);
 }

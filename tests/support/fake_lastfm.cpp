@@ -181,6 +181,7 @@ struct fake_lastfm::impl {
   std::string fixtures_dir;
   std::map<std::string, std::string> bodies; // default_fixtures() key -> body
   std::map<std::string, std::string> overrides;
+  std::map<std::string, std::function<std::string(const fake_call&)>> handlers;
   std::deque<fake_fault> next_faults;
   std::map<std::string, fake_fault> method_faults;
   std::string required_key;
@@ -227,6 +228,8 @@ struct fake_lastfm::impl {
     }
     if (auto i = overrides.find(call.method); i != overrides.end())
       return answer{200, "application/json", i->second, {}};
+    if (auto i = handlers.find(call.method); i != handlers.end())
+      return answer{200, "application/json", i->second(call), {}};
     if (call.method == "track.love" || call.method == "track.unlove")
       return answer{200, "application/json", "{}", {}};
     auto key = call.method;
@@ -460,6 +463,12 @@ void fake_lastfm::set_fixture(std::string_view method,
   set_body(method, std::move(body));
 }
 
+void fake_lastfm::set_handler(std::string_view method,
+                              std::function<std::string(const fake_call&)> make) {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  impl_->handlers[lower(method)] = std::move(make);
+}
+
 void fake_lastfm::require_api_key(std::string key) {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   impl_->required_key = std::move(key);
@@ -513,6 +522,7 @@ bool fake_lastfm::wait_for_calls(int n,
 void fake_lastfm::reset() {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   impl_->overrides.clear();
+  impl_->handlers.clear();
   impl_->next_faults.clear();
   impl_->method_faults.clear();
   impl_->required_key.clear();

@@ -106,6 +106,11 @@ public:
   /// e.g. "user-getrecenttracks-nowplaying.json".
   void set_fixture(std::string_view method, std::string_view file_name);
 
+  /// Serves what `make(call)` returns (HTTP 200) for `method`, e.g. a page
+  /// of recent tracks built from the call's `page` and `limit`. Runs on the
+  /// server thread under the fake's lock: it must not call the fake.
+  void set_handler(std::string_view method, std::function<std::string(const fake_call&)> make);
+
   /// Calls whose api_key differs from `key` get error 10 (HTTP 403).
   void require_api_key(std::string key);
 

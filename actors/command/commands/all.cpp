@@ -38,6 +38,15 @@ std::vector<command_spec> all_commands() {
     make_emoji,
     make_lyrics,
     make_config,
+    make_topartists,
+    make_topalbums,
+    make_toptracks,
+    make_recent,
+    make_timezone,
+    make_peak,
+    make_milestone,
+    make_streak,
+    make_pace,
   };
   std::vector<command_spec> out;
   out.reserve(std::size(table));

@@ -52,6 +52,17 @@ command_spec make_unlove();
 command_spec make_emoji();
 /// Lyrics from lrclib, paged with buttons (lyrics.cpp).
 command_spec make_lyrics();
+// Lists and time (top.cpp, recent.cpp, timezone.cpp).
+command_spec make_topartists();
+command_spec make_topalbums();
+command_spec make_toptracks();
+command_spec make_recent();
+command_spec make_timezone();
+// Listening history (peak.cpp, milestone.cpp, streak.cpp, pace.cpp).
+command_spec make_peak();
+command_spec make_milestone();
+command_spec make_streak();
+command_spec make_pace();
 
 /// Every command a node serves, in the order /help lists them: the one list
 /// (all.cpp) that the node, the Telegram menu and the tests register from.

@@ -14,4 +14,12 @@ inline std::string author_name(const context& ctx) {
   return a.display_name.empty() ? a.username : a.display_name;
 }
 
+/// Answers that the subject has never scrobbled, in the second person when
+/// the subject is the author.
+inline void reply_no_scrobbles(context& ctx) {
+  if (&ctx.subject() == &ctx.author())
+    return ctx.reply_text("fm.no_scrobbles_self");
+  ctx.reply_text("fm.no_scrobbles_other", {{"name", ctx.subject_name()}});
+}
+
 } // namespace lastgram::command

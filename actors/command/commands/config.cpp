@@ -9,6 +9,7 @@
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
+#include "i18n/time_zone.hpp"
 
 #include "caf/event_based_actor.hpp"
 
@@ -32,13 +33,16 @@ struct settings_view {
   bool show_tags = true;
   bool cover_as_link = false;
   std::string loved_emoji;
+  /// ICU's id; "" shows as UTC.
+  std::string time_zone;
 };
 
 settings_view current(const context& ctx) {
   auto& user = ctx.author().user;
   auto& texts = *ctx.env().texts;
   return settings_view{texts.has(user.language) ? user.language : ctx.language(),
-                       user.show_tags, user.cover_as_link, user.loved_emoji};
+                       user.show_tags, user.cover_as_link, user.loved_emoji,
+                       user.time_zone};
 }
 
 /// Whether `s` is well-formed UTF-8 without any ASCII character: emoji (and
@@ -74,6 +78,8 @@ void reply_menu(context& ctx, const settings_view& v) {
   out.plain(t("settings.show_tags", {{"state", state(v.show_tags)}})).newline();
   out.plain(t("settings.cover_as_link", {{"state", state(v.cover_as_link)}})).newline();
   out.plain(t("settings.loved_emoji", {{"emoji", emoji}})).newline();
+  out.plain(t("settings.time_zone", {{"zone", i18n::effective_time_zone(v.time_zone)}}))
+    .newline();
   out.newline().italic(t("settings.hint"));
 
   outgoing_reply r;
@@ -177,6 +183,14 @@ void run_config(context& ctx) {
     return save(ctx, view, setting_atom::value, msg.platform, msg.author.id,
                 user_setting::loved_emoji, view.loved_emoji);
   }
+  if (what == "timezone" || what == "tz") {
+    auto zone = i18n::canonical_time_zone(raw);
+    if (zone.empty())
+      return ctx.reply_text("timezone.unknown", {{"value", raw}});
+    view.time_zone = zone;
+    return save(ctx, view, setting_atom::value, msg.platform, msg.author.id,
+                user_setting::time_zone, zone);
+  }
   ctx.reply_text("settings.invalid");
 }
 
@@ -187,7 +201,7 @@ command_spec make_config() {
   spec.aliases = {"settings"};
   // The value's kind depends on the setting (a language, on/off, photo/link,
   // an emoji): text, checked by run_config.
-  spec.args = {argument::choice("setting", {"lang", "language", "tags", "cover", "emoji"})
+  spec.args = {argument::choice("setting", {"lang", "language", "tags", "cover", "emoji", "timezone", "tz"})
                  .invalid_message("settings.invalid"),
                argument::text("value")};
   spec.guards = guard_registered;

@@ -9,18 +9,6 @@ namespace lastgram::command {
 
 namespace {
 
-void help_list(context& ctx) {
-  text_builder out;
-  out.bold(ctx.text("help.header")).newline();
-  for (auto& spec : ctx.env().commands->all()) {
-    if (!listed(*spec))
-      continue;
-    out.newline().code("/" + spec->name).plain(" — " + ctx.text(description_key(*spec)));
-  }
-  out.newline().newline().italic(ctx.text("help.footer"));
-  ctx.reply(out.take());
-}
-
 std::string joined_aliases(const command_spec& spec) {
   std::string aliases;
   for (auto& alias : spec.aliases) {
@@ -29,6 +17,22 @@ std::string joined_aliases(const command_spec& spec) {
     aliases += "/" + alias;
   }
   return aliases;
+}
+
+void help_list(context& ctx) {
+  text_builder out;
+  out.bold(ctx.text("help.header")).newline();
+  for (auto& spec : ctx.env().commands->all()) {
+    if (!listed(*spec))
+      continue;
+    out.newline().code("/" + spec->name);
+    // The aliases too: /ta is how most people type /topartists.
+    if (!spec->aliases.empty())
+      out.plain(" (" + joined_aliases(*spec) + ")");
+    out.plain(" — " + ctx.text(description_key(*spec)));
+  }
+  out.newline().newline().italic(ctx.text("help.footer"));
+  ctx.reply(out.take());
 }
 
 void run_help(context& ctx) {

@@ -162,6 +162,9 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     bool required;
     bool rest;
   };
+  const std::vector<expected> top_args{{"period", arg_kind::period, false, false},
+                                       {"page", arg_kind::number, false, false},
+                                       {"lastfm_user", arg_kind::text, false, false}};
   const std::map<std::string, std::vector<expected>> declared{
     {"help", {{"command", arg_kind::text, false, false}}},
     {"register", {{"username", arg_kind::text, true, true}}},
@@ -176,6 +179,15 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     {"unlove", {{"artist_track", arg_kind::track, false, true}}},
     {"lyrics", {{"artist_track", arg_kind::track, false, true}}},
     {"emoji", {{"emoji", arg_kind::text, true, true}}},
+    {"topartists", top_args},
+    {"topalbums", top_args},
+    {"toptracks", top_args},
+    {"recent", {{"page", arg_kind::number, false, false},
+                {"lastfm_user", arg_kind::text, false, false}}},
+    {"timezone", {{"time_zone", arg_kind::text, false, false}}},
+    {"peak", {{"period", arg_kind::period, false, false}}},
+    {"milestone", {{"number", arg_kind::number, false, false}}},
+    {"pace", {{"goal", arg_kind::number, false, false}, {"period", arg_kind::period, false, false}}},
   };
   for (auto& spec : all_commands()) {
     INFO("/" << spec.name);
@@ -189,7 +201,8 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
       CHECK(spec.args[k].rest == want[k].rest);
     }
   }
-  CHECK(real("config").args[0].choices == words{"lang", "language", "tags", "cover", "emoji"});
+  CHECK(real("config").args[0].choices
+        == words{"lang", "language", "tags", "cover", "emoji", "timezone", "tz"});
   CHECK(real("debug").args[0].choices == words{"sleep", "crash"});
 }
 

@@ -73,6 +73,12 @@ cache_actor::behavior_type map_cache_impl(cache_actor::pointer,
       ++c->buckets;
       return std::int64_t{0};
     },
+    [c](incr_atom, const std::string& key, std::int64_t) {
+      std::lock_guard<std::mutex> guard{c->mtx};
+      auto& v = c->data[key];
+      v = std::to_string((v.empty() ? 0 : std::stoll(v)) + 1);
+      return std::stoll(v);
+    },
   };
 }
 

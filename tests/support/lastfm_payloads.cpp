@@ -1,0 +1,81 @@
+#include "support/lastfm_payloads.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+namespace lastgram::test {
+
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string text_object(const std::string& text) {
+  return "{\"mbid\":\"\",\"#text\":" + quoted(text) + "}";
+}
+
+std::string track_json(const fake_scrobble& s) {
+  std::string out = "{\"artist\":" + text_object(s.artist) + ",\"streamable\":\"0\","
+                    "\"image\":[{\"size\":\"small\",\"#text\":\"\"}],\"mbid\":\"\","
+                    "\"album\":" + text_object(s.album) + ",\"name\":" + quoted(s.name) + ",";
+  if (s.now_playing) {
+    out += "\"@attr\":{\"nowplaying\":\"true\"},";
+  } else {
+    std::time_t t = static_cast<std::time_t>(s.played_at);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%d %b %Y, %H:%M", &tm);
+    out += "\"date\":{\"uts\":" + quoted(std::to_string(s.played_at)) + ",\"#text\":"
+           + quoted(buf) + "},";
+  }
+  return out + "\"url\":\"https://www.last.fm/music/x\"}";
+}
+
+std::int64_t number(const fake_call& call, const char* name, std::int64_t fallback) {
+  auto v = call.param(name);
+  return v.empty() ? fallback : std::stoll(v);
+}
+
+} // namespace
+
+std::string recent_tracks_body(const std::string& user, const std::vector<fake_scrobble>& history,
+                               const fake_call& call) {
+  auto page = std::max<std::int64_t>(1, number(call, "page", 1));
+  auto limit = std::clamp<std::int64_t>(number(call, "limit", 50), 1, 1000);
+  auto from = number(call, "from", 0);
+  auto to = number(call, "to", 0);
+  const fake_scrobble* playing = nullptr;
+  std::vector<const fake_scrobble*> kept;
+  for (const auto& s : history) {
+    if (s.now_playing) {
+      playing = &s;
+      continue;
+    }
+    if ((from == 0 || s.played_at >= from) && (to == 0 || s.played_at <= to))
+      kept.push_back(&s);
+  }
+  auto total = static_cast<std::int64_t>(kept.size());
+  auto pages = (total + limit - 1) / limit;
+  std::string tracks;
+  auto add = [&](const fake_scrobble& s) {
+    tracks += (tracks.empty() ? "" : ",") + track_json(s);
+  };
+  if (playing != nullptr && from == 0 && to == 0)
+    add(*playing);
+  for (auto i = (page - 1) * limit; i < std::min(total, page * limit); ++i)
+    add(*kept[static_cast<std::size_t>(i)]);
+  return "{\"recenttracks\":{\"track\":[" + tracks + "],\"@attr\":{\"user\":" + quoted(user)
+         + ",\"totalPages\":" + quoted(std::to_string(pages)) + ",\"page\":"
+         + quoted(std::to_string(page)) + ",\"perPage\":" + quoted(std::to_string(limit))
+         + ",\"total\":" + quoted(std::to_string(total)) + "}}}";
+}
+
+} // namespace lastgram::test

@@ -1,0 +1,33 @@
+#pragma once
+
+/// Last.fm response bodies built from a test's own listening history,
+/// shaped like the real payloads in fixtures/lastfm (numbers as strings,
+/// "@attr" blocks, "#text" values, a now playing track without a date), for
+/// fakes that must answer page by page.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/fake_lastfm.hpp"
+
+namespace lastgram::test {
+
+/// One entry of a made-up listening history.
+struct fake_scrobble {
+  std::string name;
+  std::string artist;
+  std::string album;
+  /// Unix seconds; ignored for the now playing track.
+  std::int64_t played_at = 0;
+  bool now_playing = false;
+};
+
+/// The user.getRecentTracks answer to `call` (its `page`, `limit`, `from`
+/// and `to`, as Last.fm reads them) over `history`, newest first. A now
+/// playing entry (only as the first) tops every page and is not counted in
+/// the totals, as on Last.fm.
+std::string recent_tracks_body(const std::string& user, const std::vector<fake_scrobble>& history,
+                               const fake_call& call);
+
+} // namespace lastgram::test
