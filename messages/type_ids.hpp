@@ -57,5 +57,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (std::vector<lastgram::problem_line>))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::reload_outcome))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::telegram::parsed_update))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::inbox_entry))
+  CAF_ADD_TYPE_ID(lastgram, (std::vector<lastgram::inbox_entry>))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::inbox_mark))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)
