@@ -145,8 +145,9 @@ struct telegram_state {
   std::deque<std::int64_t> seen_order;
   std::unordered_set<std::string> known_groups;
   std::unordered_map<std::string, inline_job> inline_jobs;
-  /// Who this process is in the inbox's claims: unique per process start,
-  /// so a restarted node never mistakes its predecessor's claims for its own.
+  /// Who this actor is in the inbox's claims (host/pid/random): unique per
+  /// start, so a restarted node (or actor) never takes its predecessor's
+  /// claims for its own; they are taken over once their lease ran out.
   std::string claimer;
   /// Inbox updates being handled here: update id -> its first answer was
   /// marked replied (or that mark is on its way).

@@ -401,3 +401,21 @@ TEST_CASE("webhook: every acknowledged update is answered exactly once across a 
   INFO("node stderr:\n" << again.proc->err());
   CHECK(again.proc->err().find("handling a taken-over update") != std::string::npos);
 }
+
+TEST_CASE("webhook: an update that cannot be stored gets 503 and is not handled",
+          "[telegram][webhook][inbox]") {
+  fake_bot_api api{token};
+  // A database file under /dev/null cannot exist: the database stays down.
+  telegram_node node{api, "webhook", {"--set", "database.path=/dev/null/db/db.sqlite3"}};
+  REQUIRE(node.wait_ready(api));
+  CHECK(node.post(private_update(7, 207, "/start"), secret) == 503);
+  CHECK(node.post(private_update(7, 207, "/start"), secret) == 503);
+  // Telegram keeps it and retries; nothing was answered meanwhile.
+  CHECK(holds_for([&] { return api.sends_to(207).empty(); }, 500ms));
+  auto metrics = http_get(node.port, "/metrics").body;
+  CHECK(metrics.find("lastgram_inbox_failures_total{op=\"record\",platform=\"telegram\"} 2")
+        != std::string::npos);
+  CHECK(metrics.find("lastgram_telegram_webhook_rejected_total{reason=\"not_recorded\"} 2")
+        != std::string::npos);
+  CHECK(node.proc->wait_for_output("webhook update not recorded", 5s, true));
+}

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,16 @@ constexpr std::int64_t t0 = 1'700'000'000;
 constexpr std::int64_t lease = 30;
 const auto tg = platform_kind::telegram;
 
+/// A migrated store holding the updates `ids`, received and claimed by
+/// `claimer` at t0.
+store open_with(test_db& tdb, std::initializer_list<const char*> ids,
+                const char* claimer = "a") {
+  auto db = tdb.open();
+  for (auto id : ids)
+    REQUIRE(db.inbox_add(update(id), claimer, t0).value());
+  return db;
+}
+
 } // namespace
 
 TEST_CASE("inbox: an update id is stored once and a re-delivery is told apart", "[db][inbox]") {
@@ -68,10 +79,8 @@ TEST_CASE("inbox: only rows whose lease ran out are claimed and by one claimer",
   auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
   INFO("backend " << to_string(backend));
   test_db tdb{backend};
-  auto db = tdb.open();
+  auto db = open_with(tdb, {"10", "11", "12"}, "dead");
   auto other = tdb.open();
-  for (auto id : {"10", "11", "12"})
-    REQUIRE(db.inbox_add(update(id), "dead", t0).value());
   // Within the lease nobody takes them, and a claimer never takes its own.
   CHECK(ids_of(db.inbox_claim(tg, "b", t0 + lease - 1, lease, 10)).empty());
   CHECK(ids_of(db.inbox_claim(tg, "dead", t0 + lease + 5, lease, 10)).empty());
@@ -90,9 +99,7 @@ TEST_CASE("inbox: done rows are never claimed again and replied rows say so", "[
   auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
   INFO("backend " << to_string(backend));
   test_db tdb{backend};
-  auto db = tdb.open();
-  for (auto id : {"1", "2", "3"})
-    REQUIRE(db.inbox_add(update(id), "a", t0).value());
+  auto db = open_with(tdb, {"1", "2", "3"});
   REQUIRE(db.inbox_mark(tg, "1", inbox_mark::done, t0 + 1).has_value());
   REQUIRE(db.inbox_mark(tg, "2", inbox_mark::replied, t0 + 1).has_value());
   CHECK(db.inbox_mark(tg, "99", inbox_mark::done, t0).error().code == db_errc::not_found);
@@ -109,9 +116,7 @@ TEST_CASE("inbox: pruning deletes only rows done long enough ago", "[db][inbox]"
   auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
   INFO("backend " << to_string(backend));
   test_db tdb{backend};
-  auto db = tdb.open();
-  for (auto id : {"1", "2", "3"})
-    REQUIRE(db.inbox_add(update(id), "a", t0).value());
+  auto db = open_with(tdb, {"1", "2", "3"});
   REQUIRE(db.inbox_mark(tg, "1", inbox_mark::done, t0 + 10).has_value());
   REQUIRE(db.inbox_mark(tg, "2", inbox_mark::done, t0 + 20).has_value());
   // Marking done again keeps the first time.
