@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -405,8 +406,10 @@ TEST_CASE("webhook: every acknowledged update is answered exactly once across a 
 TEST_CASE("webhook: an update that cannot be stored gets 503 and is not handled",
           "[telegram][webhook][inbox]") {
   fake_bot_api api{token};
-  // A database file under /dev/null cannot exist: the database stays down.
-  telegram_node node{api, "webhook", {"--set", "database.path=/dev/null/db/db.sqlite3"}};
+  // A directory where the database file should be: the database stays down.
+  temp_dir data;
+  std::filesystem::create_directories(data.file("data/db.sqlite3/x"));
+  telegram_node node{api, "webhook", {}, &data};
   REQUIRE(node.wait_ready(api));
   CHECK(node.post(private_update(7, 207, "/start"), secret) == 503);
   CHECK(node.post(private_update(7, 207, "/start"), secret) == 503);
