@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -27,6 +28,10 @@ using language_atom = caf::atom_constant<caf::atom("language")>;
 using group_atom = caf::atom_constant<caf::atom("group")>;
 using state_atom = caf::atom_constant<caf::atom("state")>;
 using reachable_atom = caf::atom_constant<caf::atom("reachable")>;
+using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
+using inbox_claim_atom = caf::atom_constant<caf::atom("inboxclaim")>;
+using inbox_mark_atom = caf::atom_constant<caf::atom("inboxmark")>;
+using inbox_prune_atom = caf::atom_constant<caf::atom("inboxprune")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -75,6 +80,15 @@ enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji, 
 /// - (reachable, platform, chat id, chat kind, bool) -> bool: whether the bot
 ///   may still write there (added to / removed from a group, blocked by a
 ///   user); a group row is created when needed
+/// - (inbox, entry, claimer) -> bool: stores an update before it is
+///   acknowledged, claimed by `claimer`; false when its id was stored before
+/// - (inbox, platform) -> how many updates of the platform are not done
+/// - (inbox_claim, platform, claimer, lease seconds, limit) -> entries:
+///   renews the claimer's leases and claims the unfinished updates whose
+///   lease ran out (see store::inbox_claim)
+/// - (inbox_mark, platform, update id, replied | done) -> bool (false when
+///   there is no such update)
+/// - (inbox_prune, retention seconds) -> how many done updates were deleted
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
   caf::replies_to<facts_atom, platform_kind, std::string, std::string,
@@ -90,6 +104,12 @@ using database_actor = caf::typed_actor<
   caf::replies_to<group_atom, platform_kind, std::string, std::string>::with<group_record>,
   caf::replies_to<state_atom, std::string>::with<std::string>,
   caf::replies_to<state_atom, std::string, std::string>::with<bool>,
-  caf::replies_to<reachable_atom, platform_kind, std::string, chat_kind, bool>::with<bool>>;
+  caf::replies_to<reachable_atom, platform_kind, std::string, chat_kind, bool>::with<bool>,
+  caf::replies_to<inbox_atom, inbox_entry, std::string>::with<bool>,
+  caf::replies_to<inbox_atom, platform_kind>::with<std::int64_t>,
+  caf::replies_to<inbox_claim_atom, platform_kind, std::string, std::int64_t,
+                  std::int64_t>::with<std::vector<inbox_entry>>,
+  caf::replies_to<inbox_mark_atom, platform_kind, std::string, inbox_mark>::with<bool>,
+  caf::replies_to<inbox_prune_atom, std::int64_t>::with<std::int64_t>>;
 
 } // namespace lastgram

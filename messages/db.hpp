@@ -162,4 +162,27 @@ typename Inspector::result_type inspect(Inspector& f, crown_holder_record& x) {
            x.playcount, x.since);
 }
 
+/// One update in the durable inbox (database table `update_inbox`): what a
+/// platform pushed to us, kept until it was handled. Platform-neutral: the
+/// update id is text and the payload the platform's own body.
+struct inbox_entry {
+  platform_kind platform = platform_kind::telegram;
+  std::string update_id;
+  std::string payload;
+  /// Unix seconds.
+  std::int64_t received_at = 0;
+  /// Its first answer was confirmed sent: a process taking it over marks it
+  /// done instead of answering it again.
+  bool replied = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inbox_entry& x) {
+  return f(caf::meta::type_name("inbox_entry"), x.platform, x.update_id, x.payload,
+           x.received_at, x.replied);
+}
+
+/// What `inbox_mark` records about an inbox entry.
+enum class inbox_mark : std::uint8_t { replied, done };
+
 } // namespace lastgram

@@ -211,6 +211,11 @@ struct telegram_settings {
   std::int64_t max_queued = 10000;
   /// answerInlineQuery cache_time.
   std::int64_t inline_cache_seconds = 10;
+  /// The durable inbox of webhook updates: how long a process's claim on an
+  /// unfinished update lasts without renewal before another takes it over,
+  /// and how long finished updates are kept.
+  std::int64_t inbox_lease_seconds = 30;
+  std::int64_t inbox_retention_hours = 24;
 };
 
 struct discord_settings {

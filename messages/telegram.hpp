@@ -117,13 +117,19 @@ namespace lastgram {
 using tg_update_atom = caf::atom_constant<caf::atom("tgupdate")>;
 
 /// The Telegram platform actor (actors/multiplatform/telegram.hpp).
-/// - (tg_update, update): an update that arrived by webhook (already parsed,
-///   so that the server answers 400 to a malformed body);
+/// - (tg_update, update): an update to handle now, not recorded anywhere;
+/// - (tg_update, update, raw body) -> bool: an update that arrived by webhook
+///   (already parsed, so that the server answers 400 to a malformed body),
+///   answered once it is stored durably in the inbox (true: new, false: its
+///   id was stored before), or with an error when it could not be stored
+///   (the webhook then answers 503 and Telegram retries);
 /// - (drain, deadline ms) -> remaining queued sends: stop polling and answer
 ///   once every queued message was sent or the deadline passed;
 /// - shutdown: stop polling (queued sends still go out).
 using telegram_actor
   = caf::typed_actor<caf::reacts_to<tg_update_atom, telegram::parsed_update>,
+                     caf::replies_to<tg_update_atom, telegram::parsed_update,
+                                     std::string>::with<bool>,
                      caf::replies_to<drain_atom, std::int64_t>::with<std::int64_t>,
                      caf::reacts_to<shutdown_atom>>;
 

@@ -62,5 +62,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::discord::gateway_shard_stats))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::lyrics_query))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::lyrics_result))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::inbox_entry))
+  CAF_ADD_TYPE_ID(lastgram, (std::vector<lastgram::inbox_entry>))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::inbox_mark))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

@@ -272,6 +272,12 @@ std::vector<key_spec> platform_keys() {
     integer("telegram", "inline-cache-seconds", LG_FIELD(telegram.inline_cache_seconds), 0, 3600,
             "How long Telegram may cache an answer to an inline query (answerInlineQuery "
             "cache_time)."),
+    integer("telegram", "inbox-lease-seconds", LG_FIELD(telegram.inbox_lease_seconds), 2, 3600,
+            "How long a node's claim on a webhook update it is handling lasts without "
+            "renewal (renewed every third of it); after that another node, or this one "
+            "restarted, handles the update."),
+    integer("telegram", "inbox-retention-hours", LG_FIELD(telegram.inbox_retention_hours), 1,
+            8760, "How long handled webhook updates stay in the database's inbox."),
     secret("discord", "token", "LASTGRAM_DISCORD_TOKEN", LG_FIELD(discord.token),
            "Discord bot token; unset disables Discord."),
     secret("discord", "public-key", "LASTGRAM_DISCORD_PUBLIC_KEY", LG_FIELD(discord.public_key),

@@ -118,6 +118,36 @@ migration platform_state() {
   };
 }
 
+/// The durable inbox: every update a platform pushed to us (a Telegram
+/// webhook POST, later a Discord gateway interaction) is stored before it is
+/// acknowledged, then handled and marked done. `claimed_by`/`claimed_at` are
+/// the lease of the process handling it (renewed while it works); a row whose
+/// lease ran out is taken over by another process (or the restarted one).
+/// `replied` is set once its first answer was confirmed sent, so a takeover
+/// never answers it again. `done_at` 0 means unfinished. Update ids are text
+/// so that every platform's ids fit.
+migration update_inbox() {
+  return {
+    3,
+    "durable update inbox",
+    {
+      "CREATE TABLE update_inbox ("
+      " id {pk},"
+      " platform TEXT NOT NULL,"
+      " update_id TEXT NOT NULL,"
+      " payload TEXT NOT NULL,"
+      " received_at BIGINT NOT NULL,"
+      " claimed_by TEXT NOT NULL DEFAULT '',"
+      " claimed_at BIGINT NOT NULL DEFAULT 0,"
+      " replied INTEGER NOT NULL DEFAULT 0,"
+      " done_at BIGINT NOT NULL DEFAULT 0,"
+      " UNIQUE (platform, update_id))",
+      // Recovery scans the unfinished rows; pruning the finished ones.
+      "CREATE INDEX update_inbox_by_done ON update_inbox (done_at, claimed_at)",
+    },
+  };
+}
+
 /// Each user's time zone (an IANA id as ICU spells it; '' means UTC), read
 /// by /recent, /peak, /streak and /pace.
 migration user_time_zone() {
@@ -133,7 +163,7 @@ migration user_time_zone() {
 } // namespace
 
 std::vector<migration> all_migrations() {
-  return {initial_schema(), platform_state(), user_time_zone()};
+  return {initial_schema(), platform_state(), update_inbox(), user_time_zone()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

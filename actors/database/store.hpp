@@ -225,6 +225,33 @@ public:
                                   std::string_view chat_id, chat_kind kind,
                                   bool reachable);
 
+  // -- durable inbox (store_inbox.cpp) ------------------------------------------
+
+  /// Stores an update before it is acknowledged, claimed by `claimer` at
+  /// `now` (Unix seconds). True when new; false when (platform, update id)
+  /// was stored before (a re-delivery: the row is left as it is).
+  result<bool> inbox_add(const inbox_entry& entry, std::string_view claimer, std::int64_t now);
+
+  /// Renews the lease of `claimer` on its unfinished rows, then claims, for
+  /// `claimer`, up to `limit` unfinished rows of `platform` whose lease ran
+  /// out (claimed at or before now - lease_seconds), oldest first, and
+  /// returns them. A row is claimed by one caller only, even when several
+  /// processes claim at once (compare-and-set on the old claim).
+  result<std::vector<inbox_entry>> inbox_claim(platform_kind platform, std::string_view claimer,
+                                               std::int64_t now, std::int64_t lease_seconds,
+                                               std::int64_t limit);
+
+  /// Marks a row replied (its first answer went out) or done (at `now`).
+  /// `not_found` when there is no such row.
+  result<void> inbox_mark(platform_kind platform, std::string_view update_id,
+                          lastgram::inbox_mark which, std::int64_t now);
+
+  /// Deletes the rows done at or before `done_before`; returns how many.
+  result<std::int64_t> inbox_prune(std::int64_t done_before);
+
+  /// How many rows of `platform` are not done.
+  result<std::int64_t> inbox_pending(platform_kind platform);
+
 private:
   struct impl;
 

@@ -199,6 +199,11 @@ auto serve(worker_ptr self, std::string_view op, Call&& call) {
 
 // -- mapping store results to answers -------------------------------------------
 
+std::int64_t unix_seconds() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
 result<user_lookup> lookup(result<std::optional<user_record>> res) {
   if (!res)
     return res.error();
@@ -361,6 +366,28 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
       return serve(self, "reachable", [&](store& db) {
         return done(db.set_chat_reachable(p, id, kind, reachable));
       });
+    },
+    [self](inbox_atom, const inbox_entry& entry, str claimer) -> caf::result<bool> {
+      return serve(self, "inbox_add",
+                   [&](store& db) { return db.inbox_add(entry, claimer, unix_seconds()); });
+    },
+    [self](inbox_atom, platform_kind p) -> caf::result<std::int64_t> {
+      return serve(self, "inbox_pending", [&](store& db) { return db.inbox_pending(p); });
+    },
+    [self](inbox_claim_atom, platform_kind p, str claimer, std::int64_t lease,
+           std::int64_t limit) -> caf::result<std::vector<inbox_entry>> {
+      return serve(self, "inbox_claim", [&](store& db) {
+        return db.inbox_claim(p, claimer, unix_seconds(), lease, limit);
+      });
+    },
+    [self](inbox_mark_atom, platform_kind p, str id, inbox_mark which) -> caf::result<bool> {
+      return serve(self, "inbox_mark", [&](store& db) {
+        return done_unless_unknown(db.inbox_mark(p, id, which, unix_seconds()));
+      });
+    },
+    [self](inbox_prune_atom, std::int64_t retention) -> caf::result<std::int64_t> {
+      return serve(self, "inbox_prune",
+                   [&](store& db) { return db.inbox_prune(unix_seconds() - retention); });
     },
   };
 }

@@ -28,6 +28,21 @@ metric_set make_metrics() {
     "Outgoing Telegram messages given up (queue full, chat blocked, errors).");
   m.queue = metrics::get_gauge("lastgram_telegram_send_queue",
                                "Outgoing Telegram messages waiting for the limiter.");
+  m.inbox_pending = metrics::get_gauge("lastgram_inbox_pending",
+                                       "Updates in the durable inbox not handled yet.",
+                                       {{"platform", "telegram"}});
+  m.inbox_recovered = metrics::get_counter(
+    "lastgram_inbox_recovered_total",
+    "Unfinished updates taken over from a process whose claim ran out.",
+    {{"platform", "telegram"}});
+  auto failures = [](std::string_view op) {
+    return metrics::get_counter("lastgram_inbox_failures_total",
+                                "Inbox writes that failed: recording an update (answered "
+                                "503) or marking it replied or done.",
+                                {{"platform", "telegram"}, {"op", op}});
+  };
+  m.inbox_record_failures = failures("record");
+  m.inbox_mark_failures = failures("mark");
   return m;
 }
 
@@ -102,6 +117,7 @@ telegram_impl_actor::behavior_type telegram_impl(self_ptr self,
                                                  std::shared_ptr<const telegram_options> opts) {
   configure(self, std::move(opts));
   ask_me(self);
+  sweep_inbox(self);
   return {
     [self](me_atom) { ask_me(self); },
     [self](me_atom, api_result& res) { on_me(self, res); },
@@ -114,6 +130,10 @@ telegram_impl_actor::behavior_type telegram_impl(self_ptr self,
       finish_drains(self);
     },
     [self](tg_update_atom, telegram::parsed_update& u) { on_update(self, u); },
+    [self](tg_update_atom, telegram::parsed_update& u, std::string& payload) {
+      return record_update(self, std::move(u), std::move(payload));
+    },
+    [self](sweep_atom) { sweep_inbox(self); },
     [self](shutdown_atom) { self->state.stopped = true; },
     [self](drain_atom, std::int64_t deadline_ms) { return drain(self, deadline_ms); },
   };

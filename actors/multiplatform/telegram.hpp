@@ -63,8 +63,9 @@ telegram_actor spawn_telegram(caf::local_actor* parent,
 
 /// Registers `POST <webhook route>` on the server: a wrong or missing
 /// X-Telegram-Bot-Api-Secret-Token gets 401, a body that is not an update
-/// 400, anything else 200 at once while `telegram()` processes the update
-/// (503 when the Telegram actor is not running, so Telegram retries).
+/// 400, anything else 200 once `telegram()` stored it durably in the inbox
+/// (then it handles it), 503 when it could not be stored or the Telegram
+/// actor is not running, so that Telegram retries.
 void add_webhook_route(server::http_server& srv, const telegram_settings& settings,
                        std::function<telegram_actor()> telegram);
 

@@ -178,6 +178,10 @@ void release(self_ptr self, std::int64_t update_id) {
   if (i == st.open.end() || --i->second > 0)
     return;
   st.open.erase(i);
+  if (in_inbox(self, update_id)) {
+    inbox_done(self, update_id);
+    return;
+  }
   if (auto cache = st.opts->engines->caching.get())
     self->request(cache, 5s, put_atom::value, std::string{done_prefix} + std::to_string(update_id),
                   std::string{"1"}, done_ttl_seconds)
@@ -250,7 +254,8 @@ void add_webhook_route(server::http_server& srv, const telegram_settings& settin
   };
   srv.route("POST", telegram::webhook_route(settings),
             [secret = settings.webhook_secret, telegram = std::move(telegram),
-             malformed = rejected("malformed"), unauthorized = rejected("secret")](
+             malformed = rejected("malformed"), unauthorized = rejected("secret"),
+             unrecorded = rejected("not_recorded")](
               const server::http_request& req, server::responder reply) {
               if (!telegram::secret_matches(req.header(telegram::secret_header), secret)) {
                 unauthorized.inc();
@@ -272,8 +277,24 @@ void add_webhook_route(server::http_server& srv, const telegram_settings& settin
                 reply({503, "text/plain; charset=utf-8", "not ready\n", {}});
                 return;
               }
-              caf::anon_send(hdl, tg_update_atom::value, std::move(parsed).value());
-              reply({200, "text/plain; charset=utf-8", "ok\n", {}});
+              // 200 only once the update is stored durably (a one-shot actor
+              // waits for that, so this thread never waits for the system);
+              // otherwise 503, and Telegram delivers it again later.
+              hdl.home_system().spawn([hdl, reply, unrecorded, u = std::move(parsed).value(),
+                                       body = req.body](caf::event_based_actor* self) mutable {
+                self->request(hdl, std::chrono::seconds{10}, tg_update_atom::value, std::move(u),
+                              std::move(body))
+                  .then(
+                    [self, reply](bool) {
+                      reply({200, "text/plain; charset=utf-8", "ok\n", {}});
+                      self->quit();
+                    },
+                    [self, reply, unrecorded](const caf::error&) {
+                      unrecorded.inc();
+                      reply({503, "text/plain; charset=utf-8", "not recorded\n", {}});
+                      self->quit();
+                    });
+              });
             });
 }
 

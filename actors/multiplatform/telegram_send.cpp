@@ -327,6 +327,8 @@ void on_sent(self_ptr self, std::uint64_t id, api_result& res) {
   }
   i->second.sending = false;
   auto update_id = i->second.update_id;
+  if (res.ok)
+    inbox_replied(self, update_id);
   settle(self, id, res);
   if (st.pending.count(id) == 0)
     release(self, update_id);

@@ -48,6 +48,7 @@ using me_atom = caf::atom_constant<caf::atom("tgme")>;
 using poll_atom = caf::atom_constant<caf::atom("tgpoll")>;
 using polled_atom = caf::atom_constant<caf::atom("tgpolled")>;
 using sent_atom = caf::atom_constant<caf::atom("tgsent")>;
+using sweep_atom = caf::atom_constant<caf::atom("tgsweep")>;
 
 /// The key of the polling offset in the database's platform state.
 constexpr std::string_view offset_key = "telegram.offset";
@@ -101,6 +102,12 @@ struct metric_set {
   metrics::counter updates_duplicate;
   metrics::counter sends_dropped;
   metrics::gauge queue;
+  /// The durable inbox: updates not done, updates taken over from a dead
+  /// claimer, and updates that could not be recorded or marked.
+  metrics::gauge inbox_pending;
+  metrics::counter inbox_recovered;
+  metrics::counter inbox_record_failures;
+  metrics::counter inbox_mark_failures;
 };
 
 metric_set make_metrics();
@@ -138,6 +145,17 @@ struct telegram_state {
   std::deque<std::int64_t> seen_order;
   std::unordered_set<std::string> known_groups;
   std::unordered_map<std::string, inline_job> inline_jobs;
+  /// Who this actor is in the inbox's claims (host/pid/random): unique per
+  /// start, so a restarted node (or actor) never takes its predecessor's
+  /// claims for its own; they are taken over once their lease ran out.
+  std::string claimer;
+  /// Inbox updates being handled here: update id -> its first answer was
+  /// marked replied (or that mark is on its way).
+  std::unordered_map<std::int64_t, bool> inbox;
+  /// Inbox updates handled whose done mark failed, retried by the sweep.
+  std::vector<std::int64_t> unmarked;
+  /// Sweeps so far (pruning runs every prune_every_sweeps of them).
+  std::int64_t sweeps = 0;
   std::vector<std::pair<caf::typed_response_promise<std::int64_t>, clock_type::time_point>> drains;
   metric_set m = make_metrics();
   static inline const char* name = "telegram";
@@ -148,7 +166,8 @@ struct telegram_state {
 using telegram_impl_actor = telegram_actor::extend<
   caf::reacts_to<me_atom>, caf::reacts_to<me_atom, telegram::api_result>,
   caf::reacts_to<poll_atom>, caf::reacts_to<polled_atom, telegram::api_result>,
-  caf::reacts_to<sent_atom, std::uint64_t, telegram::api_result>, caf::reacts_to<tick_atom>>;
+  caf::reacts_to<sent_atom, std::uint64_t, telegram::api_result>, caf::reacts_to<tick_atom>,
+  caf::reacts_to<sweep_atom>>;
 
 using self_ptr = telegram_impl_actor::stateful_pointer<telegram_state>;
 
@@ -202,6 +221,23 @@ void hold(self_ptr self, std::int64_t update_id);
 /// Drops one hold; the last one marks the update done (in the cache, for a
 /// successor) and lets the stored offset move past it.
 void release(self_ptr self, std::int64_t update_id);
+
+// -- the durable inbox (telegram_inbox.cpp) ------------------------------------
+
+/// Stores a webhook update in the inbox, answers once it is stored, then
+/// handles it (unless Telegram delivered its id before).
+caf::result<bool> record_update(self_ptr self, telegram::parsed_update u, std::string payload);
+/// Renews this process's claims, takes over the unfinished updates whose
+/// claim ran out and handles them, prunes old done ones; then schedules the
+/// next sweep (every third of the lease).
+void sweep_inbox(self_ptr self);
+/// True when `update_id` is an inbox update handled here: its last release
+/// marks it done (inbox_done) instead of the polling bookkeeping.
+bool in_inbox(self_ptr self, std::int64_t update_id);
+/// Marks an inbox update done (after its answers went out).
+void inbox_done(self_ptr self, std::int64_t update_id);
+/// Marks an inbox update replied once its first answer was confirmed sent.
+void inbox_replied(self_ptr self, std::int64_t update_id);
 
 // -- sending (telegram_send.cpp) -----------------------------------------------
 

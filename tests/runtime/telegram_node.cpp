@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -331,4 +332,93 @@ TEST_CASE("a group that became a supergroup gets the reply at its new id",
   REQUIRE(first.size() == 1);
   CHECK(moved[0].text == first[0].text);
   CHECK_FALSE(moved[0].text.empty());
+}
+
+namespace {
+
+/// The inbox rows of the node's SQLite file that are not done (-1 when the
+/// file cannot be read).
+std::int64_t inbox_pending(const temp_dir& data) {
+  lastgram::database_settings cfg;
+  cfg.path = data.file("data/db.sqlite3");
+  auto db = lastgram::database::store::open(cfg);
+  if (!db)
+    return -1;
+  auto n = db->inbox_pending(lastgram::platform_kind::telegram);
+  return n ? n.value() : -1;
+}
+
+} // namespace
+
+TEST_CASE("webhook: every acknowledged update is answered exactly once across a kill -9",
+          "[telegram][webhook][inbox]") {
+  fake_bot_api api{token};
+  temp_dir data;
+  constexpr std::int64_t burst = 20;
+  auto chat_of = [](std::int64_t u) { return 880000 + u; };
+  std::string developers;
+  for (std::int64_t u = 1; u <= burst; ++u)
+    developers += (u > 1 ? "," : "") + std::string{"telegram:"} + std::to_string(chat_of(u));
+  // A short lease, so the restarted node takes its predecessor's updates
+  // over within seconds.
+  std::vector<std::string> extra{"--set", "node.developers=" + developers,
+                                 "--set", "telegram.inbox-lease-seconds=2"};
+  std::vector<std::int64_t> acknowledged;
+  {
+    telegram_node node{api, "webhook", extra, &data};
+    REQUIRE(node.wait_ready(api));
+    // Odd updates run long (still running when the node dies), even ones are
+    // quick (most answered before it dies: they must not be answered again).
+    for (std::int64_t u = 1; u <= burst; ++u) {
+      auto text = u % 2 == 1 ? "/debug sleep 1500" : "/start";
+      if (node.post(private_update(u, chat_of(u), text), secret) == 200)
+        acknowledged.push_back(u);
+    }
+    node.proc->signal(SIGKILL);
+    CHECK(node.proc->wait(10s) == 128 + SIGKILL);
+  }
+  REQUIRE(acknowledged.size() == static_cast<std::size_t>(burst));
+  auto answered_once = [&](bool allow_missing) {
+    for (auto u : acknowledged) {
+      auto n = api.sends_to(chat_of(u)).size();
+      if (n > 1 || (n == 0 && !allow_missing))
+        return false;
+    }
+    return true;
+  };
+  INFO("answered before the restart: " << [&] {
+    int n = 0;
+    for (auto u : acknowledged)
+      n += api.sends_to(chat_of(u)).empty() ? 0 : 1;
+    return n;
+  }());
+  CHECK(answered_once(true));
+  telegram_node again{api, "webhook", extra, &data};
+  REQUIRE(again.wait_ready(api));
+  CHECK(api.wait_for([&] { return answered_once(false); }, 20s));
+  // Every update is marked done: nothing is left that could be answered again.
+  CHECK(eventually([&] { return inbox_pending(data) == 0; }, 10s));
+  CHECK(holds_for([&] { return answered_once(false); }, 1s));
+  INFO("node stderr:\n" << again.proc->err());
+  CHECK(again.proc->err().find("handling a taken-over update") != std::string::npos);
+}
+
+TEST_CASE("webhook: an update that cannot be stored gets 503 and is not handled",
+          "[telegram][webhook][inbox]") {
+  fake_bot_api api{token};
+  // A directory where the database file should be: the database stays down.
+  temp_dir data;
+  std::filesystem::create_directories(data.file("data/db.sqlite3/x"));
+  telegram_node node{api, "webhook", {}, &data};
+  REQUIRE(node.wait_ready(api));
+  CHECK(node.post(private_update(7, 207, "/start"), secret) == 503);
+  CHECK(node.post(private_update(7, 207, "/start"), secret) == 503);
+  // Telegram keeps it and retries; nothing was answered meanwhile.
+  CHECK(holds_for([&] { return api.sends_to(207).empty(); }, 500ms));
+  auto metrics = http_get(node.port, "/metrics").body;
+  CHECK(metrics.find("lastgram_inbox_failures_total{op=\"record\",platform=\"telegram\"} 2")
+        != std::string::npos);
+  CHECK(metrics.find("lastgram_telegram_webhook_rejected_total{reason=\"not_recorded\"} 2")
+        != std::string::npos);
+  CHECK(node.proc->wait_for_output("webhook update not recorded", 5s, true));
 }

@@ -1,0 +1,149 @@
+// The durable inbox (table update_inbox, migration 3): updates stored before
+// they are acknowledged, claimed with a lease by the process handling them,
+// marked replied and done, and pruned once done for long enough.
+
+#include "actors/database/store_impl.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lastgram::database {
+
+using namespace detail;
+
+namespace {
+
+/// An unfinished row as recovery reads it, with the claim it had, so that
+/// taking it over can check nobody else took it meanwhile.
+struct stale_row {
+  long long id = 0;
+  inbox_entry entry;
+  std::string claimed_by;
+  long long claimed_at = 0;
+  long long received_at = 0;
+};
+
+std::vector<stale_row> stale_rows(soci::session& sql, const std::string& platform,
+                                  const std::string& claimer, long long cutoff, long long limit) {
+  std::vector<stale_row> rows;
+  stale_row row;
+  int replied = 0;
+  soci::statement st
+    = (sql.prepare << "SELECT id, update_id, payload, received_at, replied, claimed_by,"
+                      " claimed_at FROM update_inbox"
+                      " WHERE done_at = 0 AND platform = :p AND claimed_by <> :me"
+                      " AND claimed_at <= :cutoff ORDER BY id LIMIT :lim",
+       soci::into(row.id), soci::into(row.entry.update_id), soci::into(row.entry.payload),
+       soci::into(row.received_at), soci::into(replied), soci::into(row.claimed_by),
+       soci::into(row.claimed_at), soci::use(platform, "p"), soci::use(claimer, "me"),
+       soci::use(cutoff, "cutoff"), soci::use(limit, "lim"));
+  st.execute();
+  while (st.fetch()) {
+    row.entry.replied = replied != 0;
+    row.entry.received_at = row.received_at;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+} // namespace
+
+result<bool> store::inbox_add(const inbox_entry& entry, std::string_view claimer,
+                              std::int64_t now) {
+  return impl_->guard("inbox_add", [&]() -> result<bool> {
+    std::string platform{to_string(entry.platform)};
+    std::string me{claimer};
+    long long at = now;
+    auto n = execute_counting(impl_->sql,
+                              "INSERT INTO update_inbox (platform, update_id, payload,"
+                              " received_at, claimed_by, claimed_at)"
+                              " VALUES (:p, :u, :body, :now, :me, :now)"
+                              " ON CONFLICT (platform, update_id) DO NOTHING",
+                              soci::use(platform, "p"), soci::use(entry.update_id, "u"),
+                              soci::use(entry.payload, "body"), soci::use(at, "now"),
+                              soci::use(me, "me"));
+    return n > 0;
+  });
+}
+
+result<std::vector<inbox_entry>> store::inbox_claim(platform_kind platform,
+                                                    std::string_view claimer, std::int64_t now,
+                                                    std::int64_t lease_seconds,
+                                                    std::int64_t limit) {
+  using res = result<std::vector<inbox_entry>>;
+  return impl_->guard("inbox_claim", [&]() -> res {
+    auto& sql = impl_->sql;
+    std::string p{to_string(platform)};
+    std::string me{claimer};
+    long long at = now;
+    long long cutoff = now - lease_seconds;
+    long long lim = std::max<std::int64_t>(0, limit);
+    sql << "UPDATE update_inbox SET claimed_at = :now WHERE claimed_by = :me AND done_at = 0",
+      soci::use(at, "now"), soci::use(me, "me");
+    std::vector<inbox_entry> out;
+    for (auto& row : stale_rows(sql, p, me, cutoff, lim)) {
+      // Compare-and-set on the claim we read: when another process took the
+      // row since, nothing changes and the row is not ours.
+      auto n = execute_counting(sql,
+                                "UPDATE update_inbox SET claimed_by = :me, claimed_at = :now"
+                                " WHERE id = :id AND done_at = 0 AND claimed_by = :old"
+                                " AND claimed_at = :old_at",
+                                soci::use(me, "me"), soci::use(at, "now"),
+                                soci::use(row.id, "id"), soci::use(row.claimed_by, "old"),
+                                soci::use(row.claimed_at, "old_at"));
+      if (n > 0) {
+        row.entry.platform = platform;
+        out.push_back(std::move(row.entry));
+      }
+    }
+    return out;
+  });
+}
+
+result<void> store::inbox_mark(platform_kind platform, std::string_view update_id,
+                               lastgram::inbox_mark which, std::int64_t now) {
+  return impl_->guard("inbox_mark", [&]() -> result<void> {
+    std::string p{to_string(platform)};
+    std::string u{update_id};
+    long long at = now;
+    long long n = 0;
+    if (which == lastgram::inbox_mark::replied)
+      n = execute_counting(impl_->sql,
+                           "UPDATE update_inbox SET replied = 1"
+                           " WHERE platform = :p AND update_id = :u",
+                           soci::use(p, "p"), soci::use(u, "u"));
+    else
+      // A row done once keeps its first done_at (pruning counts from it).
+      n = execute_counting(impl_->sql,
+                           "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
+                           " THEN :now ELSE done_at END"
+                           " WHERE platform = :p AND update_id = :u",
+                           soci::use(at, "now"), soci::use(p, "p"), soci::use(u, "u"));
+    if (n == 0)
+      return not_found("inbox_mark: no such update");
+    return {};
+  });
+}
+
+result<std::int64_t> store::inbox_prune(std::int64_t done_before) {
+  return impl_->guard("inbox_prune", [&]() -> result<std::int64_t> {
+    long long before = done_before;
+    return static_cast<std::int64_t>(
+      execute_counting(impl_->sql,
+                       "DELETE FROM update_inbox WHERE done_at > 0 AND done_at <= :before",
+                       soci::use(before, "before")));
+  });
+}
+
+result<std::int64_t> store::inbox_pending(platform_kind platform) {
+  return impl_->guard("inbox_pending", [&]() -> result<std::int64_t> {
+    std::string p{to_string(platform)};
+    long long count = 0;
+    impl_->sql << "SELECT COUNT(*) FROM update_inbox WHERE done_at = 0 AND platform = :p",
+      soci::into(count), soci::use(p, "p");
+    return static_cast<std::int64_t>(count);
+  });
+}
+
+} // namespace lastgram::database

@@ -1,0 +1,130 @@
+// The durable inbox of the store (update_inbox) on SQLite and PostgreSQL:
+// stored once per update id, claimed by one process at a time under a lease,
+// marked replied and done, pruned once done.
+
+#include <catch2/catch.hpp>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "actors/database/store.hpp"
+#include "actors/test_db.hpp"
+
+using namespace lastgram;
+using namespace lastgram::database;
+using lastgram::test::test_db;
+
+namespace {
+
+inbox_entry update(const std::string& id, platform_kind p = platform_kind::telegram) {
+  return inbox_entry{p, id, "{\"update_id\":" + id + "}", 0, false};
+}
+
+std::vector<std::string> ids_of(const result<std::vector<inbox_entry>>& res) {
+  INFO((res ? "" : res.error().message));
+  REQUIRE(res.has_value());
+  std::vector<std::string> out;
+  for (auto& e : res.value())
+    out.push_back(e.update_id);
+  return out;
+}
+
+std::int64_t pending(store& db, platform_kind p = platform_kind::telegram) {
+  auto n = db.inbox_pending(p);
+  REQUIRE(n.has_value());
+  return n.value();
+}
+
+constexpr std::int64_t t0 = 1'700'000'000;
+constexpr std::int64_t lease = 30;
+const auto tg = platform_kind::telegram;
+
+/// A migrated store holding the updates `ids`, received and claimed by
+/// `claimer` at t0.
+store open_with(test_db& tdb, std::initializer_list<const char*> ids,
+                const char* claimer = "a") {
+  auto db = tdb.open();
+  for (auto id : ids)
+    REQUIRE(db.inbox_add(update(id), claimer, t0).value());
+  return db;
+}
+
+} // namespace
+
+TEST_CASE("inbox: an update id is stored once and a re-delivery is told apart", "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  CHECK(db.inbox_add(update("1"), "a", t0).value());
+  CHECK_FALSE(db.inbox_add(update("1"), "b", t0 + 1).value());
+  // The same id on another platform is another update.
+  CHECK(db.inbox_add(update("1", platform_kind::discord), "a", t0).value());
+  CHECK(pending(db) == 1);
+  CHECK(pending(db, platform_kind::discord) == 1);
+  // The payload is kept verbatim, quotes and non-ASCII included.
+  auto odd = update("2");
+  odd.payload = "{\"text\":\"it's \xC3\xA9t\xC3\xA9 \\\"quoted\\\"\"}";
+  REQUIRE(db.inbox_add(odd, "a", t0).value());
+  auto taken = db.inbox_claim(tg, "b", t0 + lease, lease, 10);
+  REQUIRE(taken.has_value());
+  REQUIRE(taken->size() == 2);
+  CHECK(taken->at(1).payload == odd.payload);
+  CHECK(taken->at(1).received_at == t0);
+}
+
+TEST_CASE("inbox: only rows whose lease ran out are claimed and by one claimer",
+          "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = open_with(tdb, {"10", "11", "12"}, "dead");
+  auto other = tdb.open();
+  // Within the lease nobody takes them, and a claimer never takes its own.
+  CHECK(ids_of(db.inbox_claim(tg, "b", t0 + lease - 1, lease, 10)).empty());
+  CHECK(ids_of(db.inbox_claim(tg, "dead", t0 + lease + 5, lease, 10)).empty());
+  // "dead" renewed its lease by claiming at t0 + lease + 5.
+  CHECK(ids_of(db.inbox_claim(tg, "b", t0 + lease + 6, lease, 10)).empty());
+  auto later = t0 + 3 * lease;
+  // Two processes claiming: each row goes to exactly one of them, oldest first.
+  CHECK(ids_of(db.inbox_claim(tg, "b", later, lease, 2)) == std::vector<std::string>{"10", "11"});
+  CHECK(ids_of(other.inbox_claim(tg, "c", later, lease, 10)) == std::vector<std::string>{"12"});
+  CHECK(ids_of(other.inbox_claim(tg, "c", later, lease, 10)).empty());
+  // "b" keeps renewing; "c" stops, and its row is taken over once its lease ends.
+  CHECK(ids_of(db.inbox_claim(tg, "b", later + lease, lease, 10)) == std::vector<std::string>{"12"});
+}
+
+TEST_CASE("inbox: done rows are never claimed again and replied rows say so", "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = open_with(tdb, {"1", "2", "3"});
+  REQUIRE(db.inbox_mark(tg, "1", inbox_mark::done, t0 + 1).has_value());
+  REQUIRE(db.inbox_mark(tg, "2", inbox_mark::replied, t0 + 1).has_value());
+  CHECK(db.inbox_mark(tg, "99", inbox_mark::done, t0).error().code == db_errc::not_found);
+  CHECK(pending(db) == 2);
+  auto taken = db.inbox_claim(tg, "b", t0 + lease, lease, 10);
+  REQUIRE(taken.has_value());
+  REQUIRE(taken->size() == 2);
+  CHECK(taken->at(0).update_id == "2");
+  CHECK(taken->at(0).replied);
+  CHECK_FALSE(taken->at(1).replied);
+}
+
+TEST_CASE("inbox: pruning deletes only rows done long enough ago", "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = open_with(tdb, {"1", "2", "3"});
+  REQUIRE(db.inbox_mark(tg, "1", inbox_mark::done, t0 + 10).has_value());
+  REQUIRE(db.inbox_mark(tg, "2", inbox_mark::done, t0 + 20).has_value());
+  // Marking done again keeps the first time.
+  REQUIRE(db.inbox_mark(tg, "1", inbox_mark::done, t0 + 50).has_value());
+  CHECK(db.inbox_prune(t0 + 9).value() == 0);
+  CHECK(db.inbox_prune(t0 + 10).value() == 1);
+  CHECK(db.inbox_prune(t0 + 100).value() == 1);
+  // The unfinished one stays, and a re-delivery of a pruned id is new again.
+  CHECK(pending(db) == 1);
+  CHECK(db.inbox_add(update("1"), "a", t0 + 200).value());
+}
