@@ -296,6 +296,8 @@ TEST_CASE("telegram comparisons answer a reply in a group with the other person'
   INFO(compat.json);
   CHECK(contains(content(compat), "<b>100% compatible</b> · soulmates"));
   CHECK(contains(content(compat), "<b>Queen</b> 1,511 / 1,511"));
+}
+
 namespace {
 
 /// The callback data of the button labelled `label` in `m`, or "".
