@@ -6,16 +6,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <unistd.h>
 
 #include "support/fake_lastfm.hpp"
 #include "support/fake_lrclib.hpp"
-#include <ctime>
-#include <unistd.h>
-
-#include "support/fake_lastfm.hpp"
 #include "support/lastfm_payloads.hpp"
 #include "support/pg_schema.hpp"
 #include "support/process.hpp"
@@ -312,38 +309,12 @@ bool sent_with(const fake_lastfm& fake, const std::string& method, const std::st
     if (c.method == method && c.param(name) == value)
       return true;
   return false;
-// -- top lists, recent tracks, time zones ------------------------------------
-
-namespace {
-
-/// The value of `name` in the last call to `method`, or "".
-std::string last_param(const fake_lastfm& fake, const std::string& method, const std::string& name) {
-  std::string value;
-  for (auto& call : fake.received())
-    if (call.method == method)
-      value = call.param(name);
-  return value;
-}
-
-/// 2026-01-15 12:00:00 UTC, a Thursday.
-constexpr std::int64_t history_start = 1768478400;
-
-/// A now playing track over 25 scrobbles three minutes apart, newest first.
-std::vector<fake_scrobble> made_up_history() {
-  std::vector<fake_scrobble> h;
-  h.push_back({"Now Song", "Live Band", "Live Album", 0, true});
-  for (int i = 0; i < 25; ++i)
-    h.push_back({"Song " + std::to_string(i + 1), "Artist " + std::to_string(i % 3), "Album",
-                 history_start - 180 * i, false});
-  return h;
 }
 
 } // namespace
 
 TEST_CASE("artistinfo albuminfo and trackinfo show Last.fm's numbers and the author's plays",
           "[e2e][music][lookups]") {
-TEST_CASE("top lists show a page of ten with play counts and buttons for pages and periods",
-          "[e2e][music][lists]") {
   fake_lastfm fake;
   temp_dir dir;
   child_process node{music_node_args(dir, fake.url()), lastfm_env};
@@ -375,39 +346,6 @@ TEST_CASE("top lists show a page of ten with play counts and buttons for pages a
   // The fake answers Linkin Park: Last.fm "corrected" the typed names.
   CHECK(contains(node.out(), "Last.fm corrected your search \"Jay-Z - 99 Problems\""));
   REQUIRE(say(node, "/ti Jay-Z", "a dash with spaces around it"));
-
-  REQUIRE(say(node, "/ta", "Top artists of TyphoonsNotABot, last 7 days"));
-  REQUIRE(node.wait_for_output("Page 1 of 194", 20s));
-  auto out = node.out();
-  CHECK(contains(out, "1. Queen — 1,511 plays"));
-  CHECK(contains(out, "2. Videoclub — 1,124 plays"));
-  // Page 1: no ◀, a ▶; the period shown is marked.
-  CHECK(contains(out, "[▶]"));
-  CHECK_FALSE(contains(out, "[◀]"));
-  CHECK(contains(out, "[✓ 7 days] [1 month] [3 months]"));
-  CHECK(contains(out, "[6 months] [12 months] [All time]"));
-  CHECK(last_param(fake, "user.gettopartists", "period") == "7day");
-  CHECK(last_param(fake, "user.gettopartists", "limit") == "10");
-  CHECK(last_param(fake, "user.gettopartists", "user") == "TyphoonsNotABot");
-
-  REQUIRE(say(node, "/topartists 1month 3", "Top artists of TyphoonsNotABot, last month"));
-  REQUIRE(node.wait_for_output("Page 3 of 194", 20s));
-  CHECK(contains(node.out(), "[◀] [▶]"));
-  CHECK(last_param(fake, "user.gettopartists", "period") == "1month");
-  CHECK(last_param(fake, "user.gettopartists", "page") == "3");
-
-  REQUIRE(say(node, "/tab overall", "Top albums of TyphoonsNotABot, all time"));
-  REQUIRE(node.wait_for_output("1. The Best Of by Joy Division — 596 plays", 20s));
-  REQUIRE(say(node, "/tt 12month", "Top tracks of TyphoonsNotABot, last 12 months"));
-  REQUIRE(node.wait_for_output("1. Love Will Tear Us Apart by Joy Division — 440 plays", 20s));
-  CHECK(last_param(fake, "user.gettoptracks", "period") == "12month");
-
-  // Another Last.fm user's list, as the buttons ask for it.
-  REQUIRE(say(node, "/ta 6month 2 rj", "Top artists of rj, last 6 months"));
-  CHECK(last_param(fake, "user.gettopartists", "user") == "rj");
-  REQUIRE(say(node, "/ta 7day 1 not/a/name", "“not/a/name” is not a Last.fm username."));
-  REQUIRE(say(node, "/ta fortnight", "The period must be one of"));
-  REQUIRE(say(node, "/ta 7day 1 nobody", "The Last.fm user nobody was not found"));
   node.close_stdin();
   CHECK(node.wait(20s) == 0);
 }
@@ -416,12 +354,7 @@ TEST_CASE("comparisons and compat answer a reply with both people's counts",
           "[e2e][music][compare]") {
   fake_lastfm fake;
   // Bob's own Last.fm account, as user.getInfo spells it.
-  std::ifstream info_file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/user-getinfo.json"};
-  std::string info{std::istreambuf_iterator<char>{info_file}, {}};
-  for (auto at = info.find("TyphoonsNotABot"); at != std::string::npos;
-       at = info.find("TyphoonsNotABot"))
-    info.replace(at, 15, "bobfm");
-  fake.set_body_for_user("user.getInfo", "bobfm", info);
+  fake.set_body_for_user("user.getInfo", "bobfm", user_info_body("bobfm"));
   fake.set_body_for_user("user.getTopArtists", "bobfm",
                          top_artists_body("bobfm", {{"Queen", 300}, {"Muse", 100}}));
   temp_dir dir;
@@ -511,6 +444,68 @@ TEST_CASE("lyrics come from lrclib paged and instrumental tracks say so",
   for (auto& t : targets)
     searched = searched || t.rfind("/api/search?q=Jay-Z%2099%20Problems", 0) == 0;
   CHECK(searched);
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
+// -- top lists, recent tracks, time zones ------------------------------------
+
+namespace {
+
+/// The value of `name` in the last call to `method`, or "".
+std::string last_param(const fake_lastfm& fake, const std::string& method, const std::string& name) {
+  std::string value;
+  for (auto& call : fake.received())
+    if (call.method == method)
+      value = call.param(name);
+  return value;
+}
+
+} // namespace
+
+TEST_CASE("top lists show a page of ten with play counts and buttons for pages and periods",
+          "[e2e][music][lists]") {
+  fake_lastfm fake;
+  temp_dir dir;
+  child_process node{music_node_args(dir, fake.url()), lastfm_env};
+  REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
+
+  REQUIRE(say(node, "/ta", "Top artists of TyphoonsNotABot, last 7 days"));
+  REQUIRE(node.wait_for_output("Page 1 of 194", 20s));
+  auto out = node.out();
+  CHECK(contains(out, "1. Queen — 1,511 plays"));
+  CHECK(contains(out, "2. Videoclub — 1,124 plays"));
+  // Page 1: no ◀, a ▶; the period shown is marked.
+  CHECK(contains(out, "[▶]"));
+  CHECK_FALSE(contains(out, "[◀]"));
+  CHECK(contains(out, "[✓ 7 days] [1 month] [3 months]"));
+  CHECK(contains(out, "[6 months] [12 months] [All time]"));
+  CHECK(last_param(fake, "user.gettopartists", "period") == "7day");
+  CHECK(last_param(fake, "user.gettopartists", "limit") == "10");
+  CHECK(last_param(fake, "user.gettopartists", "user") == "TyphoonsNotABot");
+
+  REQUIRE(say(node, "/topartists 1month 3", "Top artists of TyphoonsNotABot, last month"));
+  REQUIRE(node.wait_for_output("Page 3 of 194", 20s));
+  CHECK(contains(node.out(), "[◀] [▶]"));
+  CHECK(last_param(fake, "user.gettopartists", "period") == "1month");
+  CHECK(last_param(fake, "user.gettopartists", "page") == "3");
+
+  REQUIRE(say(node, "/tab overall", "Top albums of TyphoonsNotABot, all time"));
+  REQUIRE(node.wait_for_output("1. The Best Of by Joy Division — 596 plays", 20s));
+  REQUIRE(say(node, "/tt 12month", "Top tracks of TyphoonsNotABot, last 12 months"));
+  REQUIRE(node.wait_for_output("1. Love Will Tear Us Apart by Joy Division — 440 plays", 20s));
+  CHECK(last_param(fake, "user.gettoptracks", "period") == "12month");
+
+  // Another Last.fm user's list, as the buttons ask for it.
+  REQUIRE(say(node, "/ta 6month 2 rj", "Top artists of rj, last 6 months"));
+  CHECK(last_param(fake, "user.gettopartists", "user") == "rj");
+  REQUIRE(say(node, "/ta 7day 1 not/a/name", "“not/a/name” is not a Last.fm username."));
+  REQUIRE(say(node, "/ta fortnight", "The period must be one of"));
+  REQUIRE(say(node, "/ta 7day 1 nobody", "The Last.fm user nobody was not found"));
+  node.close_stdin();
+  CHECK(node.wait(20s) == 0);
+}
+
 TEST_CASE("top lists answer in Portuguese with the language's number format",
           "[e2e][music][lists]") {
   fake_lastfm fake;
@@ -574,28 +569,6 @@ TEST_CASE("recent tracks are paged with the now playing one on top and times in 
 // -- peak, milestone, streak, pace -------------------------------------------
 
 namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
-/// "Thursday, January 15, 2026": `t` in UTC as ICU writes a long English date.
-std::string long_date_utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%A, %B %d, %Y", &tm);
-  std::string out = buf;
-  // ICU writes the day without a leading zero.
-  auto comma = out.find(", ");
-  auto zero = out.find(" 0", comma + 2);
-  if (zero != std::string::npos && zero < out.rfind(','))
-    out.erase(zero + 1, 1);
-  return out;
-}
 
 /// A node on `fake` whose recent tracks are `history`.
 void serve_history(fake_lastfm& fake, std::vector<fake_scrobble> history) {

@@ -1,7 +1,10 @@
 #include "support/lastfm_payloads.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 
 namespace lastgram::test {
 
@@ -76,6 +79,46 @@ std::string recent_tracks_body(const std::string& user, const std::vector<fake_s
          + ",\"totalPages\":" + quoted(std::to_string(pages)) + ",\"page\":"
          + quoted(std::to_string(page)) + ",\"perPage\":" + quoted(std::to_string(limit))
          + ",\"total\":" + quoted(std::to_string(total)) + "}}}";
+}
+
+std::vector<fake_scrobble> made_up_history() {
+  std::vector<fake_scrobble> h;
+  h.push_back({"Now Song", "Live Band", "Live Album", 0, true});
+  for (int i = 0; i < 25; ++i)
+    h.push_back({"Song " + std::to_string(i + 1), "Artist " + std::to_string(i % 3), "Album",
+                 history_start - 180 * i, false});
+  return h;
+}
+
+std::string user_info_body(const std::string& name) {
+  std::ifstream file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/user-getinfo.json"};
+  std::string info{std::istreambuf_iterator<char>{file}, {}};
+  const std::string fixture_name = "TyphoonsNotABot";
+  for (auto at = info.find(fixture_name); at != std::string::npos;
+       at = info.find(fixture_name, at + name.size()))
+    info.replace(at, fixture_name.size(), name);
+  return info;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::string long_date_utc(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%A, %B %d, %Y", &tm);
+  std::string out = buf;
+  // ICU writes the day without a leading zero.
+  auto comma = out.find(", ");
+  auto zero = out.find(" 0", comma + 2);
+  if (zero != std::string::npos && zero < out.rfind(','))
+    out.erase(zero + 1, 1);
+  return out;
 }
 
 } // namespace lastgram::test

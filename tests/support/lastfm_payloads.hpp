@@ -30,4 +30,21 @@ struct fake_scrobble {
 std::string recent_tracks_body(const std::string& user, const std::vector<fake_scrobble>& history,
                                const fake_call& call);
 
+/// 2026-01-15 12:00:00 UTC, a Thursday.
+inline constexpr std::int64_t history_start = 1768478400;
+
+/// A now playing track ("Now Song" by "Live Band") over 25 scrobbles three
+/// minutes apart from history_start back, newest first: "Song N" by
+/// "Artist (N-1)%3" on "Album".
+std::vector<fake_scrobble> made_up_history();
+
+/// The user.getInfo fixture with the account renamed `name`.
+std::string user_info_body(const std::string& name);
+
+/// The current Unix time in seconds.
+std::int64_t unix_now();
+
+/// "Thursday, January 15, 2026": `t` in UTC as ICU writes a long English date.
+std::string long_date_utc(std::int64_t t);
+
 } // namespace lastgram::test
