@@ -79,23 +79,6 @@ void fits_telegram_limits(telegram_emulator& tg) {
   }
 }
 
-/// The lyrics the fake lrclib serves: long ones, found by names; synced
-/// ones, found by the search; an instrumental.
-void add_lyrics(fake_lrclib& lrclib) {
-  std::string long_text;
-  for (int stanza = 1; stanza <= 40; ++stanza) {
-    for (int line = 1; line <= 4; ++line)
-      long_text += "Stanza " + std::to_string(stanza) + " line " + std::to_string(line)
-                   + " of a song that goes on and on\n";
-    long_text += "\n";
-  }
-  lrclib.add({101, "Feels Like We Only Go Backwards", "Tame Impala", "Lonerism", 193, false,
-              long_text, ""});
-  lrclib.add({102, "99 Problems (Explicit)", "Jay-Z", "The Black Album (Deluxe)", 234, false, "",
-              "[00:01.00] If you havin' girl problems\n[00:03.50] I feel bad for you son"});
-  lrclib.add({103, "Flim", "Aphex Twin", "Come to Daddy", 177, true, "", ""});
-}
-
 void lookups(telegram_emulator& tg, fake_lastfm& fm) {
   tg_user ana{1201, "Ana", "", "ana", "en"};
   auto dm = tg_chat::private_with(ana);
@@ -214,7 +197,7 @@ TEST_CASE("telegram lookups comparisons love emoji and lyrics answer with what L
   telegram_emulator tg;
   fake_lastfm fm;
   fake_lrclib lrclib;
-  add_lyrics(lrclib);
+  add_sample_lyrics(lrclib);
   bot_node node{tg, fm, "polling", {"lyrics.lrclib-url=" + lrclib.url()}};
   lookups(tg, fm);
   comparisons(tg);
@@ -238,37 +221,6 @@ void serve(fake_lastfm& fm, const histories& h) {
     return recent_tracks_body(call.param("user"),
                               i == h.of.end() ? std::vector<fake_scrobble>{} : i->second, call);
   });
-}
-
-/// Two days ago at midnight UTC: three scrobbles at 10:00 UTC and four at
-/// 20:00 UTC, which are already the next day in Tokyo.
-std::vector<fake_scrobble> peak_history(std::int64_t day) {
-  std::vector<fake_scrobble> history;
-  for (int i = 3; i >= 0; --i)
-    history.push_back({i < 3 ? "Night" : "Late", "Band B", "Two", day + 20 * 3600 + i * 60, false});
-  for (int i = 2; i >= 0; --i)
-    history.push_back({"Day", "Band A", "One", day + 10 * 3600 + i * 60, false});
-  return history;
-}
-
-std::vector<fake_scrobble> streak_history() {
-  std::vector<fake_scrobble> history{{"Song A", "Artist X", "Album Q", 0, true}};
-  std::int64_t t = history_start;
-  for (int i = 0; i < 3; ++i)
-    history.push_back({"Song A", "Artist X", "Album Q", t -= 200, false});
-  for (int i = 0; i < 2; ++i)
-    history.push_back({"Song B", "Artist X", "Album Q", t -= 200, false});
-  history.push_back({"Song C", "Artist X", "Other", t -= 200, false});
-  history.push_back({"Song D", "Artist Y", "Album Q", t -= 200, false});
-  return history;
-}
-
-/// 300 scrobbles in the last 25 days: 10 a day over the month.
-std::vector<fake_scrobble> pace_history(std::int64_t now) {
-  std::vector<fake_scrobble> history;
-  for (int i = 0; i < 300; ++i)
-    history.push_back({"Song", "Band", "Album", now - 3600 - i * 7200, false});
-  return history;
 }
 
 /// Fifteen commands at once: thirteen answered, the fourteenth told to slow

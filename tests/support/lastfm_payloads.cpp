@@ -90,6 +90,34 @@ std::vector<fake_scrobble> made_up_history() {
   return h;
 }
 
+std::vector<fake_scrobble> peak_history(std::int64_t day) {
+  std::vector<fake_scrobble> history;
+  for (int i = 3; i >= 0; --i)
+    history.push_back({i < 3 ? "Night" : "Late", "Band B", "Two", day + 20 * 3600 + i * 60, false});
+  for (int i = 2; i >= 0; --i)
+    history.push_back({"Day", "Band A", "One", day + 10 * 3600 + i * 60, false});
+  return history;
+}
+
+std::vector<fake_scrobble> streak_history() {
+  std::vector<fake_scrobble> history{{"Song A", "Artist X", "Album Q", 0, true}};
+  std::int64_t t = history_start;
+  for (int i = 0; i < 3; ++i)
+    history.push_back({"Song A", "Artist X", "Album Q", t -= 200, false});
+  for (int i = 0; i < 2; ++i)
+    history.push_back({"Song B", "Artist X", "Album Q", t -= 200, false});
+  history.push_back({"Song C", "Artist X", "Other", t -= 200, false});
+  history.push_back({"Song D", "Artist Y", "Album Q", t -= 200, false});
+  return history;
+}
+
+std::vector<fake_scrobble> pace_history(std::int64_t now) {
+  std::vector<fake_scrobble> history;
+  for (int i = 0; i < 300; ++i)
+    history.push_back({"Song", "Band", "Album", now - 3600 - i * 7200, false});
+  return history;
+}
+
 std::string user_info_body(const std::string& name) {
   std::ifstream file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/user-getinfo.json"};
   std::string info{std::istreambuf_iterator<char>{file}, {}};

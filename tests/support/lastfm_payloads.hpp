@@ -38,6 +38,21 @@ inline constexpr std::int64_t history_start = 1768478400;
 /// "Artist (N-1)%3" on "Album".
 std::vector<fake_scrobble> made_up_history();
 
+/// For /peak: three scrobbles of "Day" by "Band A" on "One" at 10:00 UTC
+/// of `day` (a midnight UTC), then four by "Band B" on "Two" ("Night" three
+/// times, "Late" once) at 20:00 UTC, already the next day in Tokyo.
+std::vector<fake_scrobble> peak_history(std::int64_t day);
+
+/// For /streak: now playing Song A by Artist X on Album Q, over Song A
+/// three times, Song B twice (same artist and album), Song C by Artist X on
+/// Other, Song D by Artist Y on Album Q: streaks of 4 (track), 6 (album) and
+/// 7 (artist).
+std::vector<fake_scrobble> streak_history();
+
+/// For /pace: 300 scrobbles two hours apart back from an hour before `now`
+/// (10 a day over the last month).
+std::vector<fake_scrobble> pace_history(std::int64_t now);
+
 /// The user.getInfo fixture with the account renamed `name`.
 std::string user_info_body(const std::string& name);
 
