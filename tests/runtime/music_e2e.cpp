@@ -4,19 +4,19 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <unistd.h>
-#include <chrono>
-#include <ctime>
 
 #include "support/fake_lastfm.hpp"
 #include "support/fake_lrclib.hpp"
+#include "support/lastfm_payloads.hpp"
 #include "support/pg_schema.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
-#include "support/lastfm_payloads.hpp"
 
 using namespace lastgram::test;
 using namespace std::chrono_literals;
@@ -354,12 +354,7 @@ TEST_CASE("comparisons and compat answer a reply with both people's counts",
           "[e2e][music][compare]") {
   fake_lastfm fake;
   // Bob's own Last.fm account, as user.getInfo spells it.
-  std::ifstream info_file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/user-getinfo.json"};
-  std::string info{std::istreambuf_iterator<char>{info_file}, {}};
-  for (auto at = info.find("TyphoonsNotABot"); at != std::string::npos;
-       at = info.find("TyphoonsNotABot"))
-    info.replace(at, 15, "bobfm");
-  fake.set_body_for_user("user.getInfo", "bobfm", info);
+  fake.set_body_for_user("user.getInfo", "bobfm", user_info_body("bobfm"));
   fake.set_body_for_user("user.getTopArtists", "bobfm",
                          top_artists_body("bobfm", {{"Queen", 300}, {"Muse", 100}}));
   temp_dir dir;
@@ -416,20 +411,9 @@ TEST_CASE("lyrics come from lrclib paged and instrumental tracks say so",
           "[e2e][music][lyrics]") {
   fake_lastfm fake;
   fake_lrclib lrclib;
-  std::string long_text;
-  for (int stanza = 1; stanza <= 40; ++stanza) {
-    for (int line = 1; line <= 4; ++line)
-      long_text += "Stanza " + std::to_string(stanza) + " line " + std::to_string(line)
-                   + " of a song that goes on and on\n";
-    long_text += "\n";
-  }
-  // Lonerism as the album: /api/get finds it by names at once.
-  lrclib.add({101, "Feels Like We Only Go Backwards", "Tame Impala", "Lonerism", 193, false,
-              long_text, ""});
-  // Another album name: /api/get misses and the search finds it.
-  lrclib.add({102, "99 Problems (Explicit)", "Jay-Z", "The Black Album (Deluxe)", 234, false, "",
-              "[00:01.00] If you havin' girl problems\n[00:03.50] I feel bad for you son"});
-  lrclib.add({103, "Flim", "Aphex Twin", "Come to Daddy", 177, true, "", ""});
+  // Lonerism as the album: /api/get finds it by names at once; Jay-Z's
+  // album differs, so /api/get misses and the search finds it.
+  add_sample_lyrics(lrclib);
   temp_dir dir;
   child_process node{music_node_args(dir, fake.url(), {"--set", "lyrics.lrclib-url=" + lrclib.url()}),
                      lastfm_env};
@@ -453,7 +437,6 @@ TEST_CASE("lyrics come from lrclib paged and instrumental tracks say so",
   CHECK(node.wait(20s) == 0);
 }
 
-
 // -- top lists, recent tracks, time zones ------------------------------------
 
 namespace {
@@ -465,19 +448,6 @@ std::string last_param(const fake_lastfm& fake, const std::string& method, const
     if (call.method == method)
       value = call.param(name);
   return value;
-}
-
-/// 2026-01-15 12:00:00 UTC, a Thursday.
-constexpr std::int64_t history_start = 1768478400;
-
-/// A now playing track over 25 scrobbles three minutes apart, newest first.
-std::vector<fake_scrobble> made_up_history() {
-  std::vector<fake_scrobble> h;
-  h.push_back({"Now Song", "Live Band", "Live Album", 0, true});
-  for (int i = 0; i < 25; ++i)
-    h.push_back({"Song " + std::to_string(i + 1), "Artist " + std::to_string(i % 3), "Album",
-                 history_start - 180 * i, false});
-  return h;
 }
 
 } // namespace
@@ -589,28 +559,6 @@ TEST_CASE("recent tracks are paged with the now playing one on top and times in 
 
 namespace {
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
-/// "Thursday, January 15, 2026": `t` in UTC as ICU writes a long English date.
-std::string long_date_utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%A, %B %d, %Y", &tm);
-  std::string out = buf;
-  // ICU writes the day without a leading zero.
-  auto comma = out.find(", ");
-  auto zero = out.find(" 0", comma + 2);
-  if (zero != std::string::npos && zero < out.rfind(','))
-    out.erase(zero + 1, 1);
-  return out;
-}
-
 /// A node on `fake` whose recent tracks are `history`.
 void serve_history(fake_lastfm& fake, std::vector<fake_scrobble> history) {
   fake.set_handler("user.getRecentTracks", [history = std::move(history)](const fake_call& call) {
@@ -623,15 +571,9 @@ void serve_history(fake_lastfm& fake, std::vector<fake_scrobble> history) {
 TEST_CASE("peak finds the busiest day in the user's time zone with its top three",
           "[e2e][music][peak][timezone]") {
   fake_lastfm fake;
-  // Two days ago at midnight UTC: three scrobbles at 10:00 UTC and four at
-  // 20:00 UTC, which are already the next day in Tokyo.
+  // Two days ago at midnight UTC.
   auto day = (unix_now() / 86400 - 2) * 86400;
-  std::vector<fake_scrobble> history;
-  for (int i = 3; i >= 0; --i)
-    history.push_back({i < 3 ? "Night" : "Late", "Band B", "Two", day + 20 * 3600 + i * 60, false});
-  for (int i = 2; i >= 0; --i)
-    history.push_back({"Day", "Band A", "One", day + 10 * 3600 + i * 60, false});
-  serve_history(fake, history);
+  serve_history(fake, peak_history(day));
   temp_dir dir;
   child_process node{music_node_args(dir, fake.url()), lastfm_env};
   REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
@@ -696,15 +638,7 @@ TEST_CASE("milestone finds the Nth scrobble with two requests", "[e2e][music][mi
 TEST_CASE("streak counts each run until it breaks and says when it stopped reading",
           "[e2e][music][streak]") {
   fake_lastfm fake;
-  std::vector<fake_scrobble> history{{"Song A", "Artist X", "Album Q", 0, true}};
-  std::int64_t t = history_start;
-  for (int i = 0; i < 3; ++i)
-    history.push_back({"Song A", "Artist X", "Album Q", t -= 200, false});
-  for (int i = 0; i < 2; ++i)
-    history.push_back({"Song B", "Artist X", "Album Q", t -= 200, false});
-  history.push_back({"Song C", "Artist X", "Other", t -= 200, false});
-  history.push_back({"Song D", "Artist Y", "Album Q", t -= 200, false});
-  serve_history(fake, history);
+  serve_history(fake, streak_history());
   temp_dir dir;
   child_process node{music_node_args(dir, fake.url()), lastfm_env};
   REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
@@ -739,11 +673,7 @@ TEST_CASE("pace gives the date of the next ten thousand mark at the month's rate
           "[e2e][music][pace]") {
   fake_lastfm fake;
   auto now = unix_now();
-  std::vector<fake_scrobble> history;
-  // 300 scrobbles in the last 25 days: 10 a day over the month.
-  for (int i = 0; i < 300; ++i)
-    history.push_back({"Song", "Band", "Album", now - 3600 - i * 7200, false});
-  serve_history(fake, history);
+  serve_history(fake, pace_history(now));
   temp_dir dir;
   child_process node{music_node_args(dir, fake.url()), lastfm_env};
   REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));

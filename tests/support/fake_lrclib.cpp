@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <mutex>
 #include <sstream>
+#include <string>
 
 #include "support/test_http_server.hpp"
 
@@ -173,6 +174,21 @@ std::string fake_lrclib::url() const {
 std::vector<std::string> fake_lrclib::targets() const {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   return impl_->targets;
+}
+
+void add_sample_lyrics(fake_lrclib& lrclib) {
+  std::string long_text;
+  for (int stanza = 1; stanza <= 40; ++stanza) {
+    for (int line = 1; line <= 4; ++line)
+      long_text += "Stanza " + std::to_string(stanza) + " line " + std::to_string(line)
+                   + " of a song that goes on and on\n";
+    long_text += "\n";
+  }
+  lrclib.add({101, "Feels Like We Only Go Backwards", "Tame Impala", "Lonerism", 193, false,
+              long_text, ""});
+  lrclib.add({102, "99 Problems (Explicit)", "Jay-Z", "The Black Album (Deluxe)", 234, false, "",
+              "[00:01.00] If you havin' girl problems\n[00:03.50] I feel bad for you son"});
+  lrclib.add({103, "Flim", "Aphex Twin", "Come to Daddy", 177, true, "", ""});
 }
 
 } // namespace lastgram::test

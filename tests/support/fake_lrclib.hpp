@@ -51,6 +51,13 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// The records the lyrics tests ask for: 101, long lyrics in 40 stanzas
+/// ("Stanza N line M ...") for Feels Like We Only Go Backwards by Tame
+/// Impala on Lonerism, found by names; 102, synced lyrics only for
+/// "99 Problems (Explicit)" by Jay-Z on another album, so that /api/get
+/// misses and the search finds it; 103, Flim by Aphex Twin, instrumental.
+void add_sample_lyrics(fake_lrclib& lrclib);
+
 /// One record as lrclib's JSON object.
 std::string lrclib_json(const fake_lrclib::record& r);
 

@@ -1,7 +1,10 @@
 #include "support/lastfm_payloads.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 
 namespace lastgram::test {
 
@@ -76,6 +79,74 @@ std::string recent_tracks_body(const std::string& user, const std::vector<fake_s
          + ",\"totalPages\":" + quoted(std::to_string(pages)) + ",\"page\":"
          + quoted(std::to_string(page)) + ",\"perPage\":" + quoted(std::to_string(limit))
          + ",\"total\":" + quoted(std::to_string(total)) + "}}}";
+}
+
+std::vector<fake_scrobble> made_up_history() {
+  std::vector<fake_scrobble> h;
+  h.push_back({"Now Song", "Live Band", "Live Album", 0, true});
+  for (int i = 0; i < 25; ++i)
+    h.push_back({"Song " + std::to_string(i + 1), "Artist " + std::to_string(i % 3), "Album",
+                 history_start - 180 * i, false});
+  return h;
+}
+
+std::vector<fake_scrobble> peak_history(std::int64_t day) {
+  std::vector<fake_scrobble> history;
+  for (int i = 3; i >= 0; --i)
+    history.push_back({i < 3 ? "Night" : "Late", "Band B", "Two", day + 20 * 3600 + i * 60, false});
+  for (int i = 2; i >= 0; --i)
+    history.push_back({"Day", "Band A", "One", day + 10 * 3600 + i * 60, false});
+  return history;
+}
+
+std::vector<fake_scrobble> streak_history() {
+  std::vector<fake_scrobble> history{{"Song A", "Artist X", "Album Q", 0, true}};
+  std::int64_t t = history_start;
+  for (int i = 0; i < 3; ++i)
+    history.push_back({"Song A", "Artist X", "Album Q", t -= 200, false});
+  for (int i = 0; i < 2; ++i)
+    history.push_back({"Song B", "Artist X", "Album Q", t -= 200, false});
+  history.push_back({"Song C", "Artist X", "Other", t -= 200, false});
+  history.push_back({"Song D", "Artist Y", "Album Q", t -= 200, false});
+  return history;
+}
+
+std::vector<fake_scrobble> pace_history(std::int64_t now) {
+  std::vector<fake_scrobble> history;
+  for (int i = 0; i < 300; ++i)
+    history.push_back({"Song", "Band", "Album", now - 3600 - i * 7200, false});
+  return history;
+}
+
+std::string user_info_body(const std::string& name) {
+  std::ifstream file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/user-getinfo.json"};
+  std::string info{std::istreambuf_iterator<char>{file}, {}};
+  const std::string fixture_name = "TyphoonsNotABot";
+  for (auto at = info.find(fixture_name); at != std::string::npos;
+       at = info.find(fixture_name, at + name.size()))
+    info.replace(at, fixture_name.size(), name);
+  return info;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::string long_date_utc(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%A, %B %d, %Y", &tm);
+  std::string out = buf;
+  // ICU writes the day without a leading zero.
+  auto comma = out.find(", ");
+  auto zero = out.find(" 0", comma + 2);
+  if (zero != std::string::npos && zero < out.rfind(','))
+    out.erase(zero + 1, 1);
+  return out;
 }
 
 } // namespace lastgram::test
