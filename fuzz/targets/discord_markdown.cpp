@@ -199,7 +199,10 @@ void fuzz_discord_markdown(const std::uint8_t* data, std::size_t size) {
   if (plain)
     check_literal(whole, discord::to_markdown(reply.text),
                   "to_markdown of plain spans does not show the text");
-  bool utf8 = valid_utf8(whole) && valid_utf8(reply.image_url);
+  // Each span valid alone: a code point split over two spans is not text.
+  bool utf8 = valid_utf8(reply.image_url);
+  for (const auto& span : reply.text)
+    utf8 = utf8 && valid_utf8(span.text) && valid_utf8(span.url);
   for (const auto& row : reply.buttons)
     for (const auto& b : row)
       utf8 = utf8 && valid_utf8(b.label) && valid_utf8(b.url) && valid_utf8(b.callback_data);
