@@ -58,8 +58,12 @@ void check_answer(unsigned status, const std::string& body,
   r.headers = headers;
   auto res = discord::to_result(r);
   require(res.status == status && !res.network_error, target, "an answer read as another");
-  require(std::isfinite(res.reset_after_s) && std::isfinite(res.retry_after_s), target,
-          "a reset-after or retry-after that is not a finite number of seconds");
+  // Counts and waits as the bookkeeping can use them: no negative count
+  // below "unknown" (-1), waits finite, >= 0 and at most a day.
+  require(res.remaining >= -1, target, "a rate-limit count below -1");
+  for (double s : {res.reset_after_s, res.retry_after_s})
+    require(std::isfinite(s) && s >= 0 && s <= 86400, target,
+            "a reset-after or retry-after that is not 0 to 86,400 seconds");
   if (valid_utf8(body))
     require(valid_utf8(res.message), target, "the error message of a UTF-8 body is not UTF-8");
 
