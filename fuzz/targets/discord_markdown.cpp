@@ -3,6 +3,7 @@
 // message JSON is valid and within Discord's limits.
 
 #include "fuzz/targets.hpp"
+#include "fuzz/rich_text_input.hpp"
 
 #include <set>
 #include <vector>
@@ -183,17 +184,12 @@ void fuzz_discord_markdown(const std::uint8_t* data, std::size_t size) {
       b.callback_data = value;
     reply.buttons.back().push_back(std::move(b));
   }
+  reply.text = read_rich_text(in);
   bool plain = true;
   std::string whole;
-  while (!in.empty()) {
-    text_span span;
-    span.style = static_cast<std::uint8_t>(in.byte() & 0x0F);
-    span.text = in.short_text();
-    if ((span.style & style_link) != 0)
-      span.url = in.short_text();
+  for (const auto& span : reply.text) {
     plain = plain && span.style == style_plain;
     whole += span.text;
-    reply.text.push_back(std::move(span));
   }
   check_literal(whole, discord::escape_markdown(whole), "escape_markdown does not show the text");
   if (plain)
