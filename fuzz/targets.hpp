@@ -50,9 +50,25 @@ void fuzz_command_line(const std::uint8_t* data, std::size_t size);
 /// never throws and answers valid UTF-8.
 void fuzz_i18n_format(const std::uint8_t* data, std::size_t size);
 
-// Discord (interactions, gateway payloads) goes here once its parsers exist:
-// declare fuzz_discord_<what>, add fuzz/targets/discord_<what>.cpp and its
-// line in fuzz/CMakeLists.txt and tests/runtime/fuzz_regressions.cpp.
+// Discord: a body per parser, each with its line in fuzz/CMakeLists.txt
+// and tests/runtime/fuzz_regressions.cpp.
+
+/// Discord interactions: parse_interaction, to_message and to_press, and
+/// the endpoint's signature check on the same body.
+void fuzz_discord_interaction(const std::uint8_t* data, std::size_t size);
+
+/// One gateway shard's protocol after a Hello: arbitrary frames, timer
+/// events, closes and identify grants; the token appears only in the
+/// Identify and Resume frames.
+void fuzz_discord_gateway(const std::uint8_t* data, std::size_t size);
+
+/// REST answers: GET /gateway/bot, the 400 error tree, and an answer's
+/// rate-limit headers and retry_after through the rate-limit bookkeeping.
+void fuzz_discord_rest(const std::uint8_t* data, std::size_t size);
+
+/// Property: escape_markdown (and to_markdown of plain spans) shows any
+/// text literally, and message_json is valid JSON within Discord's limits.
+void fuzz_discord_markdown(const std::uint8_t* data, std::size_t size);
 
 /// A property a body checks does not hold.
 class property_violation : public std::logic_error {

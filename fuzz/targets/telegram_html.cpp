@@ -2,6 +2,7 @@
 // Telegram is well formed in its subset, and split pieces fit the limit.
 
 #include "fuzz/targets.hpp"
+#include "fuzz/rich_text_input.hpp"
 
 #include <vector>
 
@@ -100,26 +101,13 @@ std::string squeezed(std::string_view s) {
   return out;
 }
 
-rich_text read_text(input& in) {
-  rich_text text;
-  while (!in.empty()) {
-    text_span span;
-    span.style = static_cast<std::uint8_t>(in.byte() & 0x0F);
-    span.text = in.short_text();
-    if ((span.style & style_link) != 0)
-      span.url = in.short_text();
-    text.push_back(std::move(span));
-  }
-  return text;
-}
-
 } // namespace
 
 void fuzz_telegram_html(const std::uint8_t* data, std::size_t size) {
   input in(data, size);
   // Small limits too, so that short inputs reach the splitting code.
   const std::size_t limit = in.byte() % 64 + std::size_t{in.byte()} * 16;
-  auto text = read_text(in);
+  auto text = read_rich_text(in);
   bool utf8 = true;
   for (const auto& span : text)
     utf8 = utf8 && valid_utf8(span.text) && valid_utf8(span.url);

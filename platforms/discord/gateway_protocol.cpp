@@ -152,10 +152,15 @@ actions protocol::on_frame(const std::string& text, clock_type::time_point now) 
   const rapidjson::Value& d = d_it == doc.MemberEnd() ? null_value : d_it->value;
   switch (static_cast<opcode>(op_it->value.GetInt())) {
     case opcode::hello: {
-      auto it = d.IsObject() ? d.FindMember("heartbeat_interval") : d.MemberEnd();
-      if (!d.IsObject() || it == d.MemberEnd() || !it->value.IsInt64() || it->value.GetInt64() <= 0)
+      // MemberEnd() of a value that is not an object asserts (or reads its
+      // union as a pointer): look only inside an object.
+      const rapidjson::Value* interval = nullptr;
+      if (d.IsObject())
+        if (auto it = d.FindMember("heartbeat_interval"); it != d.MemberEnd())
+          interval = &it->value;
+      if (interval == nullptr || !interval->IsInt64() || interval->GetInt64() <= 0)
         return reconnect(true, failure_backoff(), close_keep_session);
-      return on_hello(it->value.GetInt64());
+      return on_hello(interval->GetInt64());
     }
     case opcode::heartbeat:
       // The gateway asks for a beat now; the timer keeps its rhythm.

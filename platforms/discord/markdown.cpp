@@ -88,7 +88,7 @@ std::string wrap(std::string_view inner, std::string_view marker) {
   return out;
 }
 
-std::string escape(std::string_view text, bool line_start);
+std::string escape(std::string_view text, bool line_start, bool controls = true);
 
 std::string render_span(const text_span& span, bool at_line_start) {
   std::string_view text = span.text;
@@ -194,7 +194,7 @@ std::string escape_markdown(std::string_view text) {
 
 namespace {
 
-std::string escape(std::string_view text, bool line_start) {
+std::string escape(std::string_view text, bool line_start, bool controls) {
   std::string out;
   out.reserve(text.size() + text.size() / 4);
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -208,7 +208,7 @@ std::string escape(std::string_view text, bool line_start) {
       }
     }
     char c = text[i];
-    if (always_escaped(c))
+    if (controls && always_escaped(c))
       out += '\\';
     out += c;
     if (c == '\n')
@@ -231,7 +231,11 @@ std::string to_markdown(const rich_text& text) {
     out += render_span(span, line_start);
     line_start = span.text.back() == '\n';
   }
-  return out;
+  // Spans escaped one by one miss what two of them make together: a list
+  // marker ("1" then ". x", "  " then "- x") or a mention ("@" then
+  // "everyone"). The same pass over the whole, without the characters the
+  // spans escaped already, catches those.
+  return escape(out, true, false);
 }
 
 std::size_t discord_length(std::string_view text) {

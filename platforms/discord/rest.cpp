@@ -1,5 +1,7 @@
 #include "platforms/discord/rest.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -44,48 +46,26 @@ void collect_errors(const rapidjson::Value& v, const std::string& path, std::str
   }
 }
 
-double number_header(const net::http_result& r, std::string_view name, double fallback) {
+/// The longest wait an answer may ask for (a day): more, and a time point
+/// or a cast to an integer would overflow.
+constexpr double max_wait_s = 86400;
+
+/// A count or a number of seconds Discord sent: `fallback` when it is not a
+/// finite number >= 0 ("nan", "inf", "-1"), at most `max`.
+double bounded(double d, double fallback, double max) {
+  if (!std::isfinite(d) || d < 0)
+    return fallback;
+  return std::min(d, max);
+}
+
+double number_header(const net::http_result& r, std::string_view name, double fallback,
+                     double max) {
   auto v = r.header(name);
   if (v.empty())
     return fallback;
   char* end = nullptr;
   double d = std::strtod(v.c_str(), &end);
-  return end == v.c_str() ? fallback : d;
-}
-
-rest_result to_result(net::http_result& r) {
-  rest_result out;
-  if (r.error != net::http_errc::ok) {
-    out.network_error = true;
-    out.message = r.error_text;
-    return out;
-  }
-  out.status = r.status;
-  out.bucket = r.header("X-RateLimit-Bucket");
-  out.remaining = static_cast<int>(number_header(r, "X-RateLimit-Remaining", -1));
-  out.reset_after_s = number_header(r, "X-RateLimit-Reset-After", 0);
-  out.global = r.header("X-RateLimit-Global") == "true" || r.header("X-RateLimit-Scope") == "global";
-  if (out.status >= 400) {
-    rapidjson::Document d;
-    d.Parse(r.body.c_str());
-    if (d.IsObject()) {
-      if (d.HasMember("code") && d["code"].IsInt())
-        out.code = d["code"].GetInt();
-      if (d.HasMember("message") && d["message"].IsString())
-        out.message = d["message"].GetString();
-      if (d.HasMember("retry_after") && d["retry_after"].IsNumber())
-        out.retry_after_s = d["retry_after"].GetDouble();
-      if (d.HasMember("global") && d["global"].IsBool())
-        out.global = out.global || d["global"].GetBool();
-    }
-    if (out.status == 400)
-      if (auto paths = error_paths(r.body); !paths.empty())
-        out.message += " (" + paths + ")";
-    if (out.status == 429 && out.retry_after_s <= 0)
-      out.retry_after_s = number_header(r, "Retry-After", 1);
-  }
-  out.body = std::move(r.body);
-  return out;
+  return end == v.c_str() ? fallback : bounded(d, fallback, max);
 }
 
 } // namespace
@@ -117,6 +97,41 @@ std::string error_paths(std::string_view body) {
   std::string out;
   if (d.IsObject() && d.HasMember("errors"))
     collect_errors(d["errors"], "", out);
+  return out;
+}
+
+rest_result to_result(net::http_result& r) {
+  rest_result out;
+  if (r.error != net::http_errc::ok) {
+    out.network_error = true;
+    out.message = r.error_text;
+    return out;
+  }
+  out.status = r.status;
+  out.bucket = r.header("X-RateLimit-Bucket");
+  out.remaining = static_cast<int>(number_header(r, "X-RateLimit-Remaining", -1, 1e9));
+  out.reset_after_s = number_header(r, "X-RateLimit-Reset-After", 0, max_wait_s);
+  out.global = r.header("X-RateLimit-Global") == "true" || r.header("X-RateLimit-Scope") == "global";
+  if (out.status >= 400) {
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    if (d.IsObject()) {
+      if (d.HasMember("code") && d["code"].IsInt())
+        out.code = d["code"].GetInt();
+      if (d.HasMember("message") && d["message"].IsString())
+        out.message = d["message"].GetString();
+      if (d.HasMember("retry_after") && d["retry_after"].IsNumber())
+        out.retry_after_s = bounded(d["retry_after"].GetDouble(), 0, max_wait_s);
+      if (d.HasMember("global") && d["global"].IsBool())
+        out.global = out.global || d["global"].GetBool();
+    }
+    if (out.status == 400)
+      if (auto paths = error_paths(r.body); !paths.empty())
+        out.message += " (" + paths + ")";
+    if (out.status == 429 && out.retry_after_s <= 0)
+      out.retry_after_s = number_header(r, "Retry-After", 1, max_wait_s);
+  }
+  out.body = std::move(r.body);
   return out;
 }
 

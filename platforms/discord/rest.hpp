@@ -18,6 +18,7 @@
 
 namespace lastgram::net {
 class http_client;
+struct http_result;
 } // namespace lastgram::net
 
 namespace lastgram::discord {
@@ -55,6 +56,11 @@ std::string route_of(std::string_view method, std::string_view path);
 /// Turns Discord's 400 error tree ({"errors":{"data":{"content":{"_errors":
 /// [{"message":..}]}}}}) into "data.content: message; ..." lines.
 std::string error_paths(std::string_view body);
+
+/// Reads one HTTP answer (its body moved out): the X-RateLimit-* headers,
+/// and for an error Discord's JSON code, message, retry_after and the
+/// refused paths of a 400.
+rest_result to_result(net::http_result& r);
 
 /// The string field "id" of a JSON object (e.g. GET /applications/@me), ""
 /// when there is none.

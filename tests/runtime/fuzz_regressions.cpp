@@ -38,6 +38,10 @@ const std::vector<fuzz_target>& targets() {
     {"ini", fuzz_ini, {}},
     {"command_line", fuzz_command_line, {}},
     {"i18n_format", fuzz_i18n_format, {}},
+    {"discord_interaction", fuzz_discord_interaction, {"discord"}},
+    {"discord_gateway", fuzz_discord_gateway, {}},
+    {"discord_rest", fuzz_discord_rest, {}},
+    {"discord_markdown", fuzz_discord_markdown, {}},
   };
   return all;
 }

@@ -324,6 +324,24 @@ TEST_CASE("malformed frames are warnings and change nothing") {
   CHECK(p.state() == shard_state::ready);
 }
 
+// Found by fuzz_discord_gateway (fuzz/regressions/discord_gateway/): the Hello
+// check called MemberEnd() on a d that is not an object, which RapidJSON
+// asserts against.
+TEST_CASE("a hello whose d is not an object reconnects like one without an interval") {
+  for (const char* frame : {R"({"op":10,"d":null})", R"({"op":10})", R"({"op":10,"d":41250})",
+                            R"({"op":10,"d":[41250]})", R"({"op":10,"d":"x"})"}) {
+    INFO(frame);
+    protocol p(settings(), [] { return 0.5; });
+    p.start();
+    p.on_connected();
+    auto as = p.on_frame(frame, t0);
+    REQUIRE(as.size() == 1);
+    CHECK(as[0].kind == action::reconnect);
+    CHECK_FALSE(as[0].resume);
+    CHECK(p.state() == shard_state::disconnected);
+  }
+}
+
 TEST_CASE("shutdown closes with 1000 and stops") {
   auto p = connected();
   auto as = p.shutdown();

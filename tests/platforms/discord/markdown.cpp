@@ -92,6 +92,29 @@ TEST_CASE("everyone and here mentions are neutralized", "[discord][markdown]") {
   CHECK(escape_markdown("me@example.org") == "me@example.org");
 }
 
+// Found by fuzz_discord_markdown (fuzz/regressions/discord_markdown/): each
+// span was escaped alone, so two plain spans made a mention or a list
+// marker together.
+TEST_CASE("spans that together make a mention or a list marker are escaped",
+          "[discord][markdown]") {
+  auto plain = [](std::initializer_list<const char*> texts) {
+    rich_text t;
+    for (const char* x : texts)
+      t.push_back(text_span{x, style_plain, {}});
+    return t;
+  };
+  for (const auto& spans : {plain({"hi @", "everyone"}), plain({"@every", "one"}),
+                            plain({"@", "here now"})}) {
+    auto md = to_markdown(spans);
+    INFO(md);
+    CHECK(md.find("@everyone") == std::string::npos);
+    CHECK(md.find("@here") == std::string::npos);
+  }
+  CHECK(to_markdown(plain({"1", ". x"})) == "1\\. x");
+  CHECK(to_markdown(plain({"a\n  ", "- x"})) == "a\n  \\- x");
+  CHECK(shown(to_markdown(plain({"12", ". @", "here"}))) == "12. @here");
+}
+
 TEST_CASE("styles render as Discord Markdown around escaped text", "[discord][markdown]") {
   auto text = text_builder{}
                 .bold("**Artist**")

@@ -1,5 +1,7 @@
 #include "platforms/discord/rest.hpp"
 
+#include "platforms/net/http_client.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace lastgram::discord;
@@ -69,6 +71,37 @@ TEST_CASE("a global 429 stops every route for retry_after", "[discord][rest]") {
   limits.learn("POST /a", r, t0);
   CHECK(limits.wait_for("GET /b", t0 + 1s) > 900ms);
   CHECK(limits.wait_for("GET /b", t0 + 2s) == rate_limits::clock::duration::zero());
+}
+
+// Found by fuzz_discord_rest (fuzz/regressions/discord_rest/): "1e20",
+// "inf" or "nan" in a rate-limit header, or a retry_after of 1e300, was cast
+// to int or to a clock duration unchecked (undefined behaviour, and a wait
+// that overflows the time point).
+TEST_CASE("rate-limit numbers that are not finite or too large are bounded", "[discord][rest]") {
+  lastgram::net::http_result r;
+  r.status = 429;
+  r.body = R"({"message":"slow down","retry_after":1e300})";
+  r.headers = {{"X-RateLimit-Bucket", "b"},
+               {"X-RateLimit-Remaining", "1e20"},
+               {"X-RateLimit-Reset-After", "inf"}};
+  auto res = to_result(r);
+  CHECK(res.remaining == 1000000000);
+  CHECK(res.reset_after_s == 0);
+  CHECK(res.retry_after_s == 86400);
+  rate_limits limits;
+  auto t0 = rate_limits::clock::now();
+  limits.learn("POST /a", res, t0);
+  auto wait = limits.wait_for("POST /a", t0);
+  CHECK(wait > 23h);
+  CHECK(wait <= 24h);
+
+  lastgram::net::http_result n;
+  n.status = 429;
+  n.body = "{}";
+  n.headers = {{"X-RateLimit-Remaining", "nan"}, {"Retry-After", "-inf"}};
+  auto odd = to_result(n);
+  CHECK(odd.remaining == -1);
+  CHECK(odd.retry_after_s == 1);
 }
 
 TEST_CASE("the id of an application answer", "[discord][rest]") {
