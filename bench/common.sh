@@ -43,6 +43,7 @@ bench_fakes_start() {
 
 # bench_start_node DATA_DIR FM_RATE: a node in webhook mode on port 18090,
 # every limit of our own wide open (the point is the node's own ceiling).
+# BENCH_SET adds settings, e.g. BENCH_SET="--set scheduler.policy=sharing".
 bench_start_node() {
   local data="$1" fm_rate="$2" port=18090 secret=bench-secret path=bench
   LASTGRAM_TELEGRAM_TOKEN=123:bench LASTGRAM_TELEGRAM_WEBHOOK_SECRET=$secret \
@@ -57,6 +58,7 @@ bench_start_node() {
     --set lastfm.rate-per-second="$fm_rate" --set lastfm.queue-limit=100000 \
     --set telegram.global-per-second=100000 --set telegram.private-per-second=100 \
     --set telegram.max-queued=100000 \
+    ${BENCH_SET:-} \
     >"$OUT_DIR/bot.log" 2>&1 &
   BENCH_BOT=$!
   bench_pids+=($BENCH_BOT)

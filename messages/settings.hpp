@@ -71,7 +71,10 @@ struct node_settings {
 struct scheduler_settings {
   std::int64_t max_threads = 2;
   std::int64_t max_throughput = 100;
-  scheduler_policy policy = scheduler_policy::stealing;
+  /// Sharing by measurement (bench/fresh_ln.sh, 2026-12-03): fresh /ln at
+  /// 250/s cost 1.45 ms of node CPU per reply against 4.77 with stealing,
+  /// whose idle workers poll and sleep; p99 at 1,000/s 6.9 ms against 12.2.
+  scheduler_policy policy = scheduler_policy::sharing;
   /// Work stealing: polls of an idle worker before it starts sleeping.
   std::int64_t spin_polls = 100;
   /// Work stealing: polls with short sleeps before the long sleeps.

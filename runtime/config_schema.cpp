@@ -97,8 +97,9 @@ std::vector<key_spec> node_keys() {
     integer("scheduler", "max-throughput", LG_FIELD(scheduler.max_throughput), 1, 1000000,
             "Messages one actor may handle before its CAF worker moves on to another actor."),
     choice("scheduler", "policy", LG_CHOICE(scheduler.policy), {"stealing", "sharing"},
-           "CAF's scheduler: \"stealing\" (idle workers poll, then sleep) or \"sharing\" (one "
-           "shared queue; idle workers block until work arrives)."),
+           "CAF's scheduler: \"sharing\" (one shared queue; idle workers block until work "
+           "arrives) or \"stealing\" (idle workers poll, then sleep: more CPU per command on "
+           "two cores, see bench/fresh_ln.sh)."),
     integer("scheduler", "spin-polls", LG_FIELD(scheduler.spin_polls), 0, 100000,
             "Work stealing: how many times an idle worker polls before it starts sleeping."),
     integer("scheduler", "moderate-polls", LG_FIELD(scheduler.moderate_polls), 0, 100000,
