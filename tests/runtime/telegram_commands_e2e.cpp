@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <map>
-#include <thread>
 
 #include "support/fake_lrclib.hpp"
 #include "support/lastfm_payloads.hpp"
@@ -230,8 +229,7 @@ void rate_limit(telegram_emulator& tg) {
   auto dm = tg_chat::private_with(kim);
   // The windows are aligned to multiples of 10 s: start early in one so
   // that the fifteen fall into the same window.
-  while (unix_now() % 10 > 3)
-    std::this_thread::sleep_for(100ms);
+  REQUIRE(eventually([] { return unix_now() % 10 <= 3; }, 11s, 100ms));
   for (int i = 0; i < 15; ++i)
     REQUIRE(tg.send_message(kim, dm, "/start").ok);
   auto got = tg.wait_for_bot_messages(dm.id, 14, 20s);
