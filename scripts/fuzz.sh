@@ -2,7 +2,12 @@
 # Builds the libFuzzer targets of fuzz/ with clang (LASTGRAM_FUZZ=ON, in
 # build-fuzz/, apart from the g++ test build) and runs each for N seconds.
 #
-#   scripts/fuzz.sh [--seconds N] [TARGET...]     (default: 20 s, every target)
+#   scripts/fuzz.sh [--seconds N] [--seed S] [TARGET...]
+#                                   (default: 20 s, a random seed, every target)
+#
+# A fixed --seed makes a short run replay the same inputs each time (the test
+# suite uses --seed 1, so its verdict does not depend on luck); long campaigns
+# leave it random.
 #
 # Per target it prints executions, exec/s, coverage (libFuzzer's cov: edges
 # and ft: features at the end) and crashes. A crash (or timeout, out of
@@ -16,12 +21,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 seconds=20
+seed=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
     --seconds=*) seconds=${1#--seconds=}; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --seed) seed=${2:?--seed needs a number}; shift 2 ;;
+    --seed=*) seed=${1#--seed=}; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -85,7 +93,7 @@ for t in "${targets[@]}"; do
   log="$logs/$t.log"
   echo "== $t: ${seconds}s, -max_len=$(max_len "$t")"
   set +e
-  "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -max_len="$(max_len "$t")" \
+  "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -seed="$seed" -max_len="$(max_len "$t")" \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$regressions/" "$work" "${seeds[@]}" >"$log" 2>&1
   rc=$?

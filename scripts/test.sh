@@ -4,7 +4,8 @@
 # runs the whole suite with ctest. The tests start their own redis-server and
 # PostgreSQL on loopback (tests/services/services.sh, a ctest fixture).
 # Then every fuzz target runs for LASTGRAM_FUZZ_SECONDS (default 20; 0 skips)
-# with clang in build-fuzz/ (scripts/fuzz.sh), so the harness cannot rot.
+# with clang in build-fuzz/ (scripts/fuzz.sh, seed 1: the same inputs on every
+# run), so the harness cannot rot.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -35,5 +36,5 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd "$build" && ctest --output-on-failure -j"$jobs" "$@")
 fuzz_seconds=${LASTGRAM_FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" != 0 ]; then
-  scripts/fuzz.sh --seconds "$fuzz_seconds"
+  scripts/fuzz.sh --seconds "$fuzz_seconds" --seed 1
 fi

@@ -137,10 +137,14 @@ api_result parse_api_response(unsigned http_status, std::string_view body) {
     return r;
   }
   r.error_code = static_cast<int>(http_status);
-  if (auto it = doc.FindMember("error_code"); it != doc.MemberEnd() && it->value.IsInt())
+  // A code of 0 or below says nothing; the HTTP status stands then.
+  if (auto it = doc.FindMember("error_code");
+      it != doc.MemberEnd() && it->value.IsInt() && it->value.GetInt() > 0)
     r.error_code = it->value.GetInt();
   if (auto it = doc.FindMember("description"); it != doc.MemberEnd() && it->value.IsString())
     r.description.assign(it->value.GetString(), it->value.GetStringLength());
+  if (r.description.empty())
+    r.description = "Bot API error without a description: HTTP " + std::to_string(http_status);
   if (auto it = doc.FindMember("parameters"); it != doc.MemberEnd() && it->value.IsObject()) {
     auto& params = it->value;
     if (auto ra = params.FindMember("retry_after");
