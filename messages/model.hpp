@@ -123,6 +123,11 @@ struct outgoing_reply {
   /// Show the image as a link preview above the text instead of a photo (the
   /// user's "cover as link" setting).
   bool image_as_link = false;
+  /// A picture the bot drew (a JPEG), sent as an upload with `text` as its
+  /// caption: multipart sendPhoto on Telegram (editMessageMedia for an edit),
+  /// an attachment on Discord, a file on the console. Takes precedence over
+  /// `image_url`.
+  std::string photo_jpeg;
   /// Rows of buttons.
   std::vector<std::vector<button>> buttons;
   /// Only the asker sees it, where the platform can do that (Discord's
@@ -134,7 +139,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing_reply& x) {
   return f(caf::meta::type_name("outgoing_reply"), x.chat_id,
            x.reply_to_message_id, x.text, x.image_url, x.image_as_link,
-           x.buttons, x.ephemeral);
+           x.photo_jpeg, x.buttons, x.ephemeral);
 }
 
 /// How a command run ended, for metrics and logs.

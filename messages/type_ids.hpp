@@ -13,6 +13,7 @@
 #include "messages/diag.hpp"
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
+#include "messages/image.hpp"
 #include "messages/logging.hpp"
 #include "messages/lyrics.hpp"
 #include "messages/model.hpp"
@@ -65,5 +66,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::inbox_entry))
   CAF_ADD_TYPE_ID(lastgram, (std::vector<lastgram::inbox_entry>))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::inbox_mark))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::collage_request))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::collage_image))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

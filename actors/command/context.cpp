@@ -191,6 +191,10 @@ lyrics_actor context::lyrics() const {
   return env().engines ? env().engines->lyrics.get() : lyrics_actor{};
 }
 
+image_actor context::image() const {
+  return env().engines ? env().engines->image.get() : image_actor{};
+}
+
 cache_actor context::cache() const {
   return env().engines ? env().engines->caching.get() : cache_actor{};
 }

@@ -18,6 +18,7 @@
 #include "messages/command.hpp"
 #include "messages/database.hpp"
 #include "messages/fm_engine.hpp"
+#include "messages/image.hpp"
 #include "messages/lyrics.hpp"
 #include "messages/model.hpp"
 
@@ -78,6 +79,7 @@ public:
   fm_actor fm() const;
   cache_actor cache() const;
   lyrics_actor lyrics() const;
+  image_actor image() const;
   std::chrono::milliseconds engine_timeout() const { return env().engine_timeout; }
 
   /// Replies with the translation of `key` as plain text and finishes.

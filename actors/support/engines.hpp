@@ -11,6 +11,7 @@
 #include "messages/diag.hpp"
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
+#include "messages/image.hpp"
 #include "messages/lyrics.hpp"
 
 namespace lastgram {
@@ -67,6 +68,8 @@ struct engine_handles {
   handle_slot<diag_actor> diag;
   /// Optional: a node without it answers /lyrics with "unavailable".
   handle_slot<lyrics_actor> lyrics;
+  /// Optional: a node without it answers collages with "unavailable".
+  handle_slot<image_actor> image;
 
   /// Waits until every engine has a handle (at start, before input flows);
   /// false when one is still missing after `timeout`.
