@@ -191,7 +191,6 @@ private:
   clock_type::time_point beat_sent_{};
   milliseconds last_rtt_{-1};
   int failures_ = 0;
-  std::int64_t connections_ = 0;
   std::int64_t reconnects_ = 0;
   std::string stop_reason_;
   int last_opcode_ = -1;
