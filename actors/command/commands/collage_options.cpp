@@ -28,37 +28,28 @@ std::optional<unit> unit_of(std::string_view w) {
   return std::nullopt;
 }
 
+/// A length Last.fm has a period for.
+struct period_length {
+  std::int32_t n;
+  unit u;
+  fm::period range;
+};
+
+constexpr period_length period_lengths[] = {
+  {7, unit::days, fm::period::seven_day},       {1, unit::weeks, fm::period::seven_day},
+  {30, unit::days, fm::period::one_month},      {1, unit::months, fm::period::one_month},
+  {90, unit::days, fm::period::three_month},    {3, unit::months, fm::period::three_month},
+  {180, unit::days, fm::period::six_month},     {6, unit::months, fm::period::six_month},
+  {365, unit::days, fm::period::twelve_month},  {12, unit::months, fm::period::twelve_month},
+  {1, unit::years, fm::period::twelve_month},
+};
+
 /// The Last.fm period `n` `u` long; nothing for lengths Last.fm has no
 /// period for (e.g. 2 months).
 std::optional<fm::period> period_of(std::int32_t n, unit u) {
-  switch (u) {
-    case unit::days:
-      if (n == 7)
-        return fm::period::seven_day;
-      if (n == 30)
-        return fm::period::one_month;
-      if (n == 90)
-        return fm::period::three_month;
-      if (n == 180)
-        return fm::period::six_month;
-      if (n == 365)
-        return fm::period::twelve_month;
-      return std::nullopt;
-    case unit::weeks:
-      return n == 1 ? std::optional<fm::period>{fm::period::seven_day} : std::nullopt;
-    case unit::months:
-      if (n == 1)
-        return fm::period::one_month;
-      if (n == 3)
-        return fm::period::three_month;
-      if (n == 6)
-        return fm::period::six_month;
-      if (n == 12)
-        return fm::period::twelve_month;
-      return std::nullopt;
-    case unit::years:
-      return n == 1 ? std::optional<fm::period>{fm::period::twelve_month} : std::nullopt;
-  }
+  for (const auto& l : period_lengths)
+    if (l.n == n && l.u == u)
+      return l.range;
   return std::nullopt;
 }
 

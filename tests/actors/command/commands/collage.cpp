@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/ask.hpp"
 #include "actors/test_config.hpp"
 #include "actors/test_db.hpp"
 #include "actors/caching/engine.hpp"
@@ -119,15 +120,8 @@ struct fixture {
 
   explicit fixture(bool with_image = true) {
     db_file.open();
-    auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
-    REQUIRE(loaded);
-    auto reg = std::make_shared<command::registry>();
-    command::add_all_commands(*reg);
-    auto env = std::make_shared<command::environment>();
-    env->commands = reg;
-    env->texts = std::make_shared<i18n::catalog>(*loaded.value);
+    auto env = test::all_commands_environment();
     env->engines = handles;
-    env->engine_timeout = 5000ms;
     auto cache = caching::spawn_engine(self.ptr(), cache_settings{}, nullptr);
     auto database = database::spawn_engine(self.ptr(), db_file.pool_settings(2), nullptr);
     auto fm = sys.spawn(fake_fm, rec);
@@ -160,17 +154,7 @@ struct fixture {
 
   template <class T, class... Ts>
   T must(const caf::actor& to, Ts&&... xs) {
-    T out{};
-    bool ok = false;
-    self->request(to, 10s, std::forward<Ts>(xs)...)
-      .receive(
-        [&](T& x) {
-          out = std::move(x);
-          ok = true;
-        },
-        [&](caf::error& err) { FAIL("request failed: " << sys.render(err)); });
-    REQUIRE(ok);
-    return out;
+    return test::must_answer<T>(self, to, std::forward<Ts>(xs)...);
   }
 
   void register_user(const std::string& id, const std::string& fm_name) {
@@ -182,19 +166,7 @@ struct fixture {
   /// when given.
   command_result say(const std::string& text, const std::string& id = "1",
                      const std::string& reply_to = {}) {
-    incoming_message m;
-    m.message_id = "7";
-    m.chat.id = "c1";
-    m.author.id = id;
-    m.author.display_name = "User" + id;
-    m.text = text;
-    if (!reply_to.empty()) {
-      m.reply_to_message_id = "6";
-      m.reply_to_author.id = reply_to;
-      m.reply_to_author.display_name = "User" + reply_to;
-      m.has_reply_author = true;
-    }
-    return must<command_result>(commands, m);
+    return must<command_result>(commands, test::console_message(text, id, "c1", reply_to));
   }
 
   press_result press(const std::string& data, const std::string& id = "1") {
