@@ -20,9 +20,10 @@ namespace lastgram::command::collage {
 inline constexpr std::int32_t max_side = 10;
 inline constexpr std::int32_t default_side = 3;
 
-/// Tiles of an asymmetric collage: 1 large, 4 medium, 9 small. The image
-/// engine places them from their number.
-inline constexpr std::int32_t asymmetric_tiles = 1 + 4 + 9;
+/// Tiles of an asymmetric collage: 1 large, 4 medium, 18 small, the places
+/// the image engine's layout has (wt-image declares the same number as
+/// lastgram::asymmetric_tiles in messages/image.hpp: use that once merged).
+inline constexpr std::int32_t asymmetric_tiles = 1 + 4 + 18;
 
 /// Marks the Last.fm user a button carries ("fm:rj"): ':' is never part of
 /// a Last.fm username, so it cannot be mistaken for a keyword.

@@ -396,7 +396,7 @@ TEST_CASE("collage words that make no collage are refused before Last.fm is aske
   CHECK(f.say("/cllg", "9").outcome == command_outcome::guard_failed);
 }
 
-TEST_CASE("acllg asks for the asymmetric layout with 14 tiles and has no size buttons",
+TEST_CASE("acllg asks for the asymmetric layout with 23 tiles and has no size buttons",
           "[collage][commands]") {
   fixture f;
   auto r = only_reply(f.say("/acllg artists overall"));
@@ -405,8 +405,8 @@ TEST_CASE("acllg asks for the asymmetric layout with 14 tiles and has no size bu
   auto req = f.requests();
   REQUIRE(req.size() == 1);
   CHECK(req[0].layout == collage_layout::asymmetric);
-  CHECK(req[0].tiles.size() == 14);
-  CHECK(f.queries().back().limit == 14);
+  CHECK(req[0].tiles.size() == 23);
+  CHECK(f.queries().back().limit == 23);
   auto rows = labels_of(r);
   REQUIRE(rows.size() == 4);
   CHECK(rows[0] == std::vector<std::string>{"🏷 Hide names"});
