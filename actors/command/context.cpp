@@ -53,8 +53,8 @@ timer_table& timers() {
 
 context::context(caf::event_based_actor* self,
                  std::shared_ptr<const invocation> inv, promise_type promise)
-  : state_(std::make_shared<state>(state{self, std::move(inv), std::move(promise),
-                                         {}, false, false, 0, {}, {}})) {
+  : state_(std::make_shared<state>(state{self, std::move(inv), std::move(promise), {}, false,
+                                         false, command_outcome::ok, 0, {}, {}})) {
   state_->result.command = state_->inv->spec->name;
 }
 
@@ -95,7 +95,7 @@ void context::flush(state& st) {
                log::kv("count", st.lost_buttons.size()), {"error", st.lost_reason}});
     drop_buttons(st.result, st.lost_buttons);
   }
-  st.result.outcome = command_outcome::ok;
+  st.result.outcome = st.outcome;
   st.promise.deliver(std::move(st.result));
   // One actor per run: its work is done.
   st.self->quit();

@@ -112,6 +112,12 @@ public:
                        bool owner_only = true,
                        std::chrono::seconds ttl = std::chrono::minutes{15});
 
+  /// How the run ends when it is not a plain success (default ok), e.g.
+  /// `busy` when an engine was full: counted under that outcome, and a
+  /// button press whose run ends so shows the first reply as an alert and
+  /// leaves the message that holds the button as it was.
+  void set_outcome(command_outcome outcome) { state_->outcome = outcome; }
+
   /// The command answers later; the run stays open until finish().
   void defer() { state_->deferred = true; }
   bool deferred() const { return state_->deferred; }
@@ -134,6 +140,7 @@ private:
     command_result result;
     bool deferred = false;
     bool finished = false;
+    command_outcome outcome = command_outcome::ok;
     /// Buttons whose state the cache has not acknowledged yet.
     std::uint32_t pending_buttons = 0;
     /// Callback data of buttons the cache did not store: left out.

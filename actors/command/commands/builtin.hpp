@@ -63,6 +63,9 @@ command_spec make_peak();
 command_spec make_milestone();
 command_spec make_streak();
 command_spec make_pace();
+// Collages drawn by the image engine, with buttons (collage.cpp).
+command_spec make_cllg();
+command_spec make_acllg();
 
 /// Every command a node serves, in the order /help lists them: the one list
 /// (all.cpp) that the node, the Telegram menu and the tests register from.

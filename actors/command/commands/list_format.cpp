@@ -6,18 +6,6 @@ namespace lastgram::command::lists {
 
 namespace {
 
-std::string_view title_key(fm::top_kind kind) {
-  switch (kind) {
-    case fm::top_kind::artists:
-      return "top.artists_title";
-    case fm::top_kind::albums:
-      return "top.albums_title";
-    case fm::top_kind::tracks:
-      break;
-  }
-  return "top.tracks_title";
-}
-
 void footer(text_builder& out, const i18n::catalog& texts, std::string_view lang,
             std::int64_t page, std::int64_t pages) {
   out.newline().newline().italic(
@@ -38,6 +26,18 @@ std::string period_key(fm::period range) {
 
 std::string period_button_key(fm::period range) {
   return "period_button." + std::string{to_string(range)};
+}
+
+std::string_view title_key(fm::top_kind kind) {
+  switch (kind) {
+    case fm::top_kind::artists:
+      return "top.artists_title";
+    case fm::top_kind::albums:
+      return "top.albums_title";
+    case fm::top_kind::tracks:
+      break;
+  }
+  return "top.tracks_title";
 }
 
 std::string ranked_line(const i18n::catalog& texts, std::string_view lang, std::int64_t rank,

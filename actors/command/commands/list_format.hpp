@@ -26,6 +26,9 @@ std::string period_key(fm::period range);
 /// The key of a period's short name on its button, e.g. "period_button.7day".
 std::string period_button_key(fm::period range);
 
+/// The key of a top list's title ("Top albums of {name}, {period}").
+std::string_view title_key(fm::top_kind kind);
+
 /// "3. Name — 12 plays", or "3. Name by Artist — 12 plays" when `artist`
 /// is not empty.
 std::string ranked_line(const i18n::catalog& texts, std::string_view lang, std::int64_t rank,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/command/commands/list_format.hpp"
 #include "actors/command/context.hpp"
 
 namespace lastgram::command::paging {
@@ -39,6 +40,30 @@ std::vector<button> nav_row(context& ctx, const std::string& command, std::int64
   if (page < pages && page < max_page)
     row.push_back(ctx.action_button("▶", command, args_for(page + 1)));
   return row;
+}
+
+/// The periods a list offers, in the order of their buttons.
+inline constexpr fm::period period_order[] = {fm::period::seven_day,   fm::period::one_month,
+                                              fm::period::three_month, fm::period::six_month,
+                                              fm::period::twelve_month, fm::period::overall};
+
+/// Appends to `rows` one button per period (three a row, the `current` one
+/// marked ✓), each running `command` with `args_for(period)`.
+template <class ArgsFor>
+void add_period_rows(context& ctx, std::vector<std::vector<button>>& rows,
+                     const std::string& command, fm::period current, ArgsFor args_for) {
+  constexpr std::size_t per_row = 3;
+  std::vector<button> row;
+  for (auto range : period_order) {
+    auto label = ctx.text(lists::period_button_key(range));
+    if (range == current)
+      label = "✓ " + label;
+    row.push_back(ctx.action_button(std::move(label), command, args_for(range)));
+    if (row.size() == per_row)
+      rows.push_back(std::move(row)), row.clear();
+  }
+  if (!row.empty())
+    rows.push_back(std::move(row));
 }
 
 } // namespace lastgram::command::paging

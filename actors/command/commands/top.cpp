@@ -16,12 +16,6 @@ namespace lastgram::command {
 
 namespace {
 
-constexpr std::size_t periods_per_row = 3;
-
-constexpr fm::period period_order[] = {fm::period::seven_day,   fm::period::one_month,
-                                       fm::period::three_month, fm::period::six_month,
-                                       fm::period::twelve_month, fm::period::overall};
-
 /// The buttons under a page: ◀ ▶, then every period (the shown one marked),
 /// each running the same command for the same Last.fm user.
 void add_buttons(context& ctx, outgoing_reply& r, const lists::top_view& v,
@@ -34,17 +28,8 @@ void add_buttons(context& ctx, outgoing_reply& r, const lists::top_view& v,
                              [&](std::int64_t page) { return args(v.range, page); });
   if (!nav.empty())
     r.buttons.push_back(std::move(nav));
-  std::vector<button> row;
-  for (auto range : period_order) {
-    auto label = ctx.text(lists::period_button_key(range));
-    if (range == v.range)
-      label = "✓ " + label;
-    row.push_back(ctx.action_button(std::move(label), command, args(range, 1)));
-    if (row.size() == periods_per_row)
-      r.buttons.push_back(std::move(row)), row.clear();
-  }
-  if (!row.empty())
-    r.buttons.push_back(std::move(row));
+  paging::add_period_rows(ctx, r.buttons, command, v.range,
+                          [&](fm::period range) { return args(range, 1); });
 }
 
 void run_top(context& ctx, fm::top_kind kind) {

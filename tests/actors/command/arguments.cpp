@@ -188,6 +188,10 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     {"peak", {{"period", arg_kind::period, false, false}}},
     {"milestone", {{"number", arg_kind::number, false, false}}},
     {"pace", {{"goal", arg_kind::number, false, false}, {"period", arg_kind::period, false, false}}},
+    // Text: the words come in any order (commands/collage_options.hpp).
+    {"cllg", {{"size", arg_kind::text, false, false}, {"entity", arg_kind::text, false, false},
+              {"period", arg_kind::text, false, false}}},
+    {"acllg", {{"entity", arg_kind::text, false, false}, {"period", arg_kind::text, false, false}}},
   };
   for (auto& spec : all_commands()) {
     INFO("/" << spec.name);

@@ -15,6 +15,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/ask.hpp"
 #include "actors/test_config.hpp"
 #include "actors/caching/engine.hpp"
 #include "actors/command/commands/builtin.hpp"
@@ -118,13 +119,7 @@ struct fixture {
       cache = sys.spawn(slow_cache, -1ms, acked);
     db = caf::actor_cast<caf::actor>(database::spawn_engine(self.ptr(), db_file.pool_settings(2), nullptr));
     fm = sys.spawn(fake_fm);
-    auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
-    REQUIRE(loaded);
-    auto reg = std::make_shared<command::registry>();
-    command::add_all_commands(*reg);
-    auto env = std::make_shared<command::environment>();
-    env->commands = reg;
-    env->texts = std::make_shared<i18n::catalog>(*loaded.value);
+    auto env = test::all_commands_environment();
     env->lastfm_api_key_public = "KEY";
     env->engine_timeout = engine_timeout;
     auto handles = std::make_shared<engine_handles>();
@@ -152,17 +147,7 @@ struct fixture {
 
   template <class T, class... Ts>
   T must(const caf::actor& to, Ts&&... xs) {
-    T out{};
-    bool ok = false;
-    self->request(to, 10s, std::forward<Ts>(xs)...)
-      .receive(
-        [&](T& x) {
-          out = std::move(x);
-          ok = true;
-        },
-        [&](caf::error& err) { FAIL("request failed: " << sys.render(err)); });
-    REQUIRE(ok);
-    return out;
+    return test::must_answer<T>(self, to, std::forward<Ts>(xs)...);
   }
 
   void register_user(const std::string& id) {
@@ -178,14 +163,7 @@ struct fixture {
 
   /// The command engine's answer to `text` sent by `id` in a private chat.
   command_result say(const std::string& text, const std::string& id = "1") {
-    incoming_message m;
-    m.platform = platform_kind::console;
-    m.message_id = "7";
-    m.chat.id = "c" + id;
-    m.author.id = id;
-    m.author.display_name = "User" + id;
-    m.text = text;
-    return must<command_result>(commands, m);
+    return must<command_result>(commands, test::console_message(text, id, "c" + id));
   }
 
   /// The event engine's answer to `id` pressing a button carrying `data`.

@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/ask.hpp"
 #include "actors/test_config.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/engine.hpp"
@@ -193,15 +194,8 @@ struct fixture {
   command_actor engine;
 
   fixture() {
-    auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
-    REQUIRE(loaded);
-    auto reg = std::make_shared<command::registry>();
-    command::add_all_commands(*reg);
-    auto env = std::make_shared<command::environment>();
-    env->commands = reg;
-    env->texts = std::make_shared<i18n::catalog>(*loaded.value);
+    auto env = test::all_commands_environment();
     env->lastfm_api_key_public = "KEY";
-    env->engine_timeout = 5000ms;
     auto handles = std::make_shared<engine_handles>();
     handles->fm.put(fm);
     handles->database.put(db);
@@ -219,19 +213,7 @@ struct fixture {
   /// returns the plain text of the answer.
   std::string say(const std::string& text, const std::string& id = "1",
                   const std::string& reply_to = {}) {
-    incoming_message m;
-    m.platform = platform_kind::console;
-    m.message_id = "7";
-    m.chat.id = "c";
-    m.author.id = id;
-    m.author.display_name = "User" + id;
-    m.text = text;
-    if (!reply_to.empty()) {
-      m.reply_to_message_id = "3";
-      m.reply_to_author.id = reply_to;
-      m.reply_to_author.display_name = "User" + reply_to;
-      m.has_reply_author = true;
-    }
+    auto m = test::console_message(text, id, "c", reply_to);
     std::string out;
     self->request(engine, 10s, m)
       .receive(
