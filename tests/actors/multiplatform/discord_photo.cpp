@@ -16,6 +16,8 @@
 #include <caf/all.hpp>
 #include <openssl/sha.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "actors/multiplatform/discord.hpp"
 #include "actors/support/engines.hpp"

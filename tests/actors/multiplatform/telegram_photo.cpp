@@ -84,7 +84,7 @@ struct fixture {
   caf::actor commands = sys.spawn(fake_commands, answers);
   caf::actor events = sys.spawn(fake_events, answers);
   std::shared_ptr<net::http_client> http = std::make_shared<net::http_client>(net::http_client::options{});
-  multiplatform::telegram_actor tg;
+  telegram_actor tg;
   std::int64_t next_update = 1;
 
   explicit fixture(const std::function<void(multiplatform::telegram_options&)>& tune = {}) {
@@ -121,7 +121,7 @@ struct fixture {
     u.message.chat = chat_ref{std::to_string(chat), chat_kind::private_chat, {}};
     u.message.author = user_ref{std::to_string(chat), "Ana", "ana", "en", false};
     u.message.text = text;
-    caf::anon_send(tg, telegram::tg_update_atom::value, std::move(u));
+    caf::anon_send(tg, tg_update_atom::value, std::move(u));
   }
 
   void press(const std::string& message_id) {
@@ -133,7 +133,7 @@ struct fixture {
     u.callback.chat_id = std::to_string(chat);
     u.callback.message_id = message_id;
     u.callback.data = "ev:plus";
-    caf::anon_send(tg, telegram::tg_update_atom::value, std::move(u));
+    caf::anon_send(tg, tg_update_atom::value, std::move(u));
   }
 
   std::vector<test::bot_call> wait_calls(const std::string& method, std::size_t n) {
@@ -291,7 +291,7 @@ TEST_CASE("telegram photo: an inline answer offers a drawn picture at a short-li
   }};
   auto jpeg = test::fake_jpeg(30000);
   f.answers->reply = drawn(jpeg, "Ana's 3x3");
-  caf::anon_send(f.tg, telegram::tg_update_atom::value, inline_update(900));
+  caf::anon_send(f.tg, tg_update_atom::value, inline_update(900));
   auto answers = f.wait_calls("answerInlineQuery", 1);
   REQUIRE(answers.size() == 1);
   auto results = inline_results(answers.front());
@@ -319,7 +319,7 @@ TEST_CASE("telegram photo: without a public URL an inline answer leaves drawn pi
           "[telegram][photo][inline]") {
   fixture f;
   f.answers->reply = drawn(test::fake_jpeg(), "Ana's 3x3");
-  caf::anon_send(f.tg, telegram::tg_update_atom::value, inline_update(901));
+  caf::anon_send(f.tg, tg_update_atom::value, inline_update(901));
   auto answers = f.wait_calls("answerInlineQuery", 1);
   REQUIRE(answers.size() == 1);
   auto results = inline_results(answers.front());
