@@ -166,20 +166,12 @@ after_refusal fix_refused(pending_send& p, const api_result& res) {
     p.attempts = 0;
     return after_refusal::send_again;
   }
-  if (p.kind == pending_send::edit_media) {
+  if (p.kind == pending_send::edit || p.kind == pending_send::edit_media) {
     if (res.description.find("not modified") != std::string::npos)
       return after_refusal::done;
-    // The message cannot take the picture (too old, deleted, or a text
-    // message): the picture comes as a new message.
-    p.kind = pending_send::upload;
-    p.attempts = 0;
-    return after_refusal::send_again;
-  }
-  if (p.kind == pending_send::edit) {
-    if (res.description.find("not modified") != std::string::npos)
-      return after_refusal::done;
-    // The message cannot be edited (too old, a photo, deleted).
-    p.kind = pending_send::text;
+    // The message cannot be edited (too old, deleted, a photo for a text
+    // edit, a text for a picture): the answer comes as a new message.
+    p.kind = p.kind == pending_send::edit ? pending_send::text : pending_send::upload;
     p.attempts = 0;
     return after_refusal::send_again;
   }
