@@ -214,6 +214,9 @@ struct telegram_settings {
   std::int64_t max_queued = 10000;
   /// answerInlineQuery cache_time.
   std::int64_t inline_cache_seconds = 10;
+  /// How long a picture offered in an inline answer is served by the server
+  /// engine (GET /images/<token>.jpg under public_url).
+  std::int64_t inline_photo_seconds = 600;
   /// The durable inbox of webhook updates: how long a process's claim on an
   /// unfinished update lasts without renewal before another takes it over,
   /// and how long finished updates are kept.

@@ -273,6 +273,11 @@ std::vector<key_spec> platform_keys() {
     integer("telegram", "inline-cache-seconds", LG_FIELD(telegram.inline_cache_seconds), 0, 3600,
             "How long Telegram may cache an answer to an inline query (answerInlineQuery "
             "cache_time)."),
+    integer("telegram", "inline-photo-seconds", LG_FIELD(telegram.inline_photo_seconds), 10,
+            86400,
+            "How long a picture the bot drew for an inline answer is served at "
+            "<public-url>/images/<token>.jpg; without telegram.public-url such answers are "
+            "left out."),
     integer("telegram", "inbox-lease-seconds", LG_FIELD(telegram.inbox_lease_seconds), 2, 3600,
             "How long a node's claim on a webhook update it is handling lasts without "
             "renewal (renewed every third of it); after that another node, or this one "

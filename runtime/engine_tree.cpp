@@ -23,6 +23,7 @@
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/engine.hpp"
 #include "actors/server/http_server.hpp"
+#include "actors/server/image_store.hpp"
 #include "actors/support/health.hpp"
 #include "actors/translation/engine.hpp"
 #include "platforms/console/console.hpp"
@@ -218,6 +219,8 @@ std::vector<engine_descriptor> server_engine(const parts_ptr& p) {
       add_health_routes(srv, p->health);
       auto engines = p->engines;
       cluster::add_diag_route(srv, [engines] { return engines->diag.get(); });
+      if (p->telegram_opts && p->telegram_opts->images)
+        server::add_image_route(srv, p->telegram_opts->images);
       if (p->telegram_opts && p->values.telegram.mode == telegram_mode::webhook)
         multiplatform::add_webhook_route(srv, p->values.telegram,
                                          [p] { return p->telegram.get(); });

@@ -21,6 +21,7 @@
 #include "actors/multiplatform/discord.hpp"
 #include "runtime/discord_gateway_plan.hpp"
 #include "actors/multiplatform/telegram.hpp"
+#include "actors/server/image_store.hpp"
 #include "actors/support/health.hpp"
 #include "actors/translation/catalogs.hpp"
 #include "i18n/catalog.hpp"
@@ -183,6 +184,7 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
     c->interactive = interactive;
     c->request_timeout_ms = s.command.timeout_ms + 1000;
     c->texts = texts;
+    c->photo_dir = (std::filesystem::path{s.node.data_dir} / "collages").string();
     c->on_finished = [&latch] { latch.trigger(shutdown_latch::end_of_input, "end of input"); };
     p->console_opts = c;
   }
@@ -195,6 +197,12 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
     t->http = p->http;
     t->texts = texts;
     t->engines = p->engines;
+    if (!s.telegram.public_url.empty() && s.server.enabled) {
+      // Pictures offered in inline answers, served by this node's server.
+      server::image_store::limits l;
+      l.ttl = std::chrono::seconds{s.telegram.inline_photo_seconds};
+      t->images = std::make_shared<server::image_store>(l);
+    }
     if (s.cluster.enabled)
       // One poller per bot in the cluster: the live member with the smallest
       // endpoint among those that can poll. When it leaves, the next one

@@ -67,6 +67,34 @@ bool first_time(dc_self self, const std::string& id) {
   return true;
 }
 
+/// The picture of `r` to upload with it, or null.
+std::shared_ptr<const std::string> picture_of(const outgoing_reply& r) {
+  return r.photo_jpeg.empty() ? nullptr : std::make_shared<const std::string>(r.photo_jpeg);
+}
+
+/// Sends an interaction's first answer `first` (a message, or a changed
+/// one when `edit`). A picture goes as an upload: in the callback itself
+/// over REST (gateway), or, since an HTTP answer carries no file, as a
+/// deferral followed by an edit of @original.
+void answer_first(dc_self self, open_interaction& job, const outgoing_reply& first, bool edit) {
+  auto path = webhook_path(self, job.what);
+  auto body = discord::message_json(first);
+  auto picture = picture_of(first);
+  if (job.answered) {
+    rest_send(self, "PATCH", path + "/messages/@original", body, 60s, picture);
+  } else if (!picture) {
+    job.answer(callback(edit ? update_message : reply_now, body));
+  } else if (!job.callback_path.empty()) {
+    rest_send(self, "POST", job.callback_path, callback(edit ? update_message : reply_now, body),
+              3s, picture);
+  } else {
+    job.answer(callback(edit ? defer_update : defer_reply));
+    // The edit waits a moment so that Discord has our HTTP answer (the
+    // deferral) before @original is touched.
+    rest_send(self, "PATCH", path + "/messages/@original", body, 60s, picture, 300ms);
+  }
+}
+
 /// Finishes an interaction with `first` (a message body) and `more`
 /// (follow-ups): as its callback when it was not answered yet, else by
 /// editing @original. `edit` answers a component by changing its message.
@@ -79,17 +107,12 @@ void finish(dc_self self, const std::string& id, const outgoing_reply* first,
   auto job = std::move(it->second);
   st.open.erase(it);
   auto path = webhook_path(self, job.what);
-  if (first != nullptr) {
-    auto body = discord::message_json(*first);
-    if (!job.answered)
-      job.answer(callback(edit ? update_message : reply_now, body));
-    else
-      rest_send(self, "PATCH", path + "/messages/@original", body);
-  } else if (!job.answered) {
+  if (first != nullptr)
+    answer_first(self, job, *first, edit);
+  else if (!job.answered)
     job.answer(callback(defer_update));
-  }
   for (const auto& r : more)
-    rest_send(self, "POST", path, discord::message_json(r));
+    rest_send(self, "POST", path, discord::message_json(r), 60s, picture_of(r));
   finish_drains(self);
 }
 
@@ -178,8 +201,10 @@ void run_press(dc_self self, const interaction& i) {
       });
 }
 
-/// Handles one interaction; `answer` sends its first answer.
-void on_interaction(dc_self self, interaction i, std::function<void(std::string)> answer) {
+/// Handles one interaction; `answer` sends its first answer, to
+/// `callback_path` over REST for a gateway interaction ("" over HTTP).
+void on_interaction(dc_self self, interaction i, std::function<void(std::string)> answer,
+                    std::string callback_path = {}) {
   auto& st = self->state;
   if (i.type == interaction_type::ping) {
     answer(callback(1));
@@ -205,7 +230,7 @@ void on_interaction(dc_self self, interaction i, std::function<void(std::string)
     return;
   }
   auto id = i.id;
-  st.open[id] = open_interaction{i, std::move(answer), false};
+  st.open[id] = open_interaction{i, std::move(answer), false, std::move(callback_path)};
   self->delayed_send(self, st.opts->answer_within, dc_defer_atom::value, id);
   if (i.type == interaction_type::application_command)
     run_command(self, i);
@@ -223,9 +248,10 @@ void on_dispatch(dc_self self, const std::string& event, const std::string& d) {
       return;
     }
     auto path = "/interactions/" + parsed->id + "/" + parsed->token + "/callback";
-    on_interaction(self, std::move(parsed).value(), [self, path](std::string body) {
-      rest_send(self, "POST", path, std::move(body), 3s);
-    });
+    on_interaction(
+      self, std::move(parsed).value(),
+      [self, path](std::string body) { rest_send(self, "POST", path, std::move(body), 3s); },
+      path);
     return;
   }
   if (event != "GUILD_DELETE")

@@ -39,7 +39,8 @@ void finish_drains(dc_self self) {
 }
 
 void rest_send(dc_self self, std::string method, std::string path, std::string body,
-               std::chrono::milliseconds deadline_after) {
+               std::chrono::milliseconds deadline_after,
+               std::shared_ptr<const std::string> jpeg, std::chrono::milliseconds start_after) {
   auto& st = self->state;
   auto id = st.next_call++;
   rest_job job;
@@ -47,9 +48,13 @@ void rest_send(dc_self self, std::string method, std::string path, std::string b
   job.method = std::move(method);
   job.path = std::move(path);
   job.body = std::move(body);
+  job.jpeg = std::move(jpeg);
   job.deadline = dc_clock::now() + deadline_after;
   st.calls.emplace(id, std::move(job));
-  rest_go(self, id);
+  if (start_after.count() > 0)
+    schedule(self, id, start_after);
+  else
+    rest_go(self, id);
 }
 
 void rest_go(dc_self self, std::uint64_t id) {
@@ -65,10 +70,14 @@ void rest_go(dc_self self, std::uint64_t id) {
   }
   ++job.attempts;
   caf::actor_addr addr = self->address();
-  st.rest->call(job.method, job.path, job.body, [addr, id](discord::rest_result res) {
+  auto done = [addr, id](discord::rest_result res) {
     if (auto hdl = caf::actor_cast<caf::actor>(addr))
       caf::anon_send(hdl, dc_done_atom::value, id, std::move(res));
-  });
+  };
+  if (job.jpeg)
+    st.rest->call_with_jpeg(job.method, job.path, job.body, *job.jpeg, std::move(done));
+  else
+    st.rest->call(job.method, job.path, job.body, std::move(done));
 }
 
 void rest_done(dc_self self, std::uint64_t id, discord::rest_result& res) {

@@ -46,6 +46,8 @@ struct rest_job {
   std::string path;
   std::string body;
   std::string route;
+  /// A picture sent along as the attachment files[0] (multipart).
+  std::shared_ptr<const std::string> jpeg;
   int attempts = 0;
   dc_clock::time_point deadline;
 };
@@ -57,6 +59,10 @@ struct open_interaction {
   /// response, or a REST POST for a gateway interaction.
   std::function<void(std::string)> answer;
   bool answered = false;
+  /// A gateway interaction's callback route (answer POSTs there), which can
+  /// take an upload; empty for one received over HTTP, whose answer is the
+  /// HTTP response and carries no file.
+  std::string callback_path;
 };
 
 struct discord_state {
@@ -86,10 +92,13 @@ using dc_self = discord_impl_actor::stateful_pointer<discord_state>;
 
 // -- REST (discord_rest.cpp) ----------------------------------------------------
 
-/// Queues a REST call; it goes when its bucket and the global limit allow,
+/// Queues a REST call (with `jpeg` as its attachment when set); it goes,
+/// not before `start_after`, when its bucket and the global limit allow,
 /// and is retried (429, 5xx, network) until `deadline_after` passes.
 void rest_send(dc_self self, std::string method, std::string path, std::string body,
-               std::chrono::milliseconds deadline_after = std::chrono::seconds{60});
+               std::chrono::milliseconds deadline_after = std::chrono::seconds{60},
+               std::shared_ptr<const std::string> jpeg = nullptr,
+               std::chrono::milliseconds start_after = std::chrono::milliseconds{0});
 void rest_go(dc_self self, std::uint64_t id);
 void rest_done(dc_self self, std::uint64_t id, discord::rest_result& res);
 

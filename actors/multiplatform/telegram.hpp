@@ -34,6 +34,7 @@ class catalog;
 
 namespace lastgram::server {
 class http_server;
+class image_store;
 } // namespace lastgram::server
 
 namespace lastgram::multiplatform {
@@ -53,6 +54,10 @@ struct telegram_options {
   /// (asked before every getUpdates, and every second while it is not).
   /// Unset: always.
   std::function<bool()> may_poll;
+  /// Where inline answers put pictures the bot drew, served by the server
+  /// engine under settings.public_url; null (or no public_url): such answers
+  /// are left out.
+  std::shared_ptr<server::image_store> images;
 };
 
 /// Spawns the Telegram actor. In polling mode it calls getMe, deleteWebhook,

@@ -6,6 +6,7 @@
 
 #include "actors/logging/log.hpp"
 #include "actors/multiplatform/telegram_state.hpp"
+#include "actors/server/image_store.hpp"
 #include "actors/support/engines.hpp"
 #include "messages/command.hpp"
 
@@ -19,6 +20,33 @@ using telegram::api_result;
 const std::vector<std::string>& inline_commands() {
   static const std::vector<std::string> commands = {"/listening", "/album", "/artist"};
   return commands;
+}
+
+/// Inline results offer photos by URL only: a picture the bot drew is put
+/// in the server engine's image store and offered at its short-lived URL.
+/// Without a store or a public URL it stays as it is, and
+/// inline_results_json leaves it out.
+void publish_pictures(self_ptr self, std::vector<telegram::inline_answer>& results) {
+  auto& st = self->state;
+  std::string base = st.opts->settings.public_url;
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  if (!st.opts->images || base.empty())
+    return;
+  for (auto& [name, res] : results) {
+    if (res.replies.empty() || res.replies.front().photo_jpeg.empty())
+      continue;
+    auto& reply = res.replies.front();
+    auto token = st.opts->images->put(std::move(reply.photo_jpeg));
+    reply.photo_jpeg.clear();
+    if (token.empty()) {
+      log::warn("telegram", "could not keep a picture for an inline answer", {{"cmd", name}});
+      res.replies.clear();
+      continue;
+    }
+    reply.image_url = base + server::image_path(token);
+    reply.image_as_link = false;
+  }
 }
 
 /// Collects one command's answer; the last one answers the query, in the
@@ -36,6 +64,7 @@ void collect(self_ptr self, const std::string& query_id, std::string name, comma
     auto rank = [](const std::string& n) { return n == "listening" ? 0 : n == "album" ? 1 : 2; };
     return rank(a.first) < rank(b.first);
   });
+  publish_pictures(self, results);
   auto json = telegram::inline_results_json(results);
   auto cache = static_cast<int>(self->state.opts->settings.inline_cache_seconds);
   self->state.api->answer_inline_query(query_id, json, cache, true, [](api_result r) {

@@ -37,6 +37,14 @@ void execute(self_ptr self, std::uint64_t id) {
       st.api->edit_message_text(p.chat_id, p.message_id, p.html, p.keyboard,
                                 p.disable_preview, std::move(done));
       break;
+    case pending_send::upload:
+      st.api->send_photo_upload(p.chat_id, *p.jpeg, p.html, p.reply_to, p.keyboard,
+                                std::move(done));
+      break;
+    case pending_send::edit_media:
+      st.api->edit_message_media_upload(p.chat_id, p.message_id, *p.jpeg, p.html, p.keyboard,
+                                        std::move(done));
+      break;
   }
 }
 
@@ -68,6 +76,10 @@ const char* method_of(const pending_send& p) {
       return "sendPhoto";
     case pending_send::edit:
       return "editMessageText";
+    case pending_send::upload:
+      return "sendPhoto";
+    case pending_send::edit_media:
+      return "editMessageMedia";
   }
   return "sendMessage";
 }
@@ -142,11 +154,24 @@ after_refusal fix_refused(pending_send& p, const api_result& res) {
     p.reply_to = 0;
     return after_refusal::send_again;
   }
-  if (p.kind == pending_send::edit) {
+  if (p.kind == pending_send::upload) {
+    // The picture itself was refused (dimensions, size): the caption and the
+    // buttons still say something.
+    log::info("telegram", "photo upload refused, sending its caption as text",
+              {log::kv("chat", p.chat_id), {"description", res.description}});
+    if (p.html.empty())
+      return after_refusal::give_up;
+    p.kind = pending_send::text;
+    p.jpeg.reset();
+    p.attempts = 0;
+    return after_refusal::send_again;
+  }
+  if (p.kind == pending_send::edit || p.kind == pending_send::edit_media) {
     if (res.description.find("not modified") != std::string::npos)
       return after_refusal::done;
-    // The message cannot be edited (too old, a photo, deleted).
-    p.kind = pending_send::text;
+    // The message cannot be edited (too old, deleted, a photo for a text
+    // edit, a text for a picture): the answer comes as a new message.
+    p.kind = p.kind == pending_send::edit ? pending_send::text : pending_send::upload;
     p.attempts = 0;
     return after_refusal::send_again;
   }
@@ -250,9 +275,41 @@ void pump(self_ptr self) {
   self->delayed_send(self, delay, tick_atom::value);
 }
 
-/// A photo with its caption when the reply has an image and the caption
-/// fits, otherwise text (with the image as link preview), split at 4096
-/// units; the first piece quotes, the last carries the keyboard.
+namespace {
+
+/// A picture the bot drew: one sendPhoto upload that quotes and carries the
+/// keyboard (the buttons act on the picture), with the text as its caption
+/// when it fits; otherwise the photo goes without a caption and the text
+/// follows as messages split at 4096 units, as a long caption of a photo by
+/// URL does.
+void send_drawn(const std::function<void(pending_send)>& queue, std::int64_t chat_id,
+                const outgoing_reply& reply, std::string keyboard) {
+  pending_send p;
+  p.kind = pending_send::upload;
+  p.chat_id = chat_id;
+  p.jpeg = std::make_shared<const std::string>(reply.photo_jpeg);
+  p.reply_to = to_id(reply.reply_to_message_id);
+  p.keyboard = std::move(keyboard);
+  bool fits = telegram::fits_caption(reply.text);
+  if (fits)
+    p.html = telegram::to_html(reply.text);
+  queue(std::move(p));
+  if (fits)
+    return;
+  for (auto& piece : telegram::split_message(reply.text)) {
+    pending_send t;
+    t.chat_id = chat_id;
+    t.html = std::move(piece);
+    queue(std::move(t));
+  }
+}
+
+} // namespace
+
+/// A picture the bot drew goes as an upload (send_drawn). Otherwise a photo
+/// with its caption when the reply has an image and the caption fits,
+/// otherwise text (with the image as link preview), split at 4096 units;
+/// the first piece quotes, the last carries the keyboard.
 void send_reply(self_ptr self, std::int64_t chat_id, const outgoing_reply& reply,
                 const std::string& command, std::int64_t update_id) {
   auto queue = [self, update_id, &command](pending_send p) {
@@ -263,6 +320,8 @@ void send_reply(self_ptr self, std::int64_t chat_id, const outgoing_reply& reply
   };
   auto keyboard = reply.buttons.empty() ? std::string{}
                                         : telegram::inline_keyboard_json(reply.buttons);
+  if (!reply.photo_jpeg.empty())
+    return send_drawn(queue, chat_id, reply, std::move(keyboard));
   auto reply_to = to_id(reply.reply_to_message_id);
   bool has_image = !reply.image_url.empty() && telegram::is_allowed_url(reply.image_url);
   if (has_image && !reply.image_as_link && telegram::fits_caption(reply.text)) {
@@ -305,7 +364,17 @@ void send_edit(self_ptr self, std::int64_t chat_id, std::int64_t message_id,
   p.chat_id = chat_id;
   p.message_id = message_id;
   p.html = telegram::to_html(reply.text);
-  if (!reply.image_url.empty() && telegram::is_allowed_url(reply.image_url)) {
+  if (!reply.photo_jpeg.empty()) {
+    // A new picture in place of the old: editMessageMedia. Its caption has
+    // the photo's limit, and an edit cannot add messages: a longer text is
+    // cut at the limit (where split_message would cut it).
+    p.kind = pending_send::edit_media;
+    p.jpeg = std::make_shared<const std::string>(reply.photo_jpeg);
+    if (!telegram::fits_caption(reply.text)) {
+      auto pieces = telegram::split_message(reply.text, telegram::caption_limit);
+      p.html = pieces.empty() ? std::string{} : pieces.front();
+    }
+  } else if (!reply.image_url.empty() && telegram::is_allowed_url(reply.image_url)) {
     p.html = preview_link(reply.image_url) + p.html;
     p.disable_preview = false;
   }

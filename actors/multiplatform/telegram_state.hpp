@@ -65,11 +65,16 @@ constexpr int max_send_attempts = 4;
 
 /// One message waiting for the limiter.
 struct pending_send {
-  enum kind_t : std::uint8_t { text, photo, edit } kind = text;
+  /// upload: sendPhoto with `jpeg` as a file; edit_media: editMessageMedia
+  /// with it.
+  enum kind_t : std::uint8_t { text, photo, edit, upload, edit_media } kind = text;
   std::int64_t chat_id = 0;
   /// The text, or the caption of a photo.
   std::string html;
   std::string photo_url;
+  /// A picture the bot drew (kinds upload and edit_media); shared, so that
+  /// a retry or a fix-up copies no bytes.
+  std::shared_ptr<const std::string> jpeg;
   std::int64_t reply_to = 0;
   /// The edited message (kind edit).
   std::int64_t message_id = 0;

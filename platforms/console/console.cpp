@@ -8,6 +8,7 @@
 #include "i18n/catalog.hpp"
 #include "messages/atoms.hpp"
 #include "messages/command.hpp"
+#include "platforms/console/photo_files.hpp"
 #include "platforms/console/session.hpp"
 #include "platforms/render/plain.hpp"
 
@@ -73,8 +74,16 @@ std::string render_result(console_self self, const command_result& res) {
   ro.ansi = st.opts->interactive;
   std::string out;
   for (auto& reply : res.replies) {
+    ro.photo_path.clear();
+    if (!reply.photo_jpeg.empty() && !st.opts->photo_dir.empty()) {
+      // Small and local: the console writes its picture before printing.
+      auto saved = save_photo(st.opts->photo_dir, reply.photo_jpeg, st.opts->max_photos);
+      ro.photo_path = saved.path.empty() ? "(not saved: " + saved.error + ")" : saved.path;
+    }
     auto text = render::to_plain(reply, ro);
-    auto id = st.chat->on_bot_reply(render::to_plain(reply, {}));
+    render::plain_options history;
+    history.photo_path = ro.photo_path;
+    auto id = st.chat->on_bot_reply(render::to_plain(reply, history));
     if (!out.empty())
       out += '\n';
     if (st.opts->interactive)

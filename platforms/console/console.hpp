@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdio>
+#include <string>
 #include <functional>
 #include <memory>
 
@@ -27,6 +29,11 @@ struct options {
   /// Deadline for one answer from the command engine.
   std::int64_t request_timeout_ms = 16000;
   std::shared_ptr<const i18n::catalog> texts;
+  /// Where pictures the bot drew are written (<node.data-dir>/collages);
+  /// empty: they are only announced.
+  std::string photo_dir;
+  /// Pictures kept in photo_dir; older ones are deleted.
+  std::size_t max_photos = 20;
   /// Called once after end of input, when every reply has been printed.
   std::function<void()> on_finished;
 };

@@ -175,7 +175,14 @@ void write_embed(writer_t& w, const outgoing_reply& reply, const std::string& ma
     w.Key("description");
     write_string(w, cut_with_ellipsis(markdown, description_limit));
   }
-  if (is_web_url(reply.image_url)) {
+  if (!reply.photo_jpeg.empty()) {
+    // The picture the bot drew, uploaded with the message: shown full size.
+    w.Key("image");
+    w.StartObject();
+    w.Key("url");
+    write_string(w, std::string{"attachment://"} + attachment_filename);
+    w.EndObject();
+  } else if (is_web_url(reply.image_url)) {
     w.Key(markdown.empty() ? "image" : "thumbnail");
     w.StartObject();
     w.Key("url");
@@ -284,8 +291,21 @@ std::string message_json(const outgoing_reply& reply) {
     write_string(w, cut_with_ellipsis(markdown, content_limit));
     w.Key("flags");
     w.Int(ephemeral_flag);
-  } else if (!markdown.empty() || is_web_url(reply.image_url)) {
+  } else if (!markdown.empty() || is_web_url(reply.image_url) || !reply.photo_jpeg.empty()) {
     write_embed(w, reply, markdown);
+  }
+  if (!reply.photo_jpeg.empty()) {
+    // Uploaded as files[0]; listing it also drops an edited message's
+    // earlier attachments.
+    w.Key("attachments");
+    w.StartArray();
+    w.StartObject();
+    w.Key("id");
+    w.String("0");
+    w.Key("filename");
+    w.String(attachment_filename);
+    w.EndObject();
+    w.EndArray();
   }
   if (!reply.buttons.empty())
     write_components(w, reply.buttons);

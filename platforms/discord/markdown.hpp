@@ -24,6 +24,10 @@ constexpr std::size_t button_label_limit = 80;
 constexpr std::size_t buttons_per_row = 5;
 constexpr std::size_t rows_per_message = 5;
 
+/// The file name of a picture the bot drew (outgoing_reply::photo_jpeg),
+/// uploaded as the message's attachment files[0].
+constexpr const char* attachment_filename = "collage.jpg";
+
 /// Message flag: only the user who ran the command sees the message.
 constexpr int ephemeral_flag = 64;
 
@@ -50,7 +54,10 @@ std::string cut_with_ellipsis(std::string_view text, std::size_t limit);
 /// 4,096), the image as its thumbnail (as its image when there is no text),
 /// buttons as rows of components (at most 5 by 5; a button Discord would
 /// refuse is left out), `allowed_mentions` empty, and, for an ephemeral
-/// reply, the text as plain `content` (cut to 2,000) with flag 64.
+/// reply, the text as plain `content` (cut to 2,000) with flag 64. A
+/// picture the bot drew is listed in `attachments` (id "0", collage.jpg) and
+/// is the embed's image ("attachment://collage.jpg"); its bytes go as the
+/// file part files[0] of a multipart request (rest_client::call).
 std::string message_json(const outgoing_reply& reply);
 
 } // namespace lastgram::discord

@@ -7,7 +7,9 @@
 
 #include <rapidjson/document.h>
 
+#include "platforms/discord/markdown.hpp"
 #include "platforms/net/http_client.hpp"
+#include "platforms/net/multipart.hpp"
 
 namespace lastgram::discord {
 
@@ -200,6 +202,26 @@ rest_client::rest_client(std::string api_url, std::string token,
 void rest_client::call(const std::string& method, const std::string& path,
                        const std::string& json_body, callback done,
                        std::chrono::milliseconds timeout) {
+  send(method, path, json_body, json_body.empty() ? std::string{} : "application/json",
+       std::move(done), timeout);
+}
+
+void rest_client::call_with_jpeg(const std::string& method, const std::string& path,
+                                 const std::string& json_body, const std::string& jpeg,
+                                 callback done, std::chrono::milliseconds timeout) {
+  if (jpeg.empty())
+    return call(method, path, json_body, std::move(done), timeout);
+  auto payload = net::text_part("payload_json", json_body);
+  payload.content_type = "application/json";
+  auto form = net::encode_multipart(
+    {std::move(payload), net::file_part("files[0]", attachment_filename, "image/jpeg", jpeg)});
+  send(method, path, std::move(form.body), std::move(form.content_type), std::move(done),
+       timeout);
+}
+
+void rest_client::send(const std::string& method, const std::string& path, std::string body,
+                       std::string content_type, callback done,
+                       std::chrono::milliseconds timeout) {
   net::http_call c;
   c.method = method;
   c.url = base_ + path;
@@ -207,10 +229,8 @@ void rest_client::call(const std::string& method, const std::string& path,
   bool token_route = path.rfind("/webhooks/", 0) == 0 || path.rfind("/interactions/", 0) == 0;
   if (!token_.empty() && !token_route)
     c.headers.emplace_back("Authorization", "Bot " + token_);
-  if (!json_body.empty()) {
-    c.body = json_body;
-    c.content_type = "application/json";
-  }
+  c.body = std::move(body);
+  c.content_type = std::move(content_type);
   auto route = route_of(method, path);
   http_->request(std::move(c), [done = std::move(done), observer = observer_,
                                 route](net::http_result r) {

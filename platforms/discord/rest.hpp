@@ -112,7 +112,17 @@ public:
   void call(const std::string& method, const std::string& path, const std::string& json_body,
             callback done, std::chrono::milliseconds timeout = std::chrono::milliseconds{10000});
 
+  /// Sends `json_body` with a JPEG as a multipart/form-data request:
+  /// `payload_json` (the JSON, which lists the attachment) and `files[0]`
+  /// (attachment_filename, image/jpeg). An empty `jpeg` sends plain JSON.
+  void call_with_jpeg(const std::string& method, const std::string& path,
+                      const std::string& json_body, const std::string& jpeg, callback done,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds{30000});
+
 private:
+  void send(const std::string& method, const std::string& path, std::string body,
+            std::string content_type, callback done, std::chrono::milliseconds timeout);
+
   std::string base_;
   std::string token_;
   std::shared_ptr<net::http_client> http_;

@@ -32,7 +32,14 @@ std::string to_plain(const rich_text& text, plain_options opts) {
 
 std::string to_plain(const outgoing_reply& reply, plain_options opts) {
   std::string out = to_plain(reply.text, opts);
-  if (!reply.image_url.empty()) {
+  if (!reply.photo_jpeg.empty()) {
+    if (!out.empty() && out.back() != '\n')
+      out += '\n';
+    out += "[photo] ";
+    out += opts.photo_path.empty()
+             ? "(JPEG, " + std::to_string(reply.photo_jpeg.size()) + " bytes, not saved)"
+             : opts.photo_path;
+  } else if (!reply.image_url.empty()) {
     if (!out.empty() && out.back() != '\n')
       out += '\n';
     out += "[image] ";

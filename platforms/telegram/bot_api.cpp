@@ -1,6 +1,7 @@
 #include "platforms/telegram/bot_api.hpp"
 
 #include "platforms/net/http_client.hpp"
+#include "platforms/net/multipart.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -115,6 +116,30 @@ std::string outcome_label(const api_result& r) {
   return std::to_string(r.error_code);
 }
 
+/// Whether `raw` parses as JSON of `type`.
+bool is_json(const std::string& raw, rapidjson::Type type) {
+  rapidjson::Document doc;
+  doc.Parse(raw.data(), raw.size());
+  return !doc.HasParseError() && doc.GetType() == type;
+}
+
+/// The text and keyboard fields of an upload, after the checks a request
+/// must pass (a photo of 1 byte to 10 MB, a keyboard that is a JSON object);
+/// "" when they pass, else what is wrong.
+const char* upload_problem(const std::string& jpeg, const std::string& keyboard_json) {
+  if (jpeg.empty())
+    return "the photo is empty";
+  if (jpeg.size() > bot_api::photo_upload_limit)
+    return "the photo is larger than 10 MB";
+  if (!keyboard_json.empty() && !is_json(keyboard_json, rapidjson::kObjectType))
+    return "reply_markup is not a JSON object";
+  return "";
+}
+
+net::form_part photo_part(const std::string& name, const std::string& jpeg) {
+  return net::file_part(name, "collage.jpg", "image/jpeg", jpeg);
+}
+
 } // namespace
 
 api_result parse_api_response(unsigned http_status, std::string_view body) {
@@ -169,6 +194,16 @@ bot_api::bot_api(std::string base_url, std::string token,
 
 void bot_api::call(std::string method, std::string json_body,
                    std::chrono::milliseconds timeout, callback done) const {
+  post(std::move(method), std::move(json_body), "application/json", timeout, std::move(done));
+}
+
+void bot_api::call_form(std::string method, std::string body, std::string content_type,
+                        std::chrono::milliseconds timeout, callback done) const {
+  post(std::move(method), std::move(body), std::move(content_type), timeout, std::move(done));
+}
+
+void bot_api::post(std::string method, std::string body, std::string content_type,
+                   std::chrono::milliseconds timeout, callback done) const {
   if (!http_) {
     api_result r;
     r.network_error = true;
@@ -180,8 +215,8 @@ void bot_api::call(std::string method, std::string json_body,
   net::http_call req;
   req.method = "POST";
   req.url = base_url_ + "/bot" + token_ + "/" + method;
-  req.body = std::move(json_body);
-  req.content_type = "application/json";
+  req.body = std::move(body);
+  req.content_type = std::move(content_type);
   req.timeout = timeout;
   auto finish = [token = token_, observer = observer_, method = std::move(method),
                  done = std::move(done)](net::http_result res) {
@@ -298,6 +333,70 @@ void bot_api::send_photo(std::int64_t chat_id, const std::string& photo_url,
     return;
   w.EndObject();
   call("sendPhoto", buf.GetString(), default_timeout, std::move(done));
+}
+
+void bot_api::send_photo_upload(std::int64_t chat_id, const std::string& jpeg,
+                                const std::string& html_caption,
+                                std::int64_t reply_to_message_id,
+                                const std::string& keyboard_json, callback done) const {
+  if (auto problem = upload_problem(jpeg, keyboard_json); *problem != '\0') {
+    if (done)
+      done(invalid_argument(problem));
+    return;
+  }
+  std::vector<net::form_part> parts;
+  parts.push_back(net::text_part("chat_id", std::to_string(chat_id)));
+  parts.push_back(photo_part("photo", jpeg));
+  if (!html_caption.empty()) {
+    parts.push_back(net::text_part("caption", html_caption));
+    parts.push_back(net::text_part("parse_mode", "HTML"));
+  }
+  if (reply_to_message_id != 0) {
+    rapidjson::StringBuffer buf;
+    json_writer w(buf);
+    w.StartObject();
+    put(w, "message_id", reply_to_message_id);
+    put(w, "allow_sending_without_reply", true);
+    w.EndObject();
+    parts.push_back(net::text_part("reply_parameters", buf.GetString()));
+  }
+  if (!keyboard_json.empty())
+    parts.push_back(net::text_part("reply_markup", keyboard_json));
+  auto form = net::encode_multipart(parts);
+  call_form("sendPhoto", std::move(form.body), std::move(form.content_type), upload_timeout,
+            std::move(done));
+}
+
+void bot_api::edit_message_media_upload(std::int64_t chat_id, std::int64_t message_id,
+                                        const std::string& jpeg,
+                                        const std::string& html_caption,
+                                        const std::string& keyboard_json,
+                                        callback done) const {
+  if (auto problem = upload_problem(jpeg, keyboard_json); *problem != '\0') {
+    if (done)
+      done(invalid_argument(problem));
+    return;
+  }
+  rapidjson::StringBuffer media;
+  json_writer w(media);
+  w.StartObject();
+  put(w, "type", std::string("photo"));
+  put(w, "media", std::string("attach://photo"));
+  if (!html_caption.empty()) {
+    put(w, "caption", html_caption);
+    put(w, "parse_mode", std::string("HTML"));
+  }
+  w.EndObject();
+  std::vector<net::form_part> parts;
+  parts.push_back(net::text_part("chat_id", std::to_string(chat_id)));
+  parts.push_back(net::text_part("message_id", std::to_string(message_id)));
+  parts.push_back(net::text_part("media", media.GetString()));
+  parts.push_back(photo_part("photo", jpeg));
+  if (!keyboard_json.empty())
+    parts.push_back(net::text_part("reply_markup", keyboard_json));
+  auto form = net::encode_multipart(parts);
+  call_form("editMessageMedia", std::move(form.body), std::move(form.content_type),
+            upload_timeout, std::move(done));
 }
 
 void bot_api::edit_message_text(std::int64_t chat_id, std::int64_t message_id,

@@ -5,6 +5,7 @@
 /// transport failures and odd bodies) comes back as an `api_result` value.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -79,6 +80,15 @@ public:
   void call(std::string method, std::string json_body,
             std::chrono::milliseconds timeout, callback done) const;
 
+  /// POSTs a multipart/form-data body (see net::encode_multipart).
+  void call_form(std::string method, std::string body, std::string content_type,
+                 std::chrono::milliseconds timeout, callback done) const;
+
+  /// The largest photo Telegram takes as an upload.
+  static constexpr std::size_t photo_upload_limit = 10u << 20;
+  /// Timeout of uploads (a 10 MB body over a slow link).
+  static constexpr std::chrono::milliseconds upload_timeout{60000};
+
   /// getMe.
   void get_me(callback done) const;
 
@@ -114,6 +124,22 @@ public:
                   const std::string& html_caption, std::int64_t reply_to_message_id,
                   const std::string& keyboard_json, callback done) const;
 
+  /// sendPhoto uploading `jpeg` as multipart/form-data (file part "photo",
+  /// collage.jpg, image/jpeg), with an HTML caption ("" for none), the reply
+  /// parameters and the keyboard as JSON fields. Telegram takes photos up to
+  /// 10 MB: a larger one (or an empty one, or an invalid keyboard) fails at
+  /// once (error_code 0) without a request.
+  void send_photo_upload(std::int64_t chat_id, const std::string& jpeg,
+                         const std::string& html_caption, std::int64_t reply_to_message_id,
+                         const std::string& keyboard_json, callback done) const;
+
+  /// editMessageMedia replacing the message's photo with `jpeg` (uploaded
+  /// as "attach://photo") and its caption; `keyboard_json` as for
+  /// send_photo_upload.
+  void edit_message_media_upload(std::int64_t chat_id, std::int64_t message_id,
+                                 const std::string& jpeg, const std::string& html_caption,
+                                 const std::string& keyboard_json, callback done) const;
+
   /// editMessageText in HTML parse mode.
   void edit_message_text(std::int64_t chat_id, std::int64_t message_id,
                          const std::string& html_text,
@@ -136,6 +162,9 @@ public:
                        const std::string& language_code, callback done) const;
 
 private:
+  void post(std::string method, std::string body, std::string content_type,
+            std::chrono::milliseconds timeout, callback done) const;
+
   std::string base_url_;
   std::string token_;
   std::shared_ptr<net::http_client> http_;

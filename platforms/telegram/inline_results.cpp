@@ -71,7 +71,8 @@ std::string inline_results_json(const std::vector<inline_answer>& answers) {
   w.StartArray();
   bool refusal_written = false;
   for (auto& [id, res] : answers) {
-    if (res.replies.empty())
+    // A picture the bot drew has no URL to offer it by (see photo_jpeg).
+    if (res.replies.empty() || !res.replies.front().photo_jpeg.empty())
       continue;
     bool ok = res.outcome == command_outcome::ok;
     if (!ok) {

@@ -20,7 +20,9 @@ using inline_answer = std::pair<std::string, command_result>;
 /// answer with a cover whose caption fits, an article otherwise (the first
 /// piece of the reply as its message). Only the first refusal (e.g. not
 /// registered) is kept, as one explaining article with the id "refused";
-/// answers without replies are left out.
+/// answers without replies, or whose reply carries a picture the bot drew
+/// (photo_jpeg: an inline result offers a photo by URL only, so the caller
+/// publishes it first and sets image_url), are left out.
 std::string inline_results_json(const std::vector<inline_answer>& answers);
 
 } // namespace lastgram::telegram

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 
+#include "support/fake_bot_api.hpp"
 #include "support/fake_lrclib.hpp"
 #include "support/lastfm_payloads.hpp"
 #include "telegram_harness.hpp"
@@ -45,36 +46,13 @@ std::optional<tg_bot_message> shown(telegram_emulator& tg, std::int64_t chat,
   return found;
 }
 
-/// The length Telegram counts of an HTML text: without the tags, entities
-/// decoded, in UTF-16 code units.
-std::size_t visible_units(const std::string& html) {
-  std::size_t units = 0;
-  for (std::size_t i = 0; i < html.size(); ++i) {
-    auto c = static_cast<unsigned char>(html[i]);
-    if (c == '<') {
-      i = html.find('>', i);
-      if (i == std::string::npos)
-        break;
-    } else if (c == '&') {
-      ++units;
-      i = html.find(';', i);
-      if (i == std::string::npos)
-        break;
-    } else if ((c & 0xC0) != 0x80) {
-      // A code point starts: two units above U+FFFF (4-byte UTF-8).
-      units += c >= 0xF0 ? 2 : 1;
-    }
-  }
-  return units;
-}
-
 /// Every message the bot sent fits Telegram's limits, which the emulator
 /// does not enforce: 4,096 for a text, 1,024 for a photo's caption.
 void fits_telegram_limits(telegram_emulator& tg) {
   for (auto& m : tg.all_bot_messages()) {
     INFO(m.json);
-    CHECK(visible_units(m.text) <= 4096);
-    CHECK(visible_units(m.caption) <= 1024);
+    CHECK(telegram_visible_length(m.text) <= 4096);
+    CHECK(telegram_visible_length(m.caption) <= 1024);
   }
 }
 

@@ -1,6 +1,10 @@
 #include "support/fake_bot_api.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdlib>
 
 #include "support/redis_server.hpp"
 
@@ -34,6 +38,34 @@ std::string json_string(const std::string& body, const char* field) {
   return {};
 }
 
+std::size_t telegram_visible_length(const std::string& html) {
+  std::size_t units = 0;
+  for (std::size_t i = 0; i < html.size(); ++i) {
+    auto c = static_cast<unsigned char>(html[i]);
+    if (c == '<') {
+      i = html.find('>', i);
+      if (i == std::string::npos)
+        break;
+    } else if (c == '&') {
+      ++units;
+      i = html.find(';', i);
+      if (i == std::string::npos)
+        break;
+    } else if ((c & 0xC0) != 0x80) {
+      // A code point starts: two units above U+FFFF (4-byte UTF-8).
+      units += c >= 0xF0 ? 2 : 1;
+    }
+  }
+  return units;
+}
+
+std::string bot_call::field(const std::string& name) const {
+  for (auto& p : parts)
+    if (p.name == name && !p.has_filename)
+      return p.data;
+  return {};
+}
+
 std::string private_update(std::int64_t update_id, std::int64_t user, const std::string& text,
                            std::int64_t message_id) {
   if (message_id == 0)
@@ -50,6 +82,72 @@ namespace {
 
 canned_response ok(const std::string& result) {
   return answer(200, R"({"ok":true,"result":)" + result + "}");
+}
+
+canned_response bad_request(const std::string& why) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("ok");
+  w.Bool(false);
+  w.Key("error_code");
+  w.Int(400);
+  w.Key("description");
+  auto text = "Bad Request: " + why;
+  w.String(text.c_str());
+  w.EndObject();
+  return answer(400, buf.GetString());
+}
+
+bool is_json_object(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  return !doc.HasParseError() && doc.IsObject();
+}
+
+/// Checks a multipart upload as Telegram would; "" when it is acceptable.
+std::string check_upload(bot_call& call) {
+  if (call.method != "sendPhoto" && call.method != "editMessageMedia")
+    return "multipart is only expected for sendPhoto and editMessageMedia";
+  if (call.field("chat_id").empty())
+    return "chat_id is empty";
+  std::string file_name = "photo";
+  if (call.method == "editMessageMedia") {
+    auto media = call.field("media");
+    rapidjson::Document doc;
+    doc.Parse(media.c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("media")
+        || !doc["media"].IsString() || !doc.HasMember("type") || !doc["type"].IsString()
+        || std::string{doc["type"].GetString()} != "photo")
+      return "media is not an InputMediaPhoto";
+    std::string target = doc["media"].GetString();
+    if (target.rfind("attach://", 0) != 0)
+      return "media does not attach an uploaded file";
+    file_name = target.substr(9);
+    if (call.field("message_id").empty())
+      return "message_id is empty";
+    if (doc.HasMember("caption") && doc["caption"].IsString())
+      call.text = doc["caption"].GetString();
+  } else {
+    call.text = call.field("caption");
+  }
+  const parsed_part* photo = nullptr;
+  for (auto& part : call.parts)
+    if (part.name == file_name)
+      photo = &part;
+  if (photo == nullptr || !photo->has_filename || photo->filename.empty())
+    return "there is no photo in the request";
+  if (photo->content_type != "image/jpeg" || !is_jpeg(photo->data))
+    return "IMAGE_PROCESS_FAILED";
+  if (photo->data.size() > (10u << 20))
+    return "file is too big";
+  call.photo = photo->data;
+  if (telegram_visible_length(call.text) > 1024)
+    return "message caption is too long";
+  for (const char* json : {"reply_markup", "reply_parameters"})
+    if (auto v = call.field(json); !v.empty() && !is_json_object(v))
+      return std::string{"can't parse "} + json + " JSON object";
+  return {};
 }
 
 } // namespace
@@ -105,11 +203,28 @@ canned_response fake_bot_api::handle(const received_request& req) {
     return answer(404, R"({"ok":false,"error_code":404,"description":"Not Found"})");
   call.method = req.target.substr(prefix.size());
   call.body = req.body;
-  auto chat = json_string(req.body, "chat_id");
-  call.chat_id = chat.empty() ? 0 : std::stoll(chat);
-  call.text = json_string(req.body, call.method == "sendPhoto" ? "caption" : "text");
+  auto content_type = req.header("Content-Type");
+  std::string chat;
+  if (content_type.rfind("multipart/", 0) == 0) {
+    call.multipart = true;
+    std::string why;
+    if (auto form = parse_multipart(content_type, req.body, &why)) {
+      call.parts = std::move(form->parts);
+      call.refused = check_upload(call);
+    } else {
+      call.refused = "malformed multipart: " + why;
+    }
+    chat = call.field("chat_id");
+  } else {
+    chat = json_string(req.body, "chat_id");
+    call.text = json_string(req.body, call.method == "sendPhoto" ? "caption" : "text");
+  }
+  char* end = nullptr;
+  call.chat_id = chat.empty() ? 0 : std::strtoll(chat.c_str(), &end, 10);
   std::lock_guard<std::mutex> guard{mtx_};
   calls_.push_back(call);
+  if (!call.refused.empty())
+    return bad_request(call.refused);
   if (call.method == "getMe")
     return ok(R"({"id":4242,"is_bot":true,"first_name":"lastgram","username":"LastgramTestBot"})");
   if (call.method == "getUpdates") {

@@ -4,7 +4,11 @@
 // getMe, deleteWebhook and the sends like Telegram, serves scripted updates
 // to getUpdates (those with update_id >= offset, else an empty batch after a
 // short wait, as a long poll would) and lets a test answer sends its own way
-// (429, 403, garbage...). Thread-safe.
+// (429, 403, garbage...). Multipart uploads (sendPhoto, editMessageMedia)
+// are parsed strictly and checked as Telegram would (a photo file part that
+// is a JPEG, a caption within 1024 characters, reply_markup, reply_parameters
+// and media that are JSON objects, "attach://" naming a part); a bad one gets
+// 400 and its reason in bot_call::refused. Thread-safe.
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "support/multipart.hpp"
 #include "support/test_http_server.hpp"
 
 namespace lastgram::test {
@@ -25,8 +30,18 @@ struct bot_call {
   std::string body;
   std::chrono::steady_clock::time_point at;
   std::int64_t chat_id = 0;
-  /// `text`, or `caption` of a sendPhoto.
+  /// `text`, or `caption` of a sendPhoto (or of editMessageMedia's media).
   std::string text;
+  /// A multipart/form-data upload: its fields (file parts included).
+  bool multipart = false;
+  std::vector<parsed_part> parts;
+  /// The uploaded photo's bytes (the part `photo`).
+  std::string photo;
+  /// Why the fake refused the request with 400 ("" when it was accepted).
+  std::string refused;
+
+  /// The text field `name` of a multipart call ("" when absent).
+  std::string field(const std::string& name) const;
 };
 
 /// A canned answer with a status and a body.
@@ -34,6 +49,10 @@ canned_response answer(unsigned status, std::string body);
 
 /// A canned misbehaviour (close, garbage...).
 canned_response act(reply_action a);
+
+/// The length Telegram counts of an HTML text (a message or a caption):
+/// without the tags, entities decoded, in UTF-16 code units.
+std::size_t telegram_visible_length(const std::string& html);
 
 /// A string or integer field of a JSON object body ("" when absent).
 std::string json_string(const std::string& body, const char* field);

@@ -85,5 +85,5 @@ TEST_CASE("plain rendering keeps text verbatim and shows links, images, buttons"
 
 TEST_CASE("ANSI rendering wraps styled spans", "[render]") {
   auto text = text_builder{}.bold("x").plain("y").take();
-  CHECK(render::to_plain(text, {true}) == "\x1b[1mx\x1b[0my");
+  CHECK(render::to_plain(text, {true, {}}) == "\x1b[1mx\x1b[0my");
 }

@@ -207,3 +207,25 @@ TEST_CASE("an ephemeral reply is plain content with flag 64", "[discord][markdow
   CHECK(e["embeds"][0].HasMember("image"));
   CHECK_FALSE(e["embeds"][0].HasMember("description"));
 }
+
+TEST_CASE("a drawn picture is listed as attachment 0 and shown as the embed's image",
+          "[discord][markdown]") {
+  outgoing_reply r;
+  r.text.push_back(text_span{"Ana's 3x3", style_bold, {}});
+  r.image_url = "https://lastfm.freetls.fastly.net/i/u/300x300/cover.png";
+  r.photo_jpeg = "\xFF\xD8\xFF";
+  rapidjson::Document d;
+  d.Parse(message_json(r).c_str());
+  REQUIRE(d.IsObject());
+  REQUIRE(d["attachments"].IsArray());
+  REQUIRE(d["attachments"].Size() == 1);
+  CHECK(std::string{d["attachments"][0]["id"].GetString()} == "0");
+  CHECK(std::string{d["attachments"][0]["filename"].GetString()} == "collage.jpg");
+  auto& embed = d["embeds"][0];
+  CHECK(std::string{embed["image"]["url"].GetString()} == "attachment://collage.jpg");
+  CHECK_FALSE(embed.HasMember("thumbnail"));
+  CHECK(std::string{embed["description"].GetString()} == "**Ana's 3x3**");
+  // Without a picture there is no attachments field (an edit keeps its files).
+  r.photo_jpeg.clear();
+  CHECK(message_json(r).find("attachments") == std::string::npos);
+}

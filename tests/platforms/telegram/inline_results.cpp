@@ -70,3 +70,20 @@ TEST_CASE("refusals of an inline query become one explaining article", "[telegra
   CHECK(std::string{doc[0]["id"].GetString()} == "refused");
   CHECK(std::string{doc[0]["title"].GetString()} == "Register first");
 }
+
+TEST_CASE("an answer with a drawn picture is left out until it has a URL", "[telegram][inline]") {
+  auto drawn = answer(command_outcome::ok, {{"Ana's 3x3", style_plain, {}}});
+  drawn.replies.front().photo_jpeg = "\xFF\xD8\xFF";
+  auto text = answer(command_outcome::ok, {{"Ana listens", style_plain, {}}});
+  auto doc = parse(inline_results_json({{"collage", drawn}, {"listening", text}}));
+  REQUIRE(doc.Size() == 1);
+  CHECK(std::string{doc[0]["id"].GetString()} == "listening");
+  // Published (photo_jpeg moved out, image_url set), it is a photo.
+  drawn.replies.front().photo_jpeg.clear();
+  drawn.replies.front().image_url = "https://bot.example.org/images/0123.jpg";
+  auto published = parse(inline_results_json({{"collage", drawn}}));
+  REQUIRE(published.Size() == 1);
+  CHECK(std::string{published[0]["type"].GetString()} == "photo");
+  CHECK(std::string{published[0]["photo_url"].GetString()}
+        == "https://bot.example.org/images/0123.jpg");
+}
