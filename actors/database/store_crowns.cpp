@@ -337,36 +337,39 @@ result<void> store::migrate_group(platform_kind platform, std::string_view from,
 
 // -- settings -----------------------------------------------------------------
 
+namespace {
+
+// Sets one crown setting of a group. `column` is always one of our literals.
+result<void> update_group_setting(soci::session& sql, const char* what, platform_kind platform,
+                                  std::string_view group_id, const std::string& column,
+                                  long long value) {
+  std::string p{to_string(platform)};
+  std::string id{group_id};
+  auto n = execute_counting(sql,
+                            "UPDATE groups SET " + column
+                              + " = :v WHERE platform = :p AND platform_id = :id",
+                            soci::use(value, "v"), soci::use(p, "p"), soci::use(id, "id"));
+  if (n == 0)
+    return not_found(what);
+  return {};
+}
+
+} // namespace
+
 result<void> store::set_group_crowns(platform_kind platform, std::string_view group_id,
                                      entity_kind kind, bool on) {
   return impl_->guard("set_group_crowns", [&]() -> result<void> {
-    std::string column = std::string{"crowns_"} + std::string{to_string(kind)} + "s";
-    std::string p{to_string(platform)};
-    std::string id{group_id};
-    int value = on ? 1 : 0;
-    auto n = execute_counting(impl_->sql,
-                              "UPDATE groups SET " + column
-                                + " = :v WHERE platform = :p AND platform_id = :id",
-                              soci::use(value, "v"), soci::use(p, "p"), soci::use(id, "id"));
-    if (n == 0)
-      return not_found("set_group_crowns: unknown group");
-    return {};
+    auto column = std::string{"crowns_"} + std::string{to_string(kind)} + "s";
+    return update_group_setting(impl_->sql, "set_group_crowns: unknown group", platform,
+                                group_id, column, on ? 1 : 0);
   });
 }
 
 result<void> store::set_crown_threshold(platform_kind platform, std::string_view group_id,
                                         std::int64_t plays) {
   return impl_->guard("set_crown_threshold", [&]() -> result<void> {
-    std::string p{to_string(platform)};
-    std::string id{group_id};
-    long long value = std::max<std::int64_t>(1, plays);
-    auto n = execute_counting(impl_->sql,
-                              "UPDATE groups SET crown_threshold = :v"
-                              " WHERE platform = :p AND platform_id = :id",
-                              soci::use(value, "v"), soci::use(p, "p"), soci::use(id, "id"));
-    if (n == 0)
-      return not_found("set_crown_threshold: unknown group");
-    return {};
+    return update_group_setting(impl_->sql, "set_crown_threshold: unknown group", platform,
+                                group_id, "crown_threshold", std::max<std::int64_t>(1, plays));
   });
 }
 

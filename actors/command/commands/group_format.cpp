@@ -8,8 +8,17 @@ namespace {
 
 const char* const crown = "\xF0\x9F\x91\x91 "; // U+1F451 crown and a space
 
-std::string kind_suffix(entity_kind kind) {
-  return std::string{to_string(kind)};
+// Whole keys, so that the key checks (tests/i18n/keys.cpp) find them.
+const char* title_key(entity_kind kind, bool global) {
+  switch (kind) {
+    case entity_kind::artist:
+      return global ? "gwk.title_artist" : "wk.title_artist";
+    case entity_kind::album:
+      return global ? "gwk.title_album" : "wk.title_album";
+    case entity_kind::track:
+      break;
+  }
+  return global ? "gwk.title_track" : "wk.title_track";
 }
 
 std::string row_name(const i18n::catalog& texts, std::string_view lang,
@@ -48,8 +57,8 @@ rich_text format_who_knows(const i18n::catalog& texts, std::string_view lang,
                            const who_knows_view& v) {
   const auto& a = v.answer;
   text_builder out;
-  auto title_key = std::string{v.global ? "gwk.title_" : "wk.title_"} + kind_suffix(v.kind);
-  out.bold(texts.format(lang, title_key, {{"name", a.name}, {"artist", a.artist}})).newline();
+  out.bold(texts.format(lang, title_key(v.kind, v.global), {{"name", a.name}, {"artist", a.artist}}))
+    .newline();
   if (a.rows.empty() && v.page <= 1) {
     auto none = v.global ? "gwk.nobody" : "wk.nobody";
     out.newline().plain(texts.format(lang, none, {{"name", a.name}}));
