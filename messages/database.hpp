@@ -14,6 +14,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/db.hpp"
+#include "messages/groups.hpp"
 #include "messages/model.hpp"
 
 namespace lastgram {
@@ -32,6 +33,9 @@ using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using inbox_claim_atom = caf::atom_constant<caf::atom("inboxclaim")>;
 using inbox_mark_atom = caf::atom_constant<caf::atom("inboxmark")>;
 using inbox_prune_atom = caf::atom_constant<caf::atom("inboxprune")>;
+using who_knows_atom = caf::atom_constant<caf::atom("whoknows")>;
+using crowns_atom = caf::atom_constant<caf::atom("crowns")>;
+using member_atom = caf::atom_constant<caf::atom("member")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -60,7 +64,14 @@ typename Inspector::result_type inspect(Inspector& f, guard_users& x) {
 }
 
 /// The per-user settings a user can change.
-enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji, time_zone };
+enum class user_setting : std::uint8_t {
+  show_tags,
+  cover_as_link,
+  loved_emoji,
+  time_zone,
+  /// "true": hidden from global lists (shown as "private user").
+  private_mode
+};
 
 /// The database engine.
 /// - (get_user, platform, id) -> user_lookup
@@ -89,6 +100,13 @@ enum class user_setting : std::uint8_t { show_tags, cover_as_link, loved_emoji, 
 /// - (inbox_mark, platform, update id, replied | done) -> bool (false when
 ///   there is no such update)
 /// - (inbox_prune, retention seconds) -> how many done updates were deleted
+/// - (who_knows, request) -> who_knows_answer: in one transaction, upserts
+///   the entity, stores the invoker's fresh count, reads the group's (or the
+///   global) list, totals and the invoker's rank, and applies the crown rule
+/// - (crowns, request) -> crown_answer: a user's crowns, the group's board,
+///   a crown's history or the user's unclaimed artists
+/// - (member, platform, joined | left, group id, user id) and
+///   (member, platform, migrated, old group id, new group id) -> bool
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
   caf::replies_to<facts_atom, platform_kind, std::string, std::string,
@@ -110,6 +128,10 @@ using database_actor = caf::typed_actor<
   caf::replies_to<inbox_claim_atom, platform_kind, std::string, std::int64_t,
                   std::int64_t>::with<std::vector<inbox_entry>>,
   caf::replies_to<inbox_mark_atom, platform_kind, std::string, inbox_mark>::with<bool>,
-  caf::replies_to<inbox_prune_atom, std::int64_t>::with<std::int64_t>>;
+  caf::replies_to<inbox_prune_atom, std::int64_t>::with<std::int64_t>,
+  caf::replies_to<who_knows_atom, who_knows_request>::with<who_knows_answer>,
+  caf::replies_to<crowns_atom, crown_request>::with<crown_answer>,
+  caf::replies_to<member_atom, platform_kind, member_change, std::string,
+                  std::string>::with<bool>>;
 
 } // namespace lastgram

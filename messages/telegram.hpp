@@ -99,6 +99,11 @@ struct parsed_update {
   callback_query callback;
   inline_query inline_;
   chat_member_update member;
+  /// A message's `left_chat_member.id`: that user left the group (or was
+  /// removed); empty otherwise.
+  std::string left_member_id;
+  /// A message's `migrate_to_chat_id`: the group became this supergroup.
+  std::string migrate_to_chat_id;
   /// The name of the update's payload field when kind is unsupported
   /// (e.g. "channel_post"), empty when the update had none.
   std::string unsupported_field;
@@ -107,7 +112,8 @@ struct parsed_update {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, parsed_update& x) {
   return f(caf::meta::type_name("telegram_update"), x.update_id, x.kind, x.message, x.callback,
-           x.inline_, x.member, x.unsupported_field);
+           x.inline_, x.member, x.left_member_id, x.migrate_to_chat_id,
+           x.unsupported_field);
 }
 
 } // namespace lastgram::telegram

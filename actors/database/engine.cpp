@@ -274,6 +274,15 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](inbox_prune_atom a, std::int64_t retention) {
       return submit<std::int64_t>(self, a, retention);
     },
+    [self](who_knows_atom a, who_knows_request& req) {
+      return submit<who_knows_answer>(self, a, std::move(req));
+    },
+    [self](crowns_atom a, crown_request& req) {
+      return submit<crown_answer>(self, a, std::move(req));
+    },
+    [self](member_atom a, platform_kind p, member_change change, str x, str y) {
+      return submit<bool>(self, a, p, change, std::move(x), std::move(y));
+    },
   };
 }
 

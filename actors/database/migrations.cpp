@@ -160,10 +160,34 @@ migration user_time_zone() {
   };
 }
 
+/// Group settings for crowns (on or off per entity kind, artists on by
+/// default; the plays a holder needs, default 30), a user's privacy on
+/// global lists, and the two Last.fm facts the "botted account" rule of
+/// /globalwhoknows reads (the scrobble total and the Last.fm registration
+/// date, Unix seconds; 0 = not known yet, written by the library indexer).
+migration group_settings() {
+  return {
+    5,
+    "group crown settings and user privacy",
+    {
+      "ALTER TABLE groups ADD COLUMN crowns_artists INTEGER NOT NULL DEFAULT 1",
+      "ALTER TABLE groups ADD COLUMN crowns_albums INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE groups ADD COLUMN crowns_tracks INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE groups ADD COLUMN crown_threshold BIGINT NOT NULL DEFAULT 30",
+      "ALTER TABLE users ADD COLUMN private_mode INTEGER NOT NULL DEFAULT 0",
+      "ALTER TABLE users ADD COLUMN fm_scrobbles BIGINT NOT NULL DEFAULT 0",
+      "ALTER TABLE users ADD COLUMN fm_registered_at BIGINT NOT NULL DEFAULT 0",
+      // /crownsinfo and /unclaimed read a group's crowns by holder.
+      "CREATE INDEX crowns_by_group ON crowns (group_id, claimed)",
+    },
+  };
+}
+
 } // namespace
 
 std::vector<migration> all_migrations() {
-  return {initial_schema(), platform_state(), update_inbox(), user_time_zone()};
+  return {initial_schema(), platform_state(), update_inbox(), user_time_zone(),
+          group_settings()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

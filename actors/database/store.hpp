@@ -20,6 +20,7 @@
 #include "i18n/name_fold.hpp"
 #include "messages/db.hpp"
 #include "messages/expected.hpp"
+#include "messages/groups.hpp"
 #include "messages/model.hpp"
 #include "messages/settings.hpp"
 
@@ -209,6 +210,54 @@ public:
                                                std::int64_t entity_id,
                                                std::int64_t user_id,
                                                std::int64_t playcount);
+
+  // -- group side (store_whoknows.cpp, store_crowns.cpp) -----------------------
+
+  /// One who-knows run in one transaction: upserts the entity, stores the
+  /// invoker's fresh count (when known and the invoker is registered), reads
+  /// the page of listeners, the totals and the invoker's rank, and, in a
+  /// group with crowns on for the kind, applies the crown rule: the top
+  /// eligible listener (linked, not banned, not crown-banned, a member) past
+  /// the group's threshold claims, or steals with strictly more plays than
+  /// the holder (ties keep the holder); a holder who is no longer eligible
+  /// loses the crown to the next eligible one, or it is released. An empty
+  /// `group_id` asks the global list: private users masked, no crowns, and
+  /// accounts averaging more than 650 scrobbles a day since their Last.fm
+  /// registration left out (when the indexer has stored both numbers).
+  result<who_knows_answer> run_who_knows(const who_knows_request& req);
+
+  /// A crown query (see crown_query); an unknown group answers empty.
+  result<crown_answer> query_crowns(const crown_request& req);
+
+  /// Records a registered user as a member of a group (creating the group
+  /// row when unknown). An unknown or unlinked user is not recorded.
+  result<void> record_member(platform_kind platform, std::string_view group_id,
+                             std::string_view user_id);
+
+  /// Removes a member (a `left_chat_member`); unknown ids are no error.
+  result<void> forget_member(platform_kind platform, std::string_view group_id,
+                             std::string_view user_id);
+
+  /// A supergroup migration: members, crowns (with their history), the
+  /// language and the crown settings move from `from` to `to` (created when
+  /// needed; crowns `to` already has are kept), and `from` becomes inactive.
+  result<void> migrate_group(platform_kind platform, std::string_view from,
+                             std::string_view to);
+
+  /// Crown settings of a group (`not_found` when the group is unknown).
+  result<void> set_group_crowns(platform_kind platform, std::string_view group_id,
+                                entity_kind kind, bool on);
+  result<void> set_crown_threshold(platform_kind platform, std::string_view group_id,
+                                   std::int64_t plays);
+
+  /// Hides (or shows) a user on global lists; inserts the user if needed.
+  result<void> set_private_mode(platform_kind platform, std::string_view platform_id,
+                                bool value);
+
+  /// The Last.fm facts the botted-account rule reads (the indexer's to
+  /// write): scrobble total and Last.fm registration (Unix seconds).
+  result<void> set_fm_profile(std::int64_t user_id, std::int64_t scrobbles,
+                              std::int64_t registered_at);
 
   // -- platform state ---------------------------------------------------------
 

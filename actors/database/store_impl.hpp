@@ -78,6 +78,14 @@ long long execute_counting(soci::session& sql, const std::string& query,
   return st.get_affected_rows();
 }
 
+/// Makes `user` the current holder of the crown of (group, entity) at
+/// `now`, inside the caller's transaction (see store::set_crown_holder).
+crown_holder_record put_crown_holder(soci::session& sql, long long group, long long entity,
+                                     long long user, long long playcount, long long now);
+
+/// Closes the current holding of a crown and marks it unclaimed.
+void release_crown(soci::session& sql, long long crown, long long now);
+
 } // namespace detail
 
 } // namespace lastgram::database

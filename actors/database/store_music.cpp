@@ -173,42 +173,12 @@ result<crown_holder_record> store::set_crown_holder(std::int64_t group_id,
     long long e = entity_id;
     long long u = user_id;
     long long pc = playcount;
-    long long now = unix_now();
-    // Starts with a write, so SQLite takes its write lock (waiting up to the
-    // busy timeout) before reading the current holder.
+    // The first statement of put_crown_holder is a write, so SQLite takes
+    // its write lock (waiting up to the busy timeout) before reading.
     soci::transaction tr{sql};
-    long long crown = 0;
-    sql << "INSERT INTO crowns (group_id, entity_id, claimed)"
-           " VALUES (:g, :e, 1) ON CONFLICT (group_id, entity_id)"
-           " DO UPDATE SET claimed = 1 RETURNING id",
-      soci::into(crown), soci::use(g, "g"), soci::use(e, "e");
-    long long holder = 0;
-    long long since = now;
-    sql << "SELECT user_id, since FROM crown_holders"
-           " WHERE crown_id = :c AND is_current = 1",
-      soci::into(holder), soci::into(since), soci::use(crown, "c");
-    bool held = sql.got_data();
-    if (held && holder == u) {
-      sql << "UPDATE crown_holders SET playcount = :pc"
-             " WHERE crown_id = :c AND is_current = 1",
-        soci::use(pc, "pc"), soci::use(crown, "c");
-    } else {
-      if (held) {
-        sql << "UPDATE crown_holders SET is_current = 0, until = :now"
-               " WHERE crown_id = :c AND is_current = 1",
-          soci::use(now, "now"), soci::use(crown, "c");
-        sql << "UPDATE crowns SET switched_times = switched_times + 1"
-               " WHERE id = :c",
-          soci::use(crown, "c");
-      }
-      since = now;
-      sql << "INSERT INTO crown_holders (crown_id, user_id, playcount,"
-             " is_current, since) VALUES (:c, :u, :pc, 1, :now)",
-        soci::use(crown, "c"), soci::use(u, "u"), soci::use(pc, "pc"),
-        soci::use(now, "now");
-    }
+    auto out = put_crown_holder(sql, g, e, u, pc, unix_now());
     tr.commit();
-    return crown_holder_record{crown, u, pc, since};
+    return out;
   });
 }
 

@@ -215,6 +215,7 @@ LASTGRAM_USER_SETTER(set_time_zone, "time_zone", std::string_view,
                      std::string{value})
 LASTGRAM_USER_SETTER(set_banned, "banned", bool, value ? 1 : 0)
 LASTGRAM_USER_SETTER(set_crown_banned, "crown_banned", bool, value ? 1 : 0)
+LASTGRAM_USER_SETTER(set_private_mode, "private_mode", bool, value ? 1 : 0)
 
 #undef LASTGRAM_USER_SETTER
 

@@ -238,6 +238,11 @@ result<guard_users> read_facts(store& db, platform_kind p, const std::string& au
     return a.error();
   out.author = std::move(a).value();
   if (!group.empty()) {
+    // Whoever runs a command in a group is one of its members (for
+    // who-knows), recorded in this same round trip.
+    if (out.author.found && !out.author.user.fm_username.empty())
+      if (auto m = db.record_member(p, group, author); !m)
+        return m.error();
     auto g = db.get_group(p, group);
     if (!g)
       return g.error();
@@ -273,6 +278,8 @@ result<void> apply_setting(store& db, platform_kind p, const std::string& id,
       return db.set_loved_emoji(p, id, value);
     case user_setting::time_zone:
       return db.set_time_zone(p, id, value);
+    case user_setting::private_mode:
+      return db.set_private_mode(p, id, *flag);
   }
   return db_error{db_errc::other, "unknown user setting"};
 }
@@ -286,6 +293,19 @@ caf::result<bool> change_setting(worker_ptr self, platform_kind p, const std::st
   return serve(self, "setting", [&](store& db) {
     return done(apply_setting(db, p, id, which, value, flag));
   });
+}
+
+result<void> change_member(store& db, platform_kind p, member_change change,
+                           const std::string& a, const std::string& b) {
+  switch (change) {
+    case member_change::joined:
+      return db.record_member(p, a, b);
+    case member_change::left:
+      return db.forget_member(p, a, b);
+    case member_change::migrated:
+      return db.migrate_group(p, a, b);
+  }
+  return db_error{db_errc::other, "unknown member change"};
 }
 
 void start(worker_ptr self, database_settings cfg, caf::actor_addr router) {
@@ -388,6 +408,16 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
     [self](inbox_prune_atom, std::int64_t retention) -> caf::result<std::int64_t> {
       return serve(self, "inbox_prune",
                    [&](store& db) { return db.inbox_prune(unix_seconds() - retention); });
+    },
+    [self](who_knows_atom, const who_knows_request& req) -> caf::result<who_knows_answer> {
+      return serve(self, "who_knows", [&](store& db) { return db.run_who_knows(req); });
+    },
+    [self](crowns_atom, const crown_request& req) -> caf::result<crown_answer> {
+      return serve(self, "crowns", [&](store& db) { return db.query_crowns(req); });
+    },
+    [self](member_atom, platform_kind p, member_change change, str a,
+           str b) -> caf::result<bool> {
+      return serve(self, "member", [&](store& db) { return done(change_member(db, p, change, a, b)); });
     },
   };
 }

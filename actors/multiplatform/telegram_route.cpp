@@ -187,6 +187,19 @@ void remember_group(self_ptr self, const chat_ref& chat) {
           [self, id = chat.id](const caf::error&) { self->state.known_groups.erase(id); });
 }
 
+void group_members_changed(self_ptr self, member_change change, const std::string& a,
+                           const std::string& b) {
+  auto db = self->state.opts->engines->database.get();
+  if (!db)
+    return;
+  self->request(db, 5s, member_atom::value, platform_kind::telegram, change, a, b)
+    .then([](bool) {},
+          [a, b](const caf::error&) {
+            log::warn("telegram", "could not store a group member change",
+                      {{"a", a}, {"b", b}});
+          });
+}
+
 void on_update(self_ptr self, telegram::parsed_update& u, bool tracked) {
   auto& st = self->state;
   if (!first_time(self, u.update_id)) {
@@ -196,6 +209,11 @@ void on_update(self_ptr self, telegram::parsed_update& u, bool tracked) {
   switch (u.kind) {
     case update_kind::message:
       st.m.updates_message.inc();
+      if (!u.left_member_id.empty())
+        group_members_changed(self, member_change::left, u.message.chat.id, u.left_member_id);
+      if (!u.migrate_to_chat_id.empty())
+        group_members_changed(self, member_change::migrated, u.message.chat.id,
+                              u.migrate_to_chat_id);
       on_message(self, std::move(u.message), tracked ? u.update_id : 0);
       break;
     case update_kind::edited_message:

@@ -111,6 +111,7 @@ void drop_chat(self_ptr self, std::uint64_t id, const api_result& res) {
 void move_chat(self_ptr self, std::uint64_t id, std::int64_t to) {
   auto& st = self->state;
   auto from = st.pending[id].chat_id;
+  auto from_id = std::to_string(from);
   log::info("telegram", "group migrated to a supergroup",
             {log::kv("chat", from), log::kv("to", to)});
   std::vector<std::uint64_t> moved{id};
@@ -132,6 +133,7 @@ void move_chat(self_ptr self, std::uint64_t id, std::int64_t to) {
     }
   }
   remember_group(self, chat_ref{std::to_string(to), chat_kind::group, {}});
+  group_members_changed(self, member_change::migrated, from_id, std::to_string(to));
 }
 
 /// What becomes of a send Telegram refused with 400.

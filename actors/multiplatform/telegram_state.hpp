@@ -30,6 +30,7 @@
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "messages/atoms.hpp"
+#include "messages/groups.hpp"
 #include "messages/model.hpp"
 #include "messages/telegram.hpp"
 #include "platforms/telegram/bot_api.hpp"
@@ -275,5 +276,10 @@ void on_inline(self_ptr self, const telegram::inline_query& q);
 void on_update(self_ptr self, telegram::parsed_update& u, bool tracked = false);
 /// Stores a group chat in the database once (the first time it is seen).
 void remember_group(self_ptr self, const chat_ref& chat);
+
+/// Tells the database that a group's members changed: `a` left group `b`
+/// (member_change::left), or group `a` became supergroup `b` (migrated).
+void group_members_changed(self_ptr self, member_change change, const std::string& a,
+                           const std::string& b);
 
 } // namespace lastgram::multiplatform::detail

@@ -238,6 +238,11 @@ parsed_update parse_update_object(const json& root) {
   if (auto* msg = optional_object(root, "message", "")) {
     u.kind = update_kind::message;
     u.message = parse_message(*msg, "message.");
+    // Service messages about the group's members and its id.
+    if (auto* left = optional_object(*msg, "left_chat_member", "message."))
+      u.left_member_id = std::to_string(int_at(*left, "id", "message.left_chat_member."));
+    if (auto to = optional_int(*msg, "migrate_to_chat_id", "message."))
+      u.migrate_to_chat_id = std::to_string(*to);
   } else if (auto* edited = optional_object(root, "edited_message", "")) {
     u.kind = update_kind::edited_message;
     u.message = parse_message(*edited, "edited_message.");

@@ -27,6 +27,19 @@ namespace soci {
 extern "C" backend_factory const* factory_postgresql();
 } // namespace soci
 
+/// Runs a behavioural test case once per backend.
+#define ANY_BACKEND GENERATE(lastgram::database::backend_kind::sqlite,                            \
+                             lastgram::database::backend_kind::postgresql)
+
+/// Requires a store result to hold a value, printing the error otherwise.
+#define REQUIRE_OK(expr)                                                                    \
+  do {                                                                                      \
+    auto&& require_ok_res = (expr);                                                         \
+    INFO(#expr << " -> "                                                                    \
+               << (require_ok_res ? std::string{"ok"} : require_ok_res.error().message));   \
+    REQUIRE(require_ok_res.has_value());                                                    \
+  } while (false)
+
 namespace lastgram::test {
 
 using database::backend_kind;

@@ -128,6 +128,19 @@ std::string user_info_body(const std::string& name) {
   return info;
 }
 
+std::string artist_info_body(std::int64_t userplaycount) {
+  std::ifstream file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/artist-getinfo-with-username.json"};
+  std::string info{std::istreambuf_iterator<char>{file}, {}};
+  const std::string field = "\"userplaycount\"";
+  auto at = info.find(field);
+  if (at == std::string::npos)
+    return info;
+  auto open = info.find('"', at + field.size());
+  auto close = info.find('"', open + 1);
+  info.replace(open + 1, close - open - 1, std::to_string(userplaycount));
+  return info;
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
            std::chrono::system_clock::now().time_since_epoch())

@@ -56,6 +56,10 @@ std::vector<fake_scrobble> pace_history(std::int64_t now);
 /// The user.getInfo fixture with the account renamed `name`.
 std::string user_info_body(const std::string& name);
 
+/// The artist.getInfo fixture (with username) with the user's play count
+/// set to `userplaycount`.
+std::string artist_info_body(std::int64_t userplaycount);
+
 /// The current Unix time in seconds.
 std::int64_t unix_now();
 

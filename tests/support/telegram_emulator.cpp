@@ -322,6 +322,24 @@ tg_sent telegram_emulator::send_message(const tg_user& from, const tg_chat& chat
   return send_update("/lastgram/sendMessage", buf.GetString());
 }
 
+tg_sent telegram_emulator::send_service_message(const tg_user& from, const tg_chat& chat,
+                                                const std::optional<tg_user>& left,
+                                                std::int64_t migrate_to) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  put(w, "botToken", token_);
+  put(w, "date", unix_now());
+  write_user(w, "from", from);
+  write_chat(w, chat);
+  if (left)
+    write_user(w, "left_chat_member", *left);
+  if (migrate_to != 0)
+    put(w, "migrate_to_chat_id", migrate_to);
+  w.EndObject();
+  return send_update("/lastgram/sendMessage", buf.GetString());
+}
+
 tg_sent telegram_emulator::press_button(const tg_user& from, const tg_chat& chat,
                                         std::int64_t bot_message_id,
                                         const std::string& callback_data) {

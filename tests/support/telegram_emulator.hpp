@@ -214,6 +214,13 @@ public:
                        const std::string& text,
                        const std::optional<tg_reply_to>& reply_to = std::nullopt);
 
+  /// A service message without text from `from` in `chat`: `left` left the
+  /// group (`left_chat_member`), and/or the group became the supergroup
+  /// `migrate_to` (`migrate_to_chat_id`, 0 for none).
+  tg_sent send_service_message(const tg_user& from, const tg_chat& chat,
+                               const std::optional<tg_user>& left,
+                               std::int64_t migrate_to = 0);
+
   /// `from` presses the inline button with `callback_data` under the bot's
   /// message `bot_message_id` in `chat`; the callback_query carries that
   /// message as stored. Throws when the bot sent no such message.

@@ -49,6 +49,19 @@ std::vector<command_spec> all_commands() {
     make_pace,
     make_cllg,
     make_acllg,
+    make_whoknows,
+    make_whoknowsalbum,
+    make_whoknowstrack,
+    make_globalwhoknows,
+    make_globalwhoknowsalbum,
+    make_globalwhoknowstrack,
+    make_whoknowspage,
+    make_crowns,
+    make_crownsinfo,
+    make_crownworth,
+    make_unclaimed,
+    make_crownhistory,
+    make_privacy,
   };
   std::vector<command_spec> out;
   out.reserve(std::size(table));

@@ -74,4 +74,23 @@ std::vector<command_spec> all_commands();
 /// Adds all_commands() to `reg`.
 void add_all_commands(registry& reg);
 
+// Groups: who knows an artist, album or track, and crowns (whoknows.cpp,
+// globalwhoknows.cpp, whoknowspage.cpp, crowns.cpp, crownsinfo.cpp,
+// crownworth.cpp, unclaimed.cpp, crownhistory.cpp).
+command_spec make_whoknows();
+command_spec make_whoknowsalbum();
+command_spec make_whoknowstrack();
+command_spec make_globalwhoknows();
+command_spec make_globalwhoknowsalbum();
+command_spec make_globalwhoknowstrack();
+/// Hidden: the page buttons of the who-knows lists.
+command_spec make_whoknowspage();
+command_spec make_crowns();
+command_spec make_crownsinfo();
+command_spec make_crownworth();
+command_spec make_unclaimed();
+command_spec make_crownhistory();
+/// Hides the author from global lists (privacy.cpp).
+command_spec make_privacy();
+
 } // namespace lastgram::command

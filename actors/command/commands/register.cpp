@@ -32,6 +32,19 @@ void welcome(context run, const user_record& rec) {
     .then([done](bool) mutable { done(); }, [done](caf::error&) mutable { done(); });
 }
 
+/// In a group, a new registration makes the author a member at once (other
+/// commands record members as they look the author up), then welcomes.
+void join_then_welcome(context run, const user_record& rec) {
+  auto& m = run.message();
+  if (m.chat.kind != chat_kind::group)
+    return welcome(run, rec);
+  run.self()
+    ->request(run.database(), run.engine_timeout(), member_atom::value, m.platform,
+              member_change::joined, m.chat.id, m.author.id)
+    .then([run, rec](bool) mutable { welcome(run, rec); },
+          [run, rec](caf::error&) mutable { welcome(run, rec); });
+}
+
 void run_register(context& ctx) {
   auto name = music::extract_fm_username(ctx.command().args);
   if (!name)
@@ -51,7 +64,7 @@ void run_register(context& ctx) {
         run.self()
           ->request(run.database(), run.engine_timeout(), register_atom::value,
                     msg.platform, msg.author.id, info.name, author_name(run))
-          .then([run](user_record& rec) mutable { welcome(run, rec); },
+          .then([run](user_record& rec) mutable { join_then_welcome(run, rec); },
                 [run](caf::error& err) mutable { run.reply_error(err); });
       },
       [run, name](caf::error& err) mutable { run.reply_error(err, *name); });

@@ -192,6 +192,20 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     {"cllg", {{"size", arg_kind::text, false, false}, {"entity", arg_kind::text, false, false},
               {"period", arg_kind::text, false, false}}},
     {"acllg", {{"entity", arg_kind::text, false, false}, {"period", arg_kind::text, false, false}}},
+    {"whoknows", {{"artist", arg_kind::artist, false, true}}},
+    {"whoknowsalbum", {{"artist_album", arg_kind::album, false, true}}},
+    {"whoknowstrack", {{"artist_track", arg_kind::track, false, true}}},
+    {"globalwhoknows", {{"artist", arg_kind::artist, false, true}}},
+    {"globalwhoknowsalbum", {{"artist_album", arg_kind::album, false, true}}},
+    {"globalwhoknowstrack", {{"artist_track", arg_kind::track, false, true}}},
+    {"whoknowspage", {{"scope", arg_kind::choice, true, false},
+                      {"kind", arg_kind::choice, true, false},
+                      {"page", arg_kind::number, true, false},
+                      {"artist", arg_kind::text, true, false},
+                      {"name", arg_kind::text, true, false}}},
+    {"crowns", {{"page", arg_kind::number, false, false}}},
+    {"crownhistory", {{"artist", arg_kind::artist, false, true}}},
+    {"privacy", {{"state", arg_kind::choice, true, false}}},
   };
   for (auto& spec : all_commands()) {
     INFO("/" << spec.name);

@@ -36,18 +36,6 @@ using lastgram::test::with_param;
 
 namespace {
 
-// Every behavioural test case runs once per backend.
-#define ANY_BACKEND GENERATE(backend_kind::sqlite, backend_kind::postgresql)
-
-#define REQUIRE_OK(expr)                                                       \
-  do {                                                                         \
-    auto&& require_ok_res = (expr);                                            \
-    INFO(#expr << " -> "                                                       \
-               << (require_ok_res ? std::string{"ok"}                          \
-                                  : require_ok_res.error().message));          \
-    REQUIRE(require_ok_res.has_value());                                       \
-  } while (false)
-
 const std::string heart = "\xE2\x9D\xA4\xEF\xB8\x8F";
 
 /// The row a lookup found. The test stops here when the lookup failed or

@@ -172,6 +172,30 @@ TEST_CASE("my_chat_member reports the bot being added and removed",
   CHECK(restricted->member.change == membership_change::other);
 }
 
+TEST_CASE("service messages name the member who left and the new supergroup id",
+          "[telegram][update]") {
+  auto left = parse_update(R"({"update_id":8,"message":{"message_id":4,"date":1,
+    "chat":{"id":-100777,"type":"supergroup","title":"Club"},
+    "from":{"id":3,"first_name":"Admin"},
+    "left_chat_member":{"id":42,"first_name":"Gone","is_bot":false}}})");
+  REQUIRE(left);
+  CHECK(left->kind == update_kind::message);
+  CHECK(left->left_member_id == "42");
+  CHECK(left->migrate_to_chat_id.empty());
+  CHECK(left->message.text.empty());
+  auto moved = parse_update(R"({"update_id":9,"message":{"message_id":5,"date":1,
+    "chat":{"id":-777,"type":"group","title":"Club"},
+    "from":{"id":3,"first_name":"Admin"},"migrate_to_chat_id":-1001234567890}})");
+  REQUIRE(moved);
+  CHECK(moved->migrate_to_chat_id == "-1001234567890");
+  CHECK(moved->left_member_id.empty());
+  auto plain = parse_update(R"({"update_id":10,"message":{"message_id":6,"date":1,
+    "chat":{"id":-777,"type":"group"},"from":{"id":3,"first_name":"A"},"text":"/wk"}})");
+  REQUIRE(plain);
+  CHECK(plain->left_member_id.empty());
+  CHECK(plain->migrate_to_chat_id.empty());
+}
+
 TEST_CASE("an unknown update type is unsupported with its field name",
           "[telegram][update]") {
   auto u = parse_update(

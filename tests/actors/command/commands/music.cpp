@@ -36,7 +36,29 @@ struct fake_users {
   std::map<std::string, std::string> keys;
   /// The love/unlove calls the fake Last.fm received.
   std::vector<love_query> loves;
+  /// The who-knows requests the fake database received.
+  std::vector<who_knows_request> who_knows;
 };
+
+/// A who-knows answer: the invoker first with the count they sent, holding
+/// a freshly claimed crown, among 16 listeners (two pages).
+who_knows_answer fake_who_knows(const who_knows_request& req) {
+  who_knows_answer a;
+  a.name = req.name;
+  a.artist = req.artist;
+  a.rows.push_back(who_knows_entry{1, 1, "User1", "someuser", req.invoker_plays, false, true,
+                                   true});
+  a.rows.push_back(who_knows_entry{2, 2, "", "otherfm", 12, false, false, false});
+  a.listeners = 16;
+  a.plays = 999;
+  a.invoker_rank = 1;
+  a.invoker_plays = req.invoker_plays;
+  a.crowns_on = true;
+  a.change = crown_change::claimed;
+  a.holder_name = "User1";
+  a.holder_plays = req.invoker_plays;
+  return a;
+}
 
 database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
   auto lookup = [db](const std::string& id) {
@@ -105,6 +127,15 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
     },
     [](inbox_mark_atom, platform_kind, const std::string&, inbox_mark) { return true; },
     [](inbox_prune_atom, std::int64_t) { return std::int64_t{0}; },
+    [db](who_knows_atom, const who_knows_request& req) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      db->who_knows.push_back(req);
+      return fake_who_knows(req);
+    },
+    [](crowns_atom, const crown_request&) { return crown_answer{}; },
+    [](member_atom, platform_kind, member_change, const std::string&, const std::string&) {
+      return true;
+    },
   };
 }
 
@@ -214,6 +245,7 @@ struct fixture {
   std::string say(const std::string& text, const std::string& id = "1",
                   const std::string& reply_to = {}) {
     auto m = test::console_message(text, id, "c", reply_to);
+    m.chat.kind = in_group ? chat_kind::group : chat_kind::private_chat;
     std::string out;
     self->request(engine, 10s, m)
       .receive(
@@ -227,6 +259,8 @@ struct fixture {
   }
 
   command_result last;
+  /// say() speaks in a group chat rather than a private one.
+  bool in_group = false;
 };
 
 bool has(const std::string& hay, const std::string& needle) {
@@ -384,4 +418,45 @@ TEST_CASE("emoji takes exactly one emoji and /ln shows it", "[music][commands][e
   CHECK(has(f.say("/em 🔥🔥"), "isn't one emoji"));
   CHECK(has(f.say("/em 🔥"), "loved tracks now show 🔥"));
   CHECK(has(f.say("/ln"), "🔥 Apocalypse Dreams"));
+}
+
+TEST_CASE("whoknows works in groups only and sends the fresh count from getInfo",
+          "[music][commands][groups]") {
+  fixture f;
+  f.say("/register someuser");
+  CHECK(has(f.say("/wk Weeknd"), "only works in groups"));
+  f.in_group = true;
+  auto text = f.say("/wk Weeknd");
+  INFO(text);
+  {
+    std::lock_guard<std::mutex> guard{f.users->mtx};
+    REQUIRE(f.users->who_knows.size() == 1);
+    auto& req = f.users->who_knows.front();
+    CHECK(req.name == "The Weeknd"); // as Last.fm corrected it
+    CHECK(req.kind == entity_kind::artist);
+    CHECK(req.group_id == "c");
+    CHECK(req.invoker_id == "1");
+    CHECK(req.invoker_plays == 7211);
+    CHECK(req.offset == 0);
+  }
+  CHECK(has(text, "Who knows The Weeknd in this group?"));
+  CHECK(has(text, "\xF0\x9F\x91\x91 1. User1 — 7,211 plays"));
+  CHECK(has(text, "2. otherfm — 12 plays"));
+  CHECK(has(text, "16 listeners, 999 plays"));
+  CHECK(has(text, "User1 claimed the crown with 7,211 plays!"));
+
+  // Without a name: the artist being played; albums and tracks too.
+  f.say("/wk");
+  f.say("/wkal");
+  f.say("/gwkt Jay-Z - 99 Problems");
+  std::lock_guard<std::mutex> guard{f.users->mtx};
+  REQUIRE(f.users->who_knows.size() == 4);
+  CHECK(f.users->who_knows[1].name == "Tame Impala");
+  CHECK(f.users->who_knows[2].kind == entity_kind::album);
+  CHECK(f.users->who_knows[2].name == "Lonerism");
+  CHECK(f.users->who_knows[2].artist == "Tame Impala");
+  CHECK(f.users->who_knows[2].invoker_plays == 235);
+  CHECK(f.users->who_knows[3].kind == entity_kind::track);
+  CHECK(f.users->who_knows[3].group_id.empty()); // global
+  CHECK(f.users->who_knows[3].name == "99 Problems");
 }

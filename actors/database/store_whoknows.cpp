@@ -1,0 +1,287 @@
+// One who-knows run in one transaction: the entity, the invoker's fresh
+// count, the list (a group's members, or every user), the totals, the
+// invoker's rank and the crown rule.
+
+#include "actors/database/store_impl.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lastgram::database {
+
+using namespace detail;
+
+namespace {
+
+/// The botted-account rule of global lists (the one .fmbot uses, the part
+/// the stored data allows): more than 650 scrobbles a day on average since
+/// the Last.fm registration. Applied only once the indexer stored both.
+std::string not_botted(long long now) {
+  return " AND NOT (u.fm_registered_at > 0 AND u.fm_scrobbles > 650 * ((" + std::to_string(now)
+         + " - u.fm_registered_at) / 86400 + 1))";
+}
+
+/// Who is on the list: FROM ... WHERE ..., with :e (and :g in a group) bound
+/// by the caller. Listeners are linked, not banned, with a positive count.
+struct list_scope {
+  std::string from;
+  long long entity = 0;
+  long long group = 0;
+  bool global = false;
+};
+
+list_scope scope_of(long long entity, std::optional<long long> group, long long now) {
+  list_scope s;
+  s.entity = entity;
+  s.global = !group;
+  if (group) {
+    s.group = *group;
+    s.from = " FROM group_members m JOIN users u ON u.id = m.user_id"
+             " JOIN user_plays p ON p.user_id = m.user_id AND p.entity_id = :e"
+             " WHERE m.group_id = :g AND p.playcount > 0 AND u.banned = 0"
+             " AND u.fm_username <> ''";
+  } else {
+    s.from = " FROM user_plays p JOIN users u ON u.id = p.user_id"
+             " WHERE p.entity_id = :e AND p.playcount > 0 AND u.banned = 0"
+             " AND u.fm_username <> ''"
+             + not_botted(now);
+  }
+  return s;
+}
+
+/// Prepares `query` (which uses the scope) with the scope's binds after
+/// `intos`, then `extra` binds.
+template <class... Binds>
+soci::statement prepare_scoped(soci::session& sql, const list_scope& s, const std::string& query,
+                               Binds&&... binds) {
+  if (s.global)
+    return ((sql.prepare << query), ..., std::forward<Binds>(binds)),
+           soci::use(s.entity, "e");
+  return ((sql.prepare << query), ..., std::forward<Binds>(binds)), soci::use(s.entity, "e"),
+         soci::use(s.group, "g");
+}
+
+std::vector<who_knows_entry> read_rows(soci::session& sql, const list_scope& s, long long offset,
+                                       long long limit) {
+  std::vector<who_knows_entry> rows;
+  long long id = 0, plays = 0;
+  std::string display, fm_user;
+  int priv = 0;
+  soci::statement st = prepare_scoped(
+    sql, s,
+    "SELECT u.id, u.display_name, u.fm_username, p.playcount, u.private_mode" + s.from
+      + " ORDER BY p.playcount DESC, u.id ASC LIMIT :lim OFFSET :off",
+    soci::into(id), soci::into(display), soci::into(fm_user), soci::into(plays), soci::into(priv),
+    soci::use(limit, "lim"), soci::use(offset, "off"));
+  st.execute();
+  long long rank = offset;
+  while (st.fetch()) {
+    who_knows_entry x;
+    x.rank = ++rank;
+    x.user_id = id;
+    x.display_name = display;
+    x.fm_username = fm_user;
+    x.playcount = plays;
+    // Privacy hides a user from global lists only: in their own groups
+    // they stay visible.
+    x.is_private = s.global && priv != 0;
+    rows.push_back(std::move(x));
+  }
+  return rows;
+}
+
+void read_totals(soci::session& sql, const list_scope& s, who_knows_answer& out) {
+  long long n = 0, plays = 0;
+  auto st = prepare_scoped(sql, s, "SELECT COUNT(*), COALESCE(SUM(p.playcount), 0)" + s.from,
+                           soci::into(n), soci::into(plays));
+  st.execute(true);
+  out.listeners = n;
+  out.plays = plays;
+}
+
+void read_rank(soci::session& sql, const list_scope& s, long long user, who_knows_answer& out) {
+  long long mine = 0;
+  auto own = prepare_scoped(sql, s, "SELECT p.playcount" + s.from + " AND u.id = :me",
+                            soci::into(mine), soci::use(user, "me"));
+  if (!own.execute(true))
+    return;
+  long long ahead = 0;
+  auto st = prepare_scoped(sql, s,
+                           "SELECT COUNT(*)" + s.from
+                             + " AND (p.playcount > :mine OR (p.playcount = :mine2"
+                               " AND u.id < :me))",
+                           soci::into(ahead), soci::use(mine, "mine"), soci::use(mine, "mine2"),
+                           soci::use(user, "me"));
+  st.execute(true);
+  out.invoker_rank = ahead + 1;
+  out.invoker_plays = mine;
+}
+
+struct listener {
+  long long id = 0;
+  long long plays = 0;
+  std::string name;
+};
+
+// The top listener who may hold a crown (not crown-banned), or one given
+// user when `only` is set (nullopt when they may not hold it).
+std::optional<listener> eligible(soci::session& sql, const list_scope& s,
+                                 std::optional<long long> only = std::nullopt) {
+  listener x;
+  std::string display, fm_user;
+  long long who = only.value_or(0);
+  std::string q = "SELECT u.id, p.playcount, u.display_name, u.fm_username" + s.from
+                  + " AND u.crown_banned = 0";
+  q += only ? " AND u.id = :who" : " AND u.id <> :who";
+  q += " ORDER BY p.playcount DESC, u.id ASC LIMIT 1";
+  auto st = prepare_scoped(sql, s, q, soci::into(x.id), soci::into(x.plays), soci::into(display),
+                           soci::into(fm_user), soci::use(who, "who"));
+  if (!st.execute(true))
+    return std::nullopt;
+  x.name = display.empty() ? fm_user : display;
+  return x;
+}
+
+struct group_settings {
+  long long id = 0;
+  bool crowns_on = false;
+  long long threshold = 30;
+};
+
+group_settings settings_of(soci::session& sql, platform_kind platform, const std::string& gid,
+                           entity_kind kind) {
+  std::string p{to_string(platform)};
+  long long now = unix_now();
+  sql << "INSERT INTO groups (platform, platform_id, created_at) VALUES (:p, :id, :now)"
+         " ON CONFLICT (platform, platform_id) DO NOTHING",
+    soci::use(p, "p"), soci::use(gid, "id"), soci::use(now, "now");
+  group_settings out;
+  int artists = 1, albums = 0, tracks = 0;
+  sql << "SELECT id, crowns_artists, crowns_albums, crowns_tracks, crown_threshold FROM groups"
+         " WHERE platform = :p AND platform_id = :id",
+    soci::into(out.id), soci::into(artists), soci::into(albums), soci::into(tracks),
+    soci::into(out.threshold), soci::use(p, "p"), soci::use(gid, "id");
+  out.crowns_on = kind == entity_kind::artist  ? artists != 0
+                  : kind == entity_kind::album ? albums != 0
+                                               : tracks != 0;
+  return out;
+}
+
+std::string name_of(soci::session& sql, long long user) {
+  std::string display, fm_user;
+  sql << "SELECT display_name, fm_username FROM users WHERE id = :u", soci::into(display),
+    soci::into(fm_user), soci::use(user, "u");
+  return display.empty() ? fm_user : display;
+}
+
+// The crown rule; fills the crown part of `out` and returns the holder's id
+// after the run (0 for none).
+long long apply_crown_rule(soci::session& sql, const list_scope& s, long long threshold,
+                           who_knows_answer& out) {
+  long long now = unix_now();
+  long long crown = 0, holder = 0;
+  sql << "SELECT c.id, h.user_id FROM crowns c JOIN crown_holders h ON h.crown_id = c.id"
+         " AND h.is_current = 1 WHERE c.group_id = :g AND c.entity_id = :e",
+    soci::into(crown), soci::into(holder), soci::use(s.group, "g"), soci::use(s.entity, "e");
+  bool held = sql.got_data();
+  auto top = eligible(sql, s);
+  std::optional<listener> kept;
+  if (held)
+    kept = eligible(sql, s, holder);
+  bool top_qualifies = top && top->plays >= threshold;
+  if (kept && !(top_qualifies && top->id != kept->id && top->plays > kept->plays)) {
+    // Ties keep the holder; their count is refreshed.
+    put_crown_holder(sql, s.group, s.entity, kept->id, kept->plays, now);
+    out.change = crown_change::kept;
+    out.holder_name = kept->name;
+    out.holder_plays = kept->plays;
+    return kept->id;
+  }
+  if (top_qualifies) {
+    if (held)
+      out.previous_holder = name_of(sql, holder);
+    put_crown_holder(sql, s.group, s.entity, top->id, top->plays, now);
+    out.change = held ? crown_change::stolen : crown_change::claimed;
+    out.holder_name = top->name;
+    out.holder_plays = top->plays;
+    return top->id;
+  }
+  if (held) {
+    // The holder may no longer hold it and nobody qualifies.
+    out.previous_holder = name_of(sql, holder);
+    release_crown(sql, crown, now);
+    out.change = crown_change::released;
+  }
+  return 0;
+}
+
+} // namespace
+
+result<who_knows_answer> store::run_who_knows(const who_knows_request& req) {
+  return impl_->guard("run_who_knows", [&]() -> result<who_knows_answer> {
+    auto& sql = impl_->sql;
+    // The first statement (the entity upsert) is a write, so SQLite takes
+    // its write lock before anything is read.
+    soci::transaction tr{sql};
+    std::string kind{to_string(req.kind)};
+    std::string name{req.name};
+    std::string artist{req.kind == entity_kind::artist ? std::string{} : req.artist};
+    std::string nn = normalize_name(name);
+    std::string na = normalize_name(artist);
+    if (nn.empty())
+      return db_error{db_errc::other, "run_who_knows: empty name"};
+    long long entity = 0;
+    who_knows_answer out;
+    sql << "INSERT INTO entities (kind, name, artist_name, normalized_name, normalized_artist)"
+           " VALUES (:k, :n, :a, :nn, :na) ON CONFLICT (kind, normalized_name,"
+           " normalized_artist) DO UPDATE SET name = entities.name"
+           " RETURNING id, name, artist_name",
+      soci::into(entity), soci::into(out.name), soci::into(out.artist), soci::use(kind, "k"),
+      soci::use(name, "n"), soci::use(artist, "a"), soci::use(nn, "nn"), soci::use(na, "na");
+    std::string p{to_string(req.platform)};
+    long long invoker = 0;
+    sql << "SELECT id FROM users WHERE platform = :p AND platform_id = :id"
+           " AND fm_username <> ''",
+      soci::into(invoker), soci::use(p, "p"), soci::use(req.invoker_id, "id");
+    if (!sql.got_data())
+      invoker = 0;
+    if (invoker != 0 && req.invoker_plays >= 0) {
+      long long pc = req.invoker_plays;
+      long long now = unix_now();
+      sql << "INSERT INTO user_plays (user_id, entity_id, playcount, updated_at)"
+             " VALUES (:u, :e, :pc, :now) ON CONFLICT (user_id, entity_id) DO UPDATE SET"
+             " playcount = excluded.playcount, updated_at = excluded.updated_at",
+        soci::use(invoker, "u"), soci::use(entity, "e"), soci::use(pc, "pc"),
+        soci::use(now, "now");
+    }
+    std::optional<long long> group;
+    group_settings settings;
+    if (!req.group_id.empty()) {
+      settings = settings_of(sql, req.platform, req.group_id, req.kind);
+      group = settings.id;
+    }
+    auto scope = scope_of(entity, group, unix_now());
+    long long holder = 0;
+    if (group && settings.crowns_on) {
+      out.crowns_on = true;
+      out.threshold = settings.threshold;
+      holder = apply_crown_rule(sql, scope, settings.threshold, out);
+    }
+    out.rows = read_rows(sql, scope, std::max<std::int64_t>(0, req.offset),
+                         std::max<std::int64_t>(0, req.limit));
+    for (auto& row : out.rows) {
+      row.holder = holder != 0 && row.user_id == holder;
+      row.invoker = row.user_id == invoker;
+    }
+    read_totals(sql, scope, out);
+    if (invoker != 0)
+      read_rank(sql, scope, invoker, out);
+    tr.commit();
+    return out;
+  });
+}
+
+} // namespace lastgram::database
