@@ -49,38 +49,22 @@ std::optional<pixels> decode(const std::string& bytes) {
 
 std::string solid_image(int width, int height, std::uint32_t colour, const std::string& format) {
   init_vips({});
-  std::vector<double> c{static_cast<double>(colour >> 16 & 0xFF),
-                        static_cast<double>(colour >> 8 & 0xFF),
-                        static_cast<double>(colour & 0xFF)};
   auto im = VImage::black(width, height)
-              .new_from_image(c)
+              .new_from_image(band_values(colour))
               .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
-  void* buf = nullptr;
-  std::size_t len = 0;
-  im.write_to_buffer(("." + format).c_str(), &buf, &len);
-  std::string out(static_cast<const char*>(buf), len);
-  g_free(buf);
-  return out;
+  return encoded(im, "." + format);
 }
 
 std::string textured_image(int width, int height, std::uint32_t colour, int seed,
                            const std::string& format) {
   init_vips({});
-  std::vector<double> c{static_cast<double>(colour >> 16 & 0xFF),
-                        static_cast<double>(colour >> 8 & 0xFF),
-                        static_cast<double>(colour & 0xFF)};
   auto noise = VImage::gaussnoise(width, height,
                                   VImage::option()->set("sigma", 40.0)->set("mean", 0.0)
                                     ->set("seed", seed));
-  auto im = (noise.bandjoin({noise, noise}) + c)
+  auto im = (noise.bandjoin({noise, noise}) + band_values(colour))
               .cast(VIPS_FORMAT_UCHAR)
               .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
-  void* buf = nullptr;
-  std::size_t len = 0;
-  im.write_to_buffer(("." + format).c_str(), &buf, &len);
-  std::string out(static_cast<const char*>(buf), len);
-  g_free(buf);
-  return out;
+  return encoded(im, "." + format);
 }
 
 pixels label_text(const std::string& text, int font_px) {

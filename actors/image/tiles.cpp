@@ -128,12 +128,8 @@ VImage text_image(const std::string& markup, int font_px, int wrap_width) {
 
 VImage placeholder_tile(const collage_tile& tile, int size) {
   const auto& name = tile.name.empty() ? tile.artist : tile.name;
-  auto rgb = placeholder_colour(name);
-  std::vector<double> colour{static_cast<double>(rgb >> 16 & 0xFF),
-                             static_cast<double>(rgb >> 8 & 0xFF),
-                             static_cast<double>(rgb & 0xFF)};
   VImage bg = VImage::black(size, size)
-                .new_from_image(colour)
+                .new_from_image(band_values(placeholder_colour(name)))
                 .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
   if (name.empty())
     return bg.copy_memory();
@@ -177,6 +173,20 @@ VImage blank_canvas(int width, int height) {
   return VImage::black(width, height, VImage::option()->set("bands", 3))
     .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB))
     .copy_memory();
+}
+
+std::vector<double> band_values(std::uint32_t rgb) {
+  return {static_cast<double>(rgb >> 16 & 0xFF), static_cast<double>(rgb >> 8 & 0xFF),
+          static_cast<double>(rgb & 0xFF)};
+}
+
+std::string encoded(const VImage& image, const std::string& suffix) {
+  void* buf = nullptr;
+  std::size_t len = 0;
+  image.write_to_buffer(suffix.c_str(), &buf, &len);
+  std::string out(static_cast<const char*>(buf), len);
+  g_free(buf);
+  return out;
 }
 
 std::string jpeg_bytes(const VImage& image, int q) {

@@ -5,8 +5,10 @@
 /// actors/image/*.cpp: this header pulls libvips (and glib) in, so no header
 /// outside this folder may include it.
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <vips/vips8>
 
@@ -29,6 +31,12 @@ vips::VImage with_label(const vips::VImage& tile, const collage_tile& about, int
 
 /// A black 8-bit sRGB canvas in memory, to draw tiles into.
 vips::VImage blank_canvas(int width, int height);
+
+/// A 0xRRGGBB colour as libvips' band values.
+std::vector<double> band_values(std::uint32_t rgb);
+
+/// `image` encoded in the format of `suffix` (".png", ".jpg", ...).
+std::string encoded(const vips::VImage& image, const std::string& suffix);
 
 /// `image` as a baseline JPEG of quality `q`, metadata stripped.
 std::string jpeg_bytes(const vips::VImage& image, int q);
