@@ -5,6 +5,8 @@
 #include <map>
 #include <thread>
 
+#include <malloc.h>
+
 #include "caf/all.hpp"
 
 #include "actors/image/covers.hpp"
@@ -91,6 +93,9 @@ caf::behavior render_worker(caf::event_based_actor* self, render_function render
         log::warn(engine_name, "collage failed", {{"error", e.what()}});
         out = failed_image();
       }
+      // A collage's tens of MB go back to the system rather than staying in
+      // this thread's malloc arena: idle memory returns to where it was.
+      malloc_trim(0);
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
       metrics::get_histogram("lastgram_image_render_seconds",
                              "Time one collage took to draw (covers at hand).", {},

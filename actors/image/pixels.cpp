@@ -58,10 +58,13 @@ std::string solid_image(int width, int height, std::uint32_t colour, const std::
 std::string textured_image(int width, int height, std::uint32_t colour, int seed,
                            const std::string& format) {
   init_vips({});
-  auto noise = VImage::gaussnoise(width, height,
-                                  VImage::option()->set("sigma", 40.0)->set("mean", 0.0)
-                                    ->set("seed", seed));
-  auto im = (noise.bandjoin({noise, noise}) + band_values(colour))
+  auto noise = [&](int k) {
+    return VImage::gaussnoise(
+      width, height,
+      VImage::option()->set("sigma", 24.0)->set("mean", 0.0)->set("seed", seed * 3 + k));
+  };
+  auto bands = std::vector<VImage>{noise(0), noise(1), noise(2)};
+  auto im = (VImage::bandjoin(bands) + band_values(colour))
               .cast(VIPS_FORMAT_UCHAR)
               .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
   return encoded(im, "." + format);
