@@ -181,7 +181,8 @@ int main(int argc, char** argv) {
   std::printf("peak RSS of a 10x10: %.1f MB, %.1f MB above the idle RSS after warm-up, %.1f MB "
               "above the RSS just before it\n",
               peak_hwm, peak, peak_hwm - before);
-  std::printf("idle RSS: %.1f MB after warm-up, %.1f MB before 100 renders, %.1f MB after (%+.1f %%)\n",
+  std::printf("idle RSS: %.1f MB after warm-up, %.1f MB before 100 renders, %.1f MB after "
+              "(%+.1f %%)\n",
               idle, before, after, (after - before) / before * 100.0);
   std::printf("5x5 cold covers, CDN 50 ms per cover: median %.1f ms, p95 %.1f ms\n", pc.median,
               pc.p95);

@@ -87,7 +87,8 @@ struct fake_cdn {
 std::vector<std::string> fetch_all(cover_fetcher& f, std::vector<std::string> urls) {
   auto p = std::make_shared<std::promise<std::vector<std::string>>>();
   auto fut = p->get_future();
-  f.fetch(std::move(urls), [p](std::vector<std::string> covers) { p->set_value(std::move(covers)); });
+  f.fetch(std::move(urls),
+          [p](std::vector<std::string> covers) { p->set_value(std::move(covers)); });
   REQUIRE(fut.wait_for(20s) == std::future_status::ready);
   return fut.get();
 }

@@ -75,15 +75,15 @@ struct env {
     req.columns = 3;
     req.rows = 3;
     for (int i = 0; i < n; ++i)
-      req.tiles.push_back(collage_tile{"Album " + std::to_string(i), "Artist", 10, 
+      req.tiles.push_back(collage_tile{"Album " + std::to_string(i), "Artist", 10,
                                        cdn.url("/i/u/174s/c" + std::to_string(i) + ".jpg"), ""});
     return req;
   }
 
   collage_image ask(const image_actor& engine, collage_request req) {
     collage_image out;
-    (*self)->request(engine, 30s, std::move(req)).receive([&](collage_image& x) { out = std::move(x); },
-                                                         [&](caf::error&) {});
+    (*self)->request(engine, 30s, std::move(req))
+      .receive([&](collage_image& x) { out = std::move(x); }, [&](caf::error&) {});
     return out;
   }
 };
