@@ -27,11 +27,15 @@ struct collage_tile {
   /// The cover as Last.fm lists it (any size segment; the engine asks the
   /// CDN for the size it needs). Empty: no cover, a drawn placeholder.
   std::string image_url;
+  /// The play count as the user reads it, localized by the command (e.g.
+  /// "1 234 plays"); empty: the bare number.
+  std::string playcount_text;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, collage_tile& x) {
-  return f(caf::meta::type_name("collage_tile"), x.name, x.artist, x.playcount, x.image_url);
+  return f(caf::meta::type_name("collage_tile"), x.name, x.artist, x.playcount, x.image_url,
+           x.playcount_text);
 }
 
 enum class collage_layout : std::uint8_t {
@@ -86,6 +90,10 @@ typename Inspector::result_type inspect(Inspector& f, collage_image& x) {
   return f(caf::meta::type_name("collage_image"), x.status, x.jpeg, x.width, x.height,
            x.placeholders);
 }
+
+/// Places of the asymmetric collage (1 + 4 + 18 tiles): a command asks its top
+/// list for this many items.
+constexpr std::int32_t asymmetric_tiles = 23;
 
 /// The image engine.
 /// - collage_request -> collage_image: always answered (busy and failures

@@ -175,6 +175,24 @@ struct lyrics_settings {
   std::int64_t timeout_ms = 5000;
 };
 
+/// The image engine: collages drawn with libvips (actors/image/).
+struct image_settings {
+  /// Renders at once on this node; 0: the number of cores.
+  std::int64_t render_slots = 0;
+  /// Requests waiting for a render slot before new ones are answered "busy".
+  std::int64_t queue = 16;
+  /// The disk cache of covers under <node.data-dir>/covers/.
+  std::int64_t cover_cache_mb = 512;
+  /// Cover downloads in flight at once per node, and the deadline of each.
+  std::int64_t cover_concurrency = 8;
+  std::int64_t cover_timeout_ms = 3000;
+  /// libvips' operation cache, and its worker threads per render (0: libvips'
+  /// default, the number of cores).
+  std::int64_t vips_cache_mb = 32;
+  std::int64_t vips_threads = 1;
+  std::int64_t jpeg_quality = 85;
+};
+
 struct i18n_settings {
   /// Directory of locale files; relative paths resolve against the source tree
   /// first, then the working directory.
@@ -279,6 +297,7 @@ struct settings {
   lastfm_settings lastfm;
   i18n_settings i18n;
   lyrics_settings lyrics;
+  image_settings image;
   console_settings console;
   telegram_settings telegram;
   discord_settings discord;

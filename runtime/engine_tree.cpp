@@ -1,6 +1,7 @@
 #include "runtime/engine_tree.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "caf/all.hpp"
 
@@ -16,6 +17,7 @@
 #include "actors/fm/engine.hpp"
 #include "actors/logging/engine.hpp"
 #include "actors/lyrics/engine.hpp"
+#include "actors/image/engine.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/discord.hpp"
 #include "actors/multiplatform/discord_gateway.hpp"
@@ -99,6 +101,19 @@ engine_descriptor lyrics_engine(const parts_ptr& p) {
   return single("lyrics", [p](caf::local_actor* self) {
     auto hdl = lyrics::spawn_engine(self, p->values.lyrics, p->http);
     p->engines->lyrics.put(hdl);
+    return untyped(hdl);
+  });
+}
+
+/// Collages: covers cached under <data-dir>/covers, drawn with libvips.
+engine_descriptor image_engine(const parts_ptr& p) {
+  auto opts = std::make_shared<image::engine_options>();
+  opts->settings = p->values.image;
+  opts->cover_dir = (std::filesystem::path{p->values.node.data_dir} / "covers").string();
+  opts->http = p->http;
+  return single("image", [p, opts](caf::local_actor* self) {
+    auto hdl = image::spawn_engine(self, opts);
+    p->engines->image.put(hdl);
     return untyped(hdl);
   });
 }
@@ -293,6 +308,7 @@ std::vector<engine_descriptor> engine_tree(const std::shared_ptr<node_parts>& pa
   tree.push_back(database_engine(parts));
   tree.push_back(fm_engine(parts));
   tree.push_back(lyrics_engine(parts));
+  tree.push_back(image_engine(parts));
   tree.push_back(translation_engine(parts));
   tree.push_back(command_engine(parts));
   tree.push_back(event_engine(parts));

@@ -90,7 +90,7 @@ TEST_CASE("attach --once --json prints the node, its ten engines and its members
   CHECK(std::string{n["name"].GetString()} == "attach-e2e");
   CHECK(n["rss_bytes"].GetInt64() > 0);
   CHECK(n["running_actors"].GetInt64() > 0);
-  for (auto name : {"logging", "caching", "database", "fm", "lyrics", "translation", "command", "event",
+  for (auto name : {"logging", "caching", "database", "fm", "lyrics", "image", "translation", "command", "event",
                     "multiplatform", "server", "cluster"}) {
     INFO(name);
     const auto* e = engine(n, name);

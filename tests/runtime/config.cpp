@@ -94,6 +94,9 @@ std::string dump(const settings& s) {
     << s.lastfm.max_retries << '|' << s.lastfm.outage_threshold_percent << '|'
     << s.lastfm.outage_min_calls << '|' << s.lastfm.outage_keep_seconds << '\n'
     << "i18n " << s.i18n.dir << '|' << s.i18n.default_language << '\n'
+    << "image " << s.image.render_slots << '|' << s.image.queue << '|' << s.image.cover_cache_mb
+    << '|' << s.image.cover_concurrency << '|' << s.image.cover_timeout_ms << '|'
+    << s.image.vips_cache_mb << '|' << s.image.vips_threads << '|' << s.image.jpeg_quality << '\n'
     << "console " << to_string(s.console.enabled) << '|' << s.console.user_id << '|' << s.console.user_name
     << '|' << to_string(s.console.chat) << '|' << s.console.language << '\n'
     << "telegram " << s.telegram.api_url << '|' << s.telegram.token << '|'
