@@ -188,7 +188,7 @@ struct image_settings {
   std::int64_t cover_timeout_ms = 3000;
   /// libvips' operation cache, and its worker threads per render (0: libvips'
   /// default, the number of cores).
-  std::int64_t vips_cache_mb = 32;
+  std::int64_t vips_cache_mb = 0;
   std::int64_t vips_threads = 1;
   std::int64_t jpeg_quality = 85;
 };

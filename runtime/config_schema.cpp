@@ -225,7 +225,7 @@ std::vector<key_spec> engine_keys() {
     integer("image", "cover-timeout-ms", LG_FIELD(image.cover_timeout_ms), 1, 60000,
             "Deadline of one cover download; a late cover is drawn as a placeholder."),
     integer("image", "vips-cache-mb", LG_FIELD(image.vips_cache_mb), 0, 65536,
-            "Memory of libvips' operation cache."),
+            "Memory of libvips' operation cache; 0 turns it off (each cover is a new buffer, so it never hits)."),
     integer("image", "vips-threads", LG_FIELD(image.vips_threads), 0, 256,
             "libvips worker threads per render; 0: the number of cores."),
     integer("image", "jpeg-quality", LG_FIELD(image.jpeg_quality), 10, 100,
