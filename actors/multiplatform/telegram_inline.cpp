@@ -1,8 +1,13 @@
 // Inline mode: a query typed after the bot's @username runs /listening,
 // /album and /artist for the querying user; their answers become the
-// query's results (platforms/telegram/inline_results.hpp).
+// query's results (platforms/telegram/inline_results.hpp). "collage"
+// (or cllg, clg, cl), with /cllg's words after it, offers the user's
+// collage as a photo instead, when pictures can be published
+// (telegram.public-url and the server engine).
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "actors/logging/log.hpp"
 #include "actors/multiplatform/telegram_state.hpp"
@@ -16,10 +21,30 @@ namespace {
 
 using telegram::api_result;
 
+/// One command an inline query runs: its text, and its name as the
+/// result's id.
+struct inline_command {
+  std::string text;
+  std::string name;
+};
+
 /// The commands an inline query runs, in the order their results show.
-const std::vector<std::string>& inline_commands() {
-  static const std::vector<std::string> commands = {"/listening", "/album", "/artist"};
-  return commands;
+std::vector<inline_command> inline_commands(std::string_view query, bool pictures) {
+  auto start = query.find_first_not_of(' ');
+  query.remove_prefix(start == std::string_view::npos ? query.size() : start);
+  auto word_end = std::min(query.find(' '), query.size());
+  std::string word(query.substr(0, word_end));
+  std::transform(word.begin(), word.end(), word.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (pictures && (word == "collage" || word == "cllg" || word == "clg" || word == "cl"))
+    return {{"/cllg" + std::string(query.substr(word_end)), "cllg"}};
+  return {{"/listening", "listening"}, {"/album", "album"}, {"/artist", "artist"}};
+}
+
+/// Whether drawn pictures can be offered (see publish_pictures).
+bool can_publish(const self_ptr& self) {
+  auto& st = self->state;
+  return st.opts->images && !st.opts->settings.public_url.empty();
 }
 
 /// Inline results offer photos by URL only: a picture the bot drew is put
@@ -84,7 +109,7 @@ void on_inline(self_ptr self, const telegram::inline_query& q) {
     st.api->answer_inline_query(q.id, "[]", 0, true, [](api_result) {});
     return;
   }
-  auto& commands = inline_commands();
+  auto commands = inline_commands(q.query, can_publish(self));
   auto& job = st.inline_jobs[q.id];
   job.query_id = q.id;
   job.remaining = static_cast<int>(commands.size());
@@ -94,8 +119,8 @@ void on_inline(self_ptr self, const telegram::inline_query& q) {
     msg.chat.id = q.from.id;
     msg.chat.kind = chat_kind::private_chat;
     msg.author = q.from;
-    msg.text = cmd;
-    auto done = [self, qid = q.id, name = cmd.substr(1)](command_result res) {
+    msg.text = cmd.text;
+    auto done = [self, qid = q.id, name = cmd.name](command_result res) {
       collect(self, qid, name, std::move(res));
     };
     self->request(engine, st.opts->command_timeout, std::move(msg))

@@ -40,14 +40,25 @@ constexpr std::int64_t chat = 4242;
 struct script {
   std::mutex mtx;
   outgoing_reply reply;
+  /// The texts the stand-in command engine was asked to run.
+  std::vector<std::string> texts;
   outgoing_reply get() {
     std::lock_guard<std::mutex> guard{mtx};
     return reply;
+  }
+  void saw(const std::string& text) {
+    std::lock_guard<std::mutex> guard{mtx};
+    texts.push_back(text);
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard<std::mutex> guard{mtx};
+    return texts;
   }
 };
 
 caf::behavior fake_commands(caf::event_based_actor*, std::shared_ptr<script> s) {
   return {[s](const incoming_message& msg) {
+    s->saw(msg.text);
     command_result res;
     res.outcome = command_outcome::ok;
     res.command = "draw";
@@ -261,13 +272,13 @@ rapidjson::Document inline_results(const test::bot_call& c) {
   return results;
 }
 
-telegram::parsed_update inline_update(std::int64_t id) {
+telegram::parsed_update inline_update(std::int64_t id, std::string query = "collage 4x4") {
   telegram::parsed_update u;
   u.update_id = id;
   u.kind = telegram::update_kind::inline_query;
   u.inline_.id = "iq-" + std::to_string(id);
   u.inline_.from = user_ref{std::to_string(chat), "Ana", "ana", "en", false};
-  u.inline_.query = "collage";
+  u.inline_.query = std::move(query);
   return u;
 }
 
@@ -294,9 +305,11 @@ TEST_CASE("telegram photo: an inline answer offers a drawn picture at a short-li
   caf::anon_send(f.tg, tg_update_atom::value, inline_update(900));
   auto answers = f.wait_calls("answerInlineQuery", 1);
   REQUIRE(answers.size() == 1);
+  // "collage 4x4" runs /cllg with the words after it, and only that.
+  CHECK(f.answers->seen() == std::vector<std::string>{"/cllg 4x4"});
   auto results = inline_results(answers.front());
   REQUIRE(results.IsArray());
-  REQUIRE(results.Size() == 3);
+  REQUIRE(results.Size() == 1);
   std::string url = results[0]["photo_url"].GetString();
   CHECK(std::string{results[0]["type"].GetString()} == "photo");
   CHECK(std::string{results[0]["thumbnail_url"].GetString()} == url);
@@ -308,8 +321,17 @@ TEST_CASE("telegram photo: an inline answer offers a drawn picture at a short-li
   CHECK(got.status == 200);
   CHECK(got.header("Content-Type") == "image/jpeg");
   CHECK(got.body == jpeg);
-  // Each result has its own token.
-  CHECK(std::string{results[1]["photo_url"].GetString()} != url);
+  // Any other query runs the usual three commands; each picture gets its
+  // own token.
+  caf::anon_send(f.tg, tg_update_atom::value, inline_update(902, "x"));
+  answers = f.wait_calls("answerInlineQuery", 2);
+  REQUIRE(answers.size() == 2);
+  auto more = inline_results(answers.back());
+  REQUIRE(more.IsArray());
+  REQUIRE(more.Size() == 3);
+  CHECK(std::string{more[0]["photo_url"].GetString()} != url);
+  CHECK(std::string{more[1]["photo_url"].GetString()}
+        != std::string{more[0]["photo_url"].GetString()});
   // Short-lived: gone once its time is up.
   CHECK(test::eventually([&] { return test::http_get(srv.port(), path).status == 404; }, 6s));
   srv.stop();
@@ -322,6 +344,9 @@ TEST_CASE("telegram photo: without a public URL an inline answer leaves drawn pi
   caf::anon_send(f.tg, tg_update_atom::value, inline_update(901));
   auto answers = f.wait_calls("answerInlineQuery", 1);
   REQUIRE(answers.size() == 1);
+  // No picture can be published, so "collage" is not special: the usual
+  // three commands ran.
+  CHECK(f.answers->seen().size() == 3);
   auto results = inline_results(answers.front());
   REQUIRE(results.IsArray());
   CHECK(results.Size() == 0);
