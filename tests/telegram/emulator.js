@@ -12,7 +12,11 @@
 // documents) this script adds what lastgram's tests need and the package
 // lacks, without changing how the package answers anything else:
 // - getUpdates honours `timeout` (long polling) instead of answering at once;
-// - sendPhoto is stored as a bot message like sendMessage;
+// - sendPhoto is stored as a bot message like sendMessage; an uploaded photo
+//   (multipart/form-data, parsed strictly) must be a JPEG and is stored as
+//   "upload:<width>x<height>:<bytes>:<sha256 prefix>";
+// - editMessageMedia replaces a bot message's photo (an attach:// upload),
+//   caption and keyboard;
 // - answerCallbackQuery (checked against the ids handed out), answerInlineQuery
 //   and setMyCommands answer `true` and are recorded;
 // - webhook POSTs carry X-Telegram-Bot-Api-Secret-Token when setWebhook had a
@@ -22,6 +26,7 @@
 // - client routes under /lastgram/ send a message, a button press or an inline
 //   query and answer the ids the bot will see, and report what was recorded.
 
+const crypto = require('crypto');
 const path = require('path');
 const TelegramServer = require('telegram-test-api');
 
@@ -90,27 +95,92 @@ function reply(res, status, body) {
 const ok = (res, result) => reply(res, 200, { ok: true, result });
 const badRequest = (res, what) => reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${what}` });
 
-// Query parameters overlaid with a JSON or form body; JSON-valued form fields
-// (reply_markup, commands, results) are decoded.
+// The width and height of a baseline or progressive JPEG (its SOFn marker),
+// or null when `buf` is not a JPEG.
+function jpegSize(buf) {
+  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8 || buf[2] !== 0xff) return null;
+  let i = 2;
+  while (i + 9 < buf.length) {
+    if (buf[i] !== 0xff) return null;
+    const marker = buf[i + 1];
+    const length = buf.readUInt16BE(i + 2);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: buf.readUInt16BE(i + 5), width: buf.readUInt16BE(i + 7) };
+    }
+    i += 2 + length;
+  }
+  return null;
+}
+
+// A multipart/form-data body, strictly: every part has a Content-Disposition
+// with a name, lines end in CRLF, and the closing delimiter is there. Fields
+// become strings; files become { filename, contentType, data }.
+function parseMultipart(body, contentType) {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!m) throw new Error('multipart without a boundary');
+  const delimiter = Buffer.from(`--${m[1] || m[2]}`);
+  const out = {};
+  let pos = body.indexOf(delimiter);
+  if (pos !== 0) throw new Error('multipart body does not start with its boundary');
+  for (;;) {
+    pos += delimiter.length;
+    if (body.slice(pos, pos + 2).toString() === '--') return out;
+    if (body.slice(pos, pos + 2).toString() !== '\r\n') throw new Error('boundary line not ended by CRLF');
+    pos += 2;
+    const headerEnd = body.indexOf('\r\n\r\n', pos);
+    if (headerEnd < 0) throw new Error('part headers not ended');
+    const headers = body.slice(pos, headerEnd).toString('utf8').split('\r\n');
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
+    if (next < 0) throw new Error('no closing delimiter');
+    const data = body.slice(headerEnd + 4, next);
+    const disposition = headers.find((h) => /^content-disposition:/i.test(h)) || '';
+    const name = /; name="([^"]*)"/.exec(disposition);
+    if (!/form-data/i.test(disposition) || !name) throw new Error('part without a form-data name');
+    const filename = /; filename="([^"]*)"/.exec(disposition);
+    if (filename) {
+      const type = headers.find((h) => /^content-type:/i.test(h)) || '';
+      out[name[1]] = { filename: filename[1], contentType: type.replace(/^content-type:\s*/i, ''), data };
+    } else {
+      out[name[1]] = data.toString('utf8');
+    }
+    pos = next + 2;
+  }
+}
+
+// What a bot message records for an uploaded photo; throws unless it is a JPEG.
+function uploadedPhoto(file) {
+  if (!file || !Buffer.isBuffer(file.data)) throw new Error('no uploaded file');
+  const size = jpegSize(file.data);
+  if (!size) throw new Error('the uploaded photo is not a JPEG');
+  if (file.data.length > 10 * 1024 * 1024) throw new Error('photo over 10 MB');
+  const sha = crypto.createHash('sha256').update(file.data).digest('hex').slice(0, 16);
+  return `upload:${size.width}x${size.height}:${file.data.length}:${sha}`;
+}
+
+// Query parameters overlaid with a JSON, form or multipart body; JSON-valued
+// form fields (reply_markup, commands, results, media, ...) are decoded.
 function readParams(req, url) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
     req.on('data', (chunk) => {
       size += chunk.length;
-      if (size > (1 << 20)) reject(new Error('body too large'));
+      if (size > (12 << 20)) reject(new Error('body too large'));
       else chunks.push(chunk);
     });
     req.on('error', reject);
     req.on('end', () => {
       const params = Object.fromEntries(url.searchParams);
-      const text = Buffer.concat(chunks).toString('utf8');
+      const raw = Buffer.concat(chunks);
+      const text = raw.toString('utf8');
+      const type = req.headers['content-type'] || '';
       try {
-        if (/json/.test(req.headers['content-type'] || '') && text.length > 0) {
+        if (/json/.test(type) && text.length > 0) {
           Object.assign(params, JSON.parse(text));
         } else {
-          Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
-          ['reply_markup', 'commands', 'results', 'scope'].forEach((key) => {
+          if (/^multipart\/form-data/i.test(type)) Object.assign(params, parseMultipart(raw, type));
+          else Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
+          ['reply_markup', 'commands', 'results', 'scope', 'media', 'reply_parameters'].forEach((key) => {
             if (typeof params[key] === 'string') params[key] = JSON.parse(params[key]);
           });
         }
@@ -166,7 +236,48 @@ const botMethods = {
       badRequest(res, 'chat_id and photo are required');
       return;
     }
+    if (typeof params.photo === 'object') {
+      try {
+        params.photo = uploadedPhoto(params.photo);
+      } catch (error) {
+        badRequest(res, error.message);
+        return;
+      }
+    }
+    if (params.reply_parameters && params.reply_parameters.message_id !== undefined) {
+      params.reply_to_message_id = params.reply_parameters.message_id;
+    }
     ok(res, server.addBotMessage(params, token));
+  },
+
+  editmessagemedia(token, params, res) {
+    const media = params.media;
+    if (params.chat_id === undefined || params.message_id === undefined || !media
+        || media.type !== 'photo' || typeof media.media !== 'string') {
+      badRequest(res, 'chat_id, message_id and a photo media are required');
+      return;
+    }
+    const attached = /^attach:\/\/(.+)$/.exec(media.media);
+    let photo = media.media;
+    try {
+      if (attached) photo = uploadedPhoto(params[attached[1]]);
+    } catch (error) {
+      badRequest(res, error.message);
+      return;
+    }
+    const stored = server.storage.botMessages.find((u) => String(u.messageId) === String(params.message_id)
+      && String(u.message.chat_id) === String(params.chat_id));
+    if (!stored) {
+      badRequest(res, 'message to edit not found');
+      return;
+    }
+    const edited = { ...stored.message, photo, caption: media.caption || '' };
+    if (media.parse_mode) edited.parse_mode = media.parse_mode;
+    if (params.reply_markup) edited.reply_markup = params.reply_markup;
+    else delete edited.reply_markup;
+    stored.message = edited;
+    server.emit('EditedMessageText');
+    ok(res, { message_id: stored.messageId, chat: { id: Number(params.chat_id) } });
   },
 
   answercallbackquery(token, params, res) {

@@ -89,15 +89,17 @@ void add_buttons(context& ctx, outgoing_reply& r, const drawing& d) {
   });
 }
 
-collage_request request_for(const drawing& d, fm::top_list& list) {
+collage_request request_for(const context& run, const drawing& d, fm::top_list& list) {
   collage_request req;
   req.layout = d.layout;
   req.columns = d.opts.columns;
   req.rows = d.opts.rows;
   req.labels = d.opts.labels;
-  for (auto& item : list.items)
+  for (auto& item : list.items) {
+    auto plays = run.text("collage.plays", {{"count", item.playcount}});
     req.tiles.push_back(collage_tile{std::move(item.name), std::move(item.artist),
-                                     item.playcount, std::move(item.image)});
+                                     item.playcount, std::move(item.image), std::move(plays)});
+  }
   return req;
 }
 
@@ -127,7 +129,7 @@ void draw(context& run, const drawing& d, fm::top_list& list) {
                                         {"period", run.text(lists::period_key(d.opts.range))}});
   }
   run.self()
-    ->request(run.image(), run.engine_timeout(), request_for(d, list))
+    ->request(run.image(), run.engine_timeout(), request_for(run, d, list))
     .then([run, d](collage_image& img) mutable { answer(run, d, img); },
           [run](caf::error&) mutable {
             // No image engine, or it did not answer in time.

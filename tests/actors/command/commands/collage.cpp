@@ -239,6 +239,7 @@ TEST_CASE("cllg sends the subject's top list to the image door and answers the p
   CHECK(req[0].tiles[0].name == "Item 1");
   CHECK(req[0].tiles[0].artist.empty());
   CHECK(req[0].tiles[0].playcount == 99);
+  CHECK(req[0].tiles[0].playcount_text == "99 plays");
   CHECK(req[0].tiles[15].name == "Item 16");
   CHECK(req[0].tiles[15].image_url == "https://lastfm.freetls.fastly.net/i/u/300x300/16.png");
 
