@@ -47,6 +47,7 @@ std::vector<command_spec> all_commands() {
     make_milestone,
     make_streak,
     make_pace,
+    make_index,
   };
   std::vector<command_spec> out;
   out.reserve(std::size(table));
