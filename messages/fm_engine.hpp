@@ -24,6 +24,9 @@ using fm_track_atom = caf::atom_constant<caf::atom("fmtrack")>;
 using fm_similar_atom = caf::atom_constant<caf::atom("fmsimilar")>;
 using fm_token_atom = caf::atom_constant<caf::atom("fmtoken")>;
 using fm_session_atom = caf::atom_constant<caf::atom("fmsession")>;
+/// Marks a call of the background lane (library indexing): it waits behind
+/// every interactive call, has a long deadline and is never cached.
+using fm_background_atom = caf::atom_constant<caf::atom("fmbg")>;
 
 /// user.getRecentTracks.
 struct recent_query {
@@ -86,7 +89,11 @@ typename Inspector::result_type inspect(Inspector& f, love_query& x) {
            x.love);
 }
 
-/// The fm engine.
+/// The fm engine. The two `fm_background_atom` forms are the background
+/// lane: user.getTopArtists/Albums/Tracks pages (use limit 1000 and page) and
+/// user.getRecentTracks with `from` for incremental updates; they answer like
+/// the interactive forms, `busy` when their lane is full or the deadline
+/// (lastfm background_deadline_ms) passed.
 using fm_actor = caf::typed_actor<
   caf::replies_to<fm_user_atom, std::string>::with<fm::user_info>,
   caf::replies_to<recent_query>::with<fm::recent_tracks>,
@@ -97,6 +104,8 @@ using fm_actor = caf::typed_actor<
   caf::replies_to<fm_similar_atom, std::string, std::int32_t>::with<fm::similar_artists>,
   caf::replies_to<love_query>::with<fm::write_ack>,
   caf::replies_to<fm_token_atom>::with<fm::auth_token>,
-  caf::replies_to<fm_session_atom, std::string>::with<fm::auth_session>>;
+  caf::replies_to<fm_session_atom, std::string>::with<fm::auth_session>,
+  caf::replies_to<fm_background_atom, top_query>::with<fm::top_list>,
+  caf::replies_to<fm_background_atom, recent_query>::with<fm::recent_tracks>>;
 
 } // namespace lastgram

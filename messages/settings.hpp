@@ -167,6 +167,12 @@ struct lastfm_settings {
   std::int64_t outage_min_calls = 10;
   /// How long answers stay in the cache to be served during an outage.
   std::int64_t outage_keep_seconds = 3600;
+  /// The background lane (the indexer's calls): the share of tokens it is
+  /// guaranteed while interactive calls wait (percent, 0: only what they
+  /// leave), how many of its calls may wait, and each call's time budget.
+  std::int64_t background_share_percent = 0;
+  std::int64_t background_queue_limit = 1000;
+  std::int64_t background_deadline_ms = 600000;
 };
 
 /// lrclib, where /lyrics finds its texts.
@@ -284,6 +290,22 @@ struct cluster_settings {
   std::vector<std::string> roles = {"commands"};
 };
 
+/// The library indexer (actors/indexer/): what it indexes and when.
+struct indexer_settings {
+  bool enabled = true;
+  /// A full index is due this long after the last one.
+  std::int64_t interval_hours = 48;
+  /// Entries of a top list per Last.fm page (Last.fm's maximum is 1,000).
+  std::int64_t page_size = 1000;
+  /// How deep the top albums and top tracks go (all artists are indexed).
+  std::int64_t album_depth = 5000;
+  std::int64_t track_depth = 5000;
+  /// How often the scheduler looks for due libraries.
+  std::int64_t scan_seconds = 60;
+  /// Between two /index requests of one user.
+  std::int64_t refresh_cooldown_seconds = 3600;
+};
+
 /// Everything a node needs, validated.
 struct settings {
   node_settings node;
@@ -298,6 +320,7 @@ struct settings {
   i18n_settings i18n;
   lyrics_settings lyrics;
   image_settings image;
+  indexer_settings indexer;
   console_settings console;
   telegram_settings telegram;
   discord_settings discord;

@@ -14,6 +14,7 @@
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/image.hpp"
+#include "messages/indexer.hpp"
 #include "messages/logging.hpp"
 #include "messages/lyrics.hpp"
 #include "messages/model.hpp"
@@ -73,5 +74,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::crown_request))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::crown_answer))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::member_change))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::index_request_result))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::index_progress))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

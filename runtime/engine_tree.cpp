@@ -15,6 +15,7 @@
 #include "actors/database/engine.hpp"
 #include "actors/event/engine.hpp"
 #include "actors/fm/engine.hpp"
+#include "actors/indexer/engine.hpp"
 #include "actors/logging/engine.hpp"
 #include "actors/lyrics/engine.hpp"
 #include "actors/image/engine.hpp"
@@ -95,6 +96,35 @@ engine_descriptor fm_engine(const parts_ptr& p) {
     p->engines->fm.put(hdl);
     return untyped(hdl);
   });
+}
+
+/// Whether this node leads the cluster's indexing: the first live member
+/// (smallest endpoint) with the "indexer" role, as the Telegram poller is
+/// chosen. When it leaves, the next one resumes from the stored pages.
+bool leads_indexing(const cluster::roster& roster) {
+  for (const auto& m : *roster.live())
+    if (m.state == member_state::up
+        && std::find(m.roles.begin(), m.roles.end(), "indexer") != m.roles.end())
+      return m.self;
+  return false;
+}
+
+std::vector<engine_descriptor> indexer_engine(const parts_ptr& p) {
+  if (!p->values.indexer.enabled)
+    return {};
+  return {single("indexer", [p](caf::local_actor* self) {
+    auto opts = std::make_shared<indexer::indexer_options>();
+    opts->settings = p->values.indexer;
+    opts->database = p->values.database;
+    opts->fm_timeout = std::chrono::milliseconds{p->values.lastfm.background_deadline_ms + 5000};
+    auto engines = p->engines;
+    opts->fm = [engines] { return engines->fm.get(); };
+    if (p->values.cluster.enabled)
+      opts->is_leader = [roster = p->roster] { return leads_indexing(*roster); };
+    auto hdl = indexer::spawn_engine(self, opts);
+    p->engines->indexer.put(hdl);
+    return untyped(hdl);
+  })};
 }
 
 engine_descriptor lyrics_engine(const parts_ptr& p) {
@@ -253,6 +283,10 @@ child_spec membership_child(const parts_ptr& p) {
   // Nodes that can poll Telegram say so; one of them does (see may_poll).
   if (p->telegram_opts && std::find(roles.begin(), roles.end(), "telegram") == roles.end())
     roles.push_back("telegram");
+  // Likewise for the library indexer (see leads_indexing).
+  if (p->values.indexer.enabled
+      && std::find(roles.begin(), roles.end(), "indexer") == roles.end())
+    roles.push_back("indexer");
   opts->node_name = p->node_name;
   opts->engines = p->engines;
   opts->view = p->roster;
@@ -307,6 +341,7 @@ std::vector<engine_descriptor> engine_tree(const std::shared_ptr<node_parts>& pa
   tree.push_back(caching_engine(parts));
   tree.push_back(database_engine(parts));
   tree.push_back(fm_engine(parts));
+  add(indexer_engine(parts));
   tree.push_back(lyrics_engine(parts));
   tree.push_back(image_engine(parts));
   tree.push_back(translation_engine(parts));

@@ -195,6 +195,10 @@ image_actor context::image() const {
   return env().engines ? env().engines->image.get() : image_actor{};
 }
 
+indexer_actor context::indexer() const {
+  return env().engines ? env().engines->indexer.get() : indexer_actor{};
+}
+
 cache_actor context::cache() const {
   return env().engines ? env().engines->caching.get() : cache_actor{};
 }

@@ -19,6 +19,7 @@
 #include "messages/database.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/image.hpp"
+#include "messages/indexer.hpp"
 #include "messages/lyrics.hpp"
 #include "messages/model.hpp"
 
@@ -80,6 +81,8 @@ public:
   cache_actor cache() const;
   lyrics_actor lyrics() const;
   image_actor image() const;
+  /// The library indexer; invalid when indexing is off on this node.
+  indexer_actor indexer() const;
   std::chrono::milliseconds engine_timeout() const { return env().engine_timeout; }
 
   /// Replies with the translation of `key` as plain text and finishes.

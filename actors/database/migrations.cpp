@@ -183,11 +183,50 @@ migration group_settings() {
   };
 }
 
+/// The indexed libraries: each user's index state (so a half-done index
+/// resumes from the page where it stopped) and the staging rows of an index
+/// under way. A full index of one kind is written page by page into
+/// `index_staging` (each page in one transaction with the state that names
+/// it) and switched into `user_plays` in one transaction at the end, so a
+/// reader of `user_plays` never sees half a library. `kind` and `status`
+/// are the names of messages/library.hpp's enums.
+migration indexed_libraries() {
+  return {
+    6,
+    "indexed libraries",
+    {
+      "CREATE TABLE index_state ("
+      " user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+      " status TEXT NOT NULL DEFAULT 'none',"
+      " kind TEXT NOT NULL DEFAULT 'artist',"
+      " page INTEGER NOT NULL DEFAULT 0,"
+      " total_pages INTEGER NOT NULL DEFAULT 0,"
+      " items_done BIGINT NOT NULL DEFAULT 0,"
+      " items_total BIGINT NOT NULL DEFAULT 0,"
+      " artists_total BIGINT NOT NULL DEFAULT 0,"
+      " scrobbles BIGINT NOT NULL DEFAULT 0,"
+      " last_full_at BIGINT NOT NULL DEFAULT 0,"
+      " last_scrobble_at BIGINT NOT NULL DEFAULT 0,"
+      " next_due_at BIGINT NOT NULL DEFAULT 0,"
+      " requested_at BIGINT NOT NULL DEFAULT 0)",
+      // The scheduler's scan: the libraries due first.
+      "CREATE INDEX index_state_by_due ON index_state (next_due_at)",
+      "CREATE TABLE index_staging ("
+      " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+      " kind TEXT NOT NULL,"
+      " entity_id BIGINT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+      " playcount BIGINT NOT NULL,"
+      " PRIMARY KEY (user_id, kind, entity_id))",
+    },
+  };
+}
+
 } // namespace
 
 std::vector<migration> all_migrations() {
   return {initial_schema(), platform_state(), update_inbox(), user_time_zone(),
-          group_settings()};
+          group_settings(),
+          indexed_libraries()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

@@ -21,6 +21,7 @@
 #include "messages/db.hpp"
 #include "messages/expected.hpp"
 #include "messages/groups.hpp"
+#include "messages/library.hpp"
 #include "messages/model.hpp"
 #include "messages/settings.hpp"
 
@@ -300,6 +301,51 @@ public:
 
   /// How many rows of `platform` are not done.
   result<std::int64_t> inbox_pending(platform_kind platform);
+
+  // -- indexed libraries (store_library.cpp) ----------------------------------
+
+  /// Stores one page of a full index of `kind` for the user: upserts the
+  /// entities (names folded; entries whose folded names collide count
+  /// together) and adds their counts to the user's staging rows, all in one
+  /// transaction that also saves `state` (its `page` names this page), so a
+  /// resumed index never stages a page twice. Page 1 first clears the
+  /// staging rows of an earlier, abandoned index of that kind. Returns how
+  /// many distinct entities the page held. `constraint` for an unknown user.
+  result<std::int64_t> stage_library_page(std::int64_t user_id, entity_kind kind,
+                                          const std::vector<library_item>& items,
+                                          const index_state& state);
+
+  /// Switches the staged rows of `kind` into the user's plays in one
+  /// transaction (plays of that kind not staged are removed), clears the
+  /// staging rows and saves `state`. Returns how many plays the user now has
+  /// of that kind.
+  result<std::int64_t> commit_library(std::int64_t user_id, entity_kind kind,
+                                      const index_state& state);
+
+  /// Adds new scrobbles to the user's plays (an incremental update between
+  /// full indexes), in one transaction that also saves `state`.
+  result<void> add_library_plays(std::int64_t user_id, entity_kind kind,
+                                 const std::vector<library_item>& items,
+                                 const index_state& state);
+
+  /// The user's index state; `status` none (and user_id set) when the user
+  /// was never indexed.
+  result<index_state> get_index_state(std::int64_t user_id);
+
+  /// Stores the user's index state (insert or replace).
+  result<void> put_index_state(const index_state& state);
+
+  /// Linked users whose library is due at `now` (never indexed, or
+  /// `next_due_at` <= now), those never indexed first, then the longest
+  /// overdue; at most `limit`.
+  result<std::vector<due_library>> due_libraries(std::int64_t now, std::int64_t limit);
+
+  /// How many libraries are due at `now`, and the oldest due time among them
+  /// (0 when none or when only never-indexed ones are due).
+  result<std::pair<std::int64_t, std::int64_t>> due_summary(std::int64_t now);
+
+  /// How many plays the user has of `kind` (for tests and progress).
+  result<std::int64_t> count_user_plays(std::int64_t user_id, entity_kind kind);
 
 private:
   struct impl;

@@ -43,13 +43,17 @@ void refresh_in_background(self_ptr self, std::uint64_t id) {
 }
 
 template <class T, class Parser>
-caf::result<T> start(self_ptr self, fm_request req,
-                            std::string queue_key, Parser parser) {
+caf::result<T> start(self_ptr self, fm_request req, std::string queue_key, Parser parser,
+                     lane which = lane::interactive) {
   auto rp = self->make_response_promise();
   auto& st = self->state;
   st.backlog.set(static_cast<double>(self->mailbox().size()));
   auto key = cache_key(req);
-  auto ttl = cache_ttl(req);
+  // Background pages (1,000 entries each) are read once by the indexer:
+  // caching them would only push interactive answers out of the cache.
+  auto ttl = which == lane::background ? std::chrono::seconds{0} : cache_ttl(req);
+  if (which == lane::background)
+    key = "bg:" + key;
   bool coalescible = !req.is_write && !req.needs_signature;
   if (coalescible) {
     if (auto i = st.inflight.find(key); i != st.inflight.end()) {
@@ -67,8 +71,11 @@ caf::result<T> start(self_ptr self, fm_request req,
   j.key = key;
   j.ttl = ttl;
   j.queue_key = std::move(queue_key);
-  j.deadline = clock::now() + milliseconds{st.settings.deadline_ms};
+  j.deadline = clock::now()
+               + milliseconds{which == lane::background ? st.settings.background_deadline_ms
+                                                        : st.settings.deadline_ms};
   j.coalescible = coalescible;
+  j.which = which;
   j.parse = [sys = &self->system(), parser,
              cacheable = ttl.count() > 0](std::string_view body) -> outcome {
     parse_result<T> r = parser(body);
@@ -142,6 +149,17 @@ fm_request top_request(const top_query& q) {
   }
 }
 
+fm_request recent_request(const recent_query& q) {
+  recent_tracks_query rq;
+  rq.user = q.user;
+  rq.limit = q.limit;
+  rq.page = q.page;
+  rq.from = q.from;
+  rq.to = q.to;
+  rq.extended = q.extended;
+  return user_get_recent_tracks(rq);
+}
+
 /// The engine's state at start: its queue and bucket, its metrics.
 void init_state(engine_state& st, lastfm_settings settings,
                 std::shared_ptr<net::http_client> http, std::function<cache_actor()> cache,
@@ -155,15 +173,23 @@ void init_state(engine_state& st, lastfm_settings settings,
                 ? unlimited_rate
                 : static_cast<double>(std::max<std::int64_t>(settings.rate_per_second, 1));
   st.queue.emplace(token_bucket{rate, 1, now},
+                   static_cast<std::size_t>(std::max<std::int64_t>(settings.queue_limit, 1)),
                    static_cast<std::size_t>(
-                     std::max<std::int64_t>(settings.queue_limit, 1)));
+                     std::max<std::int64_t>(settings.background_queue_limit, 1)),
+                   static_cast<int>(settings.background_share_percent));
   st.bucket_key = "lastfm:" + md5_hex(settings.api_key).substr(0, 16);
   st.settings = std::move(settings);
   st.http = std::move(http);
   st.cache = std::move(cache);
   st.shared_bucket = shared_bucket;
   st.queue_depth = metrics::get_gauge("lastgram_lastfm_queue_depth",
-                                      "Last.fm calls waiting for a token.");
+                                      "Interactive Last.fm calls waiting for a token.");
+  st.background_depth = metrics::get_gauge(
+    "lastgram_lastfm_background_queue_depth",
+    "Background (indexing) Last.fm calls waiting for a token.");
+  st.background_calls = metrics::get_counter(
+    "lastgram_lastfm_background_calls_total",
+    "Background (indexing) Last.fm calls sent upstream.");
   st.bucket_level = metrics::get_gauge("lastgram_lastfm_bucket_level",
                                        "Tokens in the local Last.fm bucket.");
   st.coalesced = metrics::get_counter(
@@ -214,15 +240,7 @@ engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings sett
                               });
     },
     [self](const recent_query& q) {
-      recent_tracks_query rq;
-      rq.user = q.user;
-      rq.limit = q.limit;
-      rq.page = q.page;
-      rq.from = q.from;
-      rq.to = q.to;
-      rq.extended = q.extended;
-      return start<recent_tracks>(self, user_get_recent_tracks(rq),
-                                  user_queue_key(q.user),
+      return start<recent_tracks>(self, recent_request(q), user_queue_key(q.user),
                                   [](std::string_view b) {
                                     return parse_recent_tracks(b);
                                   });
@@ -230,6 +248,18 @@ engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings sett
     [self](const top_query& q) {
       return start<top_list>(self, top_request(q), user_queue_key(q.user),
                              top_parser(q.kind, q.range));
+    },
+    [self](fm_background_atom, const top_query& q) {
+      return start<top_list>(self, top_request(q), user_queue_key(q.user),
+                             top_parser(q.kind, q.range), lane::background);
+    },
+    [self](fm_background_atom, const recent_query& q) {
+      return start<recent_tracks>(
+        self, recent_request(q), user_queue_key(q.user),
+        [](std::string_view b) {
+          return parse_recent_tracks(b);
+        },
+        lane::background);
     },
     [self](fm_artist_atom, const entity_query& q) {
       return start<artist_info>(self, artist_get_info(q.artist, q.username),

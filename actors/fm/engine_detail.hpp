@@ -29,6 +29,7 @@
 #include "caf/typed_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
+#include "actors/fm/lanes.hpp"
 #include "actors/fm/outage.hpp"
 #include "actors/fm/rate_limiter.hpp"
 #include "actors/fm/request.hpp"
@@ -80,6 +81,8 @@ struct job {
   bool coalescible = false;
   /// A background refresh of a stale cache entry (nobody waits for it).
   bool refresh = false;
+  /// The lane it waits in for a token.
+  lane which = lane::interactive;
   parse_fn parse;
   std::vector<caf::response_promise> waiters;
   /// A cached copy too old to serve normally, marked with its age: the
@@ -93,7 +96,7 @@ struct engine_state {
   std::function<cache_actor()> cache;
   bool shared_bucket = false;
   std::string bucket_key;
-  std::optional<fair_queue<std::uint64_t>> queue;
+  std::optional<lane_queue<std::uint64_t>> queue;
   std::unordered_map<std::uint64_t, job> jobs;
   /// Coalescible jobs by cache key.
   std::unordered_map<std::string, std::uint64_t> inflight;
@@ -111,6 +114,9 @@ struct engine_state {
   metrics::counter coalesced;
   metrics::counter cache_hits;
   metrics::counter cache_misses;
+  /// Calls of the background lane sent upstream.
+  metrics::counter background_calls;
+  metrics::gauge background_depth;
   /// Whether Last.fm is in an outage, from the results of our own calls.
   outage_tracker outage;
   metrics::gauge outage_gauge;

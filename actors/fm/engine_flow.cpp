@@ -37,7 +37,8 @@ cached_use use_of(const engine_state& st, const job& j, const cached_entry& entr
 }
 
 void update_gauges(engine_state& st, time_point now) {
-  st.queue_depth.set(static_cast<double>(st.queue->size()));
+  st.queue_depth.set(static_cast<double>(st.queue->size(lane::interactive)));
+  st.background_depth.set(static_cast<double>(st.queue->size(lane::background)));
   st.bucket_level.set(st.queue->bucket_level(now));
 }
 
@@ -158,8 +159,8 @@ void enqueue(self_ptr self, std::uint64_t id) {
   if (i == st.jobs.end())
     return;
   auto& j = i->second;
-  if (!st.queue->push(j.queue_key, id, j.deadline)) {
-    fail_busy(self, id, "queue full");
+  if (!st.queue->push(j.which, j.queue_key, id, j.deadline)) {
+    fail_busy(self, id, j.which == lane::background ? "background queue full" : "queue full");
     return;
   }
   pump(self);
@@ -261,8 +262,11 @@ void pump(self_ptr self) {
   auto now = clock::now();
   for (auto id : st.queue->take_expired(now))
     fail_busy(self, id, "deadline passed while queued");
-  while (auto id = st.queue->pop_ready(now))
-    take_shared_token(self, *id);
+  while (auto next = st.queue->pop_ready(now)) {
+    if (next->second == lane::background)
+      st.background_calls.inc();
+    take_shared_token(self, next->first);
+  }
   for (auto id : st.queue->take_expired(now))
     fail_busy(self, id, "deadline passed while queued");
   update_gauges(st, now);

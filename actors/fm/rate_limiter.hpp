@@ -96,18 +96,21 @@ public:
     purge(now);
     if (rotation_.empty() || !bucket_.try_take(now))
       return std::nullopt;
-    auto user = std::move(rotation_.front());
-    rotation_.pop_front();
-    auto i = queues_.find(user);
-    auto& q = i->second;
-    T item = std::move(q.front().item);
-    q.pop_front();
-    --size_;
-    if (q.empty())
-      queues_.erase(i);
-    else
-      rotation_.push_back(std::move(user)); // to the back: others go first
-    return item;
+    return take_front();
+  }
+
+  /// Like pop_ready without spending a token of this queue's bucket: for a
+  /// caller that rations several queues with one bucket (lane_queue).
+  std::optional<T> pop_next(time_point now) {
+    purge(now);
+    if (rotation_.empty())
+      return std::nullopt;
+    return take_front();
+  }
+
+  /// Tokens in the bucket at `now`.
+  double bucket_level(time_point now) const {
+    return bucket_.level(now);
   }
 
   /// Removes and returns every item whose deadline is at or before `now`
@@ -149,16 +152,26 @@ public:
     return rotation_.size();
   }
 
-  /// Tokens in the bucket at `now`.
-  double bucket_level(time_point now) const {
-    return bucket_.level(now);
-  }
-
-private:
   struct entry {
     T item;
     time_point deadline;
   };
+
+  // The head of the next user's sub-queue (rotation_ is not empty).
+  T take_front() {
+    auto user = std::move(rotation_.front());
+    rotation_.pop_front();
+    auto i = queues_.find(user);
+    auto& q = i->second;
+    T item = std::move(q.front().item);
+    q.pop_front();
+    --size_;
+    if (q.empty())
+      queues_.erase(i);
+    else
+      rotation_.push_back(std::move(user)); // to the back: others go first
+    return item;
+  }
 
   // Moves every entry whose deadline passed into expired_. Cheap when
   // nothing can have expired (now < earliest_ deadline).

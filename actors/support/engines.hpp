@@ -12,6 +12,7 @@
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/image.hpp"
+#include "messages/indexer.hpp"
 #include "messages/lyrics.hpp"
 
 namespace lastgram {
@@ -70,6 +71,9 @@ struct engine_handles {
   handle_slot<lyrics_actor> lyrics;
   /// Optional: a node without it answers collages with "unavailable".
   handle_slot<image_actor> image;
+  /// Optional: a node without it (indexer.enabled off) indexes nothing and
+  /// answers /index with "unavailable".
+  handle_slot<indexer_actor> indexer;
 
   /// Waits until every engine has a handle (at start, before input flows);
   /// false when one is still missing after `timeout`.
@@ -84,6 +88,9 @@ struct engine_handles {
            && command.wait_for(left()) && event.wait_for(left()) && diag.wait_for(left());
   }
 
+  /// Drops every handle (at shutdown). Every slot must be here: a handle
+  /// kept past the actor system's end keeps a detached engine's thread
+  /// waiting for its actor to be destroyed, and the process never exits.
   void clear() {
     caching.clear();
     database.clear();
@@ -91,6 +98,9 @@ struct engine_handles {
     command.clear();
     event.clear();
     diag.clear();
+    lyrics.clear();
+    image.clear();
+    indexer.clear();
   }
 };
 

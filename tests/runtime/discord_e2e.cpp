@@ -95,6 +95,7 @@ struct discord_node {
                                   "--set", "node.data-dir=" + dir.file("data"),
                                   "--set", "database.path=" + dir.file("data/db.sqlite3"),
                                   "--set", "lastfm.api-url=" + lastfm_url,
+                                  "--set", "indexer.enabled=false",
                                   "--set", "discord.mode=interactions",
                                   "--set", "discord.signature-max-age-seconds=" + max_age};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -394,7 +395,7 @@ TEST_CASE("gateway: interactions from a shard are answered once over REST",
      "--set", "server.address=127.0.0.1", "--set", "server.port=" + std::to_string(port),
      "--set", "node.data-dir=" + dir.file("data"),
      "--set", "database.path=" + dir.file("data/db.sqlite3"), "--set", "lastfm.api-url=" + fake.url(),
-     "--set", "discord.mode=gateway", "--set", "discord.gateway-url=" + gateway.url(),
+     "--set", "indexer.enabled=false", "--set", "discord.mode=gateway", "--set", "discord.gateway-url=" + gateway.url(),
      "--set", "discord.shards=1", "--set", "discord.api-url=" + discord_api.url(),
      "--set", "discord.presence=Listening to /help"},
     {"LASTGRAM_DISCORD_TOKEN=" + token,

@@ -33,7 +33,10 @@ std::vector<std::string> music_node_args(const temp_dir& dir, const std::string&
                                 "--set", "server.port=" + std::to_string(free_port()),
                                 "--set", "node.data-dir=" + dir.file("data"),
                                 "--set", "database.path=" + dir.file("data/db.sqlite3"),
-                                "--set", "lastfm.api-url=" + api_url};
+                                "--set", "lastfm.api-url=" + api_url,
+                                // These tests count Last.fm calls: no
+                                // background indexing beside them.
+                                "--set", "indexer.enabled=false"};
   for (auto& x : extra)
     args.push_back(x);
   return args;

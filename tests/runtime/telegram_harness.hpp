@@ -56,6 +56,9 @@ struct bot_node {
             "--set", "node.data-dir=" + dir.file("data"),
             "--set", "database.path=" + dir.file("data/db.sqlite3"),
             "--set", "lastfm.api-url=" + fm.url(),
+            // The tests read the last Last.fm call's parameters: no
+            // background indexing beside them.
+            "--set", "indexer.enabled=false",
             "--set", "telegram.api-url=" + tg.api_url(),
             "--set", "telegram.mode=" + mode,
             "--set", "telegram.poll-timeout-seconds=2",

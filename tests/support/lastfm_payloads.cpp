@@ -8,8 +8,6 @@
 
 namespace lastgram::test {
 
-namespace {
-
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -19,6 +17,8 @@ std::string quoted(const std::string& s) {
   }
   return out + "\"";
 }
+
+namespace {
 
 std::string text_object(const std::string& text) {
   return "{\"mbid\":\"\",\"#text\":" + quoted(text) + "}";

@@ -53,6 +53,10 @@ std::vector<fake_scrobble> streak_history();
 /// (10 a day over the last month).
 std::vector<fake_scrobble> pace_history(std::int64_t now);
 
+/// `s` as a JSON string literal (quotes and backslashes escaped; the
+/// payloads' names need nothing more).
+std::string quoted(const std::string& s);
+
 /// The user.getInfo fixture with the account renamed `name`.
 std::string user_info_body(const std::string& name);
 

@@ -62,6 +62,7 @@ std::vector<command_spec> all_commands() {
     make_unclaimed,
     make_crownhistory,
     make_privacy,
+    make_index,
   };
   std::vector<command_spec> out;
   out.reserve(std::size(table));

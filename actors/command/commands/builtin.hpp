@@ -23,6 +23,8 @@ command_spec make_register();
 command_spec make_unregister();
 command_spec make_linkfm();
 command_spec make_unlinkfm();
+/// Asks the library indexer for a refresh now (index.cpp).
+command_spec make_index();
 command_spec make_lang();
 /// The settings menu whose buttons (context::action_button) change
 /// language, tags, cover and loved emoji.

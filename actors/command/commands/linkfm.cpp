@@ -71,7 +71,9 @@ void linkfm_store(context run, fm::auth_session session) {
     ->request(db, run.engine_timeout(), register_atom::value, msg.platform, msg.author.id,
               session.name, author_name(run))
     .then(
-      [run, db, session](user_record&) mutable {
+      [run, db, session](user_record& rec) mutable {
+        if (auto indexer = run.indexer())
+          caf::anon_send(indexer, index_user_atom::value, rec.id, rec.fm_username);
         auto& m = run.message();
         run.self()
           ->request(db, run.engine_timeout(), session_atom::value, m.platform, m.author.id,

@@ -10,21 +10,29 @@
 #include "actors/command/guards.hpp"
 
 #include "caf/event_based_actor.hpp"
+#include "caf/send.hpp"
 
 namespace lastgram::command {
 
 namespace {
 
 /// Answers success, first storing the platform's language for a new user
-/// when the bot speaks it (Telegram's language_code).
+/// when the bot speaks it (Telegram's language_code). The library indexer,
+/// when this node has one, queues the user's library, and the answer says
+/// so.
 void welcome(context run, const user_record& rec) {
+  const char* key = "register.success";
+  if (auto indexer = run.indexer()) {
+    caf::anon_send(indexer, index_user_atom::value, rec.id, rec.fm_username);
+    key = "register.success_indexing";
+  }
   auto hint = run.message().author.language;
   auto lang = hint.empty() ? std::string{} : run.env().texts->resolve_language(hint);
   if (!rec.language.empty() || lang.empty())
-    return run.reply_text("register.success", {{"username", rec.fm_username}});
+    return run.reply_text(key, {{"username", rec.fm_username}});
   auto& m = run.message();
-  auto done = [run, name = rec.fm_username]() mutable {
-    run.reply_text("register.success", {{"username", name}});
+  auto done = [run, key, name = rec.fm_username]() mutable {
+    run.reply_text(key, {{"username", name}});
   };
   run.self()
     ->request(run.database(), run.engine_timeout(), language_atom::value, m.platform,

@@ -695,3 +695,37 @@ TEST_CASE("a stale entry past its window is not served outside an outage", "[fm_
   CHECK(again.value->cached_age_seconds == 0);
   CHECK(e.fake.calls("user.getTopArtists") == 2);
 }
+
+TEST_CASE("background calls wait behind interactive calls and are not cached", "[fm_engine]") {
+  env e;
+  auto s = e.settings();
+  s.rate_per_second = 1;
+  auto c = std::make_shared<map_cache>();
+  auto fm = e.engine(s, e.cache(c));
+  auto& self = *e.self;
+  // Three background pages, then two interactive calls, sent back to back:
+  // the first page takes the one free token, the interactive calls the
+  // next two, and the other pages follow.
+  for (int page = 1; page <= 3; ++page)
+    self->send(fm, fm_background_atom::value,
+               top_query{fm::top_kind::artists, "aidan-", fm::period::overall, 1000, page});
+  self->send(fm, fm_user_atom::value, std::string{"first"});
+  self->send(fm, fm_user_atom::value, std::string{"second"});
+  int pages = 0;
+  int users = 0;
+  for (int i = 0; i < 5; ++i)
+    self->receive([&](fm::top_list&) { ++pages; }, [&](fm::user_info&) { ++users; },
+                  [](caf::error& err) { FAIL(to_string(err)); },
+                  caf::after(20s) >> [] { FAIL("no answer"); });
+  CHECK(pages == 3);
+  CHECK(users == 2);
+  std::vector<std::string> order;
+  for (const auto& call : e.fake.received())
+    order.push_back(call.method);
+  CHECK(order
+        == std::vector<std::string>{"user.gettopartists", "user.getinfo", "user.getinfo",
+                                    "user.gettopartists", "user.gettopartists"});
+  CHECK(e.fake.received().back().param("limit") == "1000");
+  std::lock_guard<std::mutex> guard{c->mtx};
+  CHECK(c->puts == 2); // only the interactive answers were cached
+}

@@ -212,6 +212,9 @@ fm_actor::behavior_type fake_fm(std::shared_ptr<fake_users> db) {
     },
     [](fm_token_atom) { return fm::auth_token{"tok"}; },
     [](fm_session_atom, const std::string&) { return fm::auth_session{"Linked", "k", false}; },
+    // The indexer's lane; no command asks it.
+    [](fm_background_atom, const top_query&) { return fm::top_list{}; },
+    [](fm_background_atom, const recent_query&) { return fm::recent_tracks{}; },
   };
 }
 

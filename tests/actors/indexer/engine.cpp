@@ -1,0 +1,332 @@
+// The indexer engine against the fake Last.fm's generated libraries, the
+// real fm engine and a real database (SQLite file, and PostgreSQL where the
+// database matters): libraries land completely, resume from the stored page
+// after the engine is killed, fold names, and /index is limited.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caf/all.hpp"
+
+#include "actors/database/store.hpp"
+#include "actors/fm/engine.hpp"
+#include "actors/indexer/engine.hpp"
+#include "actors/test_db.hpp"
+#include "messages/errors.hpp"
+#include "messages/indexer.hpp"
+#include "messages/type_ids.hpp"
+#include "platforms/net/http_client.hpp"
+#include "support/eventually.hpp"
+#include "support/fake_lastfm.hpp"
+#include "support/fake_library.hpp"
+
+using namespace lastgram;
+using namespace std::chrono_literals;
+using test::eventually;
+using test::fake_lastfm;
+using test::fake_library_set;
+using test::library_spec;
+using test::test_db;
+
+namespace {
+
+#define ANY_BACKEND GENERATE(database::backend_kind::sqlite, database::backend_kind::postgresql)
+
+/// A fake clock the indexer reads (Unix seconds), moved by the test.
+struct test_clock {
+  std::atomic<std::int64_t> now{1767225600}; // 2026-01-01
+};
+
+struct env {
+  fake_lastfm fake;
+  fake_library_set libraries;
+  test_db db;
+  database::store store;
+  std::shared_ptr<test_clock> clock = std::make_shared<test_clock>();
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<net::http_client> http;
+  std::unique_ptr<caf::scoped_actor> self;
+  fm_actor fm;
+  indexer_actor indexer;
+
+  explicit env(database::backend_kind backend = database::backend_kind::sqlite)
+    : db(backend), store(db.open()) {
+    cfg.set("scheduler.max-threads", size_t{2});
+    cfg.add_message_types<caf::id_block::lastgram>();
+    add_error_categories(cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    http = std::make_shared<net::http_client>(net::http_client::options{});
+    self = std::make_unique<caf::scoped_actor>(*sys);
+    lastfm_settings s;
+    s.api_url = fake.url();
+    s.api_key = "test-api-key-0123";
+    s.api_secret = "test-api-secret-0123";
+    s.rate_per_second = 0;
+    s.max_retries = 0;
+    s.background_deadline_ms = 20000;
+    fm = fm::spawn_engine(self->ptr(), s, http, [] { return cache_actor{}; }, false);
+  }
+
+  ~env() {
+    stop_indexer();
+    caf::anon_send_exit(fm, caf::exit_reason::user_shutdown);
+    http->shutdown();
+    self.reset();
+  }
+
+  indexer_settings settings() const {
+    indexer_settings s;
+    s.page_size = 1000;
+    s.album_depth = 1000;
+    s.track_depth = 5000;
+    s.scan_seconds = 3600; // the test drives it: start-up scan and messages
+    return s;
+  }
+
+  void start_indexer(indexer_settings s) {
+    auto opts = std::make_shared<indexer::indexer_options>();
+    opts->settings = s;
+    opts->database = db.settings();
+    auto fm_hdl = fm;
+    opts->fm = [fm_hdl] { return fm_hdl; };
+    auto c = clock;
+    opts->now = [c] { return c->now.load(); };
+    opts->fm_timeout = 30s;
+    indexer = indexer::spawn_engine(self->ptr(), opts);
+  }
+
+  void start_indexer() {
+    start_indexer(settings());
+  }
+
+  /// Kills the indexer as a crash would (no cleanup of its own) and waits
+  /// until it is gone.
+  void stop_indexer() {
+    if (!indexer)
+      return;
+    (*self)->monitor(indexer);
+    caf::anon_send_exit(indexer, caf::exit_reason::kill);
+    (*self)->receive([](const caf::down_msg&) {},
+                     caf::after(10s) >> [] { FAIL("the indexer did not stop"); });
+    indexer = indexer_actor{};
+  }
+
+  std::int64_t user(const std::string& platform_id, const std::string& fm_name) {
+    auto u = store.register_user(platform_kind::telegram, platform_id, fm_name, fm_name);
+    REQUIRE(u);
+    return u->id;
+  }
+
+  index_state state_of(std::int64_t user_id) {
+    auto s = store.get_index_state(user_id);
+    REQUIRE(s);
+    return *s;
+  }
+
+  bool done(std::int64_t user_id) {
+    auto s = store.get_index_state(user_id);
+    return s && s->status == index_status::done;
+  }
+
+  std::int64_t plays(std::int64_t user_id, entity_kind kind) {
+    auto n = store.count_user_plays(user_id, kind);
+    REQUIRE(n);
+    return *n;
+  }
+
+  std::int64_t playcount(std::int64_t user_id, const std::string& artist) {
+    auto id = store.upsert_entity(entity_kind::artist, artist);
+    REQUIRE(id);
+    auto rows = store.global_who_knows(*id, 100);
+    REQUIRE(rows);
+    for (const auto& r : rows->rows)
+      if (r.user_id == user_id)
+        return r.playcount;
+    return 0;
+  }
+
+  /// The pages of user.getTopArtists asked for `fm_name`, in order.
+  std::vector<std::string> artist_pages(const std::string& fm_name) {
+    std::vector<std::string> out;
+    for (const auto& c : fake.received())
+      if (c.method == "user.gettopartists" && c.param("user") == fm_name)
+        out.push_back(c.param("page"));
+    return out;
+  }
+
+  template <class T, class... Ts>
+  std::optional<T> ask(Ts&&... xs) {
+    std::optional<T> out;
+    (*self)->request(indexer, 10s, std::forward<Ts>(xs)...)
+      .receive([&](T& x) { out = std::move(x); }, [](caf::error& err) { FAIL(to_string(err)); });
+    return out;
+  }
+};
+
+library_spec library(std::string user, int artists, int albums, int tracks) {
+  library_spec spec;
+  spec.user = std::move(user);
+  spec.artists = artists;
+  spec.albums = albums;
+  spec.tracks = tracks;
+  for (int i = 0; i < 30; ++i)
+    spec.history.push_back(test::fake_scrobble{"Track " + std::to_string(i + 1), "Artist 1",
+                                               "Album 1", 1767225000 - i * 180, false});
+  return spec;
+}
+
+} // namespace
+
+TEST_CASE("a library of several pages lands completely with depth limits", "[indexer]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  env e{backend};
+  e.libraries.add(library("pager", 2500, 1500, 700));
+  e.libraries.serve(e.fake);
+  auto id = e.user("1", "pager");
+  e.start_indexer();
+  (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{"pager"});
+  REQUIRE(eventually([&] { return e.done(id); }, 30s));
+  CHECK(e.plays(id, entity_kind::artist) == 2500);
+  CHECK(e.plays(id, entity_kind::album) == 1000); // album-depth
+  CHECK(e.plays(id, entity_kind::track) == 700);
+  CHECK(e.playcount(id, "Artist 2400") == test::library_playcount("pager", 2400, 2500));
+  CHECK(e.artist_pages("pager") == std::vector<std::string>{"1", "2", "3"});
+  CHECK(e.fake.calls("user.gettopalbums") == 1);
+  CHECK(e.fake.calls("user.gettoptracks") == 1);
+  auto s = e.state_of(id);
+  CHECK(s.scrobbles == 30);
+  CHECK(s.artists_total == 2500);
+  CHECK(s.last_full_at == e.clock->now.load());
+  CHECK(s.next_due_at == e.clock->now.load() + 48 * 3600);
+  auto progress = e.ask<index_progress>(index_progress_atom::value, id);
+  REQUIRE(progress);
+  CHECK_FALSE(progress->running);
+  CHECK(progress->status == index_status::done);
+}
+
+TEST_CASE("an index killed mid-library resumes from the page where it stopped", "[indexer]") {
+  env e;
+  e.libraries.add(library("resumer", 3500, 10, 10));
+  e.libraries.serve(e.fake);
+  // Page 3 of the artists fails (Last.fm error 8 in a 200 body) until the
+  // test lets it through.
+  auto failing = std::make_shared<std::atomic<bool>>(true);
+  auto spec = e.libraries.libraries().front();
+  e.fake.set_handler("user.gettopartists", [failing, spec](const test::fake_call& call) {
+    if (failing->load() && call.param("page") == "3")
+      return std::string{R"({"error":8,"message":"Operation failed - Most likely the backend service failed."})"};
+    return test::top_artists_page(spec, std::stoi(call.param("page")), std::stoi(call.param("limit")));
+  });
+  auto id = e.user("1", "resumer");
+  e.start_indexer();
+  (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{"resumer"});
+  REQUIRE(eventually([&] { return e.artist_pages("resumer").size() == 3; }, 30s));
+  REQUIRE(eventually([&] { return e.state_of(id).next_due_at > e.clock->now.load(); }, 10s));
+  auto half = e.state_of(id);
+  CHECK(half.status == index_status::running);
+  CHECK(half.page == 2);
+  CHECK(half.items_done == 2000);
+  // Readers see nothing of the half library.
+  CHECK(e.plays(id, entity_kind::artist) == 0);
+  auto progress = e.ask<index_progress>(index_progress_atom::value, id);
+  REQUIRE(progress);
+  CHECK(progress->running);
+  CHECK(progress->done == 2000);
+  CHECK(progress->total == 3500);
+
+  e.stop_indexer();
+  failing->store(false);
+  e.clock->now += 601; // past the retry delay: due again
+  e.start_indexer();   // its start-up scan finds the library due
+  REQUIRE(eventually([&] { return e.done(id); }, 30s));
+  CHECK(e.artist_pages("resumer") == std::vector<std::string>{"1", "2", "3", "3", "4"});
+  CHECK(e.plays(id, entity_kind::artist) == 3500);
+  CHECK(e.playcount(id, "Artist 1") == test::library_playcount("resumer", 1, 3500));
+}
+
+TEST_CASE("names differing only by case count as one artist", "[indexer]") {
+  env e;
+  auto spec = library("folder", 5, 1, 1);
+  spec.extra_artists = {{"artist 1", 4}, {"ARTIST 2", 3}};
+  e.libraries.add(spec);
+  e.libraries.serve(e.fake);
+  auto id = e.user("1", "folder");
+  e.start_indexer();
+  (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{"folder"});
+  REQUIRE(eventually([&] { return e.done(id); }, 30s));
+  CHECK(e.plays(id, entity_kind::artist) == 5);
+  CHECK(e.playcount(id, "Artist 1") == test::library_playcount("folder", 1, 5) + 4);
+  CHECK(e.playcount(id, "artist 2") == test::library_playcount("folder", 2, 5) + 3);
+}
+
+TEST_CASE("index requests are limited to one an hour per user", "[indexer]") {
+  env e;
+  e.libraries.add(library("hourly", 20, 5, 5));
+  e.libraries.serve(e.fake);
+  auto id = e.user("1", "hourly");
+  e.start_indexer();
+  REQUIRE(eventually([&] { return e.done(id); }, 30s)); // the start-up scan
+  auto first = e.ask<index_request_result>(index_request_atom::value, id, std::string{"hourly"});
+  REQUIRE(first);
+  CHECK(first->outcome == index_request_result::started);
+  e.clock->now += 1200;
+  auto again = e.ask<index_request_result>(index_request_atom::value, id, std::string{"hourly"});
+  REQUIRE(again);
+  CHECK(again->outcome == index_request_result::too_soon);
+  CHECK(again->wait_seconds == 2400);
+  e.clock->now += 2400;
+  // The first request's refresh has finished (nothing runs for the user).
+  REQUIRE(eventually(
+    [&] {
+      auto p = e.ask<index_progress>(index_progress_atom::value, id);
+      return p && !p->running;
+    },
+    30s));
+  auto later = e.ask<index_request_result>(index_request_atom::value, id, std::string{"hourly"});
+  REQUIRE(later);
+  CHECK(later->outcome == index_request_result::started);
+}
+
+TEST_CASE("a refresh soon after a full index reads only the new scrobbles", "[indexer]") {
+  env e;
+  auto spec = library("fresh", 3, 1, 1);
+  e.libraries.add(spec);
+  e.libraries.serve(e.fake);
+  auto id = e.user("1", "fresh");
+  e.start_indexer();
+  REQUIRE(eventually([&] { return e.done(id); }, 30s));
+  auto before = e.playcount(id, "Artist 1");
+  auto newest = e.state_of(id).last_scrobble_at;
+  // Two new scrobbles of Artist 1 and one of a new artist since then.
+  auto grown = spec;
+  grown.history.insert(grown.history.begin(),
+                       {test::fake_scrobble{"New", "Artist 1", "Album 1", newest + 100, false},
+                        test::fake_scrobble{"New", "artist 1", "Album 1", newest + 200, false},
+                        test::fake_scrobble{"Debut", "Newcomer", "First", newest + 300, false}});
+  fake_library_set next;
+  next.add(grown);
+  next.serve(e.fake);
+  auto top_calls = e.fake.calls("user.gettopartists");
+  e.clock->now += 3600;
+  auto r = e.ask<index_request_result>(index_request_atom::value, id, std::string{"fresh"});
+  REQUIRE(r);
+  CHECK(r->outcome == index_request_result::started);
+  REQUIRE(eventually([&] { return e.state_of(id).last_scrobble_at == newest + 300; }, 30s));
+  CHECK(e.playcount(id, "Artist 1") == before + 2);
+  CHECK(e.playcount(id, "Newcomer") == 1);
+  CHECK(e.fake.calls("user.gettopartists") == top_calls); // no full index
+  std::string from;
+  for (const auto& c : e.fake.received())
+    if (c.method == "user.getrecenttracks" && !c.param("from").empty())
+      from = c.param("from");
+  CHECK(from == std::to_string(newest + 1));
+}
