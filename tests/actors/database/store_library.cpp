@@ -16,15 +16,7 @@ using lastgram::test::test_db;
 
 namespace {
 
-#define ANY_BACKEND GENERATE(backend_kind::sqlite, backend_kind::postgresql)
-
-#define REQUIRE_OK(expr)                                                                    \
-  do {                                                                                      \
-    auto&& require_ok_res = (expr);                                                         \
-    INFO(#expr << " -> "                                                                    \
-               << (require_ok_res ? std::string{"ok"} : require_ok_res.error().message));   \
-    REQUIRE(require_ok_res.has_value());                                                    \
-  } while (false)
+// ANY_BACKEND and REQUIRE_OK come from actors/test_db.hpp.
 
 /// `n` artists named "Artist <first + i>" with descending counts.
 std::vector<library_item> artists(int first, int n) {

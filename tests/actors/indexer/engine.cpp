@@ -37,7 +37,6 @@ using test::test_db;
 
 namespace {
 
-#define ANY_BACKEND GENERATE(database::backend_kind::sqlite, database::backend_kind::postgresql)
 
 /// A fake clock the indexer reads (Unix seconds), moved by the test.
 struct test_clock {
