@@ -26,7 +26,7 @@ constexpr std::size_t rows_per_message = 5;
 
 /// The file name of a picture the bot drew (outgoing_reply::photo_jpeg),
 /// uploaded as the message's attachment files[0].
-constexpr const char* attachment_filename = "collage.jpg";
+constexpr const char* attachment_filename = "picture.jpg";
 
 /// Message flag: only the user who ran the command sees the message.
 constexpr int ephemeral_flag = 64;
@@ -55,8 +55,8 @@ std::string cut_with_ellipsis(std::string_view text, std::size_t limit);
 /// buttons as rows of components (at most 5 by 5; a button Discord would
 /// refuse is left out), `allowed_mentions` empty, and, for an ephemeral
 /// reply, the text as plain `content` (cut to 2,000) with flag 64. A
-/// picture the bot drew is listed in `attachments` (id "0", collage.jpg) and
-/// is the embed's image ("attachment://collage.jpg"); its bytes go as the
+/// picture the bot drew is listed in `attachments` (id "0", picture.jpg) and
+/// is the embed's image ("attachment://picture.jpg"); its bytes go as the
 /// file part files[0] of a multipart request (rest_client::call).
 std::string message_json(const outgoing_reply& reply);
 

@@ -137,7 +137,7 @@ const char* upload_problem(const std::string& jpeg, const std::string& keyboard_
 }
 
 net::form_part photo_part(const std::string& name, const std::string& jpeg) {
-  return net::file_part(name, "collage.jpg", "image/jpeg", jpeg);
+  return net::file_part(name, "picture.jpg", "image/jpeg", jpeg);
 }
 
 } // namespace

@@ -125,7 +125,7 @@ public:
                   const std::string& keyboard_json, callback done) const;
 
   /// sendPhoto uploading `jpeg` as multipart/form-data (file part "photo",
-  /// collage.jpg, image/jpeg), with an HTML caption ("" for none), the reply
+  /// picture.jpg, image/jpeg), with an HTML caption ("" for none), the reply
   /// parameters and the keyboard as JSON fields. Telegram takes photos up to
   /// 10 MB: a larger one (or an empty one, or an invalid keyboard) fails at
   /// once (error_code 0) without a request.

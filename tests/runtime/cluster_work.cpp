@@ -217,7 +217,7 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
   CHECK(eventually([&] { return answered_once(1, next_update); }, 30s));
   check_ran_everywhere(nodes, 60);
   // attach --once --json on each node: every member, and every member's
-  // engines (the eleven of them, lyrics included).
+  // engines (the thirteen of them, lyrics, image and indexer included).
   for (auto& n : nodes) {
     auto view = attach_to(n);
     INFO("attach to " << n.name);
@@ -226,7 +226,7 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
     REQUIRE(view.engines_by_node.size() == 3);
     for (auto& [name, engines] : view.engines_by_node) {
       INFO(name);
-      CHECK(engines == 11);
+      CHECK(engines == 13);
     }
   }
 

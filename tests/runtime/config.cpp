@@ -306,6 +306,7 @@ roles = ["commands", "poller"]
            "cache 0||50\n"
            "lastfm http://127.0.0.1:9999/2.0/|||20|5|3000|1000|0|75|4|600\n"
            "i18n /opt/locales|pt-BR\n"
+           "image 0|16|512|8|3000|0|1|85\n"
            "console on|42|ana|group|de\n"
            "telegram http://127.0.0.1:8081|||polling|50|https://bot.example.org/lg|"
            "Hook_path-1|100|25|2|15|500|0\n"

@@ -184,9 +184,9 @@ void check_upload(const recorded& r, const std::string& jpeg) {
   REQUIRE(r.files.size() == 1);
   CHECK(r.files[0].first == "files[0]");
   CHECK(r.files[0].second == sha256_hex(jpeg));
-  CHECK(r.payload.find(R"("attachments":[{"id":"0","filename":"collage.jpg"}])")
+  CHECK(r.payload.find(R"("attachments":[{"id":"0","filename":"picture.jpg"}])")
         != std::string::npos);
-  CHECK(r.payload.find(R"("image":{"url":"attachment://collage.jpg"})") != std::string::npos);
+  CHECK(r.payload.find(R"("image":{"url":"attachment://picture.jpg"})") != std::string::npos);
 }
 
 } // namespace
@@ -242,10 +242,10 @@ TEST_CASE("discord photo: the fake REST refuses malformed or inconsistent upload
                                     {{"Content-Type", content_type}}));
     return reply ? reply->status : 0u;
   };
-  std::string payload = R"({"attachments":[{"id":"0","filename":"collage.jpg"}]})";
+  std::string payload = R"({"attachments":[{"id":"0","filename":"picture.jpg"}]})";
   auto jpeg = test::fake_jpeg();
   auto good = net::encode_multipart(
-    {net::text_part("payload_json", payload), net::file_part("files[0]", "collage.jpg", "image/jpeg", jpeg)});
+    {net::text_part("payload_json", payload), net::file_part("files[0]", "picture.jpg", "image/jpeg", jpeg)});
   CHECK(send(good.content_type, good.body) == 200);
   // Cut short: no closing boundary.
   CHECK(send(good.content_type, good.body.substr(0, good.body.size() - 8)) == 400);
@@ -254,7 +254,7 @@ TEST_CASE("discord photo: the fake REST refuses malformed or inconsistent upload
   CHECK(send(missing.content_type, missing.body) == 400);
   // A file that is not a JPEG.
   auto gif = net::encode_multipart({net::text_part("payload_json", payload),
-                                    net::file_part("files[0]", "collage.jpg", "image/gif", "GIF89a")});
+                                    net::file_part("files[0]", "picture.jpg", "image/gif", "GIF89a")});
   CHECK(send(gif.content_type, gif.body) == 400);
   // payload_json that breaks the operation's schema.
   auto long_content = net::encode_multipart(

@@ -220,9 +220,9 @@ TEST_CASE("a drawn picture is listed as attachment 0 and shown as the embed's im
   REQUIRE(d["attachments"].IsArray());
   REQUIRE(d["attachments"].Size() == 1);
   CHECK(std::string{d["attachments"][0]["id"].GetString()} == "0");
-  CHECK(std::string{d["attachments"][0]["filename"].GetString()} == "collage.jpg");
+  CHECK(std::string{d["attachments"][0]["filename"].GetString()} == "picture.jpg");
   auto& embed = d["embeds"][0];
-  CHECK(std::string{embed["image"]["url"].GetString()} == "attachment://collage.jpg");
+  CHECK(std::string{embed["image"]["url"].GetString()} == "attachment://picture.jpg");
   CHECK_FALSE(embed.HasMember("thumbnail"));
   CHECK(std::string{embed["description"].GetString()} == "**Ana's 3x3**");
   // Without a picture there is no attachments field (an edit keeps its files).

@@ -21,7 +21,7 @@ TEST_CASE("multipart: text and file parts survive a round trip byte for byte", "
   std::vector<net::form_part> parts{
     net::text_part("chat_id", "-100123"),
     net::text_part("caption", "line 1\r\nline 2 -- with dashes\r\n"),
-    net::file_part("photo", "collage.jpg", "image/jpeg", jpeg),
+    net::file_part("photo", "picture.jpg", "image/jpeg", jpeg),
     net::text_part("empty", ""),
   };
   auto form = net::encode_multipart(parts);
@@ -121,7 +121,7 @@ TEST_CASE("bot api: uploads reach the fake Bot API as valid multipart requests",
   CHECK(calls[0].refused.empty());
   CHECK(calls[0].chat_id == -1001);
   CHECK(calls[0].photo == jpeg);
-  CHECK(calls[0].parts[1].filename == "collage.jpg");
+  CHECK(calls[0].parts[1].filename == "picture.jpg");
   CHECK(calls[1].method == "editMessageMedia");
   CHECK(calls[1].refused.empty());
   CHECK(calls[1].photo == jpeg);
