@@ -18,6 +18,8 @@
 
 #include "caf/all.hpp"
 
+#include "bench/process_stats.hpp"
+
 #include "actors/caching/engine.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/engine.hpp"
@@ -37,18 +39,9 @@
 
 using namespace lastgram;
 using clock_type = std::chrono::steady_clock;
+using bench::rss_mb;
 
 namespace {
-
-double rss_mb() {
-  long pages = 0, resident = 0;
-  if (auto* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
-      resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
-}
 
 incoming_message ln_from(int user, std::uint64_t n) {
   incoming_message msg;

@@ -10,9 +10,6 @@
 //
 // Figures, never assertions.
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +18,8 @@
 #include <thread>
 
 #include "caf/all.hpp"
+
+#include "bench/process_stats.hpp"
 
 #include "actors/database/store.hpp"
 #include "actors/fm/engine.hpp"
@@ -34,25 +33,10 @@
 
 using namespace lastgram;
 using clock_type = std::chrono::steady_clock;
+using bench::cpu_seconds;
+using bench::rss_mb;
 
 namespace {
-
-double rss_mb() {
-  long pages = 0, resident = 0;
-  if (auto* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
-      resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
-}
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return s(ru.ru_utime) + s(ru.ru_stime);
-}
 
 test::library_spec library(const std::string& user, int artists, int albums, int tracks) {
   test::library_spec spec;
