@@ -1,4 +1,5 @@
 #include "actors/logging/log.hpp"
+#include "actors/logging/token_shapes.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -207,24 +208,47 @@ std::string redact_with(const std::vector<std::string>& secrets,
   return out;
 }
 
+// The registered secrets (read-locked while the view lives) and the token
+// shapes nobody registered (token_shapes.hpp), checked and redacted together.
+class secrets_view {
+public:
+  explicit secrets_view(state& st)
+    : st_(st), registered_(st.has_secrets.load(std::memory_order_acquire)),
+      guard_(st.secrets_mtx, std::defer_lock) {
+    if (registered_)
+      guard_.lock();
+  }
+
+  bool found_in(std::string_view text) const {
+    return (registered_ && contains_secret(st_.secrets, text)) || has_token_shape(text);
+  }
+
+  std::string redact(std::string_view text) const {
+    if (!found_in(text))
+      return std::string{text};
+    return redact_token_shapes(registered_ ? redact_with(st_.secrets, text) : std::string{text});
+  }
+
+private:
+  state& st_;
+  bool registered_;
+  std::shared_lock<std::shared_mutex> guard_;
+};
+
 // Keeps a warning or error for the diagnostics (recent.hpp), redacted like
 // the line itself; fields become logfmt pairs whatever the sink's format.
 void remember(state& st, std::string ts, log_level level, std::string_view engine,
               std::string_view event, std::initializer_list<field> fields) {
   recent_line line{std::move(ts), level, std::string{engine}, std::string{event}, {}};
-  std::shared_lock<std::shared_mutex> guard{st.secrets_mtx, std::defer_lock};
-  bool redacting = st.has_secrets.load(std::memory_order_acquire);
-  if (redacting) {
-    guard.lock();
-    line.engine = redact_with(st.secrets, line.engine);
-    line.event = redact_with(st.secrets, line.event);
-  }
+  secrets_view secrets{st};
+  line.engine = secrets.redact(line.engine);
+  line.event = secrets.redact(line.event);
   for (const auto& f : fields) {
     if (!line.fields.empty())
       line.fields += ' ';
     append_logfmt_key(line.fields, f.key);
     line.fields += '=';
-    append_logfmt_value(line.fields, redacting ? redact_with(st.secrets, f.value) : f.value);
+    append_logfmt_value(line.fields, secrets.redact(f.value));
   }
   recent_problems().push(std::move(line));
 }
@@ -312,24 +336,19 @@ void write(log_level level, std::string_view engine, std::string_view event,
     return;
   auto sink = st.current_sink();
   std::string line;
-  if (st.has_secrets.load(std::memory_order_acquire)) {
-    std::shared_lock<std::shared_mutex> guard{st.secrets_mtx};
-    bool dirty = contains_secret(st.secrets, engine)
-                 || contains_secret(st.secrets, event)
-                 || std::any_of(fields.begin(), fields.end(), [&](auto& f) {
-                      return contains_secret(st.secrets, f.value);
-                    });
-    if (dirty) {
-      std::vector<field> clean;
-      clean.reserve(fields.size());
-      for (const auto& f : fields)
-        clean.push_back(field{f.key, redact_with(st.secrets, f.value),
-                              f.literal && !contains_secret(st.secrets, f.value)});
-      auto clean_engine = redact_with(st.secrets, engine);
-      auto clean_event = redact_with(st.secrets, event);
-      line = format_range(sink->json, ts, level, clean_engine, clean_event,
-                          clean.begin(), clean.end());
-    }
+  secrets_view secrets{st};
+  bool dirty = secrets.found_in(engine) || secrets.found_in(event)
+               || std::any_of(fields.begin(), fields.end(),
+                              [&](auto& f) { return secrets.found_in(f.value); });
+  if (dirty) {
+    std::vector<field> clean;
+    clean.reserve(fields.size());
+    for (const auto& f : fields)
+      clean.push_back(field{f.key, secrets.redact(f.value), f.literal && !secrets.found_in(f.value)});
+    auto clean_engine = secrets.redact(engine);
+    auto clean_event = secrets.redact(event);
+    line = format_range(sink->json, ts, level, clean_engine, clean_event, clean.begin(),
+                        clean.end());
   }
   if (line.empty())
     line = format_range(sink->json, ts, level, engine, event, fields.begin(),
@@ -352,11 +371,7 @@ void add_secret(std::string secret) {
 }
 
 std::string redact(std::string_view text) {
-  auto& st = global();
-  if (!st.has_secrets.load(std::memory_order_acquire))
-    return std::string{text};
-  std::shared_lock<std::shared_mutex> guard{st.secrets_mtx};
-  return redact_with(st.secrets, text);
+  return secrets_view{global()}.redact(text);
 }
 
 bool flush(std::chrono::milliseconds timeout) {

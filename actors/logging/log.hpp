@@ -109,8 +109,10 @@ inline void error(std::string_view engine, std::string_view event,
 /// Registers a secret (token, API key, password, URL with credentials):
 /// from now on every occurrence in an event text or field value is written
 /// as `***`. Secrets shorter than 4 characters are ignored, since redacting
-/// them would mangle ordinary text. Defence in depth: code should still never
-/// log secrets on purpose.
+/// them would mangle ordinary text. Values shaped like tokens (bot tokens,
+/// 32-digit hex keys, URL user-info, credential parameters; token_shapes.hpp)
+/// are redacted whether registered or not. Defence in depth: code should
+/// still never log secrets on purpose.
 void add_secret(std::string secret);
 
 /// Replaces every registered secret in `text` by `***` (what write() does to

@@ -20,6 +20,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/logging/recent.hpp"
+#include "actors/logging/token_shapes.hpp"
 #include "actors/logging/url_secrets.hpp"
 #include "support/redis_server.hpp"
 #include "actors/test_config.hpp"
@@ -274,6 +275,62 @@ TEST_CASE("a secret URL's password is redacted in every form a driver may quote 
     CHECK(text.find("SECRET" + std::to_string(i)) == std::string::npos);
   CHECK(text.find("connect failed: ***") != std::string::npos);
   CHECK(log::url_secret_parts("not a url with:colon@at").empty());
+}
+
+TEST_CASE("token-shaped values are redacted though nobody registered them", "[logging]") {
+  using log::redact_token_shapes;
+  // Fakes with the real shapes; none of them was ever passed to add_secret.
+  const std::string tg = "7012345678:AAF0zQ1wXyZ-abcdefghijklmnopqrstuvw";
+  const std::string discord = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz012345";
+  const std::string key = "0123456789abcdef0123456789ABCDEF";
+  CHECK(redact_token_shapes("call /bot" + tg + "/getMe failed") == "call /bot***/getMe failed");
+  CHECK(redact_token_shapes("Authorization: Bot " + discord) == "Authorization: Bot ***");
+  CHECK(redact_token_shapes("token " + discord + ".") == "token ***.");
+  CHECK(redact_token_shapes("api_key=" + key + "&method=user.getinfo")
+        == "api_key=***&method=user.getinfo");
+  CHECK(redact_token_shapes("key " + key) == "key ***");
+  CHECK(redact_token_shapes("https://bob:hunter2hunter2@cdn.example/x")
+        == "https://***@cdn.example/x");
+  CHECK(redact_token_shapes("rediss://:pw@127.0.0.1:6380/0 down") == "rediss://***@127.0.0.1:6380/0 down");
+  CHECK(redact_token_shapes("Bearer abc.def-ghi_jkl") == "Bearer ***");
+  CHECK(redact_token_shapes("?sk=sessionkey9&password=pa55word;") == "?sk=***&password=***;");
+  // Ordinary text is left alone: artists, URLs without user-info, times,
+  // MusicBrainz ids, ids and short parameters.
+  for (std::string plain :
+       {"Jay-Z - 99 Problems", "https://www.last.fm/music/Cher/_/Believe",
+        "user 123456 asked /ln at 12:30", "mbid b10bbbfc-cf9e-42e0-be17-e2c3e1d2600d",
+        "mail me at a@b.c", "chat -1001234567890", "token=abc", "a.a.a.a.a.a",
+        "0123456789abcdef0123456789abcdef0 (33 digits)", ""}) {
+    CAPTURE(plain);
+    CHECK_FALSE(log::has_token_shape(plain));
+    CHECK(redact_token_shapes(plain) == plain);
+  }
+  // A long hostile value stays linear (every '.' starts a word).
+  std::string dots(200000, 'a');
+  for (std::size_t i = 1; i < dots.size(); i += 2)
+    dots[i] = '.';
+  CHECK(redact_token_shapes(dots) == dots);
+}
+
+TEST_CASE("unregistered tokens never reach the log file or the diagnostics", "[logging]") {
+  log_capture cap{log_level::info, log_format::json};
+  const std::string tg = "5550001111:AAE-unregistered_token_value_0123456";
+  log::warn("telegram", "driver said: bad token " + tg,
+            {{"url", "https://u:SECRETPW77@api.example/bot" + tg + "/getMe"},
+             {"sig", "api_sig=fedcba9876543210fedcba9876543210"}});
+  auto lines = cap.lines();
+  REQUIRE(lines.size() == 1);
+  auto doc = parse_json(lines[0]);
+  CHECK(std::string{doc["event"].GetString()} == "driver said: bad token ***");
+  CHECK(std::string{doc["url"].GetString()} == "https://***@api.example/bot***/getMe");
+  CHECK(std::string{doc["sig"].GetString()} == "api_sig=***");
+  std::string recent;
+  for (const auto& line : log::recent_problems().newest())
+    recent += line.event + " " + line.fields + "\n";
+  CHECK(recent.find("AAE-unregistered") == std::string::npos);
+  CHECK(recent.find("SECRETPW77") == std::string::npos);
+  CHECK(recent.find("fedcba98") == std::string::npos);
+  CHECK(recent.find("driver said: bad token ***") != std::string::npos);
 }
 
 TEST_CASE("secrets shorter than four characters are ignored", "[logging]") {
