@@ -138,6 +138,59 @@ caf::result<bool> record_update(self_ptr self, telegram::parsed_update u, std::s
   return rp;
 }
 
+void record_polled(self_ptr self, std::vector<polled_update> batch,
+                   std::function<void(std::vector<polled_update>)> rest) {
+  auto& st = self->state;
+  auto db = st.opts->engines->database.get();
+  if (!db || st.stopped || batch.empty()) {
+    rest(std::move(batch));
+    return;
+  }
+  enum outcome : char { failed, fresh, known };
+  struct recording {
+    std::vector<polled_update> batch;
+    std::vector<outcome> outcomes;
+    std::size_t waiting = 0;
+  };
+  auto r = std::make_shared<recording>();
+  r->outcomes.assign(batch.size(), failed);
+  r->waiting = batch.size();
+  r->batch = std::move(batch);
+  auto done = [self, r, rest = std::move(rest)](std::size_t n, outcome o) {
+    r->outcomes[n] = o;
+    if (--r->waiting > 0)
+      return;
+    // The poll's holds go first, so that the stored offset moves past every
+    // stored update; then they are handled in order.
+    for (std::size_t k = 0; k < r->batch.size(); ++k)
+      if (r->outcomes[k] != failed)
+        unhold(self, r->batch[k].update.update_id);
+    std::vector<polled_update> unrecorded;
+    for (std::size_t k = 0; k < r->batch.size(); ++k) {
+      if (r->outcomes[k] == fresh)
+        handle_recorded(self, r->batch[k].update);
+      else if (r->outcomes[k] == known) // whoever holds it, or takes it over, answers
+        self->state.m.updates_duplicate.inc();
+      else
+        unrecorded.push_back(std::move(r->batch[k]));
+    }
+    rest(std::move(unrecorded));
+  };
+  for (std::size_t n = 0; n < r->batch.size(); ++n) {
+    auto& p = r->batch[n];
+    inbox_entry entry{platform_kind::telegram, std::to_string(p.update.update_id),
+                      std::move(p.json), 0, false};
+    self->request(db, 5s, inbox_atom::value, std::move(entry), claimer_of(self))
+      .then([done, n](bool is_new) { done(n, is_new ? fresh : known); },
+            [self, done, n, id = p.update.update_id](const caf::error& err) {
+              self->state.m.inbox_record_failures.inc();
+              log::warn("telegram", "polled update not recorded, handling it without the inbox",
+                        {log::kv("update_id", id), {"error", self->system().render(err)}});
+              done(n, failed);
+            });
+  }
+}
+
 void inbox_done(self_ptr self, std::int64_t update_id) {
   auto& st = self->state;
   st.inbox.erase(update_id);

@@ -29,11 +29,17 @@ void schedule_poll(self_ptr self, std::chrono::milliseconds delay) {
 }
 
 /// Writes the offset a successor should resume from: the oldest polled
-/// update not answered yet, or the next one to fetch. One write at a time;
-/// the database keeps the last.
+/// update not answered yet (those the durable inbox keeps do not count: a
+/// successor takes them over from there), or the next one to fetch. One
+/// write at a time; the database keeps the last.
 void store_offset(self_ptr self) {
   auto& st = self->state;
-  auto target = st.open.empty() ? st.offset : std::min(st.offset, st.open.begin()->first);
+  auto target = st.offset;
+  for (auto& [id, holds] : st.open)
+    if (!in_inbox(self, id)) {
+      target = std::min(target, id);
+      break;
+    }
   if (target <= st.stored_offset)
     return;
   if (st.storing) {
@@ -87,7 +93,7 @@ void load_offset_then_poll(self_ptr self) {
 
 /// Parses a getUpdates batch: advances the offset past every update, holds
 /// and returns those that parse. False when the batch itself is malformed.
-bool take_batch(self_ptr self, const api_result& res, std::vector<parsed_update>& out) {
+bool take_batch(self_ptr self, const api_result& res, std::vector<polled_update>& out) {
   auto& st = self->state;
   auto batch = telegram::parse_updates(res.result_json);
   if (!batch) {
@@ -109,7 +115,7 @@ bool take_batch(self_ptr self, const api_result& res, std::vector<parsed_update>
       continue;
     }
     hold(self, raw.update_id);
-    out.push_back(std::move(parsed).value());
+    out.push_back(polled_update{std::move(parsed).value(), std::move(raw.json)});
   }
   return true;
 }
@@ -117,18 +123,18 @@ bool take_batch(self_ptr self, const api_result& res, std::vector<parsed_update>
 /// Handles a polled batch in order, skipping the updates a predecessor
 /// answered (it died before storing the offset past them: they are marked
 /// done in the cache), then fetches the next batch.
-void handle_batch(self_ptr self, std::vector<parsed_update> updates) {
+void handle_batch(self_ptr self, std::vector<polled_update> updates) {
   auto cache = self->state.opts->engines->caching.get();
   if (updates.empty() || !cache) {
-    for (auto& u : updates) {
-      on_update(self, u, true);
-      release(self, u.update_id);
+    for (auto& p : updates) {
+      on_update(self, p.update, true);
+      release(self, p.update.update_id);
     }
     schedule_poll(self, 0ms);
     return;
   }
   struct batch_check {
-    std::vector<parsed_update> updates;
+    std::vector<polled_update> updates;
     std::vector<bool> done;
     std::size_t waiting = 0;
   };
@@ -138,7 +144,7 @@ void handle_batch(self_ptr self, std::vector<parsed_update> updates) {
   check->waiting = check->updates.size();
   auto finish = [self, check] {
     for (std::size_t n = 0; n < check->updates.size(); ++n) {
-      auto& u = check->updates[n];
+      auto& u = check->updates[n].update;
       if (check->done[n])
         self->state.m.updates_duplicate.inc();
       else
@@ -148,7 +154,7 @@ void handle_batch(self_ptr self, std::vector<parsed_update> updates) {
     schedule_poll(self, 0ms);
   };
   for (std::size_t n = 0; n < check->updates.size(); ++n) {
-    auto key = std::string{done_prefix} + std::to_string(check->updates[n].update_id);
+    auto key = std::string{done_prefix} + std::to_string(check->updates[n].update.update_id);
     self->request(cache, 2s, get_atom::value, std::move(key))
       .then(
         [check, n, finish](const cache_value& v) {
@@ -189,6 +195,15 @@ void release(self_ptr self, std::int64_t update_id) {
   store_offset(self);
 }
 
+void unhold(self_ptr self, std::int64_t update_id) {
+  auto& st = self->state;
+  auto i = st.open.find(update_id);
+  if (i == st.open.end() || --i->second > 0)
+    return;
+  st.open.erase(i);
+  store_offset(self);
+}
+
 void poll(self_ptr self) {
   auto& st = self->state;
   if (st.stopped)
@@ -224,13 +239,17 @@ void on_polled(self_ptr self, api_result& res) {
     return;
   }
   st.poll_backoff = 0ms;
-  std::vector<parsed_update> updates;
+  std::vector<polled_update> updates;
   if (!take_batch(self, res, updates)) {
     schedule_poll(self, 1s);
     return;
   }
   store_offset(self);
-  handle_batch(self, std::move(updates));
+  // The next getUpdates confirms this batch to Telegram, which then forgets
+  // it: it is stored first, so a process killed now loses nothing.
+  record_polled(self, std::move(updates), [self](std::vector<polled_update> rest) {
+    handle_batch(self, std::move(rest));
+  });
 }
 
 void start_polling(self_ptr self) {

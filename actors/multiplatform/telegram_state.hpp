@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -117,6 +118,12 @@ struct metric_set {
 };
 
 metric_set make_metrics();
+
+/// A polled update with the JSON it came in, for the durable inbox.
+struct polled_update {
+  telegram::parsed_update update;
+  std::string json;
+};
 
 struct telegram_state {
   std::shared_ptr<const telegram_options> opts;
@@ -227,12 +234,21 @@ void hold(self_ptr self, std::int64_t update_id);
 /// Drops one hold; the last one marks the update done (in the cache, for a
 /// successor) and lets the stored offset move past it.
 void release(self_ptr self, std::int64_t update_id);
+/// Drops the poll's hold on an update the durable inbox now keeps: the
+/// offset may move past it, and nothing is marked done (the inbox does it).
+void unhold(self_ptr self, std::int64_t update_id);
 
 // -- the durable inbox (telegram_inbox.cpp) ------------------------------------
 
 /// Stores a webhook update in the inbox, answers once it is stored, then
 /// handles it (unless Telegram delivered its id before).
 caf::result<bool> record_update(self_ptr self, telegram::parsed_update u, std::string payload);
+/// Stores a polled batch in the inbox before the next getUpdates confirms it
+/// to Telegram (which then forgets it), and handles the stored updates in
+/// order; `rest` gets the updates that could not be stored (the database is
+/// down), to be handled without the inbox, as before it existed.
+void record_polled(self_ptr self, std::vector<polled_update> batch,
+                   std::function<void(std::vector<polled_update>)> rest);
 /// Renews this process's claims, takes over the unfinished updates whose
 /// claim ran out and handles them, prunes old done ones; then schedules the
 /// next sweep (every third of the lease).

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -348,70 +349,110 @@ std::int64_t inbox_pending(const temp_dir& data) {
   return n ? n.value() : -1;
 }
 
-} // namespace
-
-TEST_CASE("webhook: every acknowledged update is answered exactly once across a kill -9",
-          "[telegram][webhook][inbox]") {
+/// A burst of updates from 20 private chats whose node dies with kill -9:
+/// odd updates run long (still running when the node dies), even ones are
+/// quick (answered and marked done before: they must not be answered again).
+struct kill_burst {
+  static constexpr std::int64_t burst = 20;
   fake_bot_api api{token};
   temp_dir data;
-  constexpr std::int64_t burst = 20;
-  auto chat_of = [](std::int64_t u) { return 880000 + u; };
-  std::string developers;
-  for (std::int64_t u = 1; u <= burst; ++u)
-    developers += (u > 1 ? "," : "") + std::string{"telegram:"} + std::to_string(chat_of(u));
-  // A short lease, so the restarted node takes its predecessor's updates
-  // over within seconds.
-  std::vector<std::string> extra{"--set", "node.developers=" + developers,
-                                 "--set", "telegram.inbox-lease-seconds=2"};
-  std::vector<std::int64_t> acknowledged;
-  {
-    telegram_node node{api, "webhook", extra, &data};
-    REQUIRE(node.wait_ready(api));
-    // Odd updates run long (still running when the node dies), even ones are
-    // quick (answered and marked done before it dies: they must not be
-    // answered again).
-    for (std::int64_t u = 1; u <= burst; ++u) {
-      auto text = u % 2 == 1 ? "/debug sleep 6000" : "/start";
-      if (node.post(private_update(u, chat_of(u), text), secret) == 200)
-        acknowledged.push_back(u);
-    }
-    // The kill lands once every quick update is answered and finished, while
-    // the slow ones run: outside the few milliseconds between a reply and its
-    // "replied" mark, which the README names as the one window left.
+  std::vector<std::string> extra;
+
+  kill_burst() {
+    std::string developers;
+    for (std::int64_t u = 1; u <= burst; ++u)
+      developers += (u > 1 ? "," : "") + std::string{"telegram:"} + std::to_string(chat_of(u));
+    // A short lease, so the restarted node takes its predecessor's updates
+    // over within seconds.
+    extra = {"--set", "node.developers=" + developers, "--set", "telegram.inbox-lease-seconds=2"};
+  }
+
+  static std::int64_t chat_of(std::int64_t u) { return 880000 + u; }
+  static std::string text_of(std::int64_t u) { return u % 2 == 1 ? "/debug sleep 6000" : "/start"; }
+
+  /// Kills the node once every quick update is answered and finished while
+  /// the slow ones run (outside the few milliseconds between a reply and its
+  /// "replied" mark, which the README names as the one window left), and
+  /// once `also` holds.
+  void kill_when_quick_done(telegram_node& node, const std::function<bool()>& also) {
     auto quick_done = [&] {
       for (std::int64_t u = 2; u <= burst; u += 2)
         if (api.sends_to(chat_of(u)).size() != 1)
           return false;
-      return inbox_pending(data) == burst / 2;
+      return inbox_pending(data) == burst / 2 && also();
     };
     CHECK(eventually(quick_done, 5s, 20ms));
     node.proc->signal(SIGKILL);
     CHECK(node.proc->wait(10s) == 128 + SIGKILL);
   }
-  REQUIRE(acknowledged.size() == static_cast<std::size_t>(burst));
-  auto answered_once = [&](bool allow_missing) {
-    for (auto u : acknowledged) {
+
+  bool answered_once(bool allow_missing) const {
+    for (std::int64_t u = 1; u <= burst; ++u) {
       auto n = api.sends_to(chat_of(u)).size();
       if (n > 1 || (n == 0 && !allow_missing))
         return false;
     }
     return true;
-  };
-  INFO("answered before the restart: " << [&] {
-    int n = 0;
-    for (auto u : acknowledged)
-      n += api.sends_to(chat_of(u)).empty() ? 0 : 1;
-    return n;
-  }());
-  CHECK(answered_once(true));
-  telegram_node again{api, "webhook", extra, &data};
-  REQUIRE(again.wait_ready(api));
-  CHECK(api.wait_for([&] { return answered_once(false); }, 20s));
-  // Every update is marked done: nothing is left that could be answered again.
-  CHECK(eventually([&] { return inbox_pending(data) == 0; }, 10s));
-  CHECK(holds_for([&] { return answered_once(false); }, 1s));
-  INFO("node stderr:\n" << again.proc->err());
-  CHECK(again.proc->err().find("handling a taken-over update") != std::string::npos);
+  }
+
+  /// Restarts the node in `mode`: every update is answered exactly once,
+  /// and the inbox is left with nothing that could be answered again.
+  void restart_and_check(const std::string& mode) {
+    INFO("answered before the restart: " << [&] {
+      int n = 0;
+      for (std::int64_t u = 1; u <= burst; ++u)
+        n += api.sends_to(chat_of(u)).empty() ? 0 : 1;
+      return n;
+    }());
+    CHECK(answered_once(true));
+    telegram_node again{api, mode, extra, &data};
+    REQUIRE(again.wait_ready(api));
+    CHECK(api.wait_for([&] { return answered_once(false); }, 20s));
+    CHECK(eventually([&] { return inbox_pending(data) == 0; }, 10s));
+    CHECK(holds_for([&] { return answered_once(false); }, 1s));
+    INFO("node stderr:\n" << again.proc->err());
+    CHECK(again.proc->err().find("handling a taken-over update") != std::string::npos);
+  }
+};
+
+} // namespace
+
+TEST_CASE("webhook: every acknowledged update is answered exactly once across a kill -9",
+          "[telegram][webhook][inbox]") {
+  kill_burst b;
+  std::vector<std::int64_t> acknowledged;
+  {
+    telegram_node node{b.api, "webhook", b.extra, &b.data};
+    REQUIRE(node.wait_ready(b.api));
+    for (std::int64_t u = 1; u <= b.burst; ++u)
+      if (node.post(private_update(u, b.chat_of(u), b.text_of(u)), secret) == 200)
+        acknowledged.push_back(u);
+    b.kill_when_quick_done(node, [] { return true; });
+  }
+  REQUIRE(acknowledged.size() == static_cast<std::size_t>(b.burst));
+  b.restart_and_check("webhook");
+}
+
+TEST_CASE("polling: every update confirmed to Telegram is answered exactly once across a kill -9",
+          "[telegram][polling][inbox]") {
+  kill_burst b;
+  // Telegram forgets an update once a getUpdates confirms it.
+  b.api.forget_confirmed(true);
+  for (std::int64_t u = 1; u <= b.burst; ++u)
+    b.api.add_update(u, private_update(u, b.chat_of(u), b.text_of(u)));
+  {
+    telegram_node node{b.api, "polling", b.extra, &b.data};
+    REQUIRE(node.wait_ready(b.api));
+    // Killed once Telegram was told to forget the whole burst.
+    auto confirmed = [&] {
+      for (auto& call : b.api.calls("getUpdates"))
+        if (json_string(call.body, "offset") == std::to_string(b.burst + 1))
+          return true;
+      return false;
+    };
+    b.kill_when_quick_done(node, confirmed);
+  }
+  b.restart_and_check("polling");
 }
 
 TEST_CASE("webhook: an update that cannot be stored gets 503 and is not handled",

@@ -173,6 +173,11 @@ void fake_bot_api::add_update(std::int64_t id, const std::string& json) {
   updates_[id] = json;
 }
 
+void fake_bot_api::forget_confirmed(bool on) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  forget_confirmed_ = on;
+}
+
 std::vector<bot_call> fake_bot_api::calls(const std::string& method) const {
   std::lock_guard<std::mutex> guard{mtx_};
   std::vector<bot_call> out;
@@ -230,6 +235,8 @@ canned_response fake_bot_api::handle(const received_request& req) {
   if (call.method == "getUpdates") {
     auto offset_text = json_string(req.body, "offset");
     std::int64_t offset = offset_text.empty() ? 0 : std::stoll(offset_text);
+    if (forget_confirmed_)
+      updates_.erase(updates_.begin(), updates_.lower_bound(offset));
     std::string batch = "[";
     for (auto& [id, json] : updates_) {
       if (id < offset)

@@ -78,6 +78,11 @@ public:
   /// Makes `json` (an Update) available to getUpdates.
   void add_update(std::int64_t id, const std::string& json);
 
+  /// As Telegram does: a getUpdates with an offset confirms (and forgets)
+  /// every update before it. Off by default (updates are kept, so a test can
+  /// show that the stored offset alone prevents a repeat).
+  void forget_confirmed(bool on);
+
   /// The calls so far, of `method` (all when empty), in arrival order.
   std::vector<bot_call> calls(const std::string& method = {}) const;
 
@@ -95,6 +100,7 @@ private:
   std::vector<bot_call> calls_;
   std::map<std::int64_t, std::string> updates_;
   send_policy policy_;
+  bool forget_confirmed_ = false;
   test_http_server server_;
 };
 
