@@ -170,13 +170,6 @@ group_settings settings_of(soci::session& sql, platform_kind platform, const std
   return out;
 }
 
-std::string name_of(soci::session& sql, long long user) {
-  std::string display, fm_user;
-  sql << "SELECT display_name, fm_username FROM users WHERE id = :u", soci::into(display),
-    soci::into(fm_user), soci::use(user, "u");
-  return display.empty() ? fm_user : display;
-}
-
 // The crown rule; fills the crown part of `out` and returns the holder's id
 // after the run (0 for none).
 long long apply_crown_rule(soci::session& sql, const list_scope& s, long long threshold,
@@ -202,7 +195,7 @@ long long apply_crown_rule(soci::session& sql, const list_scope& s, long long th
   }
   if (top_qualifies) {
     if (held)
-      out.previous_holder = name_of(sql, holder);
+      out.previous_holder = shown_name(sql, holder);
     put_crown_holder(sql, s.group, s.entity, top->id, top->plays, now);
     out.change = held ? crown_change::stolen : crown_change::claimed;
     out.holder_name = top->name;
@@ -211,7 +204,7 @@ long long apply_crown_rule(soci::session& sql, const list_scope& s, long long th
   }
   if (held) {
     // The holder may no longer hold it and nobody qualifies.
-    out.previous_holder = name_of(sql, holder);
+    out.previous_holder = shown_name(sql, holder);
     release_crown(sql, crown, now);
     out.change = crown_change::released;
   }
@@ -226,6 +219,13 @@ result<who_knows_answer> store::run_who_knows(const who_knows_request& req) {
     // The first statement (the entity upsert) is a write, so SQLite takes
     // its write lock before anything is read.
     soci::transaction tr{sql};
+    // The run's writes (the invoker's fresh count, a crown change) need not
+    // wait for the WAL flush, as on SQLite (WAL, synchronous=NORMAL): a
+    // crash loses at most the last moments of them, never consistency, and
+    // the next run or index writes them again. The wait is one disk flush
+    // per /whoknows, most of its time on a slow disk.
+    if (impl_->backend == backend_kind::postgresql)
+      sql << "SET LOCAL synchronous_commit TO OFF";
     std::string kind{to_string(req.kind)};
     std::string name{req.name};
     std::string artist{req.kind == entity_kind::artist ? std::string{} : req.artist};
