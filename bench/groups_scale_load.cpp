@@ -37,8 +37,17 @@ class sink {
 public:
   virtual ~sink() = default;
   virtual void exec(const std::string& sql) = 0;
+  /// The secondary indexes of user_plays: name and definition.
+  virtual std::vector<std::pair<std::string, std::string>> play_indexes() = 0;
   /// Drops the secondary indexes of user_plays; returns their definitions.
-  virtual std::vector<std::string> drop_play_indexes() = 0;
+  std::vector<std::string> drop_play_indexes() {
+    std::vector<std::string> defs;
+    for (auto& [name, def] : play_indexes()) {
+      exec("DROP INDEX " + name);
+      defs.push_back(def);
+    }
+    return defs;
+  }
   virtual void table(const char* name, const char* columns, int count) = 0;
   virtual void row(std::initializer_list<field> fields) = 0;
   virtual void end_table() = 0;
@@ -64,7 +73,7 @@ public:
       throw std::runtime_error(sql + ": " + msg);
     }
   }
-  std::vector<std::string> drop_play_indexes() override {
+  std::vector<std::pair<std::string, std::string>> play_indexes() override {
     std::vector<std::pair<std::string, std::string>> found;
     sqlite3_stmt* q = nullptr;
     sqlite3_prepare_v2(db_,
@@ -75,12 +84,7 @@ public:
       found.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
                          reinterpret_cast<const char*>(sqlite3_column_text(q, 1)));
     sqlite3_finalize(q);
-    std::vector<std::string> defs;
-    for (auto& [name, def] : found) {
-      exec("DROP INDEX " + name);
-      defs.push_back(def);
-    }
-    return defs;
+    return found;
   }
   void table(const char* name, const char* columns, int count) override {
     std::string sql = std::string{"INSERT INTO "} + name + " (" + columns + ") VALUES (";
@@ -123,7 +127,7 @@ public:
   }
   ~pg_sink() override { PQfinish(conn_); }
   void exec(const std::string& sql) override { check(PQexec(conn_, sql.c_str()), sql); }
-  std::vector<std::string> drop_play_indexes() override {
+  std::vector<std::pair<std::string, std::string>> play_indexes() override {
     std::vector<std::pair<std::string, std::string>> found;
     PGresult* r = PQexec(conn_, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename ="
                                 " 'user_plays' AND indexname NOT IN (SELECT conname FROM"
@@ -131,12 +135,7 @@ public:
     for (int i = 0; i < PQntuples(r); ++i)
       found.emplace_back(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     PQclear(r);
-    std::vector<std::string> defs;
-    for (auto& [name, def] : found) {
-      exec("DROP INDEX " + name);
-      defs.push_back(def);
-    }
-    return defs;
+    return found;
   }
   void table(const char* name, const char* columns, int) override {
     PGresult* r = PQexec(conn_, (std::string{"COPY "} + name + " (" + columns + ") FROM STDIN")
