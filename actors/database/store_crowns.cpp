@@ -5,9 +5,12 @@
 #include "actors/database/store_impl.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace lastgram::database {
@@ -46,6 +49,13 @@ crown_holder_record put_crown_holder(soci::session& sql, long long g, long long 
          " is_current, since) VALUES (:c, :u, :pc, 1, :now)",
     soci::use(crown, "c"), soci::use(u, "u"), soci::use(pc, "pc"), soci::use(now, "now");
   return crown_holder_record{crown, u, pc, now};
+}
+
+std::string shown_name(soci::session& sql, long long user) {
+  std::string display, fm_user;
+  sql << "SELECT display_name, fm_username FROM users WHERE id = :u", soci::into(display),
+    soci::into(fm_user), soci::use(user, "u");
+  return display.empty() ? fm_user : display;
 }
 
 void release_crown(soci::session& sql, long long crown, long long now) {
@@ -153,33 +163,86 @@ user_crowns crowns_of(soci::session& sql, long long g, long long u, long long of
   return out;
 }
 
+// One current crown of a group, as the board ranks it.
+struct crown_fact {
+  long long id = 0;
+  long long user = 0;
+  long long plays = 0;
+  int switches = 0;
+};
+
+// The group's current crowns in one pass, read in batches. No join with
+// entities or users: their rows exist (foreign keys, ON DELETE CASCADE).
+std::vector<crown_fact> current_crowns(soci::session& sql, long long g) {
+  constexpr std::size_t batch = 4096;
+  std::vector<long long> ids(batch), users(batch), plays(batch);
+  std::vector<int> switches(batch);
+  soci::statement st
+    = (sql.prepare << "SELECT c.id, h.user_id, h.playcount, c.switched_times FROM crowns c"
+                      " JOIN crown_holders h ON h.crown_id = c.id AND h.is_current = 1"
+                      " WHERE c.group_id = :g",
+       soci::into(ids), soci::into(users), soci::into(plays), soci::into(switches),
+       soci::use(g, "g"));
+  std::vector<crown_fact> out;
+  st.execute();
+  while (st.fetch()) {
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      out.push_back(crown_fact{ids[i], users[i], plays[i], switches[i]});
+    ids.resize(batch);
+    users.resize(batch);
+    plays.resize(batch);
+    switches.resize(batch);
+  }
+  return out;
+}
+
+// The first `n` crowns by `before` (a strict order), read in full.
+template <class Before>
+std::vector<crown_entry> top_crowns(soci::session& sql, long long g,
+                                    std::vector<crown_fact> facts, std::size_t n,
+                                    Before before) {
+  n = std::min(n, facts.size());
+  std::partial_sort(facts.begin(), facts.begin() + static_cast<std::ptrdiff_t>(n), facts.end(),
+                    before);
+  std::vector<crown_entry> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    long long id = facts[i].id;
+    auto one = fetch_crowns(sql, std::string{crown_columns} + current_crowns_from + " AND c.id = :c",
+                            soci::use(g, "g"), soci::use(id, "c"));
+    out.insert(out.end(), one.begin(), one.end());
+  }
+  return out;
+}
+
+// The board from one read of the group's crowns (a big group holds tens of
+// thousands; four aggregate queries over them cost four scans): totals, the
+// top 10 holders (ties: lower user id), the 5 most switched and the 5 by
+// plays (ties: lower crown id); then only the winners' names are read.
 crowns_board board_of(soci::session& sql, long long g) {
   crowns_board out;
-  long long crowns = 0, holders = 0;
-  sql << std::string{"SELECT COUNT(*), COUNT(DISTINCT h.user_id)"} + current_crowns_from,
-    soci::into(crowns), soci::into(holders), soci::use(g, "g");
-  out.crowns = crowns;
-  out.holders = holders;
-  std::string display, fm_user;
-  long long count = 0;
-  soci::statement st
-    = (sql.prepare << std::string{"SELECT u.display_name, u.fm_username, COUNT(*)"}
-                        + current_crowns_from
-                        + " GROUP BY u.id, u.display_name, u.fm_username"
-                          " ORDER BY COUNT(*) DESC, u.id ASC LIMIT 10",
-       soci::into(display), soci::into(fm_user), soci::into(count), soci::use(g, "g"));
-  st.execute();
-  while (st.fetch())
-    out.top_holders.push_back(crown_count{display.empty() ? fm_user : display, count});
-  out.most_switched = fetch_crowns(sql,
-                                   std::string{crown_columns} + current_crowns_from
-                                     + " AND c.switched_times > 0"
-                                       " ORDER BY c.switched_times DESC, c.id ASC LIMIT 5",
-                                   soci::use(g, "g"));
-  out.most_plays = fetch_crowns(sql,
-                                std::string{crown_columns} + current_crowns_from
-                                  + " ORDER BY h.playcount DESC, c.id ASC LIMIT 5",
-                                soci::use(g, "g"));
+  auto facts = current_crowns(sql, g);
+  std::unordered_map<long long, long long> per_user;
+  for (const auto& f : facts)
+    ++per_user[f.user];
+  out.crowns = static_cast<std::int64_t>(facts.size());
+  out.holders = static_cast<std::int64_t>(per_user.size());
+  std::vector<std::pair<long long, long long>> holders(per_user.begin(), per_user.end());
+  auto n = std::min<std::size_t>(10, holders.size());
+  std::partial_sort(holders.begin(), holders.begin() + static_cast<std::ptrdiff_t>(n),
+                    holders.end(), [](const auto& a, const auto& b) {
+                      return a.second != b.second ? a.second > b.second : a.first < b.first;
+                    });
+  for (std::size_t i = 0; i < n; ++i)
+    out.top_holders.push_back(crown_count{shown_name(sql, holders[i].first), holders[i].second});
+  std::vector<crown_fact> switched;
+  std::copy_if(facts.begin(), facts.end(), std::back_inserter(switched),
+               [](const crown_fact& f) { return f.switches > 0; });
+  out.most_switched = top_crowns(sql, g, std::move(switched), 5, [](const auto& a, const auto& b) {
+    return a.switches != b.switches ? a.switches > b.switches : a.id < b.id;
+  });
+  out.most_plays = top_crowns(sql, g, std::move(facts), 5, [](const auto& a, const auto& b) {
+    return a.plays != b.plays ? a.plays > b.plays : a.id < b.id;
+  });
   return out;
 }
 

@@ -52,42 +52,46 @@ list_scope scope_of(long long entity, std::optional<long long> group, long long 
   return s;
 }
 
-/// Prepares `query` (which uses the scope) with the scope's binds after
-/// `intos`, then `extra` binds.
+/// Runs `query` (which uses the scope) once, with `binds` and then the
+/// scope's binds; true when it returned a row. A one-time statement, not a
+/// prepared one: on PostgreSQL SOCI sends it in one round trip instead of
+/// prepare, execute and deallocate (most of a who-knows run's time there).
 template <class... Binds>
-soci::statement prepare_scoped(soci::session& sql, const list_scope& s, const std::string& query,
-                               Binds&&... binds) {
+bool run_scoped(soci::session& sql, const list_scope& s, const std::string& query,
+                Binds&&... binds) {
   if (s.global)
-    return ((sql.prepare << query), ..., std::forward<Binds>(binds)),
-           soci::use(s.entity, "e");
-  return ((sql.prepare << query), ..., std::forward<Binds>(binds)), soci::use(s.entity, "e"),
-         soci::use(s.group, "g");
+    ((sql << query), ..., std::forward<Binds>(binds)), soci::use(s.entity, "e");
+  else
+    ((sql << query), ..., std::forward<Binds>(binds)), soci::use(s.entity, "e"),
+      soci::use(s.group, "g");
+  return sql.got_data();
 }
 
 std::vector<who_knows_entry> read_rows(soci::session& sql, const list_scope& s, long long offset,
                                        long long limit) {
   std::vector<who_knows_entry> rows;
-  long long id = 0, plays = 0;
-  std::string display, fm_user;
-  int priv = 0;
-  soci::statement st = prepare_scoped(
-    sql, s,
-    "SELECT u.id, u.display_name, u.fm_username, p.playcount, u.private_mode" + s.from
-      + " ORDER BY p.playcount DESC, u.id ASC LIMIT :lim OFFSET :off",
-    soci::into(id), soci::into(display), soci::into(fm_user), soci::into(plays), soci::into(priv),
-    soci::use(limit, "lim"), soci::use(offset, "off"));
-  st.execute();
+  if (limit <= 0)
+    return rows;
+  auto n = static_cast<std::size_t>(limit);
+  std::vector<long long> ids(n), plays(n);
+  std::vector<std::string> display(n), fm_user(n);
+  std::vector<int> priv(n);
+  run_scoped(sql, s,
+             "SELECT u.id, u.display_name, u.fm_username, p.playcount, u.private_mode" + s.from
+               + " ORDER BY p.playcount DESC, u.id ASC LIMIT :lim OFFSET :off",
+             soci::into(ids), soci::into(display), soci::into(fm_user), soci::into(plays),
+             soci::into(priv), soci::use(limit, "lim"), soci::use(offset, "off"));
   long long rank = offset;
-  while (st.fetch()) {
+  for (std::size_t i = 0; i < ids.size(); ++i) {
     who_knows_entry x;
     x.rank = ++rank;
-    x.user_id = id;
-    x.display_name = display;
-    x.fm_username = fm_user;
-    x.playcount = plays;
+    x.user_id = ids[i];
+    x.display_name = display[i];
+    x.fm_username = fm_user[i];
+    x.playcount = plays[i];
     // Privacy hides a user from global lists only: in their own groups
     // they stay visible.
-    x.is_private = s.global && priv != 0;
+    x.is_private = s.global && priv[i] != 0;
     rows.push_back(std::move(x));
   }
   return rows;
@@ -95,27 +99,23 @@ std::vector<who_knows_entry> read_rows(soci::session& sql, const list_scope& s, 
 
 void read_totals(soci::session& sql, const list_scope& s, who_knows_answer& out) {
   long long n = 0, plays = 0;
-  auto st = prepare_scoped(sql, s, "SELECT COUNT(*), COALESCE(SUM(p.playcount), 0)" + s.from,
-                           soci::into(n), soci::into(plays));
-  st.execute(true);
+  run_scoped(sql, s, "SELECT COUNT(*), COALESCE(SUM(p.playcount), 0)" + s.from, soci::into(n),
+             soci::into(plays));
   out.listeners = n;
   out.plays = plays;
 }
 
 void read_rank(soci::session& sql, const list_scope& s, long long user, who_knows_answer& out) {
   long long mine = 0;
-  auto own = prepare_scoped(sql, s, "SELECT p.playcount" + s.from + " AND u.id = :me",
-                            soci::into(mine), soci::use(user, "me"));
-  if (!own.execute(true))
+  if (!run_scoped(sql, s, "SELECT p.playcount" + s.from + " AND u.id = :me", soci::into(mine),
+                  soci::use(user, "me")))
     return;
   long long ahead = 0;
-  auto st = prepare_scoped(sql, s,
-                           "SELECT COUNT(*)" + s.from
-                             + " AND (p.playcount > :mine OR (p.playcount = :mine2"
-                               " AND u.id < :me))",
-                           soci::into(ahead), soci::use(mine, "mine"), soci::use(mine, "mine2"),
-                           soci::use(user, "me"));
-  st.execute(true);
+  run_scoped(sql, s,
+             "SELECT COUNT(*)" + s.from
+               + " AND (p.playcount > :mine OR (p.playcount = :mine2 AND u.id < :me))",
+             soci::into(ahead), soci::use(mine, "mine"), soci::use(mine, "mine2"),
+             soci::use(user, "me"));
   out.invoker_rank = ahead + 1;
   out.invoker_plays = mine;
 }
@@ -137,9 +137,8 @@ std::optional<listener> eligible(soci::session& sql, const list_scope& s,
                   + " AND u.crown_banned = 0";
   q += only ? " AND u.id = :who" : " AND u.id <> :who";
   q += " ORDER BY p.playcount DESC, u.id ASC LIMIT 1";
-  auto st = prepare_scoped(sql, s, q, soci::into(x.id), soci::into(x.plays), soci::into(display),
-                           soci::into(fm_user), soci::use(who, "who"));
-  if (!st.execute(true))
+  if (!run_scoped(sql, s, q, soci::into(x.id), soci::into(x.plays), soci::into(display),
+                  soci::into(fm_user), soci::use(who, "who")))
     return std::nullopt;
   x.name = display.empty() ? fm_user : display;
   return x;
@@ -170,13 +169,6 @@ group_settings settings_of(soci::session& sql, platform_kind platform, const std
   return out;
 }
 
-std::string name_of(soci::session& sql, long long user) {
-  std::string display, fm_user;
-  sql << "SELECT display_name, fm_username FROM users WHERE id = :u", soci::into(display),
-    soci::into(fm_user), soci::use(user, "u");
-  return display.empty() ? fm_user : display;
-}
-
 // The crown rule; fills the crown part of `out` and returns the holder's id
 // after the run (0 for none).
 long long apply_crown_rule(soci::session& sql, const list_scope& s, long long threshold,
@@ -202,7 +194,7 @@ long long apply_crown_rule(soci::session& sql, const list_scope& s, long long th
   }
   if (top_qualifies) {
     if (held)
-      out.previous_holder = name_of(sql, holder);
+      out.previous_holder = shown_name(sql, holder);
     put_crown_holder(sql, s.group, s.entity, top->id, top->plays, now);
     out.change = held ? crown_change::stolen : crown_change::claimed;
     out.holder_name = top->name;
@@ -211,7 +203,7 @@ long long apply_crown_rule(soci::session& sql, const list_scope& s, long long th
   }
   if (held) {
     // The holder may no longer hold it and nobody qualifies.
-    out.previous_holder = name_of(sql, holder);
+    out.previous_holder = shown_name(sql, holder);
     release_crown(sql, crown, now);
     out.change = crown_change::released;
   }
@@ -226,6 +218,13 @@ result<who_knows_answer> store::run_who_knows(const who_knows_request& req) {
     // The first statement (the entity upsert) is a write, so SQLite takes
     // its write lock before anything is read.
     soci::transaction tr{sql};
+    // The run's writes (the invoker's fresh count, a crown change) need not
+    // wait for the WAL flush, as on SQLite (WAL, synchronous=NORMAL): a
+    // crash loses at most the last moments of them, never consistency, and
+    // the next run or index writes them again. The wait is one disk flush
+    // per /whoknows, most of its time on a slow disk.
+    if (impl_->backend == backend_kind::postgresql)
+      sql << "SET LOCAL synchronous_commit TO OFF";
     std::string kind{to_string(req.kind)};
     std::string name{req.name};
     std::string artist{req.kind == entity_kind::artist ? std::string{} : req.artist};
