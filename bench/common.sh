@@ -23,8 +23,13 @@ bench_tools() {
   fi
 }
 
+# BENCH_BUILD_DIR picks the Release tree (default build-bench);
+# BENCH_SKIP_BUILD=1 runs the lastgram already built there as it is.
 bench_build() {
-  build="$here/build-bench"
+  build="${BENCH_BUILD_DIR:-$here/build-bench}"
+  if [[ "${BENCH_SKIP_BUILD:-0}" == 1 && -x "$build/lastgram" ]]; then
+    return
+  fi
   cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
   cmake --build "$build" -j2 --target lastgram >/dev/null
@@ -49,7 +54,7 @@ bench_start_node() {
   LASTGRAM_TELEGRAM_TOKEN=123:bench LASTGRAM_TELEGRAM_WEBHOOK_SECRET=$secret \
   LASTGRAM_LASTFM_API_KEY=0123456789abcdef0123456789abcdef \
   LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210 \
-    "$build/lastgram" run --config "$here/config.ini" \
+    "$build/lastgram" run --config "${BENCH_CONFIG:-$here/config.ini}" \
     --set log.level=warn --set node.data-dir="$data" \
     --set server.port=$port --set telegram.mode=webhook \
     --set telegram.webhook-path=$path \

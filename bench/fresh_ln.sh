@@ -13,7 +13,7 @@
 #                     [--duration 10] [--users 100000] [--fm-rate 0]
 #
 # --store postgres runs on a throwaway PostgreSQL and Redis (the harness's
-# services.sh, :55432 and :16379). --fm-rate is lastfm.rate-per-second
+# services.sh, on PG_PORT and REDIS_PORT: :55432 and :16379 by default). --fm-rate is lastfm.rate-per-second
 # (0 = no limit: the fake is not Last.fm).
 set -euo pipefail
 
@@ -24,6 +24,8 @@ rates=250,500,1000,1600
 duration=10
 users=100000
 fm_rate=0
+pg_port="${PG_PORT:-55432}"
+redis_port="${REDIS_PORT:-16379}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --store) store="$2"; shift 2 ;;
@@ -45,12 +47,13 @@ bench_fakes_start
 run_store() {
   local which="$1"
   if [[ "$which" == postgres ]]; then
-    RUN_DIR="$OUT_DIR/services" bash "$harness/services.sh" start >/dev/null
-    su postgres -c "psql -h 127.0.0.1 -p 55432 -U postgres -qc 'DROP DATABASE IF EXISTS lastgram_bench'" >/dev/null
-    su postgres -c "psql -h 127.0.0.1 -p 55432 -U postgres -qc 'CREATE DATABASE lastgram_bench'" >/dev/null
-    export LASTGRAM_DATABASE_URL="postgresql://postgres@127.0.0.1:55432/lastgram_bench"
-    export LASTGRAM_REDIS_URL="redis://127.0.0.1:16379/0"
-    redis-cli -p 16379 FLUSHALL >/dev/null
+    RUN_DIR="$OUT_DIR/services" PG_PORT="$pg_port" REDIS_PORT="$redis_port" \
+      bash "$harness/services.sh" start >/dev/null
+    su postgres -c "psql -h 127.0.0.1 -p $pg_port -U postgres -qc 'DROP DATABASE IF EXISTS lastgram_bench'" >/dev/null
+    su postgres -c "psql -h 127.0.0.1 -p $pg_port -U postgres -qc 'CREATE DATABASE lastgram_bench'" >/dev/null
+    export LASTGRAM_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/lastgram_bench"
+    export LASTGRAM_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+    redis-cli -p "$redis_port" FLUSHALL >/dev/null
   else
     unset LASTGRAM_DATABASE_URL LASTGRAM_REDIS_URL
   fi
@@ -61,7 +64,8 @@ run_store() {
     --rates "$rates" --duration "$duration" --users "$users" --label "$which" --out "$OUT_DIR/results.jsonl"
   bench_stop_node
   if [[ "$which" == postgres ]]; then
-    RUN_DIR="$OUT_DIR/services" bash "$harness/services.sh" stop >/dev/null || true
+    RUN_DIR="$OUT_DIR/services" PG_PORT="$pg_port" REDIS_PORT="$redis_port" \
+      bash "$harness/services.sh" stop >/dev/null || true
   fi
 }
 

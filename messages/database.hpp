@@ -15,6 +15,7 @@
 #include "messages/atoms.hpp"
 #include "messages/db.hpp"
 #include "messages/groups.hpp"
+#include "messages/library.hpp"
 #include "messages/model.hpp"
 
 namespace lastgram {
@@ -36,6 +37,7 @@ using inbox_prune_atom = caf::atom_constant<caf::atom("inboxprune")>;
 using who_knows_atom = caf::atom_constant<caf::atom("whoknows")>;
 using crowns_atom = caf::atom_constant<caf::atom("crowns")>;
 using member_atom = caf::atom_constant<caf::atom("member")>;
+using plays_atom = caf::atom_constant<caf::atom("plays")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -105,6 +107,9 @@ enum class user_setting : std::uint8_t {
 ///   global) list, totals and the invoker's rank, and applies the crown rule
 /// - (crowns, request) -> crown_answer: a user's crowns, the group's board,
 ///   a crown's history or the user's unclaimed artists
+/// - (plays, query) -> the user's indexed play count of the entity: its
+///   `user_plays` row, 0 when it has none but the index holds the user's
+///   whole list of that kind (fewer rows than the depth), else -1 (unknown)
 /// - (member, platform, joined | left, group id, user id) and
 ///   (member, platform, migrated, old group id, new group id) -> bool
 using database_actor = caf::typed_actor<
@@ -132,6 +137,7 @@ using database_actor = caf::typed_actor<
   caf::replies_to<who_knows_atom, who_knows_request>::with<who_knows_answer>,
   caf::replies_to<crowns_atom, crown_request>::with<crown_answer>,
   caf::replies_to<member_atom, platform_kind, member_change, std::string,
-                  std::string>::with<bool>>;
+                  std::string>::with<bool>,
+  caf::replies_to<plays_atom, indexed_plays_query>::with<std::int64_t>>;
 
 } // namespace lastgram

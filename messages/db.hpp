@@ -94,6 +94,10 @@ struct user_record {
   std::int64_t created_at = 0;
   /// IANA time zone as ICU spells it (e.g. "Europe/Lisbon"); "" means UTC.
   std::string time_zone;
+  /// The newest scrobble the user's finished library index counts (Unix
+  /// seconds, `index_state.last_scrobble_at`); 0 while not indexed. Read
+  /// with the user, so /ln knows at once whether the index can give counts.
+  std::int64_t indexed_through = 0;
 };
 
 template <class Inspector>
@@ -101,7 +105,8 @@ typename Inspector::result_type inspect(Inspector& f, user_record& x) {
   return f(caf::meta::type_name("user_record"), x.id, x.platform,
            x.platform_id, x.fm_username, x.has_session_key, x.language,
            x.show_tags, x.cover_as_link, x.loved_emoji, x.banned,
-           x.crown_banned, x.display_name, x.created_at, x.time_zone);
+           x.crown_banned, x.display_name, x.created_at, x.time_zone,
+           x.indexed_through);
 }
 
 /// A group chat (Telegram group, Discord guild) the bot is in.

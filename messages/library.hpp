@@ -98,4 +98,22 @@ typename Inspector::result_type inspect(Inspector& f, due_library& x) {
   return f(caf::meta::type_name("due_library"), x.user_id, x.fm_username, x.next_due_at);
 }
 
+/// A user's indexed play count of one entity (`user_plays`), for /ln.
+struct indexed_plays_query {
+  std::int64_t user_id = 0;
+  entity_kind kind = entity_kind::track;
+  std::string name;
+  /// The artist of an album or a track; ignored for artists.
+  std::string artist;
+  /// How deep the index goes for `kind` (indexer.track-depth or
+  /// album-depth); 0 means every artist, and no album or track at all.
+  std::int64_t depth = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, indexed_plays_query& x) {
+  return f(caf::meta::type_name("indexed_plays_query"), x.user_id, x.kind, x.name, x.artist,
+           x.depth);
+}
+
 } // namespace lastgram

@@ -105,6 +105,9 @@ struct command_settings {
   std::int64_t timeout_ms = 15000;
   /// Command runs in flight before new ones are told "busy".
   std::int64_t max_in_flight = 2000;
+  /// The wait in line a command may be promised: one that would wait longer
+  /// at the rate the node answers is told "busy" at once (0: no such limit).
+  std::int64_t max_wait_ms = 1000;
   /// Commands of one chat waiting for their turn before more are told to
   /// slow down.
   std::int64_t chat_queue_limit = 10;

@@ -168,6 +168,7 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
   env->default_language = s.i18n.default_language;
   env->health = p->health;
   env->lastfm_api_key_public = s.lastfm.api_key;
+  env->track_index_depth = s.indexer.track_depth;
   env->engines = p->engines;
   if (s.cluster.enabled) {
     // Each chat's commands run on the member that owns the chat.

@@ -231,6 +231,7 @@ using namespace detail;
 engine_impl_actor::behavior_type engine_impl(engine_actor self,
                                          std::shared_ptr<const environment> env) {
   keep_exception_text(self);
+  self->state.admission = admission_control{std::chrono::milliseconds{env->settings.max_wait_ms}};
   self->state.env = std::move(env);
   // A run that dies before answering (e.g. a callback that threw after the
   // command deferred) is answered here instead of waiting for its timeout.

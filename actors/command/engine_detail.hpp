@@ -20,6 +20,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "caf/typed_response_promise.hpp"
 
+#include "actors/command/admission.hpp"
 #include "actors/command/chat_turns.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/environment.hpp"
@@ -81,6 +82,11 @@ struct engine_state {
   std::unordered_set<caf::actor_addr> watched;
   /// Each chat's commands, one at a time in arrival order.
   chat_turns<turn_ptr> turns;
+  /// Sheds at the door what would wait past command.max-wait-ms.
+  admission_control admission{std::chrono::milliseconds{0}};
+  metrics::counter shed = metrics::get_counter(
+    "lastgram_command_shed_total",
+    "Commands told \"busy\" at once because their wait would pass command.max-wait-ms.");
   metrics::counter slowed_down = metrics::get_counter(
     "lastgram_command_slow_down_total",
     "Commands refused because their chat already had a full queue.");
@@ -160,6 +166,11 @@ turn_ptr make_turn(std::string chat, incoming_message msg, parsed_command parsed
 
 /// Puts a turn in its chat's line (see engine_turns.cpp).
 void enqueue_turn(engine_actor self, turn_ptr t);
+
+/// Everything accepted and not answered yet: the chats' current commands
+/// (running, or still asking the database), those waiting behind them, and
+/// runs placed on other nodes.
+std::int64_t load_of(const engine_state& st);
 
 /// Starts a command whose turn has come.
 void start(engine_actor self, turn_ptr t);

@@ -33,11 +33,17 @@ void run_guards(engine_actor self, turn_ptr t, const command_spec* spec, const s
 } // namespace
 
 
+std::int64_t load_of(const engine_state& st) {
+  return static_cast<std::int64_t>(st.turns.waiting() + st.turns.busy_chats()
+                                   + st.forwards.size());
+}
+
 /// Answers a turn and starts its chat's next command, if any.
 void answer(engine_actor self, const turn_ptr& t, command_result res) {
   t->promise.deliver(std::move(res));
   auto& st = self->state;
   auto next = st.turns.next(t->chat);
+  st.admission.answered(clock_type::now(), load_of(st));
   st.queued.set(static_cast<double>(st.turns.waiting()));
   if (next)
     start(self, std::move(*next));
@@ -236,12 +242,13 @@ caf::result<command_result> admit(engine_actor self, incoming_message msg, parse
   auto lang = pick_language(env, msg.author.language);
   const auto* spec = env.commands->find(parsed.name);
   auto name = spec != nullptr ? spec->name : std::string{};
-  // Everything accepted and not answered yet: the chats' current commands
-  // (running, or still asking the database), those waiting behind them, and
-  // runs placed on other nodes.
-  auto load = static_cast<std::int64_t>(st.turns.waiting() + st.turns.busy_chats()
-                                        + st.forwards.size());
-  if (spec != nullptr && load >= env.settings.max_in_flight) {
+  // The hard cap on what is in hand, then the wait a new command would see
+  // at the rate the node answers: past the promise it is told at once.
+  auto load = load_of(st);
+  bool over_cap = load >= env.settings.max_in_flight;
+  if (spec != nullptr && (over_cap || !st.admission.admits(load))) {
+    if (!over_cap)
+      st.shed.inc();
     record(msg, name, command_outcome::busy, arrived);
     log::warn("command", "busy, command refused",
               {{"cmd", name}, {"platform", std::string{to_string(msg.platform)}},

@@ -50,6 +50,9 @@ struct environment {
   /// Unix seconds for the per-user rate limit's windows; unset means the
   /// system clock (tests inject their own).
   std::function<std::int64_t()> wall_clock_seconds;
+  /// How deep the indexer lists each user's tracks (indexer.track-depth): /ln
+  /// takes a track's count from the index only within it; 0 never.
+  std::int64_t track_index_depth = 0;
   /// The Last.fm API key for /linkfm's authorisation link (public in OAuth URLs).
   std::string lastfm_api_key_public;
 };

@@ -283,6 +283,9 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](member_atom a, platform_kind p, member_change change, str x, str y) {
       return submit<bool>(self, a, p, change, std::move(x), std::move(y));
     },
+    [self](plays_atom a, indexed_plays_query& q) {
+      return submit<std::int64_t>(self, a, std::move(q));
+    },
   };
 }
 

@@ -347,6 +347,12 @@ public:
   /// How many plays the user has of `kind` (for tests and progress).
   result<std::int64_t> count_user_plays(std::int64_t user_id, entity_kind kind);
 
+  /// The user's indexed play count of one entity: its `user_plays` row; 0
+  /// when there is none but the index holds the user's whole list of that
+  /// kind (every artist, or fewer rows than `depth`); -1 when the index
+  /// cannot tell (the entity may sit below the depth).
+  result<std::int64_t> indexed_playcount(const indexed_plays_query& q);
+
 private:
   struct impl;
 

@@ -17,7 +17,10 @@ constexpr const char* user_columns
     // 0/1 rather than a comparison: PostgreSQL would return a boolean.
     " CASE WHEN session_key = '' THEN 0 ELSE 1 END, language, show_tags,"
     " cover_as_link, loved_emoji, banned, crown_banned, display_name, created_at,"
-    " time_zone";
+    " time_zone,"
+    // A subquery rather than a join: one row per user whatever index_state holds.
+    " COALESCE((SELECT s.last_scrobble_at FROM index_state s"
+    " WHERE s.user_id = users.id AND s.status = 'done'), 0)";
 
 std::optional<user_record> fetch_user(soci::session& sql,
                                       platform_kind platform,
@@ -27,6 +30,7 @@ std::optional<user_record> fetch_user(soci::session& sql,
   user_record x;
   long long id = 0;
   long long created_at = 0;
+  long long indexed_through = 0;
   std::string stored_platform;
   int has_session_key = 0;
   int show_tags = 0;
@@ -40,7 +44,7 @@ std::optional<user_record> fetch_user(soci::session& sql,
     soci::into(x.language), soci::into(show_tags), soci::into(cover_as_link),
     soci::into(x.loved_emoji), soci::into(banned), soci::into(crown_banned),
     soci::into(x.display_name), soci::into(created_at), soci::into(x.time_zone),
-    soci::use(key_platform, "p"), soci::use(key_id, "id");
+    soci::into(indexed_through), soci::use(key_platform, "p"), soci::use(key_id, "id");
   if (!sql.got_data())
     return std::nullopt;
   x.id = id;
@@ -51,6 +55,7 @@ std::optional<user_record> fetch_user(soci::session& sql,
   x.banned = banned != 0;
   x.crown_banned = crown_banned != 0;
   x.created_at = created_at;
+  x.indexed_through = indexed_through;
   return x;
 }
 

@@ -419,6 +419,9 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
            str b) -> caf::result<bool> {
       return serve(self, "member", [&](store& db) { return done(change_member(db, p, change, a, b)); });
     },
+    [self](plays_atom, const indexed_plays_query& q) -> caf::result<std::int64_t> {
+      return serve(self, "plays", [&](store& db) { return db.indexed_playcount(q); });
+    },
   };
 }
 

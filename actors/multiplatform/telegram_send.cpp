@@ -398,10 +398,15 @@ void on_sent(self_ptr self, std::uint64_t id, api_result& res) {
   }
   i->second.sending = false;
   auto update_id = i->second.update_id;
-  if (res.ok)
-    inbox_replied(self, update_id);
   settle(self, id, res);
-  if (st.pending.count(id) == 0)
+  bool settled = st.pending.count(id) == 0;
+  // The update's last open send: release() marks it done right away, which
+  // says more than "replied" and saves the inbox a write per command.
+  auto open = st.open.find(update_id);
+  bool last = settled && open != st.open.end() && open->second == 1;
+  if (res.ok && !last)
+    inbox_replied(self, update_id);
+  if (settled)
     release(self, update_id);
   pump(self);
   finish_drains(self);

@@ -1,12 +1,17 @@
 // listening, album and artist: the subject's most recent track, then the
-// focused entity's getInfo for their play count, tags and loved flag.
+// focused entity's getInfo for their play count, tags and loved flag. With
+// an indexed library, /ln asks for the scrobbles since the index in the same
+// recent-tracks call and adds them to the index's count instead.
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/commands/music_format.hpp"
+#include "actors/command/commands/now_playing_index.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
 
@@ -72,24 +77,70 @@ void fetch_info(context run, now_playing_view view) {
   }
 }
 
-void run_now_playing(context& ctx, np_focus focus) {
-  const auto& subject = ctx.subject().user;
-  recent_query q;
-  q.user = subject.fm_username;
-  q.limit = 1;
-  q.extended = true;
-  now_playing_view view;
-  view.focus = focus;
-  view.who = ctx.subject_name();
-  view.show_tags = subject.show_tags;
-  view.loved_emoji = subject.loved_emoji;
-  view.cover_as_link = subject.cover_as_link;
-  ctx.defer();
-  auto run = ctx;
-  ctx.self()
-    ->request(ctx.fm(), ctx.engine_timeout(), q)
+/// Adds the index's count to the scrobbles since it and answers, with the
+/// track's tags (shared by every user: one cached call per track) when the
+/// user shows tags. An index that cannot tell falls back to the info call.
+void count_from_index(context run, now_playing_view view, std::int64_t since) {
+  struct join {
+    now_playing_view view;
+    int pending = 1;
+    bool unknown = false;
+  };
+  auto j = std::make_shared<join>();
+  j->view = std::move(view);
+  auto done = [run, j]() mutable {
+    if (--j->pending > 0)
+      return;
+    if (j->unknown)
+      return fetch_info(run, std::move(j->view));
+    answer(run, j->view);
+  };
+  auto self = run.self();
+  indexed_plays_query q{run.subject().user.id, entity_kind::track, j->view.track.name,
+                        j->view.track.artist, run.env().track_index_depth};
+  if (j->view.show_tags) {
+    ++j->pending;
+    entity_query tq{j->view.track.artist, j->view.track.name, {}};
+    self->request(run.fm(), run.engine_timeout(), fm_track_atom::value, std::move(tq))
+      .then(
+        [j, done](fm::track_info& info) mutable {
+          j->view.tags = std::move(info.tags);
+          if (j->view.image.empty())
+            j->view.image = std::move(info.image);
+          done();
+        },
+        // Tags are a garnish: the answer goes out without them.
+        [done](caf::error&) mutable { done(); });
+  }
+  self->request(run.database(), run.engine_timeout(), plays_atom::value, std::move(q))
     .then(
-      [run, view](fm::recent_tracks& recent) mutable {
+      [j, done, since](std::int64_t indexed) mutable {
+        if (indexed < 0)
+          j->unknown = true;
+        else
+          j->view.user_playcount = indexed + since;
+        done();
+      },
+      [j, done](caf::error&) mutable {
+        j->unknown = true;
+        done();
+      });
+}
+
+/// Asks for the subject's recent tracks: with `use_index`, the page since
+/// the index; `nothing_since` says an earlier page since the index was
+/// empty, so the index alone counts the latest track.
+void ask_recent(context run, now_playing_view view, bool use_index, bool nothing_since) {
+  auto q = music::now_playing_query(run.subject().user, use_index);
+  bool indexed = q.from > 0;
+  run.self()
+    ->request(run.fm(), run.engine_timeout(), std::move(q))
+    .then(
+      [run, view, indexed, nothing_since](fm::recent_tracks& recent) mutable {
+        // Nothing since the index and nothing playing: the latest track is
+        // older, so ask for it alone.
+        if (recent.tracks.empty() && indexed)
+          return ask_recent(run, std::move(view), false, true);
         if (recent.tracks.empty()) {
           if (&run.subject() == &run.author())
             run.reply_text("fm.no_scrobbles_self");
@@ -97,16 +148,36 @@ void run_now_playing(context& ctx, np_focus focus) {
             run.reply_text("fm.no_scrobbles_other", {{"name", run.subject_name()}});
           return;
         }
+        auto since = indexed ? music::scrobbles_since(recent, recent.tracks.front())
+                             : std::optional<std::int64_t>{};
+        if (nothing_since)
+          since = 0;
         view.track = std::move(recent.tracks.front());
         view.loved = view.track.loved;
         view.cached_age_seconds = recent.cached_age_seconds;
         // Without an album there is nothing to ask album.getInfo about.
         if (view.focus == np_focus::album && view.track.album.empty())
           return answer(run, view);
+        if (since)
+          return count_from_index(run, std::move(view), *since);
         fetch_info(run, std::move(view));
       },
       // Errors name the Last.fm account (e.g. one renamed since registering).
       [run](caf::error& err) mutable { run.reply_error(err, run.subject().user.fm_username); });
+}
+
+void run_now_playing(context& ctx, np_focus focus) {
+  const auto& subject = ctx.subject().user;
+  now_playing_view view;
+  view.focus = focus;
+  view.who = ctx.subject_name();
+  view.show_tags = subject.show_tags;
+  view.loved_emoji = subject.loved_emoji;
+  view.cover_as_link = subject.cover_as_link;
+  ctx.defer();
+  // Only the track focus has its count in the index today.
+  bool use_index = focus == np_focus::track && ctx.env().track_index_depth > 0;
+  ask_recent(ctx, std::move(view), use_index, false);
 }
 
 /// One shape, three focuses: the targetable command showing `focus`.

@@ -204,8 +204,10 @@ void session::send(http_response r, bool close) {
   res_.body() = std::move(r.body);
   res_.prepare_payload();
   count_request(route_, r.status);
-  log::debug(engine_name, "request served",
-             {log::kv("method", method_), log::kv("path", path_), log::kv("status", r.status)});
+  // Every request passes here: build the fields only when they are written.
+  if (log::enabled(log_level::debug))
+    log::debug(engine_name, "request served",
+               {log::kv("method", method_), log::kv("path", path_), log::kv("status", r.status)});
   stream_.expires_after(st_->timeout);
   http::async_write(stream_, res_,
                     beast::bind_front_handler(&session::on_write, shared_from_this(),

@@ -136,6 +136,8 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
     [](member_atom, platform_kind, member_change, const std::string&, const std::string&) {
       return true;
     },
+    // Nobody here is indexed.
+    [](plays_atom, const indexed_plays_query&) { return std::int64_t{-1}; },
   };
 }
 

@@ -1,0 +1,43 @@
+// One user's indexed play count of one entity, for /ln: the row the indexer
+// wrote, or what its absence means given how deep the index goes.
+
+#include "actors/database/store_impl.hpp"
+
+#include <string>
+
+namespace lastgram::database {
+
+using namespace detail;
+
+result<std::int64_t> store::indexed_playcount(const indexed_plays_query& q) {
+  return impl_->guard("indexed_playcount", [&]() -> result<std::int64_t> {
+    bool every = q.kind == entity_kind::artist && q.depth == 0;
+    // Albums and tracks of depth 0 are not indexed: only the rows of the
+    // incremental updates are there, which are not whole counts.
+    if (!every && q.depth <= 0)
+      return std::int64_t{-1};
+    long long u = q.user_id;
+    std::string k{to_string(q.kind)};
+    std::string nn = normalize_name(q.name);
+    std::string na = q.kind == entity_kind::artist ? std::string{} : normalize_name(q.artist);
+    long long plays = 0;
+    impl_->sql << "SELECT p.playcount FROM entities e"
+                  " JOIN user_plays p ON p.entity_id = e.id AND p.user_id = :u"
+                  " WHERE e.kind = :k AND e.normalized_name = :nn AND e.normalized_artist = :na",
+      soci::into(plays), soci::use(u, "u"), soci::use(k, "k"), soci::use(nn, "nn"),
+      soci::use(na, "na");
+    if (impl_->sql.got_data())
+      return static_cast<std::int64_t>(plays);
+    if (every)
+      return std::int64_t{0};
+    // No row: a list shorter than the depth was indexed whole, so the user
+    // never played it; at the depth, it may sit below the cut.
+    long long rows = 0;
+    impl_->sql << "SELECT COUNT(*) FROM user_plays p JOIN entities e ON e.id = p.entity_id"
+                  " WHERE p.user_id = :u AND e.kind = :k",
+      soci::into(rows), soci::use(u, "u"), soci::use(k, "k");
+    return rows < q.depth ? std::int64_t{0} : std::int64_t{-1};
+  });
+}
+
+} // namespace lastgram::database

@@ -1,0 +1,217 @@
+// Shedding at the command engine's door: the wait estimate with an injected
+// clock, and the real engine in front of a slow upstream taking a burst.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/all.hpp"
+
+#include "actors/command/admission.hpp"
+#include "actors/command/context.hpp"
+#include "actors/command/engine.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/command/registry.hpp"
+#include "actors/support/engines.hpp"
+#include "actors/support/health.hpp"
+#include "actors/test_config.hpp"
+#include "i18n/catalog.hpp"
+#include "messages/type_ids.hpp"
+
+using namespace lastgram;
+using namespace lastgram::command;
+using namespace std::chrono_literals;
+
+namespace {
+
+using tp = admission_control::clock_type::time_point;
+
+/// `n` answers `gap` apart from `at`, with `load` still in hand after each;
+/// returns the time of the last.
+tp answers(admission_control& a, tp at, int n, std::chrono::milliseconds gap, std::int64_t load) {
+  for (int i = 0; i < n; ++i) {
+    at += gap;
+    a.answered(at, load);
+  }
+  return at;
+}
+
+} // namespace
+
+TEST_CASE("the expected wait is the load times the time between answers while busy",
+          "[command][admission]") {
+  admission_control a{1000ms};
+  tp t{};
+  a.answered(t, 50); // the first answer of a busy stretch: nothing measured
+  CHECK(a.service_rate() == 0);
+  t = answers(a, t, 20, 10ms, 50);
+  CHECK(a.service_rate() == Approx(100.0));
+  CHECK(a.expected_wait(50) == 500ms);
+  CHECK(a.admits(100));  // 1 s: just within the promise
+  CHECK_FALSE(a.admits(101));
+  // Slower answers move the average towards them.
+  answers(a, t, 40, 40ms, 50);
+  CHECK(a.service_rate() < 30.0);
+  CHECK_FALSE(a.admits(50));
+}
+
+TEST_CASE("idle time and a lone command's latency are not taken for the service rate",
+          "[command][admission]") {
+  admission_control a{1000ms};
+  tp t{};
+  // One command at a time, 300 ms each, 2 s apart: the node is never busy
+  // between two answers, so nothing is measured and bursts still pass.
+  for (int i = 0; i < 30; ++i) {
+    t += 2s;
+    a.answered(t, 0);
+  }
+  CHECK(a.service_rate() == 0);
+  CHECK(a.admits(1000));
+}
+
+TEST_CASE("a short line few measurements or a zero promise always admit",
+          "[command][admission]") {
+  admission_control a{100ms};
+  tp t{};
+  a.answered(t, 40);
+  t = answers(a, t, admission_control::min_samples - 1, 50ms, 40);
+  CHECK(a.admits(40)); // 15 intervals: not trusted yet
+  t = answers(a, t, 1, 50ms, 40);
+  CHECK_FALSE(a.admits(40));
+  CHECK(a.admits(admission_control::min_in_hand - 1));
+  // One long run counts as the promise at most: the estimate stays 50 ms to 100 ms.
+  answers(a, t, 1, 1h, 40);
+  CHECK(a.expected_wait(1) <= 100ms);
+  admission_control off{0ms};
+  off.answered(tp{}, 40);
+  answers(off, tp{}, 40, 1s, 40);
+  CHECK(off.admits(1000000));
+}
+
+namespace {
+
+using slow_atom = caf::atom_constant<caf::atom("slowreq")>;
+using serve_atom = caf::atom_constant<caf::atom("serve")>;
+
+/// An upstream that serves one request every `every`, in arrival order.
+struct upstream_state {
+  std::deque<caf::response_promise> waiting;
+  bool ticking = false;
+};
+
+caf::behavior slow_upstream(caf::stateful_actor<upstream_state>* self,
+                            std::chrono::milliseconds every,
+                            std::shared_ptr<std::atomic<int>> served) {
+  return {
+    [=](slow_atom) -> caf::result<int> {
+      auto rp = self->make_response_promise();
+      self->state.waiting.push_back(rp);
+      if (!self->state.ticking) {
+        self->state.ticking = true;
+        self->delayed_send(self, every, serve_atom::value);
+      }
+      return rp;
+    },
+    [=](serve_atom) {
+      auto& st = self->state;
+      st.waiting.front().deliver(++*served);
+      st.waiting.pop_front();
+      st.ticking = !st.waiting.empty();
+      if (st.ticking)
+        self->delayed_send(self, every, serve_atom::value);
+    },
+  };
+}
+
+struct burst_fixture {
+  test::test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  std::shared_ptr<std::atomic<int>> served = std::make_shared<std::atomic<int>>(0);
+  caf::actor upstream = sys.spawn(slow_upstream, 10ms, served);
+  command_actor engine;
+
+  burst_fixture() {
+    auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
+    REQUIRE(loaded);
+    auto reg = std::make_shared<registry>();
+    command_spec slow{"slow"};
+    slow.run = [up = upstream](context& ctx) {
+      ctx.defer();
+      auto run = ctx;
+      ctx.self()->request(up, 30s, slow_atom::value).then([run](int) mutable {
+        run.reply(text_builder{}.plain("served").take());
+        run.finish();
+      });
+    };
+    reg->add(slow);
+    auto env = std::make_shared<environment>();
+    env->commands = reg;
+    env->texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
+    env->health = std::make_shared<health_board>();
+    env->engines = std::make_shared<engine_handles>();
+    env->settings.max_wait_ms = 1000;
+    env->settings.timeout_ms = 30000;
+    env->settings.rate_short = 0;
+    env->settings.rate_long = 0;
+    engine = spawn_engine(self.ptr(), env);
+  }
+
+  ~burst_fixture() {
+    self->send_exit(engine, caf::exit_reason::user_shutdown);
+    self->send_exit(upstream, caf::exit_reason::user_shutdown);
+  }
+
+  /// Sends /slow from `n` users in chats of their own at once and gathers
+  /// the answers: how many were served and how many told "busy".
+  std::pair<int, int> burst(int n, const std::string& tag) {
+    // Every request goes out before the first answer is awaited.
+    using handle = decltype(self->request(engine, 60s, incoming_message{}));
+    std::vector<handle> sent;
+    for (int i = 0; i < n; ++i) {
+      incoming_message m;
+      m.platform = platform_kind::telegram;
+      m.message_id = "1";
+      m.chat.id = tag + std::to_string(i);
+      m.author.id = m.chat.id;
+      m.author.language = "en";
+      m.text = "/slow";
+      sent.push_back(self->request(engine, 60s, std::move(m)));
+    }
+    int ok = 0;
+    int busy = 0;
+    for (auto& h : sent)
+      h.receive(
+        [&](command_result& r) {
+          std::string text;
+          for (auto& reply : r.replies)
+            text += plain_text(reply.text);
+          if (text == "served")
+            ++ok;
+          else if (r.outcome == command_outcome::busy)
+            ++busy;
+        },
+        [&](caf::error& err) { FAIL("no answer: " << sys.render(err)); });
+    return {ok, busy};
+  }
+};
+
+} // namespace
+
+TEST_CASE("a burst past what the node serves in the promised wait is told busy at once",
+          "[command][admission]") {
+  burst_fixture f;
+  // The engine learns the rate: 40 in line, one answered every 10 ms.
+  auto warm = f.burst(40, "warm");
+  CHECK(warm == std::pair{40, 0});
+  // 100 a second for at most 1 s: about 100 fit; the rest must not wait.
+  auto [ok, busy] = f.burst(300, "burst");
+  CHECK(ok + busy == 300);
+  CHECK(ok >= 50);
+  CHECK(ok <= 160);
+  CHECK(f.served->load() == 40 + ok);
+}
