@@ -333,6 +333,20 @@ typename Inspector::result_type inspect(Inspector& f, similar_artists& x) {
   return f(caf::meta::type_name("fm_similar_artists"), x.artist, x.items);
 }
 
+/// artist.getCorrection: the name Last.fm files an artist under (a
+/// redirect or a spelling it corrects). `name` is empty when Last.fm knows
+/// no correction for the name asked.
+struct artist_correction {
+  std::string name;
+  std::string mbid;
+  std::string url;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, artist_correction& x) {
+  return f(caf::meta::type_name("fm_artist_correction"), x.name, x.mbid, x.url);
+}
+
 /// auth.getToken: a token the user authorises on last.fm.
 struct auth_token {
   std::string token;

@@ -27,6 +27,9 @@ using fm_session_atom = caf::atom_constant<caf::atom("fmsession")>;
 /// Marks a call of the background lane (library indexing): it waits behind
 /// every interactive call, has a long deadline and is never cached.
 using fm_background_atom = caf::atom_constant<caf::atom("fmbg")>;
+/// artist.getCorrection (background lane only: the indexer asks it for
+/// names whose correction it does not know yet).
+using fm_correction_atom = caf::atom_constant<caf::atom("fmcorrect")>;
 
 /// user.getRecentTracks.
 struct recent_query {
@@ -93,7 +96,9 @@ typename Inspector::result_type inspect(Inspector& f, love_query& x) {
 /// lane: user.getTopArtists/Albums/Tracks pages (use limit 1000 and page) and
 /// user.getRecentTracks with `from` for incremental updates; they answer like
 /// the interactive forms, `busy` when their lane is full or the deadline
-/// (lastfm background_deadline_ms) passed.
+/// (lastfm background_deadline_ms) passed. The background lane also reads
+/// user.getInfo (the scrobble total and registration date the botted-account
+/// rule needs) and artist.getCorrection.
 using fm_actor = caf::typed_actor<
   caf::replies_to<fm_user_atom, std::string>::with<fm::user_info>,
   caf::replies_to<recent_query>::with<fm::recent_tracks>,
@@ -106,6 +111,8 @@ using fm_actor = caf::typed_actor<
   caf::replies_to<fm_token_atom>::with<fm::auth_token>,
   caf::replies_to<fm_session_atom, std::string>::with<fm::auth_session>,
   caf::replies_to<fm_background_atom, top_query>::with<fm::top_list>,
-  caf::replies_to<fm_background_atom, recent_query>::with<fm::recent_tracks>>;
+  caf::replies_to<fm_background_atom, recent_query>::with<fm::recent_tracks>,
+  caf::replies_to<fm_background_atom, fm_user_atom, std::string>::with<fm::user_info>,
+  caf::replies_to<fm_background_atom, fm_correction_atom, std::string>::with<fm::artist_correction>>;
 
 } // namespace lastgram

@@ -114,6 +114,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, indexed_plays_query& x) {
   return f(caf::meta::type_name("indexed_plays_query"), x.user_id, x.kind, x.name, x.artist,
            x.depth);
+/// The "sooner for users active in groups" half of when a library falls
+/// due (store::due_libraries): users who ran a command in a group at or
+/// after `active_since` are due once their last full index finished at or
+/// before `full_before`. Both 0 (the default) turn it off.
+struct due_soon {
+  std::int64_t active_since = 0;
+  std::int64_t full_before = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, due_soon& x) {
+  return f(caf::meta::type_name("due_soon"), x.active_since, x.full_before);
 }
 
 } // namespace lastgram

@@ -298,6 +298,9 @@ struct indexer_settings {
   bool enabled = true;
   /// A full index is due this long after the last one.
   std::int64_t interval_hours = 48;
+  /// Sooner for users active in groups (who ran a command in a group within
+  /// the last `interval_hours`): their libraries feed who-knows and crowns.
+  std::int64_t active_interval_hours = 12;
   /// Entries of a top list per Last.fm page (Last.fm's maximum is 1,000).
   std::int64_t page_size = 1000;
   /// How deep the top albums and top tracks go (all artists are indexed).
@@ -307,6 +310,10 @@ struct indexer_settings {
   std::int64_t scan_seconds = 60;
   /// Between two /index requests of one user.
   std::int64_t refresh_cooldown_seconds = 3600;
+  /// artist.getCorrection calls one full index may make at most, for the
+  /// library's artist names whose correction is not known yet (most played
+  /// first); the rest are looked up by later indexes.
+  std::int64_t corrections_per_library = 10;
 };
 
 /// Everything a node needs, validated.

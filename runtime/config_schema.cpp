@@ -247,6 +247,15 @@ std::vector<key_spec> engine_keys() {
             "How often the scheduler looks for due libraries."),
     integer("indexer", "refresh-cooldown-seconds", LG_FIELD(indexer.refresh_cooldown_seconds),
             0, 604800, "How long a user waits between two /index requests."),
+    integer("indexer", "active-interval-hours", LG_FIELD(indexer.active_interval_hours), 1,
+            8760,
+            "Sooner for users who ran a command in a group within interval-hours: their "
+            "library is due this long after its last full index (no effect at or above "
+            "interval-hours)."),
+    integer("indexer", "corrections-per-library", LG_FIELD(indexer.corrections_per_library), 0,
+            1000,
+            "artist.getCorrection calls one full index may make for artist names whose "
+            "Last.fm correction is not known yet (most played first; answers are stored)."),
     integer("indexer", "lastfm-share-percent", LG_FIELD(lastfm.background_share_percent), 0,
             50,
             "Share of Last.fm tokens guaranteed to indexing while interactive calls wait; 0: "

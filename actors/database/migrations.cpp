@@ -221,6 +221,30 @@ migration indexed_libraries() {
   };
 }
 
+/// Issue 11's library data. `artist_corrections`: the name Last.fm files an
+/// artist under (artist.getCorrection or autocorrect), keyed by the folded
+/// name asked; canonical_name is the asked name itself when Last.fm has no
+/// correction, so each name is looked up once. The indexer lands plays and
+/// who-knows looks names up under the canonical name. `fm_recent_scrobbles`:
+/// the user's scrobbles in the 8 days before `fm_recent_at` (the second half
+/// of the botted-account rule). `group_active_at`: when the user last ran a
+/// command in a group (their library falls due sooner).
+migration library_names() {
+  return {
+    7,
+    "artist corrections and library activity",
+    {
+      "CREATE TABLE artist_corrections ("
+      " normalized_name TEXT PRIMARY KEY,"
+      " canonical_name TEXT NOT NULL,"
+      " checked_at BIGINT NOT NULL)",
+      "ALTER TABLE users ADD COLUMN fm_recent_scrobbles BIGINT NOT NULL DEFAULT 0",
+      "ALTER TABLE users ADD COLUMN fm_recent_at BIGINT NOT NULL DEFAULT 0",
+      "ALTER TABLE users ADD COLUMN group_active_at BIGINT NOT NULL DEFAULT 0",
+    },
+  };
+}
+
 /// Who-knows at scale (issue 11's benchmark, bench/groups_scale): the
 /// listeners of one entity are read from the index alone. With user_id in
 /// the index, the list, the totals and the rank of a popular artist (10,000
@@ -242,7 +266,7 @@ migration who_knows_covering_index() {
 std::vector<migration> all_migrations() {
   return {initial_schema(), platform_state(), update_inbox(), user_time_zone(),
           group_settings(),
-          indexed_libraries(), who_knows_covering_index()};
+          indexed_libraries(), library_names(), who_knows_covering_index()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -335,14 +336,16 @@ public:
   /// Stores the user's index state (insert or replace).
   result<void> put_index_state(const index_state& state);
 
-  /// Linked users whose library is due at `now` (never indexed, or
-  /// `next_due_at` <= now), those never indexed first, then the longest
-  /// overdue; at most `limit`.
-  result<std::vector<due_library>> due_libraries(std::int64_t now, std::int64_t limit);
+  /// Linked users whose library is due at `now` (never indexed,
+  /// `next_due_at` <= now, or active in groups as `soon` says), those never
+  /// indexed first, then the longest overdue; at most `limit`.
+  result<std::vector<due_library>> due_libraries(std::int64_t now, std::int64_t limit,
+                                                 const due_soon& soon = {});
 
   /// How many libraries are due at `now`, and the oldest due time among them
   /// (0 when none or when only never-indexed ones are due).
-  result<std::pair<std::int64_t, std::int64_t>> due_summary(std::int64_t now);
+  result<std::pair<std::int64_t, std::int64_t>> due_summary(std::int64_t now,
+                                                            const due_soon& soon = {});
 
   /// How many plays the user has of `kind` (for tests and progress).
   result<std::int64_t> count_user_plays(std::int64_t user_id, entity_kind kind);
@@ -352,6 +355,22 @@ public:
   /// kind (every artist, or fewer rows than `depth`); -1 when the index
   /// cannot tell (the entity may sit below the depth).
   result<std::int64_t> indexed_playcount(const indexed_plays_query& q);
+  // -- artist names and Last.fm facts (store_names.cpp) -----------------------
+
+  /// The known corrections of `names` (any spelling), keyed by their
+  /// `normalize_name`: the name Last.fm files each artist under (the name
+  /// itself when Last.fm has none). Names never looked up are missing.
+  result<std::unordered_map<std::string, std::string>>
+  artist_corrections(const std::vector<std::string>& names);
+
+  /// Records that Last.fm files `name` under `canonical` (pass `name` itself
+  /// when it has no correction), checked at `now`.
+  result<void> put_artist_correction(std::string_view name, std::string_view canonical,
+                                     std::int64_t now);
+
+  /// The user's scrobbles in the 8 days before `at` (Unix seconds), for the
+  /// botted-account rule's "more than 6 days of listening in 8 days".
+  result<void> set_fm_recent(std::int64_t user_id, std::int64_t scrobbles, std::int64_t at);
 
 private:
   struct impl;

@@ -351,6 +351,12 @@ result<void> store::record_member(platform_kind platform, std::string_view group
     sql << "INSERT INTO group_members (group_id, user_id) VALUES (:g, :u)"
            " ON CONFLICT DO NOTHING",
       soci::use(g, "g"), soci::use(uid, "u");
+    // Active in a group: the indexer refreshes this library sooner. Written
+    // at most once an hour per user, not on every command.
+    long long now = unix_now();
+    long long hour_ago = now - 3600;
+    sql << "UPDATE users SET group_active_at = :now WHERE id = :u AND group_active_at < :h",
+      soci::use(now, "now"), soci::use(uid, "u"), soci::use(hour_ago, "h");
     return {};
   });
 }

@@ -302,17 +302,25 @@ result<void> store::put_index_state(const index_state& state) {
 
 namespace {
 
-// Linked users with no state row count as due since 0.
-constexpr const char* due_from = " FROM users u LEFT JOIN index_state s ON s.user_id = u.id"
-                                 " WHERE u.fm_username <> '' AND u.banned = 0"
-                                 " AND COALESCE(s.next_due_at, 0) <= :now";
+// Linked users with no state row count as due since 0; users active in
+// groups (:as, :fb from due_soon; 0 turns it off) once their last full
+// index is old enough.
+constexpr const char* due_from
+  = " FROM users u LEFT JOIN index_state s ON s.user_id = u.id"
+    " WHERE u.fm_username <> '' AND u.banned = 0"
+    " AND (COALESCE(s.next_due_at, 0) <= :now"
+    " OR (:as > 0 AND u.group_active_at >= :as2 AND s.status = 'done'"
+    " AND s.last_full_at > 0 AND s.last_full_at <= :fb))";
 
 } // namespace
 
-result<std::vector<due_library>> store::due_libraries(std::int64_t now, std::int64_t limit) {
+result<std::vector<due_library>> store::due_libraries(std::int64_t now, std::int64_t limit,
+                                                      const due_soon& soon) {
   return impl_->guard("due_libraries", [&]() -> result<std::vector<due_library>> {
     std::vector<due_library> out;
     long long n = now;
+    long long as = soon.active_since;
+    long long fb = soon.full_before;
     long long lim = std::max<std::int64_t>(limit, 0);
     long long id = 0;
     long long due = 0;
@@ -322,7 +330,8 @@ result<std::vector<due_library>> store::due_libraries(std::int64_t now, std::int
                                            " COALESCE(s.next_due_at, 0) AS due"}
                                  + due_from + " ORDER BY due ASC, u.id ASC LIMIT :lim",
                           soci::into(id), soci::into(name), soci::into(due),
-                          soci::use(n, "now"), soci::use(lim, "lim"));
+                          soci::use(n, "now"), soci::use(as, "as"), soci::use(as, "as2"),
+                          soci::use(fb, "fb"), soci::use(lim, "lim"));
     st.execute();
     while (st.fetch())
       out.push_back(due_library{id, name, due});
@@ -330,16 +339,20 @@ result<std::vector<due_library>> store::due_libraries(std::int64_t now, std::int
   });
 }
 
-result<std::pair<std::int64_t, std::int64_t>> store::due_summary(std::int64_t now) {
+result<std::pair<std::int64_t, std::int64_t>> store::due_summary(std::int64_t now,
+                                                                const due_soon& soon) {
   using res = result<std::pair<std::int64_t, std::int64_t>>;
   return impl_->guard("due_summary", [&]() -> res {
     long long n = now;
+    long long as = soon.active_since;
+    long long fb = soon.full_before;
     long long count = 0;
     long long oldest = 0;
     soci::indicator ind = soci::i_ok;
     impl_->sql << std::string{"SELECT COUNT(*), MIN(NULLIF(COALESCE(s.next_due_at, 0), 0))"}
                     + due_from,
-      soci::into(count), soci::into(oldest, ind), soci::use(n, "now");
+      soci::into(count), soci::into(oldest, ind), soci::use(n, "now"), soci::use(as, "as"),
+      soci::use(as, "as2"), soci::use(fb, "fb");
     return std::pair<std::int64_t, std::int64_t>{count, ind == soci::i_ok ? oldest : 0};
   });
 }

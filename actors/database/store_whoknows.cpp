@@ -16,12 +16,20 @@ using namespace detail;
 
 namespace {
 
-/// The botted-account rule of global lists (the one .fmbot uses, the part
-/// the stored data allows): more than 650 scrobbles a day on average since
-/// the Last.fm registration. Applied only once the indexer stored both.
+/// Scrobbles in 8 days above which an account listened more than 6 days of
+/// them, at 3 minutes a scrobble: 6 * 24 * 60 / 3.
+constexpr long long max_scrobbles_in_8_days = 6 * 24 * 60 / 3;
+
+/// The botted-account rule of global lists (the one .fmbot uses): more
+/// than 650 scrobbles a day on average since the Last.fm registration, or
+/// more than 6 days of listening in 8 days. Each half applies once the
+/// indexer stored its numbers (users.fm_scrobbles and fm_registered_at;
+/// fm_recent_scrobbles at fm_recent_at).
 std::string not_botted(long long now) {
   return " AND NOT (u.fm_registered_at > 0 AND u.fm_scrobbles > 650 * ((" + std::to_string(now)
-         + " - u.fm_registered_at) / 86400 + 1))";
+         + " - u.fm_registered_at) / 86400 + 1))"
+           " AND NOT (u.fm_recent_at > 0 AND u.fm_recent_scrobbles > "
+         + std::to_string(max_scrobbles_in_8_days) + ")";
 }
 
 /// Who is on the list: FROM ... WHERE ..., with :e (and :g in a group) bound
@@ -144,6 +152,17 @@ std::optional<listener> eligible(soci::session& sql, const list_scope& s,
   return x;
 }
 
+/// The name Last.fm files artist `name` under when it is known
+/// (artist_corrections, written by the indexer), else `name`: who-knows of a
+/// redirected or differently spelled name lists the canonical artist.
+std::string canonical_artist(soci::session& sql, const std::string& name) {
+  std::string key = normalize_name(name);
+  std::string canonical;
+  sql << "SELECT canonical_name FROM artist_corrections WHERE normalized_name = :k",
+    soci::into(canonical), soci::use(key, "k");
+  return sql.got_data() && !canonical.empty() ? canonical : name;
+}
+
 struct group_settings {
   long long id = 0;
   bool crowns_on = false;
@@ -215,8 +234,11 @@ long long apply_crown_rule(soci::session& sql, const list_scope& s, long long th
 result<who_knows_answer> store::run_who_knows(const who_knows_request& req) {
   return impl_->guard("run_who_knows", [&]() -> result<who_knows_answer> {
     auto& sql = impl_->sql;
-    // The first statement (the entity upsert) is a write, so SQLite takes
-    // its write lock before anything is read.
+    // Read before the transaction: its first statement (the entity upsert)
+    // must be a write, so SQLite takes its write lock before anything is read.
+    bool of_artist = req.kind == entity_kind::artist;
+    std::string name{of_artist ? canonical_artist(sql, req.name) : req.name};
+    std::string artist{of_artist ? std::string{} : canonical_artist(sql, req.artist)};
     soci::transaction tr{sql};
     // The run's writes (the invoker's fresh count, a crown change) need not
     // wait for the WAL flush, as on SQLite (WAL, synchronous=NORMAL): a
@@ -226,8 +248,6 @@ result<who_knows_answer> store::run_who_knows(const who_knows_request& req) {
     if (impl_->backend == backend_kind::postgresql)
       sql << "SET LOCAL synchronous_commit TO OFF";
     std::string kind{to_string(req.kind)};
-    std::string name{req.name};
-    std::string artist{req.kind == entity_kind::artist ? std::string{} : req.artist};
     std::string nn = normalize_name(name);
     std::string na = normalize_name(artist);
     if (nn.empty())

@@ -261,6 +261,16 @@ engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings sett
         },
         lane::background);
     },
+    [self](fm_background_atom, fm_user_atom, const std::string& user) {
+      return start<user_info>(
+        self, user_get_info(user), user_queue_key(user),
+        [](std::string_view b) { return parse_user_info(b); }, lane::background);
+    },
+    [self](fm_background_atom, fm_correction_atom, const std::string& artist) {
+      return start<artist_correction>(
+        self, artist_get_correction(artist), "global",
+        [](std::string_view b) { return parse_artist_correction(b); }, lane::background);
+    },
     [self](fm_artist_atom, const entity_query& q) {
       return start<artist_info>(self, artist_get_info(q.artist, q.username),
                                 user_queue_key(q.username),

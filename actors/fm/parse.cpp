@@ -420,6 +420,24 @@ parse_result<similar_artists> parse_similar_artists(std::string_view body) {
     });
 }
 
+parse_result<artist_correction> parse_artist_correction(std::string_view body) {
+  rapidjson::Document doc;
+  if (auto err = load(doc, body))
+    return std::move(*err);
+  // {"corrections": {"correction": {"artist": {...}, "@attr": {...}}}} when
+  // Last.fm corrects the name; "corrections" is "\n" or an empty object
+  // when it does not. Several corrections come as an array: the first wins.
+  artist_correction out;
+  auto* c = member(&doc, "corrections", "correction");
+  if (c != nullptr && c->IsArray())
+    c = c->Empty() ? nullptr : &(*c)[0];
+  auto* a = member(c, "artist");
+  out.name = text(member(a, "name"));
+  out.mbid = raw_text(member(a, "mbid"));
+  out.url = raw_text(member(a, "url"));
+  return out;
+}
+
 parse_result<auth_token> parse_auth_token(std::string_view body) {
   rapidjson::Document doc;
   if (auto err = load(doc, body))

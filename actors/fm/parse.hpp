@@ -66,6 +66,9 @@ parse_result<track_info> parse_track_info(std::string_view body);
 /// artist.getSimilar.
 parse_result<similar_artists> parse_similar_artists(std::string_view body);
 
+/// artist.getCorrection; an answer without a correction gives an empty name.
+parse_result<artist_correction> parse_artist_correction(std::string_view body);
+
 /// auth.getToken.
 parse_result<auth_token> parse_auth_token(std::string_view body);
 

@@ -276,6 +276,10 @@ fm_request artist_get_similar(std::string_view artist, int limit,
                {"autocorrect", autocorrect ? "1" : "0"}});
 }
 
+fm_request artist_get_correction(std::string_view artist) {
+  return make("artist.getCorrection", {{"artist", std::string{artist}}});
+}
+
 fm_request track_love(std::string_view artist, std::string_view track,
                       std::string_view session_key) {
   return love_request("track.love", artist, track, session_key);

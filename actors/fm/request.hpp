@@ -138,6 +138,9 @@ fm_request track_get_info(std::string_view artist, std::string_view track,
 fm_request artist_get_similar(std::string_view artist, int limit = 10,
                               bool autocorrect = true);
 
+/// artist.getCorrection.
+fm_request artist_get_correction(std::string_view artist);
+
 /// track.love: a signed POST on behalf of the session `session_key`.
 fm_request track_love(std::string_view artist, std::string_view track,
                       std::string_view session_key);

@@ -1,5 +1,6 @@
 #include "actors/indexer/engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -52,6 +53,13 @@ struct job {
   bool incremental = false;
   std::int32_t recent_page = 0;
   std::vector<fm::track> recent;
+  /// A fetched page waiting for its artist names' corrections, and the
+  /// state naming it.
+  std::vector<library_item> page_items;
+  index_state page_state;
+  std::vector<std::string> to_check;
+  /// artist.getCorrection calls this index may still make.
+  std::int64_t corrections_left = 0;
 };
 
 struct indexer_state {
@@ -153,6 +161,66 @@ void on_fm_error(self_ptr self, std::int64_t user, std::uint64_t generation,
   end_job(self, user, &s);
 }
 
+/// Renames the artists of `items` to the names Last.fm files them under, as
+/// far as the store knows them.
+bool canonicalize(self_ptr self, database::store& db, entity_kind kind,
+                  std::vector<library_item>& items) {
+  auto known = db.artist_corrections(artist_names(kind, items));
+  if (!known) {
+    db_failed(self, "reading artist corrections failed", known.error());
+    return false;
+  }
+  apply_corrections(kind, items, *known);
+  return true;
+}
+
+/// Stores the job's fetched page under canonical names and moves on.
+void stage_page(self_ptr self, std::int64_t user, job& j) {
+  auto* db = store_of(self);
+  if (!db || !canonicalize(self, *db, j.page_state.kind, j.page_items))
+    return end_job(self, user, nullptr);
+  if (auto r = db->stage_library_page(user, j.page_state.kind, j.page_items, j.page_state); !r) {
+    db_failed(self, "staging a page failed", r.error());
+    return end_job(self, user, nullptr);
+  }
+  self->state.pages.inc();
+  j.state = j.page_state;
+  j.page_items.clear();
+  next_step(self, j, user);
+}
+
+/// Looks up the corrections of the page's unknown names one by one in the
+/// background lane (each is stored, so no library asks for it again), then
+/// stages the page. A failed lookup leaves the name for a later index.
+void check_names(self_ptr self, std::int64_t user, std::uint64_t generation) {
+  auto* j = job_of(self, user, generation);
+  if (!j)
+    return;
+  if (j->to_check.empty() || !self->state.opts->fm()) // fm restarting: names wait
+    return stage_page(self, user, *j);
+  auto name = std::move(j->to_check.back());
+  j->to_check.pop_back();
+  --j->corrections_left;
+  auto remember = [self](const std::string& asked, const std::string& canonical) {
+    if (auto* db = store_of(self))
+      if (auto w = db->put_artist_correction(asked, canonical, now_of(*self->state.opts)); !w)
+        db_failed(self, "storing an artist correction failed", w.error());
+  };
+  self->request(self->state.opts->fm(), fm_timeout(*self->state.opts), fm_background_atom::value,
+                fm_correction_atom::value, name)
+    .then(
+      [self, user, generation, name, remember](const fm::artist_correction& c) {
+        remember(name, c.name.empty() ? name : c.name);
+        check_names(self, user, generation);
+      },
+      [self, user, generation, name, remember](caf::error& err) {
+        // Last.fm knows no such artist: nothing to correct it to.
+        if (auto code = fm_code(err); code && *code == fm::fm_errc::not_found)
+          remember(name, name);
+        check_names(self, user, generation);
+      });
+}
+
 void on_top_page(self_ptr self, std::int64_t user, std::uint64_t generation,
                  const fm::top_list& list) {
   auto* j = job_of(self, user, generation);
@@ -162,40 +230,77 @@ void on_top_page(self_ptr self, std::int64_t user, std::uint64_t generation,
   auto* db = store_of(self);
   if (!db)
     return end_job(self, user, nullptr);
-  auto next = j->state;
-  auto items = take_page(next, list, st.opts->settings);
-  if (auto r = db->stage_library_page(user, next.kind, items, next); !r) {
-    db_failed(self, "staging a page failed", r.error());
-    return end_job(self, user, nullptr);
+  j->page_state = j->state;
+  j->page_items = take_page(j->page_state, list, st.opts->settings);
+  j->to_check.clear();
+  if (j->page_state.kind == entity_kind::artist && j->corrections_left > 0) {
+    auto names = artist_names(entity_kind::artist, j->page_items);
+    auto known = db->artist_corrections(names);
+    if (!known) {
+      db_failed(self, "reading artist corrections failed", known.error());
+      return end_job(self, user, nullptr);
+    }
+    j->to_check = unknown_names(names, *known, j->corrections_left);
+    // Taken from the back: most played first.
+    std::reverse(j->to_check.begin(), j->to_check.end());
   }
-  st.pages.inc();
-  j->state = next;
-  next_step(self, *j, user);
+  check_names(self, user, generation);
 }
 
-void fetch_scrobble_total(self_ptr self, std::int64_t user, job& j) {
+/// The window of the botted-account rule's second half.
+constexpr std::int64_t recent_window_seconds = 8 * 86400;
+/// The last step of a full index, after user.getInfo: the scrobbles of the
+/// last 8 days (one recent-tracks call with `from`, limit 1: Last.fm's
+/// total counts them) and the newest scrobble, then the index is done.
+void fetch_recent_window(self_ptr self, std::int64_t user, std::uint64_t generation,
+                         std::int64_t scrobbles) {
+  auto* j = job_of(self, user, generation);
+  if (!j)
+    return;
+  auto now = now_of(*self->state.opts);
   recent_query q;
-  q.user = j.user;
+  q.user = j->user;
   q.limit = 1;
-  auto generation = j.generation;
+  q.from = now - recent_window_seconds;
   self->request(self->state.opts->fm(), fm_timeout(*self->state.opts), fm_background_atom::value, q)
     .then(
-      [self, user, generation](const fm::recent_tracks& r) {
+      [self, user, generation, scrobbles, now](const fm::recent_tracks& r) {
         auto* jj = job_of(self, user, generation);
         if (!jj)
           return;
+        if (auto* db = store_of(self))
+          if (auto w = db->set_fm_recent(user, r.total, now); !w)
+            db_failed(self, "storing recent scrobbles failed", w.error());
         auto s = jj->state;
         auto counts = count_scrobbles(r.tracks);
-        finish_index(s, now_of(*self->state.opts), r.total, counts.newest,
-                     self->state.opts->settings);
+        finish_index(s, now, scrobbles, counts.newest, self->state.opts->settings);
         self->state.indexed.inc();
         end_job(self, user, &s);
       },
       [self, user, generation](caf::error& err) { on_fm_error(self, user, generation, err); });
 }
 
+/// After the top lists: user.getInfo gives the scrobble total and the
+/// registration date, which the botted-account rule reads.
+void fetch_profile(self_ptr self, std::int64_t user, job& j) {
+  auto generation = j.generation;
+  self
+    ->request(self->state.opts->fm(), fm_timeout(*self->state.opts), fm_background_atom::value,
+              fm_user_atom::value, j.user)
+    .then(
+      [self, user, generation](const fm::user_info& info) {
+        if (!job_of(self, user, generation))
+          return;
+        if (auto* db = store_of(self))
+          if (auto w = db->set_fm_profile(user, info.playcount, info.registered); !w)
+            db_failed(self, "storing the Last.fm profile failed", w.error());
+        fetch_recent_window(self, user, generation, info.playcount);
+      },
+      [self, user, generation](caf::error& err) { on_fm_error(self, user, generation, err); });
+}
+
 /// The kind of `j` is complete: switch it in, then the next kind or the
-/// scrobble total.
+/// profile.
 void commit_kind(self_ptr self, std::int64_t user, job& j) {
   auto* db = store_of(self);
   if (!db)
@@ -209,7 +314,7 @@ void commit_kind(self_ptr self, std::int64_t user, job& j) {
   j.state = after;
   if (more)
     return next_step(self, j, user);
-  fetch_scrobble_total(self, user, j);
+  fetch_profile(self, user, j);
 }
 
 /// An incremental update: recent scrobbles since the newest one counted.
@@ -235,6 +340,10 @@ void step_incremental(self_ptr self, std::int64_t user, job& j) {
         if (!db)
           return end_job(self, user, nullptr);
         auto counts = count_scrobbles(jj->recent);
+        if (!canonicalize(self, *db, entity_kind::artist, counts.artists)
+            || !canonicalize(self, *db, entity_kind::album, counts.albums)
+            || !canonicalize(self, *db, entity_kind::track, counts.tracks))
+          return end_job(self, user, nullptr);
         auto s = jj->state;
         s.last_scrobble_at = std::max(s.last_scrobble_at, counts.newest);
         s.scrobbles += counts.count;
@@ -311,9 +420,12 @@ void start_jobs(self_ptr self) {
     job j;
     j.generation = st.next_generation++;
     j.user = next.fm_username;
+    j.corrections_left = st.opts->settings.corrections_per_library;
     if (old->status == index_status::running) {
       j.state = *old; // resumes after the last stored page
-    } else if (wants_incremental(*old, now_of(*st.opts), st.opts->settings)) {
+    } else if (auto now = now_of(*st.opts);
+               old->next_due_at <= now && wants_incremental(*old, now, st.opts->settings)) {
+      // Asked for (/index made it due); due early (active user): full.
       j.state = *old;
       j.incremental = true;
     } else {
@@ -364,12 +476,13 @@ void on_tick(self_ptr self) {
   if (!db)
     return;
   auto now = now_of(*st.opts);
-  if (auto summary = db->due_summary(now)) {
+  auto soon = active_due_rule(now, st.opts->settings);
+  if (auto summary = db->due_summary(now, soon)) {
     st.queue_length.set(static_cast<double>(summary->first));
     st.oldest_due.set(summary->second > 0 ? static_cast<double>(now - summary->second) : 0.0);
   }
   if (st.queue.empty()) {
-    auto due = db->due_libraries(now, 100);
+    auto due = db->due_libraries(now, 100, soon);
     if (!due)
       return db_failed(self, "listing due libraries failed", due.error());
     for (auto& lib : *due)

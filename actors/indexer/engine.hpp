@@ -12,10 +12,17 @@
 /// scans for due libraries every `scan_seconds` and indexes them one after
 /// another through the fm engine's background lane: every page of the top
 /// artists, then top albums and top tracks to their depth, then the
-/// scrobble total. Each page is staged with the state naming it, so a
-/// restarted (or killed) scheduler, or the next leader, resumes at the page
-/// after the last stored one. /index refreshes a user indexed recently
-/// through user.getRecentTracks `from` their newest counted scrobble.
+/// profile (user.getInfo: scrobble total, registration) and the scrobbles
+/// of the last 8 days, which the botted-account rule reads. Each page is
+/// staged with the state naming it, so a restarted (or killed) scheduler,
+/// or the next leader, resumes at the page after the last stored one.
+/// Artist names land as Last.fm files them: the store's known corrections
+/// are applied, and up to `corrections_per_library` unknown names (most
+/// played first) are looked up with artist.getCorrection and stored.
+/// Libraries fall due every `interval_hours`, those of users active in
+/// groups every `active_interval_hours`. /index refreshes a user indexed
+/// recently through user.getRecentTracks `from` their newest counted
+/// scrobble.
 
 #include <chrono>
 #include <cstdint>

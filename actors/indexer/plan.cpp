@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <utility>
+
+#include "i18n/name_fold.hpp"
 
 namespace lastgram::indexer {
 
@@ -107,6 +110,12 @@ void finish_index(index_state& s, std::int64_t now, std::int64_t scrobbles,
   s.next_due_at = now + cfg.interval_hours * 3600;
 }
 
+due_soon active_due_rule(std::int64_t now, const indexer_settings& cfg) {
+  if (cfg.active_interval_hours >= cfg.interval_hours)
+    return {};
+  return due_soon{now - cfg.interval_hours * 3600, now - cfg.active_interval_hours * 3600};
+}
+
 scrobble_counts count_scrobbles(const std::vector<fm::track>& tracks) {
   using key = std::pair<std::string, std::string>;
   std::map<key, std::int64_t> artists;
@@ -139,6 +148,50 @@ scrobble_counts count_scrobbles(const std::vector<fm::track>& tracks) {
 std::pair<std::int64_t, std::int64_t> progress_of(const index_state& s,
                                                   const indexer_settings&) {
   return {s.items_done, std::max(s.items_done, s.items_total)};
+}
+
+namespace {
+
+std::string& artist_of(entity_kind kind, library_item& x) {
+  return kind == entity_kind::artist ? x.name : x.artist;
+}
+
+const std::string& artist_of(entity_kind kind, const library_item& x) {
+  return kind == entity_kind::artist ? x.name : x.artist;
+}
+
+} // namespace
+
+std::vector<std::string> artist_names(entity_kind kind, const std::vector<library_item>& items) {
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (const auto& x : items) {
+    const auto& name = artist_of(kind, x);
+    if (auto key = i18n::fold_name(name); !key.empty() && seen.insert(key).second)
+      out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> unknown_names(const std::vector<std::string>& names,
+                                       const correction_map& known, std::int64_t budget) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    if (static_cast<std::int64_t>(out.size()) >= budget)
+      break;
+    if (known.count(i18n::fold_name(n)) == 0)
+      out.push_back(n);
+  }
+  return out;
+}
+
+void apply_corrections(entity_kind kind, std::vector<library_item>& items,
+                       const correction_map& known) {
+  for (auto& x : items) {
+    auto& name = artist_of(kind, x);
+    if (auto i = known.find(i18n::fold_name(name)); i != known.end() && !i->second.empty())
+      name = i->second;
+  }
 }
 
 } // namespace lastgram::indexer

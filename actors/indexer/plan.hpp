@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "messages/fm.hpp"
@@ -52,6 +54,12 @@ bool advance_kind(index_state& s, const indexer_settings& cfg);
 void finish_index(index_state& s, std::int64_t now, std::int64_t scrobbles,
                   std::int64_t last_scrobble_at, const indexer_settings& cfg);
 
+/// The rule that makes libraries of users active in groups due sooner at
+/// `now`: active means a group command within the last `interval_hours`,
+/// due means a last full index `active_interval_hours` old. Off (zeros) when
+/// the active interval is not shorter than the normal one.
+due_soon active_due_rule(std::int64_t now, const indexer_settings& cfg);
+
 /// Scrobbles counted per artist, album and track (recent tracks between two
 /// indexes), newest first as Last.fm lists them; a now-playing track is not
 /// a scrobble and is skipped.
@@ -70,5 +78,23 @@ scrobble_counts count_scrobbles(const std::vector<fm::track>& tracks);
 /// entries of the current kind are staged and how many Last.fm lists.
 std::pair<std::int64_t, std::int64_t> progress_of(const index_state& s,
                                                   const indexer_settings& cfg);
+
+/// Known artist corrections: folded name -> the name Last.fm files the
+/// artist under (store::artist_corrections).
+using correction_map = std::unordered_map<std::string, std::string>;
+
+/// The artist names entries of `kind` mention (an artist's own name, an
+/// album's or track's artist), each once by folded name, in list order.
+std::vector<std::string> artist_names(entity_kind kind, const std::vector<library_item>& items);
+
+/// The first `budget` of `names` whose correction `known` lacks.
+std::vector<std::string> unknown_names(const std::vector<std::string>& names,
+                                       const correction_map& known, std::int64_t budget);
+
+/// Renames the artists of `items` (entries of `kind`) to the names Last.fm
+/// files them under, where `known` has one; the store then adds together
+/// entries that now share a name.
+void apply_corrections(entity_kind kind, std::vector<library_item>& items,
+                       const correction_map& known);
 
 } // namespace lastgram::indexer

@@ -120,6 +120,7 @@ const std::map<std::string, std::string>& default_fixtures() {
     {"album.getinfo", "album-getinfo-with-username.json"},
     {"track.getinfo", "track-getinfo-with-username.json"},
     {"artist.getsimilar", "artist-getsimilar.json"},
+    {"artist.getcorrection", "artist-getcorrection-none.json"},
     {"auth.gettoken", "auth-gettoken.json"},
     {"auth.getsession", "auth-getsession.json"},
     {"error.6", "error-6-user-not-found.json"},

@@ -12,7 +12,7 @@
 /// - user.getInfo, user.getRecentTracks (extended=1 gives the extended,
 ///   now-playing payload), user.getTop{Artists,Albums,Tracks},
 ///   user.getWeeklyChartList, artist.getInfo, album.getInfo, track.getInfo,
-///   artist.getSimilar, auth.getToken, auth.getSession: their fixture;
+///   artist.getSimilar, artist.getCorrection, auth.getToken, auth.getSession: their fixture;
 /// - track.love / track.unlove: `{}`;
 /// - `user` or `username` "nobody": error 6 (HTTP 404), "private": error 17
 ///   (HTTP 403), as Last.fm documents them;

@@ -117,8 +117,20 @@ std::string top_tracks_page(const library_spec& spec, int page, int limit) {
   return page_body(spec, 't', page, limit);
 }
 
+std::string correction_body(const std::string& name) {
+  if (name.empty())
+    return R"({"corrections":"\n                "})";
+  return R"({"corrections":{"correction":{"artist":{"name":)" + quoted(name)
+         + R"(,"mbid":"","url":)" + quoted(music_url(name))
+         + R"(},"@attr":{"index":"0"}}}})";
+}
+
 void fake_library_set::add(library_spec spec) {
   libs_.push_back(std::move(spec));
+}
+
+void fake_library_set::add_correction(std::string from, std::string to) {
+  corrections_.emplace_back(std::move(from), std::move(to));
 }
 
 void fake_library_set::serve(fake_lastfm& fm) const {
@@ -147,6 +159,33 @@ void fake_library_set::serve(fake_lastfm& fm) const {
                        int_param(call, "limit", 50));
     });
   }
+  fm.set_handler("user.getinfo", [find](const fake_call& call) {
+    const auto* spec = find(call);
+    std::int64_t played = 0;
+    if (spec)
+      for (const auto& x : spec->history)
+        played += x.now_playing ? 0 : 1;
+    auto total = std::to_string(spec && spec->scrobbles > 0 ? spec->scrobbles : played);
+    auto since = std::to_string(spec ? spec->registered_at : 0);
+    return R"({"user":{"name":)" + quoted(call.param("user")) + R"(,"playcount":)"
+           + quoted(total) + R"(,"subscriber":"0","type":"user","realname":"","image":)"
+           + images() + R"(,"registered":{"unixtime":)" + quoted(since) + R"(,"#text":)" + since
+           + "}}}";
+  });
+  auto fixes = std::make_shared<const std::vector<std::pair<std::string, std::string>>>(
+    corrections_);
+  fm.set_handler("artist.getcorrection", [fixes](const fake_call& call) {
+    auto lower = [](std::string x) {
+      for (auto& c : x)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return x;
+    };
+    auto asked = lower(call.param("artist"));
+    for (const auto& [from, to] : *fixes)
+      if (lower(from) == asked)
+        return correction_body(to);
+    return correction_body({});
+  });
   fm.set_handler("user.getrecenttracks", [find](const fake_call& call) {
     const auto* spec = find(call);
     return recent_tracks_body(call.param("user"), spec ? spec->history : std::vector<fake_scrobble>{},

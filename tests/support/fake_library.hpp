@@ -30,6 +30,10 @@ struct library_spec {
   std::vector<std::pair<std::string, std::int64_t>> extra_artists;
   /// The scrobbles user.getRecentTracks lists, newest first.
   std::vector<fake_scrobble> history;
+  /// What user.getInfo says: the scrobble total (0: the history's
+  /// scrobbles) and the registration time (Unix seconds).
+  std::int64_t scrobbles = 0;
+  std::int64_t registered_at = 0;
 };
 
 /// The play count of the generated entry at rank `rank` (1-based) of a
@@ -42,9 +46,15 @@ class fake_library_set {
 public:
   void add(library_spec spec);
 
+  /// artist.getCorrection answers `to` for `from` (compared folded to ASCII
+  /// lower case, as Last.fm matches names); other names get an empty
+  /// corrections answer.
+  void add_correction(std::string from, std::string to);
+
   /// Answers user.getTopArtists / getTopAlbums / getTopTracks (any
-  /// `limit` and `page`) and user.getRecentTracks from the libraries; an
-  /// unknown user gets an empty list.
+  /// `limit` and `page`), user.getRecentTracks and user.getInfo from the
+  /// libraries (an unknown user gets an empty list), and
+  /// artist.getCorrection from the corrections.
   void serve(fake_lastfm& fm) const;
 
   const std::vector<library_spec>& libraries() const {
@@ -53,11 +63,16 @@ public:
 
 private:
   std::vector<library_spec> libs_;
+  std::vector<std::pair<std::string, std::string>> corrections_;
 };
 
 /// The user.getTopArtists body for one page of `spec`.
 std::string top_artists_page(const library_spec& spec, int page, int limit);
 std::string top_albums_page(const library_spec& spec, int page, int limit);
 std::string top_tracks_page(const library_spec& spec, int page, int limit);
+
+/// The artist.getCorrection body correcting to `name`; no correction when
+/// `name` is empty.
+std::string correction_body(const std::string& name);
 
 } // namespace lastgram::test

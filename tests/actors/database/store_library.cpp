@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -230,4 +231,78 @@ TEST_CASE("5000 artists are staged and switched in well under a second", "[db][l
   // Printed, not asserted: a sanitized debug build on a loaded machine is
   // no place for a timing assertion (bench/ has the figure).
   WARN("5000 artists on " << to_string(backend) << ": " << ms << " ms");
+}
+
+TEST_CASE("global who knows leaves out both halves of the botted-account rule",
+          "[db][library]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  auto muse = db.upsert_entity(entity_kind::artist, "Muse").value();
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  auto add = [&](const std::string& id, std::int64_t plays) {
+    auto u = db.register_user(platform_kind::telegram, id, "fm_" + id, "N" + id).value();
+    REQUIRE_OK(db.set_user_plays(u.id, muse, plays));
+    // Registered 10 years ago with a modest total: the first half passes.
+    REQUIRE_OK(db.set_fm_profile(u.id, 100000, now - 3650 * 86400));
+    return u.id;
+  };
+  auto human = add("human", 10);
+  auto busy = add("busy", 20);
+  auto bot = add("bot", 30);
+  auto daily = add("daily", 40);
+  // 2,880 scrobbles in 8 days is exactly 6 days of listening: kept.
+  REQUIRE_OK(db.set_fm_recent(busy, 2880, now));
+  REQUIRE_OK(db.set_fm_recent(bot, 2881, now));
+  REQUIRE_OK(db.set_fm_recent(human, 100, now));
+  // The first half: 10 days registered, more than 650 a day on average.
+  REQUIRE_OK(db.set_fm_profile(daily, 650 * 11 + 1, now - 10 * 86400));
+  who_knows_request req;
+  req.name = "Muse";
+  auto run = db.run_who_knows(req);
+  REQUIRE_OK(run);
+  std::vector<std::int64_t> listed;
+  for (const auto& row : run->rows)
+    listed.push_back(row.user_id);
+  CHECK(listed == std::vector<std::int64_t>{busy, human});
+  CHECK(run->listeners == 2);
+}
+
+TEST_CASE("libraries of users active in groups fall due sooner", "[db][library]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  auto now = static_cast<std::int64_t>(std::time(nullptr));
+  auto done_at = [&](const std::string& id, std::int64_t full) {
+    auto u = db.register_user(platform_kind::telegram, id, "fm_" + id, "N" + id).value();
+    index_state s;
+    s.user_id = u.id;
+    s.status = index_status::done;
+    s.last_full_at = full;
+    s.next_due_at = full + 48 * 3600;
+    REQUIRE_OK(db.put_index_state(s));
+    return u.id;
+  };
+  auto active_old = done_at("ao", now - 13 * 3600);
+  auto active_fresh = done_at("af", now - 11 * 3600);
+  done_at("quiet", now - 13 * 3600);
+  // A command in a group marks the user active.
+  REQUIRE_OK(db.record_member(platform_kind::telegram, "-100", "ao"));
+  REQUIRE_OK(db.record_member(platform_kind::telegram, "-100", "af"));
+  due_soon soon{now - 48 * 3600, now - 12 * 3600};
+  auto due = db.due_libraries(now, 10, soon).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].user_id == active_old);
+  CHECK(db.due_summary(now, soon).value().first == 1);
+  // Without the rule nobody is due yet; an activity older than the window
+  // does not count.
+  CHECK(db.due_libraries(now, 10).value().empty());
+  CHECK(db.due_libraries(now, 10, due_soon{now + 60, now - 12 * 3600}).value().empty());
+  // Later the fresh one is due too.
+  due_soon later{now - 48 * 3600, now + 3600 - 12 * 3600};
+  auto both = db.due_libraries(now + 3600, 10, later).value();
+  REQUIRE(both.size() == 2);
+  CHECK((both[0].user_id == active_fresh || both[1].user_id == active_fresh));
 }

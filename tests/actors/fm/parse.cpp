@@ -246,6 +246,25 @@ TEST_CASE("artist.getSimilar: names and match as numbers", "[fm]") {
   CHECK(r->items[0].image.empty());
 }
 
+TEST_CASE("artist.getCorrection: the corrected name or none", "[fm]") {
+  auto r = parse_artist_correction(fixture("artist-getcorrection.json"));
+  REQUIRE(r.ok());
+  CHECK(r->name == "Guns N' Roses");
+  CHECK(r->mbid == "eeb1195b-f213-4ce1-b28c-8565211f8e43");
+  CHECK(r->url == "https://www.last.fm/music/Guns+N%27+Roses");
+  auto none = parse_artist_correction(fixture("artist-getcorrection-none.json"));
+  REQUIRE(none.ok());
+  CHECK(none->name.empty());
+  auto listed = parse_artist_correction(
+    R"({"corrections":{"correction":[{"artist":{"name":"A"}},{"artist":{"name":"B"}}]}})");
+  REQUIRE(listed.ok());
+  CHECK(listed->name == "A");
+  CHECK(parse_artist_correction(R"({"corrections":{}})")->name.empty());
+  auto err = parse_artist_correction(R"({"error":6,"message":"The artist you supplied could not be found"})");
+  REQUIRE_FALSE(err.ok());
+  CHECK(err.error().code == fm_errc::not_found);
+}
+
 TEST_CASE("auth.getToken and auth.getSession", "[fm]") {
   auto token = parse_auth_token(fixture("auth-gettoken.json"));
   REQUIRE(token.ok());

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -267,6 +268,69 @@ TEST_CASE("names differing only by case count as one artist", "[indexer]") {
   CHECK(e.playcount(id, "artist 2") == test::library_playcount("folder", 2, 5) + 3);
 }
 
+TEST_CASE("a redirected name and a case variant count as one artist in who-knows", "[indexer]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  env e{backend};
+  auto a = library("alpha", 3, 1, 1);
+  a.extra_artists = {{"The Beatles", 100}};
+  auto b = library("beta", 3, 1, 1);
+  b.extra_artists = {{"the beatles", 50}};
+  // Old scrobbles under the name Last.fm now redirects, beside new ones.
+  auto c = library("gamma", 3, 1, 1);
+  c.extra_artists = {{"Beatles", 30}, {"The Beatles", 7}};
+  for (auto* spec : {&a, &b, &c})
+    e.libraries.add(*spec);
+  e.libraries.add_correction("Beatles", "The Beatles");
+  e.libraries.serve(e.fake);
+  e.start_indexer();
+  std::vector<std::int64_t> ids;
+  for (const char* name : {"alpha", "beta", "gamma"}) {
+    auto id = e.user(name, name);
+    ids.push_back(id);
+    (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{name});
+    REQUIRE(eventually([&] { return e.done(id); }, 30s));
+  }
+  CHECK(e.playcount(ids[0], "The Beatles") == 100);
+  CHECK(e.playcount(ids[1], "The Beatles") == 50);
+  CHECK(e.playcount(ids[2], "The Beatles") == 37);
+  CHECK(e.plays(ids[2], entity_kind::artist) == 4);
+  // Each name was looked up once: later libraries read the stored answer.
+  // Distinct names: Artist 1..3, the beatles, beatles.
+  CHECK(e.fake.calls("artist.getcorrection") == 5);
+  // Who-knows asked with the redirected name lists the canonical artist.
+  who_knows_request req;
+  req.name = "beatles";
+  req.limit = 10;
+  auto wk = e.store.run_who_knows(req);
+  REQUIRE(wk);
+  CHECK(wk->name == "The Beatles");
+  CHECK(wk->listeners == 3);
+  CHECK(wk->plays == 187);
+  REQUIRE(wk->rows.size() == 3);
+  CHECK(wk->rows[0].user_id == ids[0]);
+  CHECK(wk->rows[2].playcount == 37);
+}
+
+TEST_CASE("artist corrections stay within the per-library budget", "[indexer]") {
+  env e;
+  e.libraries.add(library("wide", 2500, 1, 1));
+  e.libraries.serve(e.fake);
+  auto s = e.settings();
+  s.corrections_per_library = 4;
+  e.start_indexer(s);
+  auto id = e.user("1", "wide");
+  (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{"wide"});
+  REQUIRE(eventually([&] { return e.done(id); }, 30s));
+  CHECK(e.plays(id, entity_kind::artist) == 2500);
+  // The most played names go first.
+  std::vector<std::string> asked;
+  for (const auto& call : e.fake.received())
+    if (call.method == "artist.getcorrection")
+      asked.push_back(call.param("artist"));
+  CHECK(asked == std::vector<std::string>{"Artist 1", "Artist 2", "Artist 3", "Artist 4"});
+}
+
 TEST_CASE("index requests are limited to one an hour per user", "[indexer]") {
   env e;
   e.libraries.add(library("hourly", 20, 5, 5));
@@ -328,4 +392,78 @@ TEST_CASE("a refresh soon after a full index reads only the new scrobbles", "[in
     if (c.method == "user.getrecenttracks" && !c.param("from").empty())
       from = c.param("from");
   CHECK(from == std::to_string(newest + 1));
+}
+
+TEST_CASE("the indexer stores what the botted-account rule reads", "[indexer]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  env e{backend};
+  auto real_now = static_cast<std::int64_t>(std::time(nullptr));
+  auto now = e.clock->now.load();
+  auto human = library("human", 3, 1, 1);
+  human.scrobbles = 20000;
+  human.registered_at = real_now - 3650 * 86400;
+  // 2,881 scrobbles 3 minutes apart in the last 8 days: more than 6 days
+  // of listening.
+  auto nonstop = library("nonstop", 3, 1, 1);
+  nonstop.history.clear();
+  for (int i = 0; i < 2881; ++i)
+    nonstop.history.push_back(test::fake_scrobble{"Loop", "Artist 1", "Album 1", now - 60 - i * 180, false});
+  nonstop.scrobbles = 20000;
+  nonstop.registered_at = real_now - 3650 * 86400;
+  // 10 days on Last.fm with more than 650 scrobbles a day.
+  auto fresh = library("fresh", 3, 1, 1);
+  fresh.scrobbles = 650 * 11 + 1;
+  fresh.registered_at = real_now - 10 * 86400;
+  for (auto* spec : {&human, &nonstop, &fresh})
+    e.libraries.add(*spec);
+  e.libraries.serve(e.fake);
+  e.start_indexer();
+  std::vector<std::int64_t> ids;
+  for (const char* name : {"human", "nonstop", "fresh"}) {
+    ids.push_back(e.user(name, name));
+    (*e.self)->send(e.indexer, index_user_atom::value, ids.back(), std::string{name});
+  }
+  REQUIRE(eventually([&] { return e.done(ids[0]) && e.done(ids[1]) && e.done(ids[2]); }, 30s));
+  CHECK(e.state_of(ids[0]).scrobbles == 20000);
+  CHECK(e.state_of(ids[2]).scrobbles == 650 * 11 + 1);
+  // The 8-day window was asked with `from`, once per library.
+  int windows = 0;
+  for (const auto& call : e.fake.received())
+    if (call.method == "user.getrecenttracks" && call.param("from") == std::to_string(now - 8 * 86400))
+      ++windows;
+  CHECK(windows == 3);
+  who_knows_request req;
+  req.name = "Artist 1";
+  auto wk = e.store.run_who_knows(req);
+  REQUIRE(wk);
+  REQUIRE(wk->rows.size() == 1);
+  CHECK(wk->rows[0].user_id == ids[0]);
+}
+
+TEST_CASE("a library of a user active in groups falls due after the active interval",
+          "[indexer]") {
+  env e;
+  e.libraries.add(library("act", 3, 1, 1));
+  e.libraries.add(library("calm", 3, 1, 1));
+  e.libraries.serve(e.fake);
+  e.start_indexer();
+  auto act = e.user("10", "act");
+  auto calm = e.user("11", "calm");
+  for (auto [id, name] : {std::pair{act, "act"}, std::pair{calm, "calm"}}) {
+    (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{name});
+    REQUIRE(eventually([&, id = id] { return e.done(id); }, 30s));
+  }
+  auto first = e.clock->now.load();
+  // "act" runs a command in a group; 13 hours pass (the active interval is
+  // 12, the normal one 48).
+  REQUIRE(e.store.record_member(platform_kind::telegram, "-100", "10"));
+  e.clock->now += 13 * 3600;
+  e.stop_indexer();
+  e.start_indexer(); // its first scan
+  REQUIRE(eventually([&] { return e.state_of(act).last_full_at == e.clock->now.load(); }, 30s));
+  CHECK(e.artist_pages("act") == std::vector<std::string>{"1", "1"});
+  CHECK(e.state_of(calm).last_full_at == first);
+  CHECK(e.artist_pages("calm") == std::vector<std::string>{"1"});
+  CHECK(e.state_of(act).next_due_at == e.clock->now.load() + 48 * 3600);
 }

@@ -96,3 +96,33 @@ TEST_CASE("recent scrobbles are counted per artist album and track without now p
   CHECK(counts.albums[0].artist == "A");
   CHECK(counts.tracks.size() == 2);
 }
+
+TEST_CASE("users active in groups fall due after the shorter interval", "[indexer]") {
+  indexer_settings s;
+  s.interval_hours = 48;
+  s.active_interval_hours = 12;
+  auto rule = active_due_rule(1000000, s);
+  // Active: a group command within the last 48 h; due: a full index 12 h old.
+  CHECK(rule.active_since == 1000000 - 48 * 3600);
+  CHECK(rule.full_before == 1000000 - 12 * 3600);
+  s.active_interval_hours = 48;
+  auto off = active_due_rule(1000000, s);
+  CHECK(off.active_since == 0);
+  CHECK(off.full_before == 0);
+}
+
+TEST_CASE("artist names are corrected as far as the corrections are known", "[indexer]") {
+  std::vector<library_item> albums{{"Appetite", "Guns and Roses", 9},
+                                   {"Use Your Illusion", "guns and roses", 3},
+                                   {"Abbey Road", "The Beatles", 5}};
+  auto names = artist_names(entity_kind::album, albums);
+  CHECK(names == std::vector<std::string>{"Guns and Roses", "The Beatles"});
+  correction_map known{{"guns and roses", "Guns N' Roses"}};
+  CHECK(unknown_names(names, known, 5) == std::vector<std::string>{"The Beatles"});
+  CHECK(unknown_names(names, {}, 1) == std::vector<std::string>{"Guns and Roses"});
+  apply_corrections(entity_kind::album, albums, known);
+  CHECK(albums[0].artist == "Guns N' Roses");
+  CHECK(albums[1].artist == "Guns N' Roses");
+  CHECK(albums[1].name == "Use Your Illusion");
+  CHECK(albums[2].artist == "The Beatles");
+}

@@ -217,6 +217,10 @@ fm_actor::behavior_type fake_fm(std::shared_ptr<fake_users> db) {
     // The indexer's lane; no command asks it.
     [](fm_background_atom, const top_query&) { return fm::top_list{}; },
     [](fm_background_atom, const recent_query&) { return fm::recent_tracks{}; },
+    [](fm_background_atom, fm_user_atom, const std::string&) { return fm::user_info{}; },
+    [](fm_background_atom, fm_correction_atom, const std::string&) {
+      return fm::artist_correction{};
+    },
   };
 }
 
