@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "caf/meta/type_name.hpp"
 
@@ -108,12 +109,17 @@ struct indexed_plays_query {
   /// How deep the index goes for `kind` (indexer.track-depth or
   /// album-depth); 0 means every artist, and no album or track at all.
   std::int64_t depth = 0;
+  /// When the user scrobbled the entity since the index (Unix seconds, from
+  /// the page of recent tracks asked from the index time). The store adds
+  /// those its row does not count yet: all of them for a row the indexer
+  /// wrote, only the later ones for a row a who-knows refreshed.
+  std::vector<std::int64_t> since;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, indexed_plays_query& x) {
   return f(caf::meta::type_name("indexed_plays_query"), x.user_id, x.kind, x.name, x.artist,
-           x.depth);
+           x.depth, x.since);
 /// The "sooner for users active in groups" half of when a library falls
 /// due (store::due_libraries): users who ran a command in a group at or
 /// after `active_since` are due once their last full index finished at or

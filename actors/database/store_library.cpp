@@ -115,6 +115,9 @@ void upsert_entities(soci::session& sql, entity_kind kind, std::vector<folded_it
 
 // Adds the items' counts to `table`'s rows of the user: `table` is
 // index_staging (with its kind column) or user_plays.
+/// The updated_at of rows the indexer writes (see commit_library).
+constexpr std::int64_t indexed_row_mark = 0;
+
 void add_rows(soci::session& sql, const std::string& table, std::int64_t user_id,
               entity_kind kind, const std::vector<folded_item>& items, std::int64_t now) {
   bool staging = table == "index_staging";
@@ -217,7 +220,11 @@ result<std::int64_t> store::commit_library(std::int64_t user_id, entity_kind kin
   return impl_->guard("commit_library", [&]() -> result<std::int64_t> {
     auto& sql = impl_->sql;
     long long u = user_id;
-    long long now = unix_now();
+    // Rows the indexer writes count every scrobble up to the index time
+    // (index_state.last_scrobble_at): their updated_at is 0. A who-knows
+    // refresh stamps its row with the time it counted through instead, so
+    // /ln adds only the scrobbles after that (store_plays.cpp).
+    long long now = indexed_row_mark;
     std::string k{to_string(kind)};
     soci::transaction tr{sql};
     write_state(sql, state);
@@ -252,7 +259,7 @@ result<void> store::add_library_plays(std::int64_t user_id, entity_kind kind,
     soci::transaction tr{sql};
     write_state(sql, state);
     upsert_entities(sql, kind, folded);
-    add_rows(sql, "user_plays", user_id, kind, folded, unix_now());
+    add_rows(sql, "user_plays", user_id, kind, folded, indexed_row_mark);
     tr.commit();
     return {};
   });

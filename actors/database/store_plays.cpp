@@ -3,6 +3,7 @@
 
 #include "actors/database/store_impl.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace lastgram::database {
@@ -20,23 +21,31 @@ result<std::int64_t> store::indexed_playcount(const indexed_plays_query& q) {
     std::string k{to_string(q.kind)};
     std::string nn = normalize_name(q.name);
     std::string na = q.kind == entity_kind::artist ? std::string{} : normalize_name(q.artist);
+    // A row counts every scrobble up to its updated_at, or (0: written by
+    // the indexer) up to the index time the page of `since` starts at.
+    auto later_than = [&](long long counted_through) {
+      return static_cast<std::int64_t>(
+        std::count_if(q.since.begin(), q.since.end(),
+                      [&](std::int64_t t) { return t > counted_through; }));
+    };
     long long plays = 0;
-    impl_->sql << "SELECT p.playcount FROM entities e"
+    long long counted_through = 0;
+    impl_->sql << "SELECT p.playcount, p.updated_at FROM entities e"
                   " JOIN user_plays p ON p.entity_id = e.id AND p.user_id = :u"
                   " WHERE e.kind = :k AND e.normalized_name = :nn AND e.normalized_artist = :na",
-      soci::into(plays), soci::use(u, "u"), soci::use(k, "k"), soci::use(nn, "nn"),
-      soci::use(na, "na");
+      soci::into(plays), soci::into(counted_through), soci::use(u, "u"), soci::use(k, "k"),
+      soci::use(nn, "nn"), soci::use(na, "na");
     if (impl_->sql.got_data())
-      return static_cast<std::int64_t>(plays);
+      return static_cast<std::int64_t>(plays) + later_than(counted_through);
     if (every)
-      return std::int64_t{0};
+      return later_than(0);
     // No row: a list shorter than the depth was indexed whole, so the user
     // never played it; at the depth, it may sit below the cut.
     long long rows = 0;
     impl_->sql << "SELECT COUNT(*) FROM user_plays p JOIN entities e ON e.id = p.entity_id"
                   " WHERE p.user_id = :u AND e.kind = :k",
       soci::into(rows), soci::use(u, "u"), soci::use(k, "k");
-    return rows < q.depth ? std::int64_t{0} : std::int64_t{-1};
+    return rows < q.depth ? later_than(0) : std::int64_t{-1};
   });
 }
 

@@ -80,7 +80,7 @@ void fetch_info(context run, now_playing_view view) {
 /// Adds the index's count to the scrobbles since it and answers, with the
 /// track's tags (shared by every user: one cached call per track) when the
 /// user shows tags. An index that cannot tell falls back to the info call.
-void count_from_index(context run, now_playing_view view, std::int64_t since) {
+void count_from_index(context run, now_playing_view view, std::vector<std::int64_t> since) {
   struct join {
     now_playing_view view;
     int pending = 1;
@@ -97,7 +97,7 @@ void count_from_index(context run, now_playing_view view, std::int64_t since) {
   };
   auto self = run.self();
   indexed_plays_query q{run.subject().user.id, entity_kind::track, j->view.track.name,
-                        j->view.track.artist, run.env().track_index_depth};
+                        j->view.track.artist, run.env().track_index_depth, std::move(since)};
   if (j->view.show_tags) {
     ++j->pending;
     entity_query tq{j->view.track.artist, j->view.track.name, {}};
@@ -114,11 +114,11 @@ void count_from_index(context run, now_playing_view view, std::int64_t since) {
   }
   self->request(run.database(), run.engine_timeout(), plays_atom::value, std::move(q))
     .then(
-      [j, done, since](std::int64_t indexed) mutable {
+      [j, done](std::int64_t indexed) mutable {
         if (indexed < 0)
           j->unknown = true;
         else
-          j->view.user_playcount = indexed + since;
+          j->view.user_playcount = indexed;
         done();
       },
       [j, done](caf::error&) mutable {
@@ -149,9 +149,9 @@ void ask_recent(context run, now_playing_view view, bool use_index, bool nothing
           return;
         }
         auto since = indexed ? music::scrobbles_since(recent, recent.tracks.front())
-                             : std::optional<std::int64_t>{};
+                             : std::optional<std::vector<std::int64_t>>{};
         if (nothing_since)
-          since = 0;
+          since.emplace();
         view.track = std::move(recent.tracks.front());
         view.loved = view.track.loved;
         view.cached_age_seconds = recent.cached_age_seconds;
@@ -159,7 +159,7 @@ void ask_recent(context run, now_playing_view view, bool use_index, bool nothing
         if (view.focus == np_focus::album && view.track.album.empty())
           return answer(run, view);
         if (since)
-          return count_from_index(run, std::move(view), *since);
+          return count_from_index(run, std::move(view), std::move(*since));
         fetch_info(run, std::move(view));
       },
       // Errors name the Last.fm account (e.g. one renamed since registering).

@@ -19,13 +19,14 @@ recent_query now_playing_query(const user_record& user, bool use_index) {
   return q;
 }
 
-std::optional<std::int64_t> scrobbles_since(const fm::recent_tracks& page, const fm::track& t) {
+std::optional<std::vector<std::int64_t>> scrobbles_since(const fm::recent_tracks& page,
+                                                         const fm::track& t) {
   if (page.total_pages > 1)
     return std::nullopt;
   auto name = i18n::fold_name(t.name);
   auto artist = i18n::fold_name(t.artist);
   std::int64_t listed = 0;
-  std::int64_t matches = 0;
+  std::vector<std::int64_t> matches;
   for (const auto& x : page.tracks) {
     if (x.now_playing || x.played_at == 0)
       continue;
@@ -34,7 +35,7 @@ std::optional<std::int64_t> scrobbles_since(const fm::recent_tracks& page, const
     bool same = (x.name == t.name || i18n::fold_name(x.name) == name)
                 && (x.artist == t.artist || i18n::fold_name(x.artist) == artist);
     if (same)
-      ++matches;
+      matches.push_back(x.played_at);
   }
   // Last.fm's total counts the scrobbles since `from`: more than the page
   // lists means some are on later pages.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "messages/db.hpp"
 #include "messages/fm.hpp"
@@ -21,10 +22,11 @@ inline constexpr std::int32_t recent_page_limit = 200;
 /// one page of recent_page_limit; otherwise the latest track alone.
 recent_query now_playing_query(const user_record& user, bool use_index);
 
-/// How often `t` (by folded name and artist) was scrobbled in `page`, a
-/// page of recent tracks asked from the index time; the now playing entry
-/// is not a scrobble. Nothing when the page does not hold every scrobble
-/// since then (more than one page), so the count must come from Last.fm.
-std::optional<std::int64_t> scrobbles_since(const fm::recent_tracks& page, const fm::track& t);
+/// When `t` (by folded name and artist) was scrobbled in `page`, a page of
+/// recent tracks asked from the index time; the now playing entry is not a
+/// scrobble. Nothing when the page does not hold every scrobble since then
+/// (more than one page), so the count must come from Last.fm.
+std::optional<std::vector<std::int64_t>> scrobbles_since(const fm::recent_tracks& page,
+                                                         const fm::track& t);
 
 } // namespace lastgram::command::music

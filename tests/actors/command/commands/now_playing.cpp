@@ -166,6 +166,22 @@ TEST_CASE("an indexed ln adds the scrobbles since the index to its count in one 
   CHECK(calls[0].param("limit") == "200");
 }
 
+TEST_CASE("after a who-knows refreshed the count ln does not add the scrobbles it already holds",
+          "[music][commands][index]") {
+  np_env e;
+  auto id = e.user("1", "indexed", false);
+  e.index(id, {{"Song A", "Band", 40}});
+  e.scrobbles("Song A", 2, 600); // since the index, and before the refresh below
+  // What /wkt does: Last.fm's fresh count (every scrobble so far) replaces
+  // the indexed one, stamped with the time it counts through (now).
+  auto entity = e.store.upsert_entity(entity_kind::track, "Song A", "Band");
+  REQUIRE(entity);
+  REQUIRE(e.store.set_user_plays(id, entity.value(), 42));
+  auto np = e.say("/ln", "1");
+  CHECK(has(np, "📊 42 scrobbles")); // not 44: the refresh counted those two
+  CHECK(e.fake.total_calls() == 1);
+}
+
 TEST_CASE("ln of a user without an index keeps the play count from track.getInfo",
           "[music][commands][index]") {
   np_env e;
