@@ -97,6 +97,12 @@ struct node_snapshot {
   /// 1 while Last.fm is in an outage (answers come from the cache), else 0;
   /// -1 before the fm engine started.
   double lastfm_outage = -1;
+  /// The durable inbox of updates: not done yet (-1 before the platform
+  /// started), taken over from a dead process since start, and failures to
+  /// store or mark an update since start.
+  double inbox_pending = -1;
+  double inbox_recovered = 0;
+  double inbox_failures = 0;
   /// Cache reads of the fm engine since start; hit rate -1 before any.
   double cache_hits = 0;
   double cache_misses = 0;
@@ -115,7 +121,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_snapshot& x) {
   return f(caf::meta::type_name("node_snapshot"), x.name, x.taken_at_ms,
            x.uptime_seconds, x.rss_bytes, x.threads, x.running_actors,
-           x.engines, x.lastfm_queue_depth, x.lastfm_bucket_level, x.lastfm_outage, x.cache_hits,
+           x.engines, x.lastfm_queue_depth, x.lastfm_bucket_level, x.lastfm_outage, x.inbox_pending,
+           x.inbox_recovered, x.inbox_failures, x.cache_hits,
            x.cache_misses, x.cache_hit_rate, x.commands_total, x.command_p50_ms,
            x.command_p99_ms, x.latency_window_seconds, x.last_errors);
 }

@@ -138,6 +138,8 @@ void render_node(frame& f, const node_snapshot& n, const view_state& st) {
   f.line("Last.fm   queue " + number_or_dash(n.lastfm_queue_depth) + "   bucket "
          + number_or_dash(n.lastfm_bucket_level, 2) + "      Cache hit rate " + cache
          + (n.lastfm_outage > 0 ? "   OUTAGE: answering from the cache" : ""));
+  f.line("Inbox     pending " + number_or_dash(n.inbox_pending) + "   taken over "
+         + fixed(n.inbox_recovered, 0) + "   store failures " + fixed(n.inbox_failures, 0));
   f.line("Commands  total " + fixed(n.commands_total, 0) + "   p50 "
          + (n.command_p50_ms < 0 ? std::string{"-"} : fixed(n.command_p50_ms, 1) + " ms")
          + "   p99 "

@@ -254,6 +254,9 @@ node_snapshot take_snapshot(diag_self self) {
 
   snap.lastfm_queue_depth = gauge_of(all, "lastgram_lastfm_queue_depth");
   snap.lastfm_outage = gauge_of(all, "lastgram_lastfm_outage");
+  snap.inbox_pending = gauge_of(all, "lastgram_inbox_pending");
+  snap.inbox_recovered = sum_of(all, "lastgram_inbox_recovered_total");
+  snap.inbox_failures = sum_of(all, "lastgram_inbox_failures_total");
   snap.lastfm_bucket_level = gauge_of(all, "lastgram_lastfm_bucket_level");
   snap.cache_hits = sum_of(all, "lastgram_lastfm_cache_hits_total");
   snap.cache_misses = sum_of(all, "lastgram_lastfm_cache_misses_total");

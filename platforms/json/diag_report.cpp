@@ -86,6 +86,12 @@ void write_node(writer& w, const node_snapshot& n) {
   put_number(w, "bucket_level", n.lastfm_bucket_level);
   put_number(w, "outage", n.lastfm_outage);
   w.EndObject();
+  key(w, "inbox");
+  w.StartObject();
+  put_number(w, "pending", n.inbox_pending);
+  put_number(w, "recovered", n.inbox_recovered);
+  put_number(w, "failures", n.inbox_failures);
+  w.EndObject();
   key(w, "cache");
   w.StartObject();
   put_number(w, "hits", n.cache_hits);
@@ -195,6 +201,10 @@ node_snapshot read_node(const value& v) {
   n.lastfm_queue_depth = num(fm, "queue_depth");
   n.lastfm_bucket_level = num(fm, "bucket_level");
   n.lastfm_outage = num(fm, "outage");
+  const auto& inbox = member(v, "inbox");
+  n.inbox_pending = num(inbox, "pending");
+  n.inbox_recovered = num(inbox, "recovered", 0);
+  n.inbox_failures = num(inbox, "failures", 0);
   const auto& cache = member(v, "cache");
   n.cache_hits = num(cache, "hits", 0);
   n.cache_misses = num(cache, "misses", 0);

@@ -189,8 +189,14 @@ TEST_CASE("a snapshot reports health, backlog, counters and percentiles of the n
     metrics::command_handled("diagtest", "console", "ok", 0.004);
   metrics::mailbox_backlog("command", 3);
   log::warn("diagtest", "something odd", {{"detail", "x"}});
+  // The durable inbox's state, as the Telegram platform publishes it.
+  metrics::get_gauge("lastgram_inbox_pending", "", {{"platform", "telegram"}}).set(3);
+  auto recovered_before = metrics::get_counter("lastgram_inbox_recovered_total", "", {{"platform", "telegram"}}).value();
+  metrics::get_counter("lastgram_inbox_recovered_total", "", {{"platform", "telegram"}}).inc();
   clock.advance(30ms); // past min_interval: a new sample
   auto snap = f.snapshot(diag);
+  CHECK(snap.inbox_pending == 3);
+  CHECK(snap.inbox_recovered == recovered_before + 1);
 
   CHECK(snap.name == "node-a");
   CHECK(snap.taken_at_ms > 0);

@@ -27,6 +27,9 @@ TEST_CASE("the JSON report reads back as written, unknown numbers as null",
   n.engines.push_back(engine_diag{"logging", true, 0, "", -1, -1, -1, {}});
   n.lastfm_queue_depth = 4;
   n.lastfm_bucket_level = 0.5;
+  n.inbox_pending = 2;
+  n.inbox_recovered = 5;
+  n.inbox_failures = 1;
   n.cache_hits = 3;
   n.cache_misses = 1;
   n.cache_hit_rate = 0.75;
@@ -57,6 +60,9 @@ TEST_CASE("the JSON report reads back as written, unknown numbers as null",
   CHECK(m.engines[0].actors.size() == 1);
   CHECK(m.engines[1].backlog == -1);
   CHECK(m.cache_hit_rate == Approx(0.75));
+  CHECK(m.inbox_pending == 2);
+  CHECK(m.inbox_recovered == 5);
+  CHECK(m.inbox_failures == 1);
   CHECK(m.command_p99_ms == -1);
   REQUIRE(m.last_errors.size() == 1);
   CHECK(m.last_errors[0].fields == "status=503");
