@@ -9,6 +9,7 @@
 
 #include "messages/command.hpp"
 #include "messages/settings.hpp"
+#include "messages/telegram.hpp"
 
 namespace lastgram {
 class health_board;
@@ -50,6 +51,9 @@ struct environment {
   /// Unix seconds for the per-user rate limit's windows; unset means the
   /// system clock (tests inject their own).
   std::function<std::int64_t()> wall_clock_seconds;
+  /// This node's Telegram actor (getChatMember for guard_group_admin); unset
+  /// or invalid when the node serves no Telegram.
+  std::function<telegram_actor()> telegram;
   /// The Last.fm API key for /linkfm's authorisation link (public in OAuth URLs).
   std::string lastfm_api_key_public;
 };

@@ -283,6 +283,18 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](member_atom a, platform_kind p, member_change change, str x, str y) {
       return submit<bool>(self, a, p, change, std::move(x), std::move(y));
     },
+    [self](crown_ban_atom a, platform_kind p, str id, bool on) {
+      return submit<bool>(self, a, p, std::move(id), on);
+    },
+    [self](crown_clear_atom a, platform_kind p, str group, str id) {
+      return submit<std::int64_t>(self, a, p, std::move(group), std::move(id));
+    },
+    [self](group_config_atom a, platform_kind p, str group) {
+      return submit<group_config>(self, a, p, std::move(group));
+    },
+    [self](group_config_atom a, platform_kind p, str group, group_setting which, str value) {
+      return submit<group_config>(self, a, p, std::move(group), which, std::move(value));
+    },
   };
 }
 

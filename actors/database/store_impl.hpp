@@ -83,6 +83,9 @@ long long execute_counting(soci::session& sql, const std::string& query,
 crown_holder_record put_crown_holder(soci::session& sql, long long group, long long entity,
                                      long long user, long long playcount, long long now);
 
+/// The row id of a group, inserting the group when unknown.
+long long ensure_group(soci::session& sql, platform_kind platform, std::string_view group_id);
+
 /// Closes the current holding of a crown and marks it unclaimed.
 void release_crown(soci::session& sql, long long crown, long long now);
 

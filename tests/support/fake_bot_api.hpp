@@ -78,6 +78,10 @@ public:
   /// Makes `json` (an Update) available to getUpdates.
   void add_update(std::int64_t id, const std::string& json);
 
+  /// What getChatMember answers for `user` in `chat` ("creator",
+  /// "administrator", "member" by default, "left", ...).
+  void set_chat_member(std::int64_t chat, std::int64_t user, std::string status);
+
   /// The calls so far, of `method` (all when empty), in arrival order.
   std::vector<bot_call> calls(const std::string& method = {}) const;
 
@@ -95,6 +99,8 @@ private:
   std::vector<bot_call> calls_;
   std::map<std::int64_t, std::string> updates_;
   send_policy policy_;
+  /// "<chat>:<user>" -> getChatMember's status.
+  std::map<std::string, std::string> members_;
   test_http_server server_;
 };
 

@@ -136,6 +136,13 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
     [](member_atom, platform_kind, member_change, const std::string&, const std::string&) {
       return true;
     },
+    [](crown_ban_atom, platform_kind, const std::string&, bool) { return true; },
+    [](crown_clear_atom, platform_kind, const std::string&, const std::string&) {
+      return std::int64_t{0};
+    },
+    [](group_config_atom, platform_kind, const std::string&) { return group_config{}; },
+    [](group_config_atom, platform_kind, const std::string&, group_setting,
+       const std::string&) { return group_config{}; },
   };
 }
 
