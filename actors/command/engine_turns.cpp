@@ -128,13 +128,16 @@ void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv,
         f.author_crown_banned = users.author.found && users.author.user.crown_banned;
         f.target_registered = users.target.found;
         f.target_banned = users.target.found && users.target.user.banned;
-        // The fallback chain: the user's chosen language, the group's, then
-        // the platform's hint (already in inv->language), then English.
+        // The fallback chain: the language a group's administrators chose
+        // for the group (everyone there reads the answer; /register stores
+        // each user's client language, so a user's own would always win),
+        // the user's, then the platform's hint (already in inv->language),
+        // then English.
         auto& catalog = *self->state.env->texts;
-        if (users.author.found && catalog.has(users.author.user.language))
-          inv->language = users.author.user.language;
-        else if (catalog.has(users.group_language))
+        if (catalog.has(users.group_language))
           inv->language = users.group_language;
+        else if (users.author.found && catalog.has(users.author.user.language))
+          inv->language = users.author.user.language;
         inv->users = std::move(users);
         if (!(inv->spec->guards & guard_group_admin) || f.is_private || f.is_developer)
           return check_then_launch(self, std::move(inv), t, started, f);

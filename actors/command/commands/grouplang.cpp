@@ -1,6 +1,6 @@
 // grouplang [language]: shows or sets the language of a group (its
-// administrators and developers only). Members who chose their own language
-// with /lang keep it; everyone else is answered in the group's.
+// administrators and developers only). Once set, every answer in the group
+// uses it (see the fallback chain in engine_turns.cpp).
 
 #include <string>
 
