@@ -38,6 +38,9 @@ using who_knows_atom = caf::atom_constant<caf::atom("whoknows")>;
 using crowns_atom = caf::atom_constant<caf::atom("crowns")>;
 using member_atom = caf::atom_constant<caf::atom("member")>;
 using plays_atom = caf::atom_constant<caf::atom("plays")>;
+using crown_ban_atom = caf::atom_constant<caf::atom("crownban")>;
+using crown_clear_atom = caf::atom_constant<caf::atom("crownclear")>;
+using group_config_atom = caf::atom_constant<caf::atom("groupcfg")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -112,6 +115,16 @@ enum class user_setting : std::uint8_t {
 ///   whole list of that kind (fewer rows than the depth), else -1 (unknown)
 /// - (member, platform, joined | left, group id, user id) and
 ///   (member, platform, migrated, old group id, new group id) -> bool
+/// - (crown_ban, platform, user id, bool) -> bool: bans (or lets again) a
+///   user from crowns; false when the user is unknown
+/// - (crown_clear, platform, group id, user id) -> how many crowns the user
+///   held in the group: each passes to the next eligible listener or becomes
+///   unclaimed, the history kept
+/// - (group_config, platform, group id) -> group_config (defaults for an
+///   unknown group)
+/// - (group_config, platform, group id, setting, value) -> group_config after
+///   the change (the group row is created when needed); a value that does not
+///   fit the setting fails with `other`
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
   caf::replies_to<facts_atom, platform_kind, std::string, std::string,
@@ -138,6 +151,12 @@ using database_actor = caf::typed_actor<
   caf::replies_to<crowns_atom, crown_request>::with<crown_answer>,
   caf::replies_to<member_atom, platform_kind, member_change, std::string,
                   std::string>::with<bool>,
-  caf::replies_to<plays_atom, indexed_plays_query>::with<std::int64_t>>;
+  caf::replies_to<plays_atom, indexed_plays_query>::with<std::int64_t>,
+  caf::replies_to<crown_ban_atom, platform_kind, std::string, bool>::with<bool>,
+  caf::replies_to<crown_clear_atom, platform_kind, std::string,
+                  std::string>::with<std::int64_t>,
+  caf::replies_to<group_config_atom, platform_kind, std::string>::with<group_config>,
+  caf::replies_to<group_config_atom, platform_kind, std::string, group_setting,
+                  std::string>::with<group_config>>;
 
 } // namespace lastgram

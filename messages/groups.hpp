@@ -207,4 +207,30 @@ enum class member_change : std::uint8_t {
   migrated, ///< (old group, new group id): a supergroup migration
 };
 
+/// A group's own settings (/grouplang, /config in a group).
+struct group_config {
+  /// Empty: not chosen (members' own languages apply).
+  std::string language;
+  bool artist_crowns = true;
+  bool album_crowns = false;
+  bool track_crowns = false;
+  /// The plays a holder needs.
+  std::int64_t threshold = 30;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_config& x) {
+  return f(caf::meta::type_name("group_config"), x.language, x.artist_crowns, x.album_crowns,
+           x.track_crowns, x.threshold);
+}
+
+/// Which group setting a (group_config, ..., setting, value) request changes.
+enum class group_setting : std::uint8_t {
+  language,      ///< a catalog code, "" to clear
+  artist_crowns, ///< "on" / "off"
+  album_crowns,  ///< "on" / "off"
+  track_crowns,  ///< "on" / "off"
+  threshold,     ///< a whole number of plays (at least 1)
+};
+
 } // namespace lastgram

@@ -31,12 +31,17 @@ struct user_ref {
   /// The platform's language hint (Telegram's `language_code`), may be empty.
   std::string language;
   bool is_bot = false;
+  /// The platform said, with the message, that this person administers the
+  /// group: a Discord member whose permissions hold ADMINISTRATOR or
+  /// MANAGE_GUILD. Telegram says nothing (false): the command engine asks
+  /// getChatMember when a command needs it.
+  bool group_admin = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_ref& x) {
   return f(caf::meta::type_name("user_ref"), x.id, x.display_name, x.username,
-           x.language, x.is_bot);
+           x.language, x.is_bot, x.group_admin);
 }
 
 /// A conversation. `id` is unique within the platform.

@@ -121,6 +121,7 @@ typename Inspector::result_type inspect(Inspector& f, parsed_update& x) {
 namespace lastgram {
 
 using tg_update_atom = caf::atom_constant<caf::atom("tgupdate")>;
+using chat_member_atom = caf::atom_constant<caf::atom("chatmember")>;
 
 /// The Telegram platform actor (actors/multiplatform/telegram.hpp).
 /// - (tg_update, update): an update to handle now, not recorded anywhere;
@@ -131,12 +132,17 @@ using tg_update_atom = caf::atom_constant<caf::atom("tgupdate")>;
 ///   (the webhook then answers 503 and Telegram retries);
 /// - (drain, deadline ms) -> remaining queued sends: stop polling and answer
 ///   once every queued message was sent or the deadline passed;
-/// - shutdown: stop polling (queued sends still go out).
+/// - shutdown: stop polling (queued sends still go out);
+/// - (chat_member, chat id, user id) -> the member's status as getChatMember
+///   answers it ("creator", "administrator", "member", "restricted", "left",
+///   "kicked"), or an error when Telegram could not be asked.
 using telegram_actor
   = caf::typed_actor<caf::reacts_to<tg_update_atom, telegram::parsed_update>,
                      caf::replies_to<tg_update_atom, telegram::parsed_update,
                                      std::string>::with<bool>,
                      caf::replies_to<drain_atom, std::int64_t>::with<std::int64_t>,
-                     caf::reacts_to<shutdown_atom>>;
+                     caf::reacts_to<shutdown_atom>,
+                     caf::replies_to<chat_member_atom, std::string,
+                                     std::string>::with<std::string>>;
 
 } // namespace lastgram

@@ -191,6 +191,8 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
   }
   if (!s.telegram.token.empty()) {
     env->platforms.push_back("telegram");
+    // The parts own the environment, so they outlive every call.
+    env->telegram = [p] { return p->telegram.get(); };
     auto t = std::make_shared<multiplatform::telegram_options>();
     t->settings = s.telegram;
     t->default_language = s.i18n.default_language;

@@ -24,6 +24,7 @@
 #include "actors/command/chat_turns.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/environment.hpp"
+#include "actors/command/group_admin.hpp"
 #include "actors/command/guards.hpp"
 #include "actors/command/parser.hpp"
 #include "actors/command/rate_limit.hpp"
@@ -98,6 +99,8 @@ struct engine_state {
   metrics::counter placed_back = metrics::get_counter(
     "lastgram_command_placements_total", "Command runs by where they were placed.",
     {{"where", "fallback"}});
+  /// Who administers which group, asked of the platform lately.
+  admin_cache admins;
   /// Per-user rate-limit counters when no caching engine runs.
   memory_counters rate_memory;
   metrics::counter rate_warned = metrics::get_counter(
@@ -180,6 +183,13 @@ void start(engine_actor self, turn_ptr t);
 /// engine's actor (see engine_rate.cpp).
 void count_command(engine_actor self, const incoming_message& msg,
                    std::function<void(rate_verdict)> next);
+
+/// Fills `facts.is_group_admin` for a command with guard_group_admin (from
+/// the message on Discord, the cache or getChatMember on Telegram), then
+/// calls `next` in the engine's actor; a Telegram that cannot be asked
+/// calls `failed` instead (see engine_admin.cpp).
+void resolve_group_admin(engine_actor self, const incoming_message& msg, guard_facts facts,
+                         std::function<void(guard_facts)> next, std::function<void()> failed);
 
 /// A typed message: parsed, then admitted to its chat's line.
 caf::result<command_result> handle(engine_actor self, incoming_message msg,

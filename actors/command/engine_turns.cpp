@@ -80,6 +80,22 @@ void answer_text(engine_actor self, const turn_ptr& t, const std::string& lang,
   answer(self, t, text_result(t->msg, texts.format(lang, key), outcome, command));
 }
 
+/// The guards with every fact known, then the run.
+void check_then_launch(engine_actor self, std::shared_ptr<invocation> inv, const turn_ptr& t,
+                       clock_type::time_point started, const guard_facts& f) {
+  if (auto failure = check_guards(inv->spec->guards, f)) {
+    answer(self, t, refuse(*inv, failure->key, failure->name, command_outcome::guard_failed,
+                           started));
+    return;
+  }
+  if (self->state.draining) {
+    answer(self, t, refuse(*inv, "errors.shutting_down", {}, command_outcome::shutting_down,
+                           started));
+    return;
+  }
+  launch(self, std::move(inv), t, started);
+}
+
 /// The author's language and the guards about users need the database:
 /// one round trip for the author and the replied-to user together; then the
 /// run starts (or a guard refuses). A command that needs no user still runs
@@ -118,25 +134,27 @@ void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv,
         f.author_crown_banned = users.author.found && users.author.user.crown_banned;
         f.target_registered = users.target.found;
         f.target_banned = users.target.found && users.target.user.banned;
-        // The fallback chain: the user's chosen language, the group's, then
-        // the platform's hint (already in inv->language), then English.
+        // The fallback chain: the language a group's administrators chose
+        // for the group (everyone there reads the answer; /register stores
+        // each user's client language, so a user's own would always win),
+        // the user's, then the platform's hint (already in inv->language),
+        // then English.
         auto& catalog = *self->state.env->texts;
-        if (users.author.found && catalog.has(users.author.user.language))
-          inv->language = users.author.user.language;
-        else if (catalog.has(users.group_language))
+        if (catalog.has(users.group_language))
           inv->language = users.group_language;
+        else if (users.author.found && catalog.has(users.author.user.language))
+          inv->language = users.author.user.language;
         inv->users = std::move(users);
-        if (auto failure = check_guards(inv->spec->guards, f)) {
-          answer(self, t, refuse(*inv, failure->key, failure->name,
-                                 command_outcome::guard_failed, started));
-          return;
-        }
-        if (self->state.draining) {
-          answer(self, t, refuse(*inv, "errors.shutting_down", {},
-                                 command_outcome::shutting_down, started));
-          return;
-        }
-        launch(self, std::move(inv), t, started);
+        if (!(inv->spec->guards & guard_group_admin) || f.is_private || f.is_developer)
+          return check_then_launch(self, std::move(inv), t, started, f);
+        auto msg = inv->message;
+        resolve_group_admin(
+          self, msg, f,
+          [self, inv, t, started](guard_facts g) { check_then_launch(self, inv, t, started, g); },
+          [self, inv, t, started] {
+            answer(self, t, refuse(*inv, "guard.group_admin_unknown", {},
+                                   command_outcome::failed, started));
+          });
       },
       [storage_down, self](caf::error& err) { storage_down(self->system().render(err)); });
 }
@@ -209,7 +227,8 @@ void run_guards(engine_actor self, turn_ptr t, const command_spec* spec, const s
   inv->command = t->parsed;
   inv->message = t->msg;
   constexpr std::uint16_t user_guards = guard_registered | guard_linked | guard_targetable
-                                        | guard_targeted | guard_crowns_enabled;
+                                        | guard_targeted | guard_crowns_enabled
+                                        | guard_group_admin;
   // Guards that need no database refuse before any round trip; for a
   // command without user guards that is every guard it has.
   if (auto failure = check_guards(spec->guards & ~user_guards, facts))

@@ -9,6 +9,7 @@
 
 #include "messages/command.hpp"
 #include "messages/settings.hpp"
+#include "messages/telegram.hpp"
 
 namespace lastgram {
 class health_board;
@@ -53,6 +54,9 @@ struct environment {
   /// How deep the indexer lists each user's tracks (indexer.track-depth): /ln
   /// takes a track's count from the index only within it; 0 never.
   std::int64_t track_index_depth = 0;
+  /// This node's Telegram actor (getChatMember for guard_group_admin); unset
+  /// or invalid when the node serves no Telegram.
+  std::function<telegram_actor()> telegram;
   /// The Last.fm API key for /linkfm's authorisation link (public in OAuth URLs).
   std::string lastfm_api_key_public;
 };

@@ -13,6 +13,8 @@ std::optional<guard_failure> check_guards(std::uint16_t guards,
     return fail("guard.only_dms");
   if ((guards & guard_no_dms) && f.is_private)
     return fail("guard.no_dms");
+  if ((guards & guard_group_admin) && !f.is_developer && !f.is_private && !f.is_group_admin)
+    return fail("guard.group_admin");
   if ((guards & guard_targeted) && !f.replies_to_user)
     return fail("guard.targeted");
   bool about_target = f.replies_to_user

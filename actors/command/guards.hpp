@@ -22,6 +22,9 @@ enum guard : std::uint16_t {
   guard_developer = 1 << 6,
   /// The author is not banned from crowns.
   guard_crowns_enabled = 1 << 7,
+  /// In a group: a developer or one of the group's administrators (Telegram's
+  /// getChatMember, Discord's member permissions); see group_admin.hpp.
+  guard_group_admin = 1 << 8,
 };
 
 /// Everything the guards look at, gathered before a command runs.
@@ -37,6 +40,9 @@ struct guard_facts {
   bool target_registered = false;
   bool target_banned = false;
   std::string target_name;
+  /// The author administers the group (only looked up for commands with
+  /// guard_group_admin, by the command engine).
+  bool is_group_admin = false;
 };
 
 /// Why a guard refused: the translation key and its {name} argument.
@@ -45,8 +51,8 @@ struct guard_failure {
   std::string name;
 };
 
-/// Evaluates the guards in a fixed order (developer, chat kind, target,
-/// registration, link, crowns) and returns the first failure, if any.
+/// Evaluates the guards in a fixed order (developer, chat kind, group
+/// admin, target, registration, link, crowns) and returns the first failure, if any.
 /// Unlike the original bot, where concurrent guards raced and the last one
 /// won, the answer is deterministic.
 std::optional<guard_failure> check_guards(std::uint16_t guards,

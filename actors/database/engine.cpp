@@ -286,6 +286,18 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](plays_atom a, indexed_plays_query& q) {
       return submit<std::int64_t>(self, a, std::move(q));
     },
+    [self](crown_ban_atom a, platform_kind p, str id, bool on) {
+      return submit<bool>(self, a, p, std::move(id), on);
+    },
+    [self](crown_clear_atom a, platform_kind p, str group, str id) {
+      return submit<std::int64_t>(self, a, p, std::move(group), std::move(id));
+    },
+    [self](group_config_atom a, platform_kind p, str group) {
+      return submit<group_config>(self, a, p, std::move(group));
+    },
+    [self](group_config_atom a, platform_kind p, str group, group_setting which, str value) {
+      return submit<group_config>(self, a, p, std::move(group), which, std::move(value));
+    },
   };
 }
 

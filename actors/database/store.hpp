@@ -252,6 +252,25 @@ public:
   result<void> set_crown_threshold(platform_kind platform, std::string_view group_id,
                                    std::int64_t plays);
 
+  // -- moderation and group settings (store_moderation.cpp) --------------------
+
+  /// Takes every crown `user_id` holds in the group from them: each passes
+  /// to the next eligible listener past the group's threshold (a member,
+  /// linked, not banned, not crown-banned, not `user_id`) or becomes
+  /// unclaimed. The history is kept. Returns how many crowns the user held
+  /// (0 for an unknown group or user).
+  result<std::int64_t> clear_user_crowns(platform_kind platform, std::string_view group_id,
+                                         std::string_view user_id);
+
+  /// The group's settings; defaults for an unknown group.
+  result<group_config> get_group_config(platform_kind platform, std::string_view group_id);
+
+  /// Changes one setting (creating the group row when needed) and returns
+  /// the settings after it; a value that does not fit the setting ("on" /
+  /// "off", a number of at least 1) is `other`.
+  result<group_config> change_group_config(platform_kind platform, std::string_view group_id,
+                                           group_setting which, std::string_view value);
+
   /// Hides (or shows) a user on global lists; inserts the user if needed.
   result<void> set_private_mode(platform_kind platform, std::string_view platform_id,
                                 bool value);

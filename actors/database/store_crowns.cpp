@@ -96,7 +96,10 @@ std::optional<long long> linked_user(soci::session& sql, platform_kind platform,
   return u;
 }
 
-long long ensure_group(soci::session& sql, platform_kind platform, std::string_view group_id) {
+} // namespace
+
+long long detail::ensure_group(soci::session& sql, platform_kind platform,
+                               std::string_view group_id) {
   std::string p{to_string(platform)};
   std::string id{group_id};
   long long now = unix_now();
@@ -105,6 +108,8 @@ long long ensure_group(soci::session& sql, platform_kind platform, std::string_v
     soci::use(p, "p"), soci::use(id, "id"), soci::use(now, "now");
   return group_row(sql, platform, group_id).value_or(0);
 }
+
+namespace {
 
 constexpr const char* crown_columns
   = "SELECT e.kind, e.name, e.artist_name, u.display_name, u.fm_username, h.playcount,"

@@ -85,6 +85,8 @@ crown_holder_record put_crown_holder(soci::session& sql, long long group, long l
 
 /// A user's shown name: the display name, else the Last.fm name.
 std::string shown_name(soci::session& sql, long long user);
+/// The row id of a group, inserting the group when unknown.
+long long ensure_group(soci::session& sql, platform_kind platform, std::string_view group_id);
 
 /// Closes the current holding of a crown and marks it unclaimed.
 void release_crown(soci::session& sql, long long crown, long long now);

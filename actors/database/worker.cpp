@@ -422,6 +422,29 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
     [self](plays_atom, const indexed_plays_query& q) -> caf::result<std::int64_t> {
       return serve(self, "plays", [&](store& db) { return db.indexed_playcount(q); });
     },
+    [self](crown_ban_atom, platform_kind p, str id, bool on) -> caf::result<bool> {
+      return serve(self, "crown_ban", [&](store& db) -> result<bool> {
+        auto known = db.get_user(p, id);
+        if (!known)
+          return known.error();
+        if (!known.value())
+          return false;
+        return done(db.set_crown_banned(p, id, on));
+      });
+    },
+    [self](crown_clear_atom, platform_kind p, str group, str id) -> caf::result<std::int64_t> {
+      return serve(self, "crown_clear",
+                   [&](store& db) { return db.clear_user_crowns(p, group, id); });
+    },
+    [self](group_config_atom, platform_kind p, str group) -> caf::result<group_config> {
+      return serve(self, "group_config", [&](store& db) { return db.get_group_config(p, group); });
+    },
+    [self](group_config_atom, platform_kind p, str group, group_setting which,
+           str value) -> caf::result<group_config> {
+      return serve(self, "group_config", [&](store& db) {
+        return db.change_group_config(p, group, which, value);
+      });
+    },
   };
 }
 

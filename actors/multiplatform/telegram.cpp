@@ -93,6 +93,37 @@ caf::result<std::int64_t> drain(self_ptr self, std::int64_t deadline_ms) {
   return rp;
 }
 
+/// getChatMember for the command engine's admin guard.
+caf::result<std::string> ask_member(self_ptr self, const std::string& chat,
+                                    const std::string& user) {
+  auto chat_id = to_id(chat);
+  auto user_id = to_id(user);
+  if (chat_id == 0 || user_id == 0)
+    return caf::make_error(caf::sec::invalid_argument, "not a Telegram chat or user id");
+  auto& st = self->state;
+  auto id = st.next_member_ask++;
+  auto rp = self->make_response_promise<std::string>();
+  st.member_asks.emplace(id, rp);
+  st.api->get_chat_member(chat_id, user_id, back_to(self, member_asked_atom::value, id));
+  return rp;
+}
+
+void on_member(self_ptr self, std::uint64_t id, api_result& res) {
+  auto i = self->state.member_asks.find(id);
+  if (i == self->state.member_asks.end())
+    return;
+  auto rp = std::move(i->second);
+  self->state.member_asks.erase(i);
+  if (res.ok)
+    if (auto status = telegram::parse_chat_member_status(res.result_json)) {
+      rp.deliver(std::move(status).value());
+      return;
+    }
+  log::warn("telegram", "getChatMember failed",
+            {log::kv("code", res.error_code), {"description", res.description}});
+  rp.deliver(caf::make_error(caf::sec::runtime_error, "getChatMember failed"));
+}
+
 void configure(self_ptr self, std::shared_ptr<const telegram_options> opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
@@ -136,6 +167,10 @@ telegram_impl_actor::behavior_type telegram_impl(self_ptr self,
     [self](sweep_atom) { sweep_inbox(self); },
     [self](shutdown_atom) { self->state.stopped = true; },
     [self](drain_atom, std::int64_t deadline_ms) { return drain(self, deadline_ms); },
+    [self](chat_member_atom, const std::string& chat, const std::string& user) {
+      return ask_member(self, chat, user);
+    },
+    [self](member_asked_atom, std::uint64_t id, api_result& res) { on_member(self, id, res); },
   };
 }
 

@@ -51,6 +51,7 @@ using poll_atom = caf::atom_constant<caf::atom("tgpoll")>;
 using polled_atom = caf::atom_constant<caf::atom("tgpolled")>;
 using sent_atom = caf::atom_constant<caf::atom("tgsent")>;
 using sweep_atom = caf::atom_constant<caf::atom("tgsweep")>;
+using member_asked_atom = caf::atom_constant<caf::atom("tgmember")>;
 
 /// The key of the polling offset in the database's platform state.
 constexpr std::string_view offset_key = "telegram.offset";
@@ -170,6 +171,9 @@ struct telegram_state {
   /// Sweeps so far (pruning runs every prune_every_sweeps of them).
   std::int64_t sweeps = 0;
   std::vector<std::pair<caf::typed_response_promise<std::int64_t>, clock_type::time_point>> drains;
+  /// getChatMember calls in flight: ask id -> who waits for the status.
+  std::unordered_map<std::uint64_t, caf::typed_response_promise<std::string>> member_asks;
+  std::uint64_t next_member_ask = 1;
   metric_set m = make_metrics();
   static inline const char* name = "telegram";
 };
@@ -180,7 +184,7 @@ using telegram_impl_actor = telegram_actor::extend<
   caf::reacts_to<me_atom>, caf::reacts_to<me_atom, telegram::api_result>,
   caf::reacts_to<poll_atom>, caf::reacts_to<polled_atom, telegram::api_result>,
   caf::reacts_to<sent_atom, std::uint64_t, telegram::api_result>, caf::reacts_to<tick_atom>,
-  caf::reacts_to<sweep_atom>>;
+  caf::reacts_to<sweep_atom>, caf::reacts_to<member_asked_atom, std::uint64_t, telegram::api_result>>;
 
 using self_ptr = telegram_impl_actor::stateful_pointer<telegram_state>;
 

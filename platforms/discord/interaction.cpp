@@ -142,6 +142,7 @@ interaction parse_fields(const json& d) {
     out.user = parse_user(*member_user);
     if (auto nick = text_at(*member, "nick"); !nick.empty())
       out.user.display_name = nick;
+    out.user.group_admin = permissions_admin(text_at(*member, "permissions"));
   } else if (auto* user = find(d, "user")) {
     out.user = parse_user(*user);
   }
@@ -162,6 +163,22 @@ interaction parse_fields(const json& d) {
 }
 
 } // namespace
+
+bool permissions_admin(std::string_view permissions) noexcept {
+  constexpr std::uint64_t administrator = 1ull << 3;
+  constexpr std::uint64_t manage_guild = 1ull << 5;
+  // The bit set may outgrow 64 bits: unsigned arithmetic wraps modulo 2^64,
+  // which keeps the low bits (the ones read here) exact.
+  if (permissions.empty())
+    return false;
+  std::uint64_t bits = 0;
+  for (char c : permissions) {
+    if (c < '0' || c > '9')
+      return false;
+    bits = bits * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return (bits & (administrator | manage_guild)) != 0;
+}
 
 expected<interaction, std::string> parse_interaction(std::string_view text) {
   rapidjson::Document d;

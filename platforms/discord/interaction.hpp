@@ -39,6 +39,11 @@ struct command_option {
   bool focused = false;
 };
 
+/// Whether a member's permissions (Discord's decimal bit set, as in
+/// `member.permissions`) let them run the server: ADMINISTRATOR (1 << 3) or
+/// MANAGE_GUILD (1 << 5). Text that is not a number grants nothing.
+bool permissions_admin(std::string_view permissions) noexcept;
+
 /// One interaction, as much of it as the bot uses.
 struct interaction {
   interaction_type type = interaction_type::ping;

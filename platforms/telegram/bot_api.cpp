@@ -251,6 +251,17 @@ void bot_api::get_me(callback done) const {
   call("getMe", "{}", default_timeout, std::move(done));
 }
 
+void bot_api::get_chat_member(std::int64_t chat_id, std::int64_t user_id,
+                              callback done) const {
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  w.StartObject();
+  put(w, "chat_id", chat_id);
+  put(w, "user_id", user_id);
+  w.EndObject();
+  call("getChatMember", buf.GetString(), default_timeout, std::move(done));
+}
+
 void bot_api::delete_webhook(bool drop_pending_updates, callback done) const {
   rapidjson::StringBuffer buf;
   json_writer w(buf);

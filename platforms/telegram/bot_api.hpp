@@ -92,6 +92,9 @@ public:
   /// getMe.
   void get_me(callback done) const;
 
+  /// getChatMember: the member's status in a chat (parse_chat_member_status).
+  void get_chat_member(std::int64_t chat_id, std::int64_t user_id, callback done) const;
+
   /// deleteWebhook.
   void delete_webhook(bool drop_pending_updates, callback done) const;
 

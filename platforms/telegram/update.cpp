@@ -322,6 +322,19 @@ parse_result<bot_identity> parse_get_me(std::string_view result_json) {
   });
 }
 
+parse_result<std::string> parse_chat_member_status(std::string_view result_json) {
+  return guarded([&] {
+    rapidjson::Document doc;
+    parse_document(doc, result_json);
+    if (!doc.IsObject())
+      fail(parse_errc::wrong_type, "getChatMember result is not an object");
+    auto status = string_at(doc, "status", "");
+    if (status.empty())
+      fail(parse_errc::missing_field, "getChatMember result has no status");
+    return status;
+  });
+}
+
 parse_result<std::vector<raw_update>>
 parse_updates(std::string_view result_json) {
   return guarded([&] {

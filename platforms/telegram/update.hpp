@@ -77,6 +77,10 @@ struct bot_identity {
   std::string username;
 };
 
+/// The `status` of getChatMember's ChatMember `result` ("creator",
+/// "administrator", "member", "restricted", "left" or "kicked").
+parse_result<std::string> parse_chat_member_status(std::string_view result_json);
+
 /// Parses getMe's `result` object (api_response::result).
 parse_result<bot_identity> parse_get_me(std::string_view result_json);
 

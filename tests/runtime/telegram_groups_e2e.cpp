@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "actors/database/store.hpp"
 #include "support/lastfm_payloads.hpp"
+#include "group_plays.hpp"
 #include "telegram_harness.hpp"
 
 using namespace lastgram;
@@ -30,25 +30,6 @@ struct member {
   std::int64_t indexed = 0; // what the "indexer" stored
   std::int64_t fresh = 0;   // artist.getInfo's userplaycount
 };
-
-/// The node's database, as the indexer would write it.
-database::store open_store(const bot_node& node) {
-  database_settings cfg;
-  cfg.path = node.dir.file("data/db.sqlite3");
-  auto db = database::store::open(cfg);
-  REQUIRE(db.has_value());
-  return std::move(db).value();
-}
-
-void index_plays(database::store& db, const tg_user& u, const std::string& artist,
-                 std::int64_t plays) {
-  auto user = db.get_user(platform_kind::telegram, std::to_string(u.id));
-  REQUIRE(user.has_value());
-  REQUIRE(user->has_value());
-  auto e = db.upsert_entity(entity_kind::artist, artist);
-  REQUIRE(e.has_value());
-  REQUIRE(db.set_user_plays((*user)->id, *e, plays).has_value());
-}
 
 void join(telegram_emulator& tg, fake_lastfm& fm, database::store& db, const tg_chat& group,
           const member& m) {

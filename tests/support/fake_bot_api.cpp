@@ -178,6 +178,11 @@ void fake_bot_api::forget_confirmed(bool on) {
   forget_confirmed_ = on;
 }
 
+void fake_bot_api::set_chat_member(std::int64_t chat, std::int64_t user, std::string status) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  members_[std::to_string(chat) + ":" + std::to_string(user)] = std::move(status);
+}
+
 std::vector<bot_call> fake_bot_api::calls(const std::string& method) const {
   std::lock_guard<std::mutex> guard{mtx_};
   std::vector<bot_call> out;
@@ -250,6 +255,22 @@ canned_response fake_bot_api::handle(const received_request& req) {
     if (batch == "[]")
       r.delay = 300ms;
     return r;
+  }
+  if (call.method == "getChatMember") {
+    // A ChatMember as the Bot API shapes it: owner, administrator or member.
+    auto user = json_string(req.body, "user_id");
+    auto known = members_.find(chat + ":" + user);
+    auto status = known == members_.end() ? std::string{"member"} : known->second;
+    auto who = R"({"id":)" + user + R"(,"is_bot":false,"first_name":"User"})";
+    if (status == "administrator")
+      return ok(R"({"user":)" + who + R"(,"status":"administrator","can_be_edited":false,)"
+                R"("is_anonymous":false,"can_manage_chat":true,"can_delete_messages":true,)"
+                R"("can_manage_video_chats":true,"can_restrict_members":true,)"
+                R"("can_promote_members":false,"can_change_info":true,"can_invite_users":true,)"
+                R"("can_pin_messages":true})");
+    if (status == "creator")
+      return ok(R"({"user":)" + who + R"(,"status":"creator","is_anonymous":false})");
+    return ok(R"({"user":)" + who + R"(,"status":")" + status + R"("})");
   }
   if (call.method == "sendMessage" || call.method == "sendPhoto") {
     int nth = 0;

@@ -82,6 +82,9 @@ public:
   /// every update before it. Off by default (updates are kept, so a test can
   /// show that the stored offset alone prevents a repeat).
   void forget_confirmed(bool on);
+  /// What getChatMember answers for `user` in `chat` ("creator",
+  /// "administrator", "member" by default, "left", ...).
+  void set_chat_member(std::int64_t chat, std::int64_t user, std::string status);
 
   /// The calls so far, of `method` (all when empty), in arrival order.
   std::vector<bot_call> calls(const std::string& method = {}) const;
@@ -101,6 +104,8 @@ private:
   std::map<std::int64_t, std::string> updates_;
   send_policy policy_;
   bool forget_confirmed_ = false;
+  /// "<chat>:<user>" -> getChatMember's status.
+  std::map<std::string, std::string> members_;
   test_http_server server_;
 };
 

@@ -128,8 +128,12 @@ std::string user_info_body(const std::string& name) {
   return info;
 }
 
-std::string artist_info_body(std::int64_t userplaycount) {
-  std::ifstream file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/artist-getinfo-with-username.json"};
+namespace {
+
+/// The fixture `name` (an *.getInfo with username) with the user's play
+/// count set to `userplaycount`.
+std::string with_userplaycount(const std::string& name, std::int64_t userplaycount) {
+  std::ifstream file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/" + name};
   std::string info{std::istreambuf_iterator<char>{file}, {}};
   const std::string field = "\"userplaycount\"";
   auto at = info.find(field);
@@ -139,6 +143,16 @@ std::string artist_info_body(std::int64_t userplaycount) {
   auto close = info.find('"', open + 1);
   info.replace(open + 1, close - open - 1, std::to_string(userplaycount));
   return info;
+}
+
+} // namespace
+
+std::string artist_info_body(std::int64_t userplaycount) {
+  return with_userplaycount("artist-getinfo-with-username.json", userplaycount);
+}
+
+std::string album_info_body(std::int64_t userplaycount) {
+  return with_userplaycount("album-getinfo-with-username.json", userplaycount);
 }
 
 std::int64_t unix_now() {

@@ -64,6 +64,10 @@ std::string user_info_body(const std::string& name);
 /// set to `userplaycount`.
 std::string artist_info_body(std::int64_t userplaycount);
 
+/// The album.getInfo fixture (Paramore - Paramore, with username) with the
+/// user's play count set to `userplaycount`.
+std::string album_info_body(std::int64_t userplaycount);
+
 /// The current Unix time in seconds.
 std::int64_t unix_now();
 

@@ -462,6 +462,23 @@ std::vector<tg_callback_answer> telegram_emulator::callback_answers() {
   return out;
 }
 
+void telegram_emulator::set_chat_member(std::int64_t chat_id, std::int64_t user_id,
+                                        const std::string& status) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  put(w, "chat_id", chat_id);
+  put(w, "user_id", user_id);
+  put(w, "status", status);
+  w.EndObject();
+  result_of("/lastgram/setChatMember", buf.GetString());
+}
+
+std::int64_t telegram_emulator::chat_member_calls() {
+  auto state = state_of(*this, token_);
+  return int_of(state, "chat_member_calls");
+}
+
 std::vector<tg_inline_answer> telegram_emulator::inline_answers() {
   auto state = state_of(*this, token_);
   std::vector<tg_inline_answer> out;

@@ -250,6 +250,12 @@ public:
   /// The last setMyCommands `commands` array for the default scope and
   /// `language_code`, as compact JSON; "" when never set.
   std::string commands(const std::string& language_code = "");
+  /// What getChatMember answers for `user_id` in `chat_id` from now on:
+  /// "creator", "administrator", "member" (everyone's default), "restricted",
+  /// "left" or "kicked".
+  void set_chat_member(std::int64_t chat_id, std::int64_t user_id, const std::string& status);
+  /// How many getChatMember calls the bot made.
+  std::int64_t chat_member_calls();
   /// The webhook the bot set (url and secret_token); nullopt when none.
   struct webhook_info {
     std::string url;

@@ -24,7 +24,10 @@
 // - updates never leak the package's internal `botToken` field, and callback
 //   queries get a chat_instance;
 // - client routes under /lastgram/ send a message, a button press or an inline
-//   query and answer the ids the bot will see, and report what was recorded.
+//   query and answer the ids the bot will see, and report what was recorded;
+// - getChatMember answers a ChatMember object shaped like Telegram's (owner,
+//   administrator or member) with the status a test set through
+//   /lastgram/setChatMember ("member" otherwise), and counts the calls.
 
 const crypto = require('crypto');
 const path = require('path');
@@ -195,7 +198,9 @@ function readParams(req, url) {
 
 const recorded = new Map();
 function record(token) {
-  if (!recorded.has(token)) recorded.set(token, { commands: [], callback_answers: [], inline_answers: [] });
+  if (!recorded.has(token)) {
+    recorded.set(token, { commands: [], callback_answers: [], inline_answers: [], chat_member_calls: 0 });
+  }
   return recorded.get(token);
 }
 
@@ -205,7 +210,36 @@ const userEvents = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQu
 const pollers = new Set();
 const hasUnread = (token) => server.storage.userMessages.some((u) => u.botToken === token && !u.isRead);
 
+/** `${chat_id}:${user_id}` -> the status getChatMember answers. */
+const memberStatuses = new Map();
+
+// A ChatMember object as the Bot API shapes it for `status`.
+function chatMember(userId, status) {
+  const user = { id: Number(userId), is_bot: false, first_name: `User ${userId}` };
+  if (status === 'creator') return { status, user, is_anonymous: false };
+  if (status === 'administrator') {
+    return {
+      status, user, can_be_edited: false, is_anonymous: false, can_manage_chat: true,
+      can_delete_messages: true, can_manage_video_chats: true, can_restrict_members: true,
+      can_promote_members: false, can_change_info: true, can_invite_users: true,
+      can_post_stories: false, can_edit_stories: false, can_delete_stories: false,
+      can_pin_messages: true,
+    };
+  }
+  return { status, user };
+}
+
 const botMethods = {
+  getchatmember(token, params, res) {
+    if (params.chat_id === undefined || params.user_id === undefined) {
+      badRequest(res, 'chat_id and user_id are required');
+      return;
+    }
+    record(token).chat_member_calls += 1;
+    const status = memberStatuses.get(`${params.chat_id}:${params.user_id}`) || 'member';
+    ok(res, chatMember(params.user_id, status));
+  },
+
   getupdates(token, params, res) {
     const timeoutS = Math.min(Math.max(Number(params.timeout) || 0, 0), 50);
     const deliver = () => ok(res, server.getUpdates(token));
@@ -388,6 +422,16 @@ const clientRoutes = {
       await server.addUserUpdate({ ...server.getCommonFields(params.botToken), inlineQuery, message: {} });
       server.emit('AddedUserInlineQuery');
     });
+  },
+
+  '/lastgram/setChatMember': (params, res) => {
+    const statuses = ['creator', 'administrator', 'member', 'restricted', 'left', 'kicked'];
+    if (params.chat_id === undefined || params.user_id === undefined || !statuses.includes(params.status)) {
+      badRequest(res, 'chat_id, user_id and a ChatMember status are required');
+      return;
+    }
+    memberStatuses.set(`${params.chat_id}:${params.user_id}`, params.status);
+    ok(res, true);
   },
 
   '/lastgram/state': (params, res) => {

@@ -63,6 +63,10 @@ std::vector<command_spec> all_commands() {
     make_crownhistory,
     make_privacy,
     make_index,
+    make_crownban,
+    make_crownunban,
+    make_crownclear,
+    make_grouplang,
   };
   std::vector<command_spec> out;
   out.reserve(std::size(table));

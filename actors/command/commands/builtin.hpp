@@ -95,4 +95,12 @@ command_spec make_crownhistory();
 /// Hides the author from global lists (privacy.cpp).
 command_spec make_privacy();
 
+// Moderation and group settings, for group administrators (crownban.cpp,
+// grouplang.cpp; /config in a group is group_config.cpp).
+command_spec make_crownban();
+command_spec make_crownunban();
+/// Hidden: the "clear this user's crowns" button of /crownban.
+command_spec make_crownclear();
+command_spec make_grouplang();
+
 } // namespace lastgram::command

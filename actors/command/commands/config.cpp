@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "actors/command/commands/builtin.hpp"
+#include "actors/command/commands/group_config.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
 #include "i18n/time_zone.hpp"
@@ -24,8 +25,6 @@ constexpr std::string_view emoji_choices[] = {"❤️", "💜", "🔥", "⭐", "
 /// A loved emoji longer than this is not one emoji (the longest ZWJ
 /// sequences take about 30 bytes).
 constexpr std::size_t max_emoji_bytes = 32;
-
-constexpr std::size_t languages_per_row = 3;
 
 /// What the menu shows, in `language`.
 struct settings_view {
@@ -87,13 +86,7 @@ void reply_menu(context& ctx, const settings_view& v) {
   auto marked = [](bool chosen, std::string label) {
     return chosen ? "✓ " + label : label;
   };
-  for (auto& code : texts.languages()) {
-    if (r.buttons.empty() || r.buttons.back().size() == languages_per_row)
-      r.buttons.emplace_back();
-    r.buttons.back().push_back(
-      ctx.action_button(marked(code == v.language, std::string{texts.language_name(code)}),
-                        "config", {"lang", code}));
-  }
+  r.buttons = language_rows(ctx, v.language, "config");
   r.buttons.push_back(
     {ctx.action_button(t(v.show_tags ? "settings.tags_hide" : "settings.tags_show"),
                        "config", {"tags", v.show_tags ? "off" : "on"}),
@@ -134,6 +127,8 @@ std::optional<bool> parse_on_off(const std::string& word) {
 }
 
 void run_config(context& ctx) {
+  if (ctx.message().chat.kind == chat_kind::group)
+    return run_group_config(ctx);
   auto& words = ctx.command().words;
   auto view = current(ctx);
   if (words.empty())
@@ -147,12 +142,9 @@ void run_config(context& ctx) {
   if (what == "lang" || what == "language") {
     auto& texts = *ctx.env().texts;
     auto code = texts.resolve_language(raw);
-    if (code.empty()) {
-      std::string available;
-      for (auto& c : texts.languages())
-        available += (available.empty() ? "" : ", ") + c;
-      return ctx.reply_text("lang.unknown", {{"code", raw}, {"available", available}});
-    }
+    if (code.empty())
+      return ctx.reply_text("lang.unknown",
+                            {{"code", raw}, {"available", available_languages(texts)}});
     // The menu answers in the language just chosen.
     view.language = code;
     return save(ctx, view, language_atom::value, msg.platform, msg.author.id, code);
@@ -200,11 +192,16 @@ command_spec make_config() {
   command_spec spec{"config"};
   spec.aliases = {"settings"};
   // The value's kind depends on the setting (a language, on/off, photo/link,
-  // an emoji): text, checked by run_config.
-  spec.args = {argument::choice("setting", {"lang", "language", "tags", "cover", "emoji", "timezone", "tz"})
+  // an emoji, a number): text, checked by run_config. In a group, /config is
+  // the group's settings (artists, albums, tracks, threshold, lang), which
+  // its administrators alone change (in a private chat guard_group_admin
+  // lets everyone through).
+  spec.args = {argument::choice("setting", {"lang", "language", "tags", "cover", "emoji",
+                                            "timezone", "tz", "artists", "albums", "tracks",
+                                            "threshold"})
                  .invalid_message("settings.invalid"),
                argument::text("value")};
-  spec.guards = guard_registered;
+  spec.guards = guard_registered | guard_group_admin;
   spec.run = run_config;
   return spec;
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "actors/command/commands/builtin.hpp"
+#include "actors/command/commands/group_config.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
 
@@ -11,16 +12,6 @@
 namespace lastgram::command {
 
 namespace {
-
-std::string available_languages(const i18n::catalog& texts) {
-  std::string out;
-  for (auto& code : texts.languages()) {
-    if (!out.empty())
-      out += ", ";
-    out += code + " (" + std::string{texts.language_name(code)} + ")";
-  }
-  return out;
-}
 
 void run_lang(context& ctx) {
   auto& texts = *ctx.env().texts;

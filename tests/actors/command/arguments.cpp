@@ -206,6 +206,11 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     {"crowns", {{"page", arg_kind::number, false, false}}},
     {"crownhistory", {{"artist", arg_kind::artist, false, true}}},
     {"privacy", {{"state", arg_kind::choice, true, false}}},
+    // A reply on Telegram, a user option on Discord.
+    {"crownban", {{"user", arg_kind::user, false, false}}},
+    {"crownunban", {{"user", arg_kind::user, false, false}}},
+    {"crownclear", {{"user", arg_kind::text, true, false}, {"name", arg_kind::text, false, true}}},
+    {"grouplang", {{"language", arg_kind::text, false, false}}},
   };
   for (auto& spec : all_commands()) {
     INFO("/" << spec.name);
@@ -220,7 +225,8 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     }
   }
   CHECK(real("config").args[0].choices
-        == words{"lang", "language", "tags", "cover", "emoji", "timezone", "tz"});
+        == words{"lang", "language", "tags", "cover", "emoji", "timezone", "tz", "artists",
+                 "albums", "tracks", "threshold"});
   CHECK(real("debug").args[0].choices == words{"sleep", "crash"});
 }
 

@@ -293,3 +293,75 @@ TEST_CASE("global who knows masks private users and leaves botted accounts out",
   for (auto& row : local.rows)
     CHECK_FALSE(row.is_private);
 }
+
+TEST_CASE("clearing a user's crowns passes each to the next listener or frees it",
+          "[db][groups][moderation]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  listener(db, "a", "Muse", 90);
+  listener(db, "b", "Muse", 40);
+  listener(db, "a", "Tool", 70);
+  listener(db, "c", "Tool", 10); // under the threshold: nobody takes Tool
+  listener(db, "a", "Kent", 50);
+  listener(db, "d", "Kent", 45);
+  REQUIRE(wk(db, "a", "Muse").change == crown_change::claimed);
+  REQUIRE(wk(db, "a", "Tool").change == crown_change::claimed);
+  REQUIRE(wk(db, "a", "Kent").change == crown_change::claimed);
+  // d may not hold crowns: Kent becomes unclaimed too.
+  REQUIRE_OK(db.set_crown_banned(tg, "d", true));
+  REQUIRE_OK(db.set_crown_banned(tg, "a", true));
+
+  auto cleared = db.clear_user_crowns(tg, group, "a");
+  REQUIRE_OK(cleared);
+  CHECK(*cleared == 3);
+  CHECK(crowns(db, crown_query::user_crowns, "a").crowns.total == 0);
+  auto b = crowns(db, crown_query::user_crowns, "b").crowns;
+  REQUIRE(b.total == 1);
+  CHECK(b.rows[0].name == "Muse");
+  CHECK(b.rows[0].playcount == 40);
+  // The history keeps a's holding, closed, then b's.
+  auto muse = crowns(db, crown_query::history, {}, "Muse").entries;
+  REQUIRE(muse.size() == 2);
+  CHECK(crowns(db, crown_query::board).board.crowns == 1);
+  // Nothing left to clear; unknown users and groups clear nothing.
+  CHECK(db.clear_user_crowns(tg, group, "a").value() == 0);
+  CHECK(db.clear_user_crowns(tg, group, "nobody").value() == 0);
+  CHECK(db.clear_user_crowns(tg, "-999", "a").value() == 0);
+}
+
+TEST_CASE("a group's settings are read and changed one at a time", "[db][groups][moderation]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  auto fresh = db.get_group_config(tg, "-555");
+  REQUIRE_OK(fresh);
+  CHECK(fresh->language.empty());
+  CHECK(fresh->artist_crowns);
+  CHECK_FALSE(fresh->album_crowns);
+  CHECK_FALSE(fresh->track_crowns);
+  CHECK(fresh->threshold == 30);
+
+  REQUIRE_OK(db.change_group_config(tg, "-555", group_setting::album_crowns, "on"));
+  REQUIRE_OK(db.change_group_config(tg, "-555", group_setting::artist_crowns, "off"));
+  REQUIRE_OK(db.change_group_config(tg, "-555", group_setting::language, "pt"));
+  auto after = db.change_group_config(tg, "-555", group_setting::threshold, "12");
+  REQUIRE_OK(after);
+  CHECK(after->language == "pt");
+  CHECK_FALSE(after->artist_crowns);
+  CHECK(after->album_crowns);
+  CHECK(after->threshold == 12);
+  CHECK(db.get_group_config(tg, "-555").value().threshold == 12);
+  // The crown rule reads them: album crowns are on now.
+  auto g = db.get_group(tg, "-555");
+  REQUIRE_OK(g);
+  REQUIRE(g->has_value());
+  CHECK((*g)->language == "pt");
+
+  for (auto bad : {"0", "-3", "x", ""})
+    CHECK_FALSE(db.change_group_config(tg, "-555", group_setting::threshold, bad));
+  CHECK_FALSE(db.change_group_config(tg, "-555", group_setting::track_crowns, "yes"));
+  CHECK(db.get_group_config(tg, "-555").value().threshold == 12);
+}

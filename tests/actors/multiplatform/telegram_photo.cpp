@@ -351,3 +351,27 @@ TEST_CASE("telegram photo: without a public URL an inline answer leaves drawn pi
   REQUIRE(results.IsArray());
   CHECK(results.Size() == 0);
 }
+
+// The same actor answers the command engine's admin guard with getChatMember.
+TEST_CASE("telegram actor asks getChatMember for a member's status", "[telegram][admin]") {
+  fixture f;
+  f.api.set_chat_member(-100777, 7, "administrator");
+  f.api.set_chat_member(-100777, 8, "creator");
+  caf::scoped_actor self{f.sys};
+  auto status_of = [&](const std::string& chat_id, const std::string& user) {
+    std::string out = "(error)";
+    self->request(f.tg, 5s, chat_member_atom::value, chat_id, user)
+      .receive([&](const std::string& status) { out = status; }, [](const caf::error&) {});
+    return out;
+  };
+  CHECK(status_of("-100777", "7") == "administrator");
+  CHECK(status_of("-100777", "8") == "creator");
+  CHECK(status_of("-100777", "9") == "member");
+  auto asked = f.api.calls("getChatMember");
+  REQUIRE(asked.size() == 3);
+  CHECK(test::json_string(asked[0].body, "chat_id") == "-100777");
+  CHECK(test::json_string(asked[0].body, "user_id") == "7");
+  // Ids that are not Telegram's are refused without a call.
+  CHECK(status_of("general", "7") == "(error)");
+  CHECK(f.api.calls("getChatMember").size() == 3);
+}

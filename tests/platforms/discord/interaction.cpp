@@ -160,3 +160,32 @@ TEST_CASE("malformed interactions are refused", "[discord][interaction]") {
   CHECK_FALSE(parse_interaction("{\"type\": \"2\", \"id\": \"1\", \"token\": \"t\"}"));
   CHECK(parse_interaction("{\"type\": 2, \"id\": \"1\", \"token\": \"t\", \"data\": 3}"));
 }
+
+TEST_CASE("administrator and manage guild permissions make a group admin",
+          "[discord][interaction][admin]") {
+  CHECK(permissions_admin("8"));  // ADMINISTRATOR
+  CHECK(permissions_admin("32")); // MANAGE_GUILD
+  CHECK(permissions_admin("2147483647"));
+  CHECK_FALSE(permissions_admin("0"));
+  CHECK_FALSE(permissions_admin("2048")); // SEND_MESSAGES
+  CHECK_FALSE(permissions_admin("1125899906842624")); // 1 << 50 alone
+  // Bit sets past 64 bits keep their low bits: 2^64 + 8 and 2^70.
+  CHECK(permissions_admin("18446744073709551624"));
+  CHECK_FALSE(permissions_admin("1180591620717411303424"));
+  for (auto bad : {"", "-8", "8a", "0x8", " 8"})
+    CHECK_FALSE(permissions_admin(bad));
+}
+
+TEST_CASE("a member's permissions reach the author as group admin",
+          "[discord][interaction][admin]") {
+  auto body = fixture("interaction-application-command-slash-options.json");
+  CHECK(parsed(body).user.group_admin);
+  auto plain = replaced(body, "\"permissions\": \"2147483647\"", "\"permissions\": \"2048\"");
+  CHECK_FALSE(parsed(plain).user.group_admin);
+  // The button press of a member who manages the server.
+  auto press = fixture("interaction-message-component-button.json");
+  CHECK(parsed(press).user.group_admin);
+  CHECK_FALSE(parsed(replaced(press, "\"permissions\": \"17179869183\"",
+                              "\"permissions\": \"1024\""))
+                .user.group_admin);
+}

@@ -338,3 +338,28 @@ TEST_CASE("malformed responses give error values", "[telegram][response]") {
   CHECK_FALSE(parse_get_me(R"({"id":"1","username":"x"})"));
   CHECK_FALSE(parse_get_me(R"({"id":1})"));
 }
+
+TEST_CASE("getChatMember results give the member's status", "[telegram][update][admin]") {
+  // ChatMemberOwner, ChatMemberAdministrator and ChatMemberMember as the Bot
+  // API documents them (https://core.telegram.org/bots/api#chatmember).
+  auto owner = parse_chat_member_status(
+    R"({"user":{"id":7,"is_bot":false,"first_name":"Ana"},"status":"creator","is_anonymous":false})");
+  REQUIRE(owner);
+  CHECK(owner.value() == "creator");
+  auto admin = parse_chat_member_status(
+    R"({"user":{"id":8,"is_bot":false,"first_name":"Bob"},"status":"administrator",)"
+    R"("can_be_edited":false,"is_anonymous":false,"can_manage_chat":true,)"
+    R"("can_delete_messages":true,"can_manage_video_chats":true,"can_restrict_members":true,)"
+    R"("can_promote_members":false,"can_change_info":true,"can_invite_users":true,)"
+    R"("can_pin_messages":true,"custom_title":"mod"})");
+  REQUIRE(admin);
+  CHECK(admin.value() == "administrator");
+  auto plain = parse_chat_member_status(
+    R"({"user":{"id":9,"is_bot":false,"first_name":"Cid"},"status":"member"})");
+  REQUIRE(plain);
+  CHECK(plain.value() == "member");
+  CHECK_FALSE(parse_chat_member_status(R"({"user":{"id":9}})"));
+  CHECK_FALSE(parse_chat_member_status(R"({"status":5})"));
+  CHECK_FALSE(parse_chat_member_status("[]"));
+  CHECK_FALSE(parse_chat_member_status("{"));
+}

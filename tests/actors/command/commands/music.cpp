@@ -138,6 +138,13 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
     },
     // Nobody here is indexed.
     [](plays_atom, const indexed_plays_query&) { return std::int64_t{-1}; },
+    [](crown_ban_atom, platform_kind, const std::string&, bool) { return true; },
+    [](crown_clear_atom, platform_kind, const std::string&, const std::string&) {
+      return std::int64_t{0};
+    },
+    [](group_config_atom, platform_kind, const std::string&) { return group_config{}; },
+    [](group_config_atom, platform_kind, const std::string&, group_setting,
+       const std::string&) { return group_config{}; },
   };
 }
 
