@@ -120,6 +120,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, indexed_plays_query& x) {
   return f(caf::meta::type_name("indexed_plays_query"), x.user_id, x.kind, x.name, x.artist,
            x.depth, x.since);
+}
+
 /// The "sooner for users active in groups" half of when a library falls
 /// due (store::due_libraries): users who ran a command in a group at or
 /// after `active_since` are due once their last full index finished at or

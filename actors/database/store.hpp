@@ -372,8 +372,10 @@ public:
   /// The user's indexed play count of one entity: its `user_plays` row; 0
   /// when there is none but the index holds the user's whole list of that
   /// kind (every artist, or fewer rows than `depth`); -1 when the index
-  /// cannot tell (the entity may sit below the depth).
+  /// cannot tell (the entity may sit below the depth). Plus the scrobbles in
+  /// `q.since` the row does not count yet (after its updated_at).
   result<std::int64_t> indexed_playcount(const indexed_plays_query& q);
+
   // -- artist names and Last.fm facts (store_names.cpp) -----------------------
 
   /// The known corrections of `names` (any spelling), keyed by their
