@@ -70,7 +70,9 @@ enum class user_setting : std::uint8_t {
   loved_emoji,
   time_zone,
   /// "true": hidden from global lists (shown as "private user").
-  private_mode
+  private_mode,
+  /// "true": banned from the bot (set by a developer, not by the user).
+  banned
 };
 
 /// The database engine.

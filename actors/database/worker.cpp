@@ -280,6 +280,8 @@ result<void> apply_setting(store& db, platform_kind p, const std::string& id,
       return db.set_time_zone(p, id, value);
     case user_setting::private_mode:
       return db.set_private_mode(p, id, *flag);
+    case user_setting::banned:
+      return db.set_banned(p, id, *flag);
   }
   return db_error{db_errc::other, "unknown user setting"};
 }

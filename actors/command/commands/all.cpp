@@ -63,6 +63,8 @@ std::vector<command_spec> all_commands() {
     make_crownhistory,
     make_privacy,
     make_index,
+    make_lastgramban,
+    make_lastgramunban,
   };
   std::vector<command_spec> out;
   out.reserve(std::size(table));
