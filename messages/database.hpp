@@ -36,6 +36,7 @@ using inbox_prune_atom = caf::atom_constant<caf::atom("inboxprune")>;
 using who_knows_atom = caf::atom_constant<caf::atom("whoknows")>;
 using crowns_atom = caf::atom_constant<caf::atom("crowns")>;
 using member_atom = caf::atom_constant<caf::atom("member")>;
+using listeners_atom = caf::atom_constant<caf::atom("listeners")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -109,6 +110,8 @@ enum class user_setting : std::uint8_t {
 ///   a crown's history or the user's unclaimed artists
 /// - (member, platform, joined | left, group id, user id) and
 ///   (member, platform, migrated, old group id, new group id) -> bool
+/// - (listeners, kind, name, artist or "") -> int64: how many of the bot's
+///   users listen to the entity (indexed plays, not banned)
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
   caf::replies_to<facts_atom, platform_kind, std::string, std::string,
@@ -134,6 +137,7 @@ using database_actor = caf::typed_actor<
   caf::replies_to<who_knows_atom, who_knows_request>::with<who_knows_answer>,
   caf::replies_to<crowns_atom, crown_request>::with<crown_answer>,
   caf::replies_to<member_atom, platform_kind, member_change, std::string,
-                  std::string>::with<bool>>;
+                  std::string>::with<bool>,
+  caf::replies_to<listeners_atom, entity_kind, std::string, std::string>::with<std::int64_t>>;
 
 } // namespace lastgram

@@ -93,7 +93,8 @@ typename Inspector::result_type inspect(Inspector& f, love_query& x) {
 /// lane: user.getTopArtists/Albums/Tracks pages (use limit 1000 and page) and
 /// user.getRecentTracks with `from` for incremental updates; they answer like
 /// the interactive forms, `busy` when their lane is full or the deadline
-/// (lastfm background_deadline_ms) passed.
+/// (lastfm background_deadline_ms) passed, and `service_offline` at once,
+/// without a call, during a Last.fm outage (background work pauses).
 using fm_actor = caf::typed_actor<
   caf::replies_to<fm_user_atom, std::string>::with<fm::user_info>,
   caf::replies_to<recent_query>::with<fm::recent_tracks>,

@@ -76,5 +76,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::member_change))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::index_request_result))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::index_progress))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::entity_kind))
 
 CAF_END_TYPE_ID_BLOCK(lastgram)

@@ -417,6 +417,11 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
     [self](crowns_atom, const crown_request& req) -> caf::result<crown_answer> {
       return serve(self, "crowns", [&](store& db) { return db.query_crowns(req); });
     },
+    [self](listeners_atom, entity_kind kind, const std::string& name,
+           const std::string& artist) -> caf::result<std::int64_t> {
+      return serve(self, "listeners",
+                   [&](store& db) { return db.count_listeners(kind, name, artist); });
+    },
     [self](member_atom, platform_kind p, member_change change, str a,
            str b) -> caf::result<bool> {
       return serve(self, "member", [&](store& db) { return done(change_member(db, p, change, a, b)); });
