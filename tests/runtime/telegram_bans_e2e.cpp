@@ -76,7 +76,9 @@ TEST_CASE("telegram lastgramban bans a user by reply and unban brings them back"
   CHECK(contains(content(ask(tg, dev, group, "/banuser", to_cid)), "Cid is already banned"));
   auto without = content(ask(tg, dev, group, "/wk " + weeknd));
   INFO(without);
-  CHECK_FALSE(contains(without, "Cid"));
+  CHECK_FALSE(contains(without, "Cid — 90 plays"));
+  // The crown passes from the banned holder to the next listener.
+  CHECK(contains(without, "Ana stole the crown from Cid"));
   CHECK(contains(without, "2 listeners, 50 plays"));
   // The banned user gets only the refusal.
   CHECK(contains(content(ask(tg, cid, group, "/wk " + weeknd)),
