@@ -41,6 +41,7 @@ using plays_atom = caf::atom_constant<caf::atom("plays")>;
 using crown_ban_atom = caf::atom_constant<caf::atom("crownban")>;
 using crown_clear_atom = caf::atom_constant<caf::atom("crownclear")>;
 using group_config_atom = caf::atom_constant<caf::atom("groupcfg")>;
+using listeners_atom = caf::atom_constant<caf::atom("listeners")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -75,7 +76,9 @@ enum class user_setting : std::uint8_t {
   loved_emoji,
   time_zone,
   /// "true": hidden from global lists (shown as "private user").
-  private_mode
+  private_mode,
+  /// "true": banned from the bot (set by a developer, not by the user).
+  banned
 };
 
 /// The database engine.
@@ -125,6 +128,8 @@ enum class user_setting : std::uint8_t {
 /// - (group_config, platform, group id, setting, value) -> group_config after
 ///   the change (the group row is created when needed); a value that does not
 ///   fit the setting fails with `other`
+/// - (listeners, kind, name, artist or "") -> int64: how many of the bot's
+///   users listen to the entity (indexed plays, not banned)
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
   caf::replies_to<facts_atom, platform_kind, std::string, std::string,
@@ -157,6 +162,7 @@ using database_actor = caf::typed_actor<
                   std::string>::with<std::int64_t>,
   caf::replies_to<group_config_atom, platform_kind, std::string>::with<group_config>,
   caf::replies_to<group_config_atom, platform_kind, std::string, group_setting,
-                  std::string>::with<group_config>>;
+                  std::string>::with<group_config>,
+  caf::replies_to<listeners_atom, entity_kind, std::string, std::string>::with<std::int64_t>>;
 
 } // namespace lastgram

@@ -96,9 +96,10 @@ typename Inspector::result_type inspect(Inspector& f, love_query& x) {
 /// lane: user.getTopArtists/Albums/Tracks pages (use limit 1000 and page) and
 /// user.getRecentTracks with `from` for incremental updates; they answer like
 /// the interactive forms, `busy` when their lane is full or the deadline
-/// (lastfm background_deadline_ms) passed. The background lane also reads
-/// user.getInfo (the scrobble total and registration date the botted-account
-/// rule needs) and artist.getCorrection.
+/// (lastfm background_deadline_ms) passed, and `service_offline` at once,
+/// without a call, during a Last.fm outage (background work pauses). The
+/// background lane also reads user.getInfo (the scrobble total and
+/// registration date the botted-account rule needs) and artist.getCorrection.
 using fm_actor = caf::typed_actor<
   caf::replies_to<fm_user_atom, std::string>::with<fm::user_info>,
   caf::replies_to<recent_query>::with<fm::recent_tracks>,

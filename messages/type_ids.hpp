@@ -78,6 +78,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lastgram, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(lastgram, (lastgram::index_progress))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::indexed_plays_query))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::fm::artist_correction))
+  CAF_ADD_TYPE_ID(lastgram, (lastgram::entity_kind))
 
   CAF_ADD_TYPE_ID(lastgram, (lastgram::group_config))
   CAF_ADD_TYPE_ID(lastgram, (lastgram::group_setting))

@@ -280,6 +280,9 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](crowns_atom a, crown_request& req) {
       return submit<crown_answer>(self, a, std::move(req));
     },
+    [self](listeners_atom a, entity_kind kind, str name, str artist) {
+      return submit<std::int64_t>(self, a, kind, std::move(name), std::move(artist));
+    },
     [self](member_atom a, platform_kind p, member_change change, str x, str y) {
       return submit<bool>(self, a, p, change, std::move(x), std::move(y));
     },

@@ -196,6 +196,12 @@ public:
   result<global_who_knows_result>
   global_who_knows(std::int64_t entity_id, std::int64_t limit);
 
+  /// How many of the bot's users listen to the entity named `name` (by
+  /// `artist` for albums and tracks; names compared normalized): linked,
+  /// not banned, with plays in their indexed library. 0 when unknown.
+  result<std::int64_t> count_listeners(entity_kind kind, std::string_view name,
+                                       std::string_view artist);
+
   // -- crowns -----------------------------------------------------------------
 
   /// The current holder of the crown for the entity in the group, or an

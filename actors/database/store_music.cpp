@@ -138,6 +138,24 @@ store::global_who_knows(std::int64_t entity_id, std::int64_t limit) {
   });
 }
 
+result<std::int64_t> store::count_listeners(entity_kind kind, std::string_view name,
+                                            std::string_view artist) {
+  return impl_->guard("count_listeners", [&]() -> result<std::int64_t> {
+    std::string k{to_string(kind)};
+    std::string nn = normalize_name(name);
+    std::string na = kind == entity_kind::artist ? std::string{} : normalize_name(artist);
+    long long total = 0;
+    impl_->sql << std::string{"SELECT COUNT(*) FROM entities e"
+                              " JOIN user_plays p ON p.entity_id = e.id"
+                              " JOIN users u ON u.id = p.user_id"
+                              " WHERE e.kind = :k AND e.normalized_name = :nn"
+                              " AND e.normalized_artist = :na AND"}
+                    + listener_filter,
+      soci::into(total), soci::use(k, "k"), soci::use(nn, "nn"), soci::use(na, "na");
+    return static_cast<std::int64_t>(total);
+  });
+}
+
 // -- crowns -------------------------------------------------------------------
 
 result<std::optional<crown_holder_record>>

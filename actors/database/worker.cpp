@@ -280,6 +280,8 @@ result<void> apply_setting(store& db, platform_kind p, const std::string& id,
       return db.set_time_zone(p, id, value);
     case user_setting::private_mode:
       return db.set_private_mode(p, id, *flag);
+    case user_setting::banned:
+      return db.set_banned(p, id, *flag);
   }
   return db_error{db_errc::other, "unknown user setting"};
 }
@@ -414,6 +416,11 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
     },
     [self](crowns_atom, const crown_request& req) -> caf::result<crown_answer> {
       return serve(self, "crowns", [&](store& db) { return db.query_crowns(req); });
+    },
+    [self](listeners_atom, entity_kind kind, const std::string& name,
+           const std::string& artist) -> caf::result<std::int64_t> {
+      return serve(self, "listeners",
+                   [&](store& db) { return db.count_listeners(kind, name, artist); });
     },
     [self](member_atom, platform_kind p, member_change change, str a,
            str b) -> caf::result<bool> {

@@ -14,6 +14,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/support/exceptions.hpp"
 #include "messages/cache.hpp"
+#include "messages/errors.hpp"
 #include "messages/fm_engine.hpp"
 
 namespace lastgram::fm {
@@ -45,8 +46,13 @@ void refresh_in_background(self_ptr self, std::uint64_t id) {
 template <class T, class Parser>
 caf::result<T> start(self_ptr self, fm_request req, std::string queue_key, Parser parser,
                      lane which = lane::interactive) {
-  auto rp = self->make_response_promise();
   auto& st = self->state;
+  // In an outage background work pauses: its calls would only fail, and
+  // the indexer waits (messages/fm_engine.hpp) instead of failing library
+  // after library. Interactive calls and cache refreshes probe the end.
+  if (which == lane::background && st.outage.active())
+    return make_error(fm_errc::service_offline, "Last.fm outage: background calls paused");
+  auto rp = self->make_response_promise();
   st.backlog.set(static_cast<double>(self->mailbox().size()));
   auto key = cache_key(req);
   // Background pages (1,000 entries each) are read once by the indexer:

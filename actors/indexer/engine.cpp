@@ -41,6 +41,11 @@ constexpr std::size_t parallel_jobs = 2;
 /// it is tried again, from the page where it stopped.
 constexpr std::int64_t retry_after_seconds = 600;
 
+/// How long indexing pauses when the fm engine reports a Last.fm outage
+/// (service_offline): no library starts until then, and the failed one
+/// stays due, to resume from its stored page.
+constexpr std::int64_t outage_pause_seconds = 60;
+
 /// Recent-track pages an incremental update reads at most (1,000 each);
 /// beyond that a full index is cheaper.
 constexpr std::int32_t max_recent_pages = 10;
@@ -70,6 +75,8 @@ struct indexer_state {
   std::unordered_map<std::int64_t, job> jobs;
   std::uint64_t next_generation = 1;
   bool leader = false;
+  /// Unix seconds until which no library starts (a Last.fm outage).
+  std::int64_t paused_until = 0;
   metrics::counter indexed = metrics::get_counter(
     "lastgram_indexer_libraries_indexed_total", "Libraries whose full index finished.");
   metrics::counter updated = metrics::get_counter(
@@ -149,6 +156,15 @@ void on_fm_error(self_ptr self, std::int64_t user, std::uint64_t generation,
   auto s = j->state;
   auto now = now_of(*self->state.opts);
   bool gone = code && (*code == fm::fm_errc::not_found || *code == fm::fm_errc::login_required);
+  if (code && *code == fm::fm_errc::service_offline) {
+    // Last.fm is down (the fm engine refuses background calls in an
+    // outage): pause everything; this library stays due as it stood.
+    if (self->state.paused_until <= now)
+      log::warn(engine_name, "Last.fm outage: indexing pauses",
+                {{"seconds", std::to_string(outage_pause_seconds)}});
+    self->state.paused_until = now + outage_pause_seconds;
+    return end_job(self, user, nullptr);
+  }
   log::info(engine_name, "library not indexed now",
             {{"user", j->user}, {"error", code ? std::string{fm::to_string(*code)} : to_string(err)}});
   if (gone) {
@@ -403,6 +419,8 @@ bool wants_incremental(const index_state& s, std::int64_t now, const indexer_set
 
 void start_jobs(self_ptr self) {
   auto& st = self->state;
+  if (st.paused_until > now_of(*st.opts))
+    return;
   while (st.leader && st.jobs.size() < parallel_jobs && !st.queue.empty()) {
     auto next = std::move(st.queue.front());
     st.queue.pop_front();

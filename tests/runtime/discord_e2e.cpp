@@ -15,8 +15,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "actors/database/store.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_lastfm.hpp"
+#include "support/lastfm_payloads.hpp"
 #include "support/http_probe.hpp"
 #include "support/fake_discord_rest.hpp"
 #include "support/fake_gateway.hpp"
@@ -450,4 +452,60 @@ TEST_CASE("gateway: interactions from a shard are answered once over REST",
   node.signal(SIGTERM);
   CHECK(node.wait(15s) == 0);
   CHECK_FALSE(contains(node.err(), token));
+}
+
+TEST_CASE("interactions endpoint: a command run in a server makes the user a member for whoknows",
+          "[e2e][discord][groups]") {
+  fake_discord_rest discord_api;
+  fake_lastfm fake;
+  const std::map<std::string, std::pair<std::string, std::int64_t>> users{
+    {"11", {"anafm", 70}}, {"22", {"bobfm", 40}}, {"33", {"cidfm", 90}}};
+  for (const auto& [id, who] : users) {
+    fake.set_body_for_user("user.getInfo", who.first, user_info_body(who.first));
+    fake.set_body_for_user("artist.getInfo", who.first, artist_info_body(who.second));
+  }
+  auto reg = [](int n, const std::string& guild, const std::string& user) {
+    return slash(n, guild, user, "en-US", "register",
+                 R"([{"type":3,"name":"username","value":")" + std::string{user == "11"
+                   ? "anafm" : user == "22" ? "bobfm" : "cidfm"} + R"("}])");
+  };
+  const std::string artist = R"([{"type":3,"name":"artist","value":"The Weeknd"}])";
+  const auto reg_ana = reg(1, "900", "11");
+  const auto reg_bob = reg(2, "900", "22");
+  const auto reg_cid = reg(3, "", "33"); // in a DM: not a member of 900
+  const auto wk_before = slash(4, "900", "11", "en-US", "whoknows", artist);
+  const auto cid_in_server = slash(5, "900", "33", "en-US", "botinfo");
+  const auto wk_after = slash(6, "900", "22", "en-US", "whoknows", artist);
+  node_signer signer{{reg_ana, reg_bob, reg_cid, wk_before, cid_in_server, wk_after},
+                     std::to_string(std::time(nullptr))};
+  discord_node node{signer.public_key, fake.url(), "300"};
+  REQUIRE(node.wait_ready());
+  for (const auto* body : {&reg_ana, &reg_bob, &reg_cid})
+    CHECK(contains(shown(checked(discord_api, node.post_signed(signer, *body))), "registered as"));
+  {
+    // The indexed counts, as the indexer would store them.
+    lastgram::database_settings cfg;
+    cfg.path = node.dir.file("data/db.sqlite3");
+    auto db = lastgram::database::store::open(cfg);
+    REQUIRE(db.has_value());
+    auto e = db->upsert_entity(lastgram::entity_kind::artist, "The Weeknd");
+    REQUIRE(e.has_value());
+    for (const auto& [id, who] : users) {
+      auto u = db->get_user(lastgram::platform_kind::discord, id);
+      REQUIRE(u.has_value());
+      REQUIRE(u->has_value());
+      REQUIRE(db->set_user_plays((*u)->id, *e, who.second).has_value());
+    }
+  }
+  auto before = shown(checked(discord_api, node.post_signed(signer, wk_before)));
+  INFO(before);
+  CHECK(contains(before, "Who knows The Weeknd"));
+  CHECK(contains(before, "2 listeners, 110 plays"));
+  CHECK_FALSE(contains(before, "User 33"));
+  // Any command Cid runs in the server makes him one of its members.
+  checked(discord_api, node.post_signed(signer, cid_in_server));
+  auto after = shown(checked(discord_api, node.post_signed(signer, wk_after)));
+  INFO(after);
+  CHECK(contains(after, "1. User 33"));
+  CHECK(contains(after, "3 listeners, 200 plays"));
 }

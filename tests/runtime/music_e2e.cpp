@@ -562,6 +562,23 @@ TEST_CASE("recent tracks are paged with the now playing one on top and times in 
 
 namespace {
 
+/// track.getInfo as the fixture has it, with the duration (milliseconds, as
+/// Last.fm sends it) set by track name: Night 5 minutes, Day 4, Late unknown.
+void serve_durations(fake_lastfm& fake) {
+  std::ifstream file{std::string{LASTGRAM_FIXTURES_DIR} + "/lastfm/track-getinfo-with-username.json"};
+  std::string info{std::istreambuf_iterator<char>{file}, {}};
+  const std::string fixture_duration = "\"duration\": \"157000\"";
+  REQUIRE(info.find(fixture_duration) != std::string::npos);
+  fake.set_handler("track.getInfo", [info, fixture_duration](const fake_call& call) {
+    auto track = call.param("track");
+    std::string ms = track == "Night" ? "300000" : track == "Day" ? "240000" : "0";
+    auto body = info;
+    body.replace(body.find(fixture_duration), fixture_duration.size(),
+                 "\"duration\": \"" + ms + "\"");
+    return body;
+  });
+}
+
 /// A node on `fake` whose recent tracks are `history`.
 void serve_history(fake_lastfm& fake, std::vector<fake_scrobble> history) {
   fake.set_handler("user.getRecentTracks", [history = std::move(history)](const fake_call& call) {
@@ -577,6 +594,7 @@ TEST_CASE("peak finds the busiest day in the user's time zone with its top three
   // Two days ago at midnight UTC.
   auto day = (unix_now() / 86400 - 2) * 86400;
   serve_history(fake, peak_history(day));
+  serve_durations(fake);
   temp_dir dir;
   child_process node{music_node_args(dir, fake.url()), lastfm_env};
   REQUIRE(say(node, "/register someuser", "registered as TyphoonsNotABot"));
@@ -584,7 +602,9 @@ TEST_CASE("peak finds the busiest day in the user's time zone with its top three
   REQUIRE(say(node, "/peak", "Busiest day of TyphoonsNotABot, last 7 days"));
   REQUIRE(node.wait_for_output("1. Band B — 4 plays", 20s));
   auto out = node.out();
-  CHECK(contains(out, "📅 " + long_date_utc(day) + ": 7 scrobbles, about 21 minutes of music"));
+  // Night 3 x 5 min + Day 3 x 4 min + Late (no duration) 3 min.
+  CHECK(contains(out, "📅 " + long_date_utc(day) + ": 7 scrobbles, about 30 minutes of music"));
+  CHECK(fake.calls("track.getInfo") == 3);
   // A tie is ranked by name.
   CHECK(contains(out, "1. Day by Band A — 3 plays"));
   CHECK(contains(out, "2. Night by Band B — 3 plays"));

@@ -67,6 +67,8 @@ std::vector<command_spec> all_commands() {
     make_crownunban,
     make_crownclear,
     make_grouplang,
+    make_lastgramban,
+    make_lastgramunban,
   };
   std::vector<command_spec> out;
   out.reserve(std::size(table));

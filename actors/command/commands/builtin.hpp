@@ -94,6 +94,9 @@ command_spec make_unclaimed();
 command_spec make_crownhistory();
 /// Hides the author from global lists (privacy.cpp).
 command_spec make_privacy();
+/// Developer-only: ban a user from the bot, or lift the ban (ban.cpp).
+command_spec make_lastgramban();
+command_spec make_lastgramunban();
 
 // Moderation and group settings, for group administrators (crownban.cpp,
 // grouplang.cpp; /config in a group is group_config.cpp).

@@ -66,6 +66,7 @@ std::optional<peak_day> busiest_day(const std::vector<fm::track>& tracks, std::s
   out.day = best->first;
   out.day_start = i18n::day_start(best->first, zone);
   tally tracks_of_day;
+  tally untimed;
   tally artists;
   tally albums;
   for (const auto& t : tracks) {
@@ -73,6 +74,8 @@ std::optional<peak_day> busiest_day(const std::vector<fm::track>& tracks, std::s
       continue;
     ++out.scrobbles;
     out.seconds += t.duration > 0 ? t.duration : default_track_seconds;
+    if (t.duration <= 0)
+      untimed.add(t.name, t.artist);
     tracks_of_day.add(t.name, t.artist);
     artists.add(t.artist, {});
     albums.add(t.album, t.artist);
@@ -80,7 +83,15 @@ std::optional<peak_day> busiest_day(const std::vector<fm::track>& tracks, std::s
   out.tracks = tracks_of_day.top(top);
   out.artists = artists.top(top);
   out.albums = albums.top(top);
+  out.untimed = untimed.top(static_cast<std::size_t>(out.scrobbles));
   return out;
+}
+
+void apply_durations(peak_day& day, const std::vector<std::int64_t>& durations) {
+  auto n = std::min(durations.size(), day.untimed.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (durations[i] > 0)
+      day.seconds += day.untimed[i].plays * (durations[i] - default_track_seconds);
 }
 
 void extend(streak& s, const std::vector<fm::track>& page, bool first_page) {

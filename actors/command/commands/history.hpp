@@ -38,7 +38,15 @@ struct peak_day {
   std::vector<ranked> tracks;
   std::vector<ranked> artists;
   std::vector<ranked> albums;
+  /// The day's tracks whose scrobbles came without a duration (counted at
+  /// default_track_seconds), most played first; `plays` counts only those.
+  std::vector<ranked> untimed;
 };
+
+/// Recounts `day.seconds` with the durations (seconds, 0 for unknown) found
+/// for the first `durations.size()` tracks of `day.untimed`: each of their
+/// scrobbles counts its track's duration instead of default_track_seconds.
+void apply_durations(peak_day& day, const std::vector<std::int64_t>& durations);
 
 /// The day of `zone` with the most scrobbles among `tracks` (now playing
 /// entries are skipped; a tie goes to the later day), with its top `top`

@@ -1,5 +1,6 @@
 // artistinfo, albuminfo and trackinfo: an item's getInfo (with the author's
-// play count), for the item named or the author's latest track.
+// play count), for the item named or the author's latest track, and how many
+// of the bot's users listen to it (their indexed libraries).
 
 #include <string>
 #include <utility>
@@ -32,6 +33,31 @@ void answer(context& run, info_view view, const music_item& item) {
   run.finish();
 }
 
+/// Asks the database how many of the bot's users listen to the item (by
+/// Last.fm's spelling of it), then answers; without the count when the
+/// database fails.
+void count_then_answer(context& run, info_view view, const music_item& item) {
+  auto& t = item.track;
+  auto kind = entity_kind::artist;
+  std::string name = view.name.empty() ? t.artist : view.name;
+  std::string artist = view.artist.empty() ? t.artist : view.artist;
+  if (view.what == info_view::kind::album) {
+    kind = entity_kind::album;
+    name = view.name.empty() ? t.album : view.name;
+  } else if (view.what == info_view::kind::track) {
+    kind = entity_kind::track;
+    name = view.name.empty() ? t.name : view.name;
+  }
+  run.self()
+    ->request(run.database(), run.engine_timeout(), listeners_atom::value, kind, name, artist)
+    .then(
+      [run, view, item](std::int64_t count) mutable {
+        view.bot_listeners = count;
+        answer(run, std::move(view), item);
+      },
+      [run, view, item](caf::error&) mutable { answer(run, std::move(view), item); });
+}
+
 /// A getInfo failure: "not found" names the item, anything else is the
 /// usual Last.fm error.
 auto on_error(context run, std::string name) {
@@ -49,7 +75,9 @@ void lookup(context& run, np_focus focus, music_item item) {
   switch (focus) {
     case np_focus::artist:
       self->request(run.fm(), run.engine_timeout(), fm_artist_atom::value, q)
-        .then([run, item](fm::artist_info& a) mutable { answer(run, music::view_of(a), item); },
+        .then([run, item](fm::artist_info& a) mutable {
+                count_then_answer(run, music::view_of(a), item);
+              },
               on_error(run, t.artist));
       break;
     case np_focus::album:
@@ -57,7 +85,9 @@ void lookup(context& run, np_focus focus, music_item item) {
         return run.reply_text("info.no_album", {{"track", t.name}, {"artist", t.artist}});
       q.name = t.album;
       self->request(run.fm(), run.engine_timeout(), fm_album_atom::value, q)
-        .then([run, item](fm::album_info& a) mutable { answer(run, music::view_of(a), item); },
+        .then([run, item](fm::album_info& a) mutable {
+                count_then_answer(run, music::view_of(a), item);
+              },
               on_error(run, t.artist + " - " + t.album));
       break;
     case np_focus::track:
@@ -68,7 +98,7 @@ void lookup(context& run, np_focus focus, music_item item) {
             auto view = music::view_of(info);
             if (view.image.empty())
               view.image = item.track.image;
-            answer(run, std::move(view), item);
+            count_then_answer(run, std::move(view), item);
           },
           on_error(run, t.artist + " - " + t.name));
       break;

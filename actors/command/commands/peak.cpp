@@ -1,6 +1,9 @@
 // peak (bestday, peakday, topday, best): the busiest day of a period in the
 // subject's time zone, with its top tracks, artists and albums and the time
-// listened, from up to max_pages pages of recent tracks.
+// listened, from up to max_pages pages of recent tracks. Recent tracks carry
+// no durations: the day's most played tracks are looked up (track.getInfo,
+// cached by the fm engine) and count their real length; the rest count
+// three minutes a scrobble.
 
 #include <algorithm>
 #include <chrono>
@@ -26,6 +29,8 @@ namespace {
 /// in the fm engine's queue.
 constexpr std::int64_t max_pages = 20;
 constexpr std::int32_t per_page = 200;
+/// The peak day's tracks whose duration is looked up, most played first.
+constexpr std::size_t duration_lookups = 10;
 
 /// The pages gathered so far; the last one to arrive answers.
 struct gathering {
@@ -50,31 +55,73 @@ void ranked_section(context& run, text_builder& out, std::string_view title_key,
                                            item.artist, item.plays));
 }
 
-void answer(context& run, gathering& g) {
-  std::vector<fm::track> all;
-  for (auto& page : g.by_page)
-    all.insert(all.end(), page.begin(), page.end());
+void render(context& run, const gathering& g, const history::peak_day& peak,
+            std::int64_t read) {
   auto period = run.text(lists::period_key(g.range));
-  auto peak = history::busiest_day(all, g.zone);
-  if (!peak)
-    return run.reply_text("top.empty", {{"name", g.who}, {"period", period}});
   text_builder out;
   out.bold(run.text("peak.title", {{"name", g.who}, {"period", period}})).newline();
-  auto date = i18n::format_local(run.language(), peak->day_start + 12 * 3600, g.zone,
+  auto date = i18n::format_local(run.language(), peak.day_start + 12 * 3600, g.zone,
                                  i18n::time_style::long_date);
   auto listened = run.env().texts->format_duration(run.language(),
-                                                   std::chrono::seconds{peak->seconds}, 2);
+                                                   std::chrono::seconds{peak.seconds}, 2);
   out.newline().plain(run.text("peak.day", {{"date", date},
-                                            {"count", peak->scrobbles},
+                                            {"count", peak.scrobbles},
                                             {"duration", listened}}));
-  ranked_section(run, out, "peak.top_tracks", peak->tracks);
-  ranked_section(run, out, "peak.top_artists", peak->artists);
-  ranked_section(run, out, "peak.top_albums", peak->albums);
+  ranked_section(run, out, "peak.top_tracks", peak.tracks);
+  ranked_section(run, out, "peak.top_artists", peak.artists);
+  ranked_section(run, out, "peak.top_albums", peak.albums);
   if (g.total_pages > g.pages)
-    out.newline().newline().italic(
-      run.text("peak.capped", {{"count", static_cast<std::int64_t>(all.size())}}));
+    out.newline().newline().italic(run.text("peak.capped", {{"count", read}}));
   run.reply(out.take());
   run.finish();
+}
+
+/// The durations of the peak day's most played tracks, asked in parallel;
+/// the last answer renders. A failed lookup is an unknown duration.
+struct timing {
+  history::peak_day peak;
+  std::vector<std::int64_t> durations;
+  std::size_t pending = 0;
+  std::int64_t read = 0;
+};
+
+void time_tracks(context& run, std::shared_ptr<gathering> g, history::peak_day peak,
+                 std::int64_t read) {
+  auto t = std::make_shared<timing>();
+  t->peak = std::move(peak);
+  t->read = read;
+  t->pending = std::min(duration_lookups, t->peak.untimed.size());
+  t->durations.assign(t->pending, 0);
+  if (t->pending == 0)
+    return render(run, *g, t->peak, read);
+  auto done = [run, g, t]() mutable {
+    if (--t->pending > 0)
+      return;
+    history::apply_durations(t->peak, t->durations);
+    render(run, *g, t->peak, t->read);
+  };
+  for (std::size_t i = 0; i < t->durations.size(); ++i) {
+    const auto& item = t->peak.untimed[i];
+    run.self()
+      ->request(run.fm(), run.engine_timeout(), fm_track_atom::value,
+                entity_query{item.artist, item.name, {}})
+      .then([t, i, done](fm::track_info& info) mutable {
+              t->durations[i] = info.duration;
+              done();
+            },
+            [done](caf::error&) mutable { done(); });
+  }
+}
+
+void answer(context& run, const std::shared_ptr<gathering>& g) {
+  std::vector<fm::track> all;
+  for (auto& page : g->by_page)
+    all.insert(all.end(), page.begin(), page.end());
+  auto peak = history::busiest_day(all, g->zone);
+  if (!peak)
+    return run.reply_text("top.empty", {{"name", g->who},
+                                        {"period", run.text(lists::period_key(g->range))}});
+  time_tracks(run, g, std::move(*peak), static_cast<std::int64_t>(all.size()));
 }
 
 void fetch_page(context run, std::shared_ptr<gathering> g, recent_query q) {
@@ -85,7 +132,7 @@ void fetch_page(context run, std::shared_ptr<gathering> g, recent_query q) {
         g->by_page[static_cast<std::size_t>(page - 1)] = std::move(recent.tracks);
         if (--g->pending == 0 && !g->answered) {
           g->answered = true;
-          answer(run, *g);
+          answer(run, g);
         }
       },
       [run, g](caf::error& err) mutable {
@@ -123,7 +170,7 @@ void run_peak(context& ctx) {
         g->pending = g->pages - 1;
         if (g->pending == 0) {
           g->answered = true;
-          return answer(run, *g);
+          return answer(run, g);
         }
         for (std::int64_t page = 2; page <= g->pages; ++page) {
           auto next = q;

@@ -198,6 +198,9 @@ TEST_CASE("every command declares its arguments' kinds", "[command][arguments]")
     {"globalwhoknows", {{"artist", arg_kind::artist, false, true}}},
     {"globalwhoknowsalbum", {{"artist_album", arg_kind::album, false, true}}},
     {"globalwhoknowstrack", {{"artist_track", arg_kind::track, false, true}}},
+    // The banned user: a reply on Telegram, a user option on Discord.
+    {"lastgramban", {{"user", arg_kind::user, false, false}}},
+    {"lastgramunban", {{"user", arg_kind::user, false, false}}},
     {"whoknowspage", {{"scope", arg_kind::choice, true, false},
                       {"kind", arg_kind::choice, true, false},
                       {"page", arg_kind::number, true, false},

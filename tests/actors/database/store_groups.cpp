@@ -365,3 +365,28 @@ TEST_CASE("a group's settings are read and changed one at a time", "[db][groups]
   CHECK_FALSE(db.change_group_config(tg, "-555", group_setting::track_crowns, "yes"));
   CHECK(db.get_group_config(tg, "-555").value().threshold == 12);
 }
+
+TEST_CASE("the bot's listeners of an entity are counted by normalized name", "[db][groups]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  listener(db, "1", "The Weeknd", 10);
+  listener(db, "2", "the weeknd", 5); // one artist, spelled in lower case
+  listener(db, "3", "The Weeknd", 0); // no plays: not a listener
+  listener(db, "4", "Muse", 7);
+  auto album = db.upsert_entity(entity_kind::album, "After Hours", "The Weeknd");
+  REQUIRE_OK(album);
+  auto one = db.get_user(tg, "1").value().value();
+  REQUIRE_OK(db.set_user_plays(one.id, *album, 3));
+
+  auto artists = db.count_listeners(entity_kind::artist, "THE WEEKND", "ignored");
+  REQUIRE_OK(artists);
+  CHECK(*artists == 2);
+  CHECK(db.count_listeners(entity_kind::album, "after hours", "the weeknd").value() == 1);
+  CHECK(db.count_listeners(entity_kind::album, "After Hours", "Someone Else").value() == 0);
+  CHECK(db.count_listeners(entity_kind::track, "Blinding Lights", "The Weeknd").value() == 0);
+  // A banned user is not counted.
+  REQUIRE_OK(db.set_banned(tg, "2", true));
+  CHECK(db.count_listeners(entity_kind::artist, "The Weeknd", "").value() == 1);
+}

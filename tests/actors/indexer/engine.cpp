@@ -57,7 +57,9 @@ struct env {
   fm_actor fm;
   indexer_actor indexer;
 
-  explicit env(database::backend_kind backend = database::backend_kind::sqlite)
+  /// `outage_min_calls`: failed calls in a minute that start a Last.fm outage.
+  explicit env(database::backend_kind backend = database::backend_kind::sqlite,
+               std::int64_t outage_min_calls = 10)
     : db(backend), store(db.open()) {
     cfg.set("scheduler.max-threads", size_t{2});
     cfg.add_message_types<caf::id_block::lastgram>();
@@ -72,6 +74,7 @@ struct env {
     s.rate_per_second = 0;
     s.max_retries = 0;
     s.background_deadline_ms = 20000;
+    s.outage_min_calls = outage_min_calls;
     fm = fm::spawn_engine(self->ptr(), s, http, [] { return cache_actor{}; }, false);
   }
 
@@ -466,4 +469,55 @@ TEST_CASE("a library of a user active in groups falls due after the active inter
   CHECK(e.state_of(calm).last_full_at == first);
   CHECK(e.artist_pages("calm") == std::vector<std::string>{"1"});
   CHECK(e.state_of(act).next_due_at == e.clock->now.load() + 48 * 3600);
+}
+
+TEST_CASE("indexing pauses during a Last.fm outage and resumes after it", "[indexer][outage]") {
+  env e{database::backend_kind::sqlite, 2};
+  std::vector<std::int64_t> ids;
+  for (int i = 1; i <= 6; ++i)
+    e.libraries.add(library("pause" + std::to_string(i), 1500, 10, 10));
+  e.libraries.serve(e.fake);
+  // Every top artists page fails (error 8, Last.fm's trouble) while down.
+  auto down = std::make_shared<std::atomic<bool>>(true);
+  auto specs = e.libraries.libraries();
+  e.fake.set_handler("user.gettopartists", [down, specs](const test::fake_call& call) {
+    if (down->load())
+      return std::string{R"({"error":8,"message":"Operation failed - Most likely the backend service failed."})"};
+    for (const auto& spec : specs)
+      if (spec.user == call.param("user"))
+        return test::top_artists_page(spec, std::stoi(call.param("page")),
+                                      std::stoi(call.param("limit")));
+    return std::string{R"({"error":6,"message":"User not found"})"};
+  });
+  for (int i = 1; i <= 6; ++i)
+    ids.push_back(e.user(std::to_string(i), "pause" + std::to_string(i)));
+  auto s = e.settings();
+  s.scan_seconds = 1;
+  e.start_indexer(s);
+  auto start = e.clock->now.load();
+  auto calls = [&] { return e.fake.calls("user.getTopArtists"); };
+  // Two failures start the outage; then the indexer stops asking.
+  REQUIRE(eventually([&] { return calls() >= 2; }, 30s));
+  CHECK(test::holds_for([&] { return calls() < 6; }, 3s));
+  // The libraries it did not reach stay due as they were.
+  int untouched = 0;
+  for (auto id : ids)
+    if (e.state_of(id).next_due_at <= start)
+      ++untouched;
+  CHECK(untouched >= 2);
+
+  // Last.fm answers again: three interactive calls in a row end the outage.
+  down->store(false);
+  for (int i = 0; i < 3; ++i)
+    (*e.self)->request(e.fm, 10s, fm_user_atom::value, std::string{"pause1"})
+      .receive([](fm::user_info&) {}, [](caf::error& err) { FAIL(to_string(err)); });
+  e.clock->now += 601; // past the pause and every retry delay
+  REQUIRE(eventually([&] {
+    for (auto id : ids)
+      if (!e.done(id))
+        return false;
+    return true;
+  }, 60s));
+  for (auto id : ids)
+    CHECK(e.plays(id, entity_kind::artist) == 1500);
 }

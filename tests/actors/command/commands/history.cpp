@@ -66,6 +66,26 @@ TEST_CASE("known durations count instead of three minutes and now playing is lef
   CHECK_FALSE(busiest_day({playing}, "UTC"));
 }
 
+TEST_CASE("looked up durations replace three minutes for the untimed tracks only",
+          "[history][peak]") {
+  std::vector<fm::track> tracks{scrobble("Timed", "A", "", jan15 + 10)};
+  tracks[0].duration = 600;
+  for (int i = 0; i < 3; ++i)
+    tracks.push_back(scrobble("Often", "A", "", jan15 + 100 + i));
+  tracks.push_back(scrobble("Once", "B", "", jan15 + 200));
+  tracks.push_back(scrobble("Rare", "C", "", jan15 + 300));
+  auto day = busiest_day(tracks, "UTC");
+  REQUIRE(day);
+  CHECK(day->seconds == 600 + 5 * default_track_seconds);
+  // The timed scrobble is not among the untimed; most played first.
+  REQUIRE(day->untimed.size() == 3);
+  CHECK(day->untimed[0].name == "Often");
+  CHECK(day->untimed[0].plays == 3);
+  // Often is 4 minutes, Once unknown (0), Rare not looked up.
+  apply_durations(*day, {240, 0});
+  CHECK(day->seconds == 600 + 3 * 240 + 2 * default_track_seconds);
+}
+
 TEST_CASE("streaks stop where each one breaks and carry over pages", "[history][streak]") {
   std::vector<fm::track> page1{scrobble("Song A", "X", "Q", 0), scrobble("song a", "x", "q", 5),
                                scrobble("Song B", "X", "Q", 4)};

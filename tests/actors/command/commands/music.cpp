@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 
 #include <caf/all.hpp>
 
@@ -38,6 +39,11 @@ struct fake_users {
   std::vector<love_query> loves;
   /// The who-knows requests the fake database received.
   std::vector<who_knows_request> who_knows;
+  /// What the fake indexer answers for every user, and whom it was asked for.
+  index_progress progress;
+  std::vector<std::int64_t> progress_asked;
+  /// The (kind, name, artist) the bot's listeners were counted for.
+  std::vector<std::tuple<entity_kind, std::string, std::string>> listeners_asked;
 };
 
 /// A who-knows answer: the invoker first with the count they sent, holding
@@ -145,6 +151,11 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
     [](group_config_atom, platform_kind, const std::string&) { return group_config{}; },
     [](group_config_atom, platform_kind, const std::string&, group_setting,
        const std::string&) { return group_config{}; },
+    [db](listeners_atom, entity_kind kind, const std::string& name, const std::string& artist) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      db->listeners_asked.emplace_back(kind, name, artist);
+      return std::int64_t{3};
+    },
   };
 }
 
@@ -231,6 +242,19 @@ fm_actor::behavior_type fake_fm(std::shared_ptr<fake_users> db) {
   };
 }
 
+/// The indexer's door: every user's progress is `db->progress`.
+indexer_actor::behavior_type fake_indexer(std::shared_ptr<fake_users> db) {
+  return {
+    [](index_user_atom, std::int64_t, const std::string&) {},
+    [](index_request_atom, std::int64_t, const std::string&) { return index_request_result{}; },
+    [db](index_progress_atom, std::int64_t user) {
+      std::lock_guard<std::mutex> guard{db->mtx};
+      db->progress_asked.push_back(user);
+      return db->progress;
+    },
+  };
+}
+
 struct fixture {
   test_config cfg;
   caf::actor_system sys{cfg};
@@ -238,6 +262,7 @@ struct fixture {
   std::shared_ptr<fake_users> users = std::make_shared<fake_users>();
   fm_actor fm = sys.spawn(fake_fm, users);
   database_actor db = sys.spawn(fake_database, users);
+  indexer_actor indexer = sys.spawn(fake_indexer, users);
   command_actor engine;
 
   fixture() {
@@ -246,13 +271,14 @@ struct fixture {
     auto handles = std::make_shared<engine_handles>();
     handles->fm.put(fm);
     handles->database.put(db);
+    handles->indexer.put(indexer);
     env->engines = handles;
     engine = command::spawn_engine(self.ptr(), env);
   }
 
   ~fixture() {
     for (auto& a : {caf::actor_cast<caf::actor>(engine), caf::actor_cast<caf::actor>(fm),
-                    caf::actor_cast<caf::actor>(db)})
+                    caf::actor_cast<caf::actor>(db), caf::actor_cast<caf::actor>(indexer)})
       self->send_exit(a, caf::exit_reason::user_shutdown);
   }
 
@@ -360,9 +386,17 @@ TEST_CASE("artistinfo shows the author's plays and says when Last.fm corrected t
   CHECK(has(np, "1,688,480 listeners worldwide"));
   CHECK(has(np, "You played it 7,211 times"));
   CHECK(has(np, "Similar artists: Drake, Frank Ocean"));
+  CHECK(has(np, "3 lastgram users listen"));
   CHECK_FALSE(has(np, "corrected"));
   auto typed = f.say("/artistinfo Weeknd");
   CHECK(has(typed, "The Weeknd"));
+  {
+    // Counted under Last.fm's spelling.
+    std::lock_guard<std::mutex> guard{f.users->mtx};
+    REQUIRE(f.users->listeners_asked.size() == 2);
+    CHECK(std::get<0>(f.users->listeners_asked[1]) == entity_kind::artist);
+    CHECK(std::get<1>(f.users->listeners_asked[1]) == "The Weeknd");
+  }
   CHECK(has(typed, "Last.fm corrected your search \"Weeknd\""));
   CHECK_FALSE(has(f.say("/ai the weeknd"), "corrected"));
   CHECK(has(f.say("/ai Nobody Knows"), "Last.fm doesn't know Nobody Knows"));
@@ -475,4 +509,39 @@ TEST_CASE("whoknows works in groups only and sends the fresh count from getInfo"
   CHECK(f.users->who_knows[3].kind == entity_kind::track);
   CHECK(f.users->who_knows[3].group_id.empty()); // global
   CHECK(f.users->who_knows[3].name == "99 Problems");
+}
+
+TEST_CASE("whoknows shows the invoker's indexing progress while their index runs",
+          "[music][commands][groups]") {
+  fixture f;
+  f.say("/register someuser");
+  {
+    std::lock_guard<std::mutex> guard{f.users->mtx};
+    f.users->by_id["1"].id = 42;
+  }
+  f.in_group = true;
+  // No index running: no line.
+  auto idle = f.say("/wk Weeknd");
+  INFO(idle);
+  CHECK(has(idle, "16 listeners, 999 plays"));
+  CHECK_FALSE(has(idle, "indexing"));
+  {
+    std::lock_guard<std::mutex> guard{f.users->mtx};
+    f.users->progress.running = true;
+    f.users->progress.kind = entity_kind::artist;
+    f.users->progress.done = 3000;
+    f.users->progress.total = 7412;
+  }
+  auto running = f.say("/wk Weeknd");
+  INFO(running);
+  CHECK(has(running, "16 listeners, 999 plays"));
+  CHECK(has(running, "indexing: 3,000 of 7,412 artists"));
+  {
+    std::lock_guard<std::mutex> guard{f.users->mtx};
+    f.users->progress.kind = entity_kind::album;
+  }
+  CHECK(has(f.say("/gwkal"), "indexing: 3,000 of 7,412 albums"));
+  std::lock_guard<std::mutex> guard{f.users->mtx};
+  REQUIRE(f.users->progress_asked.size() == 3);
+  CHECK(f.users->progress_asked.back() == 42); // the invoker's own index
 }
