@@ -450,13 +450,14 @@ TEST_CASE("a library of a user active in groups falls due after the active inter
   e.libraries.add(library("act", 3, 1, 1));
   e.libraries.add(library("calm", 3, 1, 1));
   e.libraries.serve(e.fake);
-  e.start_indexer();
   auto act = e.user("10", "act");
   auto calm = e.user("11", "calm");
-  for (auto [id, name] : {std::pair{act, "act"}, std::pair{calm, "calm"}}) {
-    (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{name});
-    REQUIRE(eventually([&, id = id] { return e.done(id); }, 30s));
-  }
+  // The first scan indexes both (never indexed: due), once each; asking
+  // for them as well could leave a second run going into the restart below.
+  e.start_indexer();
+  REQUIRE(eventually([&] { return e.done(act) && e.done(calm); }, 30s));
+  REQUIRE(e.artist_pages("act") == std::vector<std::string>{"1"});
+  REQUIRE(e.artist_pages("calm") == std::vector<std::string>{"1"});
   auto first = e.clock->now.load();
   // "act" runs a command in a group; 13 hours pass (the active interval is
   // 12, the normal one 48).
