@@ -1,7 +1,8 @@
 // globalwhoknows (gwk), globalwhoknowsalbum (gwkal), globalwhoknowstrack
 // (gwkt): the top listeners among every registered user. Users who chose
-// privacy show as "private user"; accounts averaging more than 650
-// scrobbles a day are left out (the rule is in the help text).
+// privacy show as "private user"; botted-looking accounts (more than 650
+// scrobbles a day on average, or more than 6 days of listening in 8 days)
+// are left out (the rule is in the help text).
 
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/commands/who_knows_run.hpp"
