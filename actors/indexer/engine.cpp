@@ -388,12 +388,12 @@ void step(self_ptr self, std::int64_t user, std::uint64_t generation) {
   auto* j = job_of(self, user, generation);
   if (!j)
     return;
-  if (!self->state.opts->fm()) {
-    // The fm engine is restarting: try again later from the stored page.
-    auto s = j->state;
-    s.next_due_at = now_of(*self->state.opts) + retry_after_seconds;
-    return end_job(self, user, &s);
-  }
+  if (!self->state.opts->fm())
+    // The fm engine is not up (the node is starting, or it restarts): the
+    // library stays due as it stood, and the next scan tries it again from
+    // the stored page. (Pushing it back by retry_after_seconds made a node
+    // restarted under load leave a half-done index for ten minutes.)
+    return end_job(self, user, nullptr);
   if (j->incremental)
     return step_incremental(self, user, *j);
   auto page = next_page(j->state, self->state.opts->settings);

@@ -111,7 +111,9 @@ TEST_CASE("a node killed with kill -9 mid-library resumes from the stored page",
   CHECK(db->count_user_plays(id, entity_kind::artist).value() == 0); // nothing switched in
 
   child_process again{indexing_node_args(dir, fake.url()), lastfm_env};
-  REQUIRE(eventually([&] { return state().status == index_status::done; }, 60s, 50ms));
+  bool finished = eventually([&] { return state().status == index_status::done; }, 60s, 50ms);
+  INFO("restarted node's log:\n" << again.err());
+  REQUIRE(finished);
   // The second node went on after the stored page, never from page 1.
   auto pages = artist_pages(fake, calls_before);
   REQUIRE_FALSE(pages.empty());

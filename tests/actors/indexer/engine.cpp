@@ -94,12 +94,14 @@ struct env {
     return s;
   }
 
-  void start_indexer(indexer_settings s) {
+  /// `fm_up`, when given, says whether the fm engine is there yet (a node
+  /// starting, or an fm engine restarting).
+  void start_indexer(indexer_settings s, std::shared_ptr<std::atomic<bool>> fm_up = nullptr) {
     auto opts = std::make_shared<indexer::indexer_options>();
     opts->settings = s;
     opts->database = db.settings();
     auto fm_hdl = fm;
-    opts->fm = [fm_hdl] { return fm_hdl; };
+    opts->fm = [fm_hdl, fm_up] { return !fm_up || fm_up->load() ? fm_hdl : fm_actor{}; };
     auto c = clock;
     opts->now = [c] { return c->now.load(); };
     opts->fm_timeout = 30s;
@@ -521,4 +523,21 @@ TEST_CASE("indexing pauses during a Last.fm outage and resumes after it", "[inde
   }, 60s));
   for (auto id : ids)
     CHECK(e.plays(id, entity_kind::artist) == 1500);
+}
+
+TEST_CASE("a library due before the fm engine is up stays due and is indexed once it is",
+          "[indexer]") {
+  env e;
+  e.libraries.add(library("early", 3, 1, 1));
+  e.libraries.serve(e.fake);
+  auto id = e.user("20", "early");
+  auto fm_up = std::make_shared<std::atomic<bool>>(false);
+  e.start_indexer(e.settings(), fm_up); // its start-up scan finds the library at once
+  CHECK(test::holds_for([&] { return e.fake.total_calls() == 0; }, 500ms));
+  // Not pushed back (it used to be, by ten minutes): the next scan takes it.
+  CHECK(e.state_of(id).next_due_at <= e.clock->now.load());
+  CHECK(e.state_of(id).status != index_status::done);
+  fm_up->store(true);
+  (*e.self)->send(e.indexer, index_user_atom::value, id, std::string{"early"});
+  REQUIRE(eventually([&] { return e.done(id); }, 30s));
 }
