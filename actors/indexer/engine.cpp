@@ -62,6 +62,9 @@ struct job {
   /// state naming it.
   std::vector<library_item> page_items;
   index_state page_state;
+  /// The corrections the store knows of the page's artist names (read once
+  /// per page), plus those looked up for it; and the names still to look up.
+  correction_map page_names;
   std::vector<std::string> to_check;
   /// artist.getCorrection calls this index may still make.
   std::int64_t corrections_left = 0;
@@ -193,8 +196,9 @@ bool canonicalize(self_ptr self, database::store& db, entity_kind kind,
 /// Stores the job's fetched page under canonical names and moves on.
 void stage_page(self_ptr self, std::int64_t user, job& j) {
   auto* db = store_of(self);
-  if (!db || !canonicalize(self, *db, j.page_state.kind, j.page_items))
+  if (!db)
     return end_job(self, user, nullptr);
+  apply_corrections(j.page_state.kind, j.page_items, j.page_names);
   if (auto r = db->stage_library_page(user, j.page_state.kind, j.page_items, j.page_state); !r) {
     db_failed(self, "staging a page failed", r.error());
     return end_job(self, user, nullptr);
@@ -217,7 +221,10 @@ void check_names(self_ptr self, std::int64_t user, std::uint64_t generation) {
   auto name = std::move(j->to_check.back());
   j->to_check.pop_back();
   --j->corrections_left;
-  auto remember = [self](const std::string& asked, const std::string& canonical) {
+  auto remember = [self, user, generation](const std::string& asked,
+                                           const std::string& canonical) {
+    if (auto* jj = job_of(self, user, generation))
+      jj->page_names[database::normalize_name(asked)] = canonical;
     if (auto* db = store_of(self))
       if (auto w = db->put_artist_correction(asked, canonical, now_of(*self->state.opts)); !w)
         db_failed(self, "storing an artist correction failed", w.error());
@@ -249,14 +256,15 @@ void on_top_page(self_ptr self, std::int64_t user, std::uint64_t generation,
   j->page_state = j->state;
   j->page_items = take_page(j->page_state, list, st.opts->settings);
   j->to_check.clear();
+  auto names = artist_names(j->page_state.kind, j->page_items);
+  auto known = db->artist_corrections(names);
+  if (!known) {
+    db_failed(self, "reading artist corrections failed", known.error());
+    return end_job(self, user, nullptr);
+  }
+  j->page_names = std::move(*known);
   if (j->page_state.kind == entity_kind::artist && j->corrections_left > 0) {
-    auto names = artist_names(entity_kind::artist, j->page_items);
-    auto known = db->artist_corrections(names);
-    if (!known) {
-      db_failed(self, "reading artist corrections failed", known.error());
-      return end_job(self, user, nullptr);
-    }
-    j->to_check = unknown_names(names, *known, j->corrections_left);
+    j->to_check = unknown_names(names, j->page_names, j->corrections_left);
     // Taken from the back: most played first.
     std::reverse(j->to_check.begin(), j->to_check.end());
   }
