@@ -2,8 +2,11 @@
 # Builds the libFuzzer targets of fuzz/ with clang (LASTGRAM_FUZZ=ON, in
 # build-fuzz/, apart from the g++ test build) and runs each for N seconds.
 #
-#   scripts/fuzz.sh [--seconds N] [--seed S] [TARGET...]
-#                                   (default: 20 s, a random seed, every target)
+#   scripts/fuzz.sh [--seconds N] [--runs R] [--seed S] [TARGET...]
+#                     (default: 20 s, no run limit, a random seed, every target)
+#
+# Each target stops after N seconds or R executions, whichever comes first
+# (the long campaign: --seconds 1800 --runs 10000000).
 #
 # A fixed --seed makes a short run replay the same inputs each time (the test
 # suite uses --seed 1, so its verdict does not depend on luck); long campaigns
@@ -22,14 +25,17 @@ cd "$root"
 
 seconds=20
 seed=0
+runs=-1
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
     --seconds=*) seconds=${1#--seconds=}; shift ;;
+    --runs) runs=${2:?--runs needs a number}; shift 2 ;;
+    --runs=*) runs=${1#--runs=}; shift ;;
     --seed) seed=${2:?--seed needs a number}; shift 2 ;;
     --seed=*) seed=${1#--seed=}; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -92,12 +98,14 @@ for t in "${targets[@]}"; do
   for d in $(fixtures "$t"); do seeds+=("$d"); done
   log="$logs/$t.log"
   echo "== $t: ${seconds}s, -max_len=$(max_len "$t")"
+  started=$SECONDS
   set +e
-  "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -seed="$seed" -max_len="$(max_len "$t")" \
+  "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -runs="$runs" -seed="$seed" -max_len="$(max_len "$t")" \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$regressions/" "$work" "${seeds[@]}" >"$log" 2>&1
   rc=$?
   set -e
+  took=$((SECONDS - started))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   # The last status line ("#N DONE cov: C ft: F ...") holds the coverage.
@@ -111,11 +119,11 @@ for t in "${targets[@]}"; do
     echo "   CRASH (exit $rc): reproducer(s) in $regressions/, log $log:"
     grep -E 'Test unit written to|SUMMARY|ERROR: libFuzzer|what\(\)' "$log" | sed 's/^/     /' | head -6
   fi
-  rows+=("$(printf '%-20s %12s %9s %7s %7s %8s' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$crashes")")
+  rows+=("$(printf '%-20s %12s %9s %7s %7s %7s %8s' "$t" "${execs:-?}" "${rate:-?}" "$took" "${cov:-?}" "${ft:-?}" "$crashes")")
 done
 
 echo
-printf '%-20s %12s %9s %7s %7s %8s\n' target executions exec/s cov ft crashes
+printf '%-20s %12s %9s %7s %7s %7s %8s\n' target executions exec/s seconds cov ft crashes
 for r in "${rows[@]}"; do echo "$r"; done
 if [ ${#failed[@]} -gt 0 ]; then
   echo
