@@ -24,11 +24,16 @@ struct library_item {
   std::string name;
   std::string artist;
   std::int64_t playcount = 0;
+  /// For counts made from recent scrobbles (an incremental index): the time
+  /// of each scrobble counted, so a row a who-knows refresh already counted
+  /// through a later time gets only the scrobbles after it. Empty for the
+  /// counts of top lists.
+  std::vector<std::int64_t> played_at = {};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, library_item& x) {
-  return f(caf::meta::type_name("library_item"), x.name, x.artist, x.playcount);
+  return f(caf::meta::type_name("library_item"), x.name, x.artist, x.playcount, x.played_at);
 }
 
 /// Where a user's index stands.

@@ -38,6 +38,8 @@ struct folded_item {
   std::string norm_artist;
   std::int64_t playcount = 0;
   long long entity_id = 0;
+  /// The scrobble times behind `playcount`, for incremental adds.
+  std::vector<std::int64_t> played_at;
 };
 
 std::vector<folded_item> fold_items(entity_kind kind, const std::vector<library_item>& items) {
@@ -54,10 +56,13 @@ std::vector<folded_item> fold_items(entity_kind kind, const std::vector<library_
       continue;
     auto key = f.norm_name + '\x1f' + f.norm_artist;
     if (auto i = seen.find(key); i != seen.end()) {
-      out[i->second].playcount += x.playcount;
+      auto& into = out[i->second];
+      into.playcount += x.playcount;
+      into.played_at.insert(into.played_at.end(), x.played_at.begin(), x.played_at.end());
       continue;
     }
     f.playcount = x.playcount;
+    f.played_at = x.played_at;
     seen.emplace(std::move(key), out.size());
     out.push_back(std::move(f));
   }
@@ -143,6 +148,40 @@ void add_rows(soci::session& sql, const std::string& table, std::int64_t user_id
                    " updated_at = excluded.updated_at";
     sql << q;
   }
+}
+
+// A row a who-knows refresh wrote counts every scrobble up to its
+// updated_at (> 0), which may be later than the index's last scrobble: of
+// an incremental add, such a row gets only the scrobbles after that time.
+// An item with none after it is dropped, so its row keeps its mark; the
+// others are written with the indexer's mark, since the row then counts
+// through the index's new last scrobble.
+void skip_counted(soci::session& sql, std::int64_t user_id, std::vector<folded_item>& items) {
+  std::unordered_map<long long, std::size_t> by_entity;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (!items[i].played_at.empty())
+      by_entity.emplace(items[i].entity_id, i);
+  if (by_entity.empty())
+    return;
+  long long u = user_id;
+  long long entity = 0;
+  long long counted_through = 0;
+  soci::statement st = (sql.prepare << "SELECT entity_id, updated_at FROM user_plays"
+                                       " WHERE user_id = :u AND updated_at > 0",
+                        soci::into(entity), soci::into(counted_through), soci::use(u, "u"));
+  st.execute();
+  while (st.fetch()) {
+    auto i = by_entity.find(entity);
+    if (i == by_entity.end())
+      continue;
+    auto& x = items[i->second];
+    x.playcount = static_cast<std::int64_t>(
+      std::count_if(x.played_at.begin(), x.played_at.end(),
+                    [&](std::int64_t t) { return t > counted_through; }));
+  }
+  items.erase(std::remove_if(items.begin(), items.end(),
+                             [](const folded_item& x) { return x.playcount <= 0; }),
+              items.end());
 }
 
 void write_state(soci::session& sql, const index_state& s) {
@@ -259,6 +298,7 @@ result<void> store::add_library_plays(std::int64_t user_id, entity_kind kind,
     soci::transaction tr{sql};
     write_state(sql, state);
     upsert_entities(sql, kind, folded);
+    skip_counted(sql, user_id, folded);
     add_rows(sql, "user_plays", user_id, kind, folded, indexed_row_mark);
     tr.commit();
     return {};

@@ -118,25 +118,28 @@ due_soon active_due_rule(std::int64_t now, const indexer_settings& cfg) {
 
 scrobble_counts count_scrobbles(const std::vector<fm::track>& tracks) {
   using key = std::pair<std::string, std::string>;
-  std::map<key, std::int64_t> artists;
-  std::map<key, std::int64_t> albums;
-  std::map<key, std::int64_t> tracks_by;
+  using times = std::vector<std::int64_t>;
+  std::map<key, times> artists;
+  std::map<key, times> albums;
+  std::map<key, times> tracks_by;
   scrobble_counts out;
   for (const auto& t : tracks) {
     if (t.now_playing || t.played_at == 0)
       continue;
     ++out.count;
     out.newest = std::max(out.newest, t.played_at);
-    ++artists[{t.artist, std::string{}}];
+    artists[{t.artist, std::string{}}].push_back(t.played_at);
     if (!t.album.empty())
-      ++albums[{t.album, t.artist}];
-    ++tracks_by[{t.name, t.artist}];
+      albums[{t.album, t.artist}].push_back(t.played_at);
+    tracks_by[{t.name, t.artist}].push_back(t.played_at);
   }
-  auto flatten = [](const std::map<key, std::int64_t>& m) {
+  auto flatten = [](std::map<key, times>& m) {
     std::vector<library_item> v;
     v.reserve(m.size());
-    for (const auto& [k, n] : m)
-      v.push_back(library_item{k.first, k.second, n});
+    for (auto& [k, at] : m) {
+      auto n = static_cast<std::int64_t>(at.size());
+      v.push_back(library_item{k.first, k.second, n, std::move(at)});
+    }
     return v;
   };
   out.artists = flatten(artists);

@@ -198,6 +198,42 @@ TEST_CASE("incremental plays add to the indexed counts", "[db][library]") {
   CHECK(db.get_index_state(user.id).value().last_scrobble_at == 1700000000);
 }
 
+TEST_CASE("incremental plays skip the scrobbles a who-knows refresh already counted",
+          "[db][library]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  auto user = db.register_user(platform_kind::telegram, "1", "rj", "RJ").value();
+  REQUIRE_OK(db.stage_library_page(user.id, entity_kind::artist,
+                                   {{"Muse", "", 10}, {"Low", "", 5}},
+                                   running(user.id, entity_kind::artist, 1)));
+  REQUIRE_OK(db.commit_library(user.id, entity_kind::artist, running(user.id, entity_kind::artist, 1)));
+  // A who-knows run refreshes Muse: 20 plays, counted through now.
+  auto muse = db.upsert_entity(entity_kind::artist, "Muse", "");
+  REQUIRE(muse);
+  std::int64_t now = std::time(nullptr);
+  REQUIRE_OK(db.set_user_plays(user.id, *muse, 20));
+  // The next incremental index reads scrobbles from before and after that
+  // refresh: of Muse's, only the two after it are new; Low's all are.
+  auto s = running(user.id, entity_kind::artist, 1);
+  s.last_scrobble_at = now + 600;
+  std::vector<library_item> recent{{"Muse", "", 3, {now - 300, now + 300, now + 600}},
+                                   {"low", "", 2, {now - 200, now + 100}}};
+  REQUIRE_OK(db.add_library_plays(user.id, entity_kind::artist, recent, s));
+  CHECK(plays_of(db, user.id, entity_kind::artist, "Muse") == 22);
+  CHECK(plays_of(db, user.id, entity_kind::artist, "Low") == 7);
+  // Scrobbles all before the refresh add nothing to Muse, and its row keeps
+  // counting through the refresh: a later add of a newer scrobble adds one.
+  REQUIRE_OK(db.set_user_plays(user.id, *muse, 30));
+  REQUIRE_OK(db.add_library_plays(user.id, entity_kind::artist,
+                                  {{"muse", "", 2, {now - 50, now - 40}}}, s));
+  CHECK(plays_of(db, user.id, entity_kind::artist, "Muse") == 30);
+  REQUIRE_OK(db.add_library_plays(user.id, entity_kind::artist,
+                                  {{"MUSE", "", 1, {now + 900}}}, s));
+  CHECK(plays_of(db, user.id, entity_kind::artist, "Muse") == 31);
+}
+
 TEST_CASE("a page for an unknown user is refused as a whole", "[db][library]") {
   auto backend = ANY_BACKEND;
   INFO("backend " << to_string(backend));

@@ -92,6 +92,7 @@ TEST_CASE("recent scrobbles are counted per artist album and track without now p
   REQUIRE(counts.artists.size() == 2);
   CHECK(counts.artists[0].name == "A");
   CHECK(counts.artists[0].playcount == 2);
+  CHECK(counts.artists[0].played_at.size() == 2);
   REQUIRE(counts.albums.size() == 1); // no album for "Two"
   CHECK(counts.albums[0].artist == "A");
   CHECK(counts.tracks.size() == 2);
