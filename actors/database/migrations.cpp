@@ -266,7 +266,8 @@ migration who_knows_covering_index() {
 std::vector<migration> all_migrations() {
   return {initial_schema(), platform_state(), update_inbox(), user_time_zone(),
           group_settings(),
-          indexed_libraries(), library_names(), who_knows_covering_index()};
+          indexed_libraries(), library_names(), who_knows_covering_index(),
+          crown_counters()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

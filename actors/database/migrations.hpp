@@ -44,6 +44,17 @@ struct migration {
 /// to `store::migrate(const std::vector<migration>&)`.
 std::vector<migration> all_migrations();
 
+/// Migration 9 (actors/database/migration_crown_counters.cpp): the crown
+/// counters /crownsinfo reads (`group_crown_holders`, `crowns.holder_plays`)
+/// and the triggers that keep them.
+migration crown_counters();
+
+/// The statements that rebuild the crown counters from `crown_holders`
+/// (every dialect's own; no tokens): migration 9's backfill, a bulk load
+/// that bypassed the triggers, and tests that compare the counters the
+/// triggers kept with a recount.
+std::vector<std::string> crown_counter_recount();
+
 /// Expands the dialect tokens of one statement for `backend`; an empty
 /// string means "skip on this backend".
 std::string render_sql(std::string_view statement, backend_kind backend);

@@ -5,11 +5,9 @@
 #include "actors/database/store_impl.hpp"
 
 #include <algorithm>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -168,86 +166,46 @@ user_crowns crowns_of(soci::session& sql, long long g, long long u, long long of
   return out;
 }
 
-// One current crown of a group, as the board ranks it.
-struct crown_fact {
-  long long id = 0;
-  long long user = 0;
-  long long plays = 0;
-  int switches = 0;
-};
-
-// The group's current crowns in one pass, read in batches. No join with
-// entities or users: their rows exist (foreign keys, ON DELETE CASCADE).
-std::vector<crown_fact> current_crowns(soci::session& sql, long long g) {
-  constexpr std::size_t batch = 4096;
-  std::vector<long long> ids(batch), users(batch), plays(batch);
-  std::vector<int> switches(batch);
-  soci::statement st
-    = (sql.prepare << "SELECT c.id, h.user_id, h.playcount, c.switched_times FROM crowns c"
-                      " JOIN crown_holders h ON h.crown_id = c.id AND h.is_current = 1"
-                      " WHERE c.group_id = :g",
-       soci::into(ids), soci::into(users), soci::into(plays), soci::into(switches),
-       soci::use(g, "g"));
-  std::vector<crown_fact> out;
-  st.execute();
-  while (st.fetch()) {
-    for (std::size_t i = 0; i < ids.size(); ++i)
-      out.push_back(crown_fact{ids[i], users[i], plays[i], switches[i]});
-    ids.resize(batch);
-    users.resize(batch);
-    plays.resize(batch);
-    switches.resize(batch);
-  }
-  return out;
+// The first `n` held crowns of the group by `column` (descending; ties:
+// lower crown id), read in full. A partial index of migration 9 holds the
+// held crowns of each group in that order.
+std::vector<crown_entry> top_crowns(soci::session& sql, long long g, const std::string& column,
+                                    const std::string& extra, long long n) {
+  return fetch_crowns(sql,
+                      std::string{crown_columns} + " FROM (SELECT id, " + column
+                        + " AS k FROM crowns WHERE group_id = :g AND holder_plays IS NOT NULL"
+                        + extra + " ORDER BY " + column
+                        + " DESC, id ASC LIMIT :n) top JOIN crowns c ON c.id = top.id"
+                          " JOIN crown_holders h ON h.crown_id = c.id AND h.is_current = 1"
+                          " JOIN entities e ON e.id = c.entity_id JOIN users u ON u.id = h.user_id"
+                          " ORDER BY top.k DESC, top.id ASC",
+                      soci::use(g, "g"), soci::use(n, "n"));
 }
 
-// The first `n` crowns by `before` (a strict order), read in full.
-template <class Before>
-std::vector<crown_entry> top_crowns(soci::session& sql, long long g,
-                                    std::vector<crown_fact> facts, std::size_t n,
-                                    Before before) {
-  n = std::min(n, facts.size());
-  std::partial_sort(facts.begin(), facts.begin() + static_cast<std::ptrdiff_t>(n), facts.end(),
-                    before);
-  std::vector<crown_entry> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    long long id = facts[i].id;
-    auto one = fetch_crowns(sql, std::string{crown_columns} + current_crowns_from + " AND c.id = :c",
-                            soci::use(g, "g"), soci::use(id, "c"));
-    out.insert(out.end(), one.begin(), one.end());
-  }
-  return out;
-}
-
-// The board from one read of the group's crowns (a big group holds tens of
-// thousands; four aggregate queries over them cost four scans): totals, the
-// top 10 holders (ties: lower user id), the 5 most switched and the 5 by
-// plays (ties: lower crown id); then only the winners' names are read.
+// The board from the counters the triggers of migration 9 keep, in four
+// short indexed reads whatever the group's size: totals, the top 10
+// holders (ties: lower user id), the 5 most switched and the 5 by plays
+// (ties: lower crown id).
 crowns_board board_of(soci::session& sql, long long g) {
   crowns_board out;
-  auto facts = current_crowns(sql, g);
-  std::unordered_map<long long, long long> per_user;
-  for (const auto& f : facts)
-    ++per_user[f.user];
-  out.crowns = static_cast<std::int64_t>(facts.size());
-  out.holders = static_cast<std::int64_t>(per_user.size());
-  std::vector<std::pair<long long, long long>> holders(per_user.begin(), per_user.end());
-  auto n = std::min<std::size_t>(10, holders.size());
-  std::partial_sort(holders.begin(), holders.begin() + static_cast<std::ptrdiff_t>(n),
-                    holders.end(), [](const auto& a, const auto& b) {
-                      return a.second != b.second ? a.second > b.second : a.first < b.first;
-                    });
-  for (std::size_t i = 0; i < n; ++i)
-    out.top_holders.push_back(crown_count{shown_name(sql, holders[i].first), holders[i].second});
-  std::vector<crown_fact> switched;
-  std::copy_if(facts.begin(), facts.end(), std::back_inserter(switched),
-               [](const crown_fact& f) { return f.switches > 0; });
-  out.most_switched = top_crowns(sql, g, std::move(switched), 5, [](const auto& a, const auto& b) {
-    return a.switches != b.switches ? a.switches > b.switches : a.id < b.id;
-  });
-  out.most_plays = top_crowns(sql, g, std::move(facts), 5, [](const auto& a, const auto& b) {
-    return a.plays != b.plays ? a.plays > b.plays : a.id < b.id;
-  });
+  long long crowns = 0, holders = 0;
+  sql << "SELECT CAST(COALESCE(SUM(crowns), 0) AS BIGINT), COUNT(DISTINCT user_id)"
+         " FROM group_crown_holders WHERE group_id = :g",
+    soci::into(crowns), soci::into(holders), soci::use(g, "g");
+  out.crowns = crowns;
+  out.holders = holders;
+  std::vector<std::string> display(10), fm_user(10);
+  std::vector<long long> counts(10);
+  sql << "SELECT u.display_name, u.fm_username, t.n FROM (SELECT user_id,"
+         " CAST(SUM(crowns) AS BIGINT) AS n FROM group_crown_holders WHERE group_id = :g"
+         " GROUP BY user_id ORDER BY n DESC, user_id ASC LIMIT 10) t"
+         " JOIN users u ON u.id = t.user_id ORDER BY t.n DESC, t.user_id ASC",
+    soci::into(display), soci::into(fm_user), soci::into(counts), soci::use(g, "g");
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    out.top_holders.push_back(
+      crown_count{display[i].empty() ? fm_user[i] : display[i], counts[i]});
+  out.most_switched = top_crowns(sql, g, "switched_times", " AND switched_times > 0", 5);
+  out.most_plays = top_crowns(sql, g, "holder_plays", "", 5);
   return out;
 }
 

@@ -134,22 +134,73 @@ struct listener {
   std::string name;
 };
 
-// The top listener who may hold a crown (not crown-banned), or one given
-// user when `only` is set (nullopt when they may not hold it).
-std::optional<listener> eligible(soci::session& sql, const list_scope& s,
-                                 std::optional<long long> only = std::nullopt) {
-  listener x;
-  std::string display, fm_user;
-  long long who = only.value_or(0);
-  std::string q = "SELECT u.id, p.playcount, u.display_name, u.fm_username" + s.from
-                  + " AND u.crown_banned = 0";
-  q += only ? " AND u.id = :who" : " AND u.id <> :who";
-  q += " ORDER BY p.playcount DESC, u.id ASC LIMIT 1";
-  if (!run_scoped(sql, s, q, soci::into(x.id), soci::into(x.plays), soci::into(display),
-                  soci::into(fm_user), soci::use(who, "who")))
-    return std::nullopt;
-  x.name = display.empty() ? fm_user : display;
-  return x;
+/// A group's list as one windowed statement reads it: the page, the
+/// totals, the invoker's place and the two listeners the crown rule weighs.
+struct group_list {
+  std::vector<who_knows_entry> rows;
+  long long listeners = 0;
+  long long plays = 0;
+  long long invoker_rank = 0;
+  long long invoker_plays = 0;
+  /// The top listener who may hold a crown (not crown-banned).
+  std::optional<listener> top;
+  /// The current holder, when they may still hold it (listed, not banned).
+  std::optional<listener> holder;
+};
+
+/// Every listener of the group is ranked once (ROW_NUMBER over the index
+/// order), counted and summed over the whole list (window aggregates), and
+/// ranked again among those who may hold crowns; only the rows someone
+/// needs come back: the page, the first row (so the totals arrive with an
+/// empty page), the invoker, the holder and the top eligible listener.
+constexpr const char* group_window
+  = "SELECT w.id, w.display_name, w.fm_username, w.playcount, w.crown_banned, w.rn, w.erank,"
+    " w.listeners, w.plays FROM (SELECT u.id, u.display_name, u.fm_username, p.playcount,"
+    " u.crown_banned, ROW_NUMBER() OVER (ORDER BY p.playcount DESC, u.id ASC) AS rn,"
+    " ROW_NUMBER() OVER (PARTITION BY u.crown_banned ORDER BY p.playcount DESC, u.id ASC)"
+    " AS erank, COUNT(*) OVER () AS listeners,"
+    " CAST(SUM(p.playcount) OVER () AS BIGINT) AS plays";
+
+group_list read_group_list(soci::session& sql, const list_scope& s, long long offset,
+                           long long limit, long long invoker, long long holder) {
+  group_list out;
+  // The page plus at most four more rows (first, invoker, holder, top).
+  auto n = static_cast<std::size_t>(std::max(0LL, limit)) + 4;
+  std::vector<long long> ids(n), plays(n), ranks(n), eranks(n), listeners(n), total(n);
+  std::vector<std::string> display(n), fm_user(n);
+  std::vector<int> banned(n);
+  long long last = offset + std::max(0LL, limit);
+  run_scoped(sql, s,
+             std::string{group_window} + s.from
+               + ") w WHERE (w.rn > :off AND w.rn <= :last) OR w.rn = 1 OR w.id = :me"
+                 " OR w.id = :holder OR (w.crown_banned = 0 AND w.erank = 1) ORDER BY w.rn",
+             soci::into(ids), soci::into(display), soci::into(fm_user), soci::into(plays),
+             soci::into(banned), soci::into(ranks), soci::into(eranks), soci::into(listeners),
+             soci::into(total), soci::use(offset, "off"), soci::use(last, "last"),
+             soci::use(invoker, "me"), soci::use(holder, "holder"));
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    out.listeners = listeners[i];
+    out.plays = total[i];
+    std::string name = display[i].empty() ? fm_user[i] : display[i];
+    if (ids[i] == invoker) {
+      out.invoker_rank = ranks[i];
+      out.invoker_plays = plays[i];
+    }
+    if (banned[i] == 0 && eranks[i] == 1)
+      out.top = listener{ids[i], plays[i], name};
+    if (banned[i] == 0 && ids[i] == holder)
+      out.holder = listener{ids[i], plays[i], name};
+    if (ranks[i] <= offset || ranks[i] > last)
+      continue;
+    who_knows_entry x;
+    x.rank = ranks[i];
+    x.user_id = ids[i];
+    x.display_name = display[i];
+    x.fm_username = fm_user[i];
+    x.playcount = plays[i];
+    out.rows.push_back(std::move(x));
+  }
+  return out;
 }
 
 /// The name Last.fm files artist `name` under when it is known
@@ -188,20 +239,27 @@ group_settings settings_of(soci::session& sql, platform_kind platform, const std
   return out;
 }
 
-// The crown rule; fills the crown part of `out` and returns the holder's id
-// after the run (0 for none).
-long long apply_crown_rule(soci::session& sql, const list_scope& s, long long threshold,
-                           who_knows_answer& out) {
-  long long now = unix_now();
+/// The crown of (group, entity) and its current holder; 0 for none.
+std::pair<long long, long long> current_crown(soci::session& sql, const list_scope& s) {
   long long crown = 0, holder = 0;
   sql << "SELECT c.id, h.user_id FROM crowns c JOIN crown_holders h ON h.crown_id = c.id"
          " AND h.is_current = 1 WHERE c.group_id = :g AND c.entity_id = :e",
     soci::into(crown), soci::into(holder), soci::use(s.group, "g"), soci::use(s.entity, "e");
-  bool held = sql.got_data();
-  auto top = eligible(sql, s);
-  std::optional<listener> kept;
-  if (held)
-    kept = eligible(sql, s, holder);
+  if (!sql.got_data())
+    return {0, 0};
+  return {crown, holder};
+}
+
+// The crown rule on the list's facts; fills the crown part of `out` and
+// returns the holder's id after the run (0 for none).
+long long apply_crown_rule(soci::session& sql, const list_scope& s, long long threshold,
+                           std::pair<long long, long long> crown, const group_list& list,
+                           who_knows_answer& out) {
+  long long now = unix_now();
+  auto [crown_id, holder] = crown;
+  bool held = holder != 0;
+  const auto& top = list.top;
+  const auto& kept = list.holder;
   bool top_qualifies = top && top->plays >= threshold;
   if (kept && !(top_qualifies && top->id != kept->id && top->plays > kept->plays)) {
     // Ties keep the holder; their count is refreshed.
@@ -223,7 +281,7 @@ long long apply_crown_rule(soci::session& sql, const list_scope& s, long long th
   if (held) {
     // The holder may no longer hold it and nobody qualifies.
     out.previous_holder = shown_name(sql, holder);
-    release_crown(sql, crown, now);
+    release_crown(sql, crown_id, now);
     out.change = crown_change::released;
   }
   return 0;
@@ -283,21 +341,37 @@ result<who_knows_answer> store::run_who_knows(const who_knows_request& req) {
       group = settings.id;
     }
     auto scope = scope_of(entity, group, unix_now());
+    long long offset = std::max<std::int64_t>(0, req.offset);
+    long long limit = std::max<std::int64_t>(0, req.limit);
     long long holder = 0;
-    if (group && settings.crowns_on) {
-      out.crowns_on = true;
-      out.threshold = settings.threshold;
-      holder = apply_crown_rule(sql, scope, settings.threshold, out);
+    if (group) {
+      // One statement for the list, the totals, the rank and the crown
+      // rule's facts (the rule's writes leave the plays as they are).
+      std::pair<long long, long long> crown{0, 0};
+      bool crowns = settings.crowns_on;
+      if (crowns)
+        crown = current_crown(sql, scope);
+      auto list = read_group_list(sql, scope, offset, limit, invoker, crown.second);
+      if (crowns) {
+        out.crowns_on = true;
+        out.threshold = settings.threshold;
+        holder = apply_crown_rule(sql, scope, settings.threshold, crown, list, out);
+      }
+      out.rows = std::move(list.rows);
+      out.listeners = list.listeners;
+      out.plays = list.plays;
+      out.invoker_rank = list.invoker_rank;
+      out.invoker_plays = list.invoker_plays;
+    } else {
+      out.rows = read_rows(sql, scope, offset, limit);
+      read_totals(sql, scope, out);
+      if (invoker != 0)
+        read_rank(sql, scope, invoker, out);
     }
-    out.rows = read_rows(sql, scope, std::max<std::int64_t>(0, req.offset),
-                         std::max<std::int64_t>(0, req.limit));
     for (auto& row : out.rows) {
       row.holder = holder != 0 && row.user_id == holder;
       row.invoker = row.user_id == invoker;
     }
-    read_totals(sql, scope, out);
-    if (invoker != 0)
-      read_rank(sql, scope, invoker, out);
     tr.commit();
     return out;
   });

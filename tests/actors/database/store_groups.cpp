@@ -6,58 +6,12 @@
 #include <ctime>
 #include <string>
 
-#include "actors/database/store.hpp"
-#include "actors/test_db.hpp"
+#include "actors/database/groups_support.hpp"
 
 using namespace lastgram;
 using namespace lastgram::database;
 using lastgram::test::test_db;
-
-namespace {
-
-constexpr auto tg = platform_kind::telegram;
-const std::string group = "-100";
-
-/// Registers `id` (fm user "fm_<id>", name "N<id>"), makes them a member of
-/// the group and gives them `plays` of `artist`; returns the user's row id.
-std::int64_t listener(store& db, const std::string& id, const std::string& artist,
-                      std::int64_t plays) {
-  auto user = db.register_user(tg, id, "fm_" + id, "N" + id);
-  REQUIRE_OK(user);
-  REQUIRE_OK(db.record_member(tg, group, id));
-  auto e = db.upsert_entity(entity_kind::artist, artist);
-  REQUIRE_OK(e);
-  REQUIRE_OK(db.set_user_plays(user->id, *e, plays));
-  return user->id;
-}
-
-who_knows_answer wk(store& db, const std::string& invoker, const std::string& artist,
-                    std::int64_t fresh = -1, const std::string& where = group) {
-  who_knows_request req;
-  req.platform = tg;
-  req.group_id = where;
-  req.name = artist;
-  req.invoker_id = invoker;
-  req.invoker_plays = fresh;
-  auto res = db.run_who_knows(req);
-  REQUIRE_OK(res);
-  return std::move(res).value();
-}
-
-crown_answer crowns(store& db, crown_query what, const std::string& user = {},
-                    const std::string& name = {}, const std::string& where = group) {
-  crown_request req;
-  req.what = what;
-  req.platform = tg;
-  req.group_id = where;
-  req.user_id = user;
-  req.name = name;
-  auto res = db.query_crowns(req);
-  REQUIRE_OK(res);
-  return std::move(res).value();
-}
-
-} // namespace
+using namespace lastgram::test::groups;
 
 TEST_CASE("who knows ranks members and claims then steals the crown", "[db][groups]") {
   auto backend = ANY_BACKEND;
