@@ -391,7 +391,14 @@ public:
   artist_corrections(const std::vector<std::string>& names);
 
   /// Records that Last.fm files `name` under `canonical` (pass `name` itself
-  /// when it has no correction), checked at `now`.
+  /// when it has no correction), checked at `now`. When the names differ and
+  /// an artist is stored under the old one, it joins the canonical artist in
+  /// the same transaction: each user's plays of the two add up (the later
+  /// refresh mark kept), a group's two crowns become one (the holding with
+  /// more plays stays, ties to the canonical one; the other is closed and
+  /// kept in the history) and the old artist goes. With no canonical artist
+  /// stored yet, the old one is renamed. Albums and tracks are keyed by
+  /// their artist's name and are not merged.
   result<void> put_artist_correction(std::string_view name, std::string_view canonical,
                                      std::int64_t now);
 
