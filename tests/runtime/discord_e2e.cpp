@@ -192,6 +192,31 @@ bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
 
+/// One indexed play count: a Discord user's plays of an entity.
+struct indexed_row {
+  std::string user;
+  lastgram::entity_kind kind;
+  std::string name;
+  std::int64_t plays;
+  std::string artist = {};
+};
+
+/// Stores `rows` in the node's database, as the indexer would.
+void store_plays(discord_node& node, const std::vector<indexed_row>& rows) {
+  lastgram::database_settings cfg;
+  cfg.path = node.dir.file("data/db.sqlite3");
+  auto db = lastgram::database::store::open(cfg);
+  REQUIRE(db.has_value());
+  for (const auto& r : rows) {
+    auto e = db->upsert_entity(r.kind, r.name, r.artist);
+    REQUIRE(e.has_value());
+    auto u = db->get_user(lastgram::platform_kind::discord, r.user);
+    REQUIRE(u.has_value());
+    REQUIRE(u->has_value());
+    REQUIRE(db->set_user_plays((*u)->id, *e, r.plays).has_value());
+  }
+}
+
 } // namespace
 
 TEST_CASE("interactions endpoint: the signed PING fixture gets a PONG and a tampered copy 401",
@@ -521,21 +546,10 @@ TEST_CASE("interactions endpoint: a command run in a server makes the user a mem
   REQUIRE(node.wait_ready());
   for (const auto* body : {&reg_ana, &reg_bob, &reg_cid})
     CHECK(contains(shown(checked(discord_api, node.post_signed(signer, *body))), "registered as"));
-  {
-    // The indexed counts, as the indexer would store them.
-    lastgram::database_settings cfg;
-    cfg.path = node.dir.file("data/db.sqlite3");
-    auto db = lastgram::database::store::open(cfg);
-    REQUIRE(db.has_value());
-    auto e = db->upsert_entity(lastgram::entity_kind::artist, "The Weeknd");
-    REQUIRE(e.has_value());
-    for (const auto& [id, who] : users) {
-      auto u = db->get_user(lastgram::platform_kind::discord, id);
-      REQUIRE(u.has_value());
-      REQUIRE(u->has_value());
-      REQUIRE(db->set_user_plays((*u)->id, *e, who.second).has_value());
-    }
-  }
+  std::vector<indexed_row> rows;
+  for (const auto& [id, who] : users)
+    rows.push_back({id, lastgram::entity_kind::artist, "The Weeknd", who.second});
+  store_plays(node, rows);
   auto before = shown(checked(discord_api, node.post_signed(signer, wk_before)));
   INFO(before);
   CHECK(contains(before, "Who knows The Weeknd"));
@@ -626,28 +640,15 @@ TEST_CASE("interactions endpoint: autocomplete from the latest track and the lib
   REQUIRE(node.wait_ready());
   for (const auto* body : {&reg_ana, &reg_bob, &reg_cid})
     CHECK(contains(shown(checked(discord_api, node.post_signed(signer, *body))), "registered as"));
-  {
-    // The indexed libraries, as the indexer would store them.
-    lastgram::database_settings cfg;
-    cfg.path = node.dir.file("data/db.sqlite3");
-    auto db = lastgram::database::store::open(cfg);
-    REQUIRE(db.has_value());
-    auto plays = [&](const std::string& user, lastgram::entity_kind kind, const std::string& name,
-                     std::int64_t count, const std::string& artist = {}) {
-      auto e = db->upsert_entity(kind, name, artist);
-      REQUIRE(e.has_value());
-      auto u = db->get_user(lastgram::platform_kind::discord, user);
-      REQUIRE(u.has_value());
-      REQUIRE(u->has_value());
-      REQUIRE(db->set_user_plays((*u)->id, *e, count).has_value());
-    };
-    for (const auto* user : {"11", "33"}) {
-      plays(user, lastgram::entity_kind::artist, "The Weeknd", 70);
-      plays(user, lastgram::entity_kind::artist, "The Beatles", 90);
-      plays(user, lastgram::entity_kind::artist, "Tame Impala", 40);
-    }
-    plays("11", lastgram::entity_kind::album, "After Hours", 20, "The Weeknd");
+  using lastgram::entity_kind;
+  std::vector<indexed_row> rows;
+  for (const auto* user : {"11", "33"}) {
+    rows.push_back({user, entity_kind::artist, "The Weeknd", 70});
+    rows.push_back({user, entity_kind::artist, "The Beatles", 90});
+    rows.push_back({user, entity_kind::artist, "Tame Impala", 40});
   }
+  rows.push_back({"11", entity_kind::album, "After Hours", 20, "The Weeknd"});
+  store_plays(node, rows);
 
   // Last.fm is too slow: the library alone, still within Discord's 3 s.
   fake.fail_method("user.getRecentTracks", fake_fault::slow(3500ms));
