@@ -337,8 +337,9 @@ TEST_CASE("register-commands bulk-overwrites commands Discord accepts", "[e2e][d
         ln_has_user = ln_has_user || o["type"].GetInt() == 6;
     if (name == "whoknows")
       for (const auto& o : c["options"].GetArray())
-        artist_completes = std::string{o["name"].GetString()} == "artist"
-                           && o.HasMember("autocomplete") && o["autocomplete"].GetBool();
+        artist_completes = artist_completes
+                           || (std::string{o["name"].GetString()} == "artist"
+                               && o.HasMember("autocomplete") && o["autocomplete"].GetBool());
     if (c["type"].GetInt() == 1) {
       CHECK(c["description_localizations"].HasMember("ru"));
       restricted[name] = c.HasMember("default_member_permissions")
