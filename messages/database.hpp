@@ -42,6 +42,7 @@ using crown_ban_atom = caf::atom_constant<caf::atom("crownban")>;
 using crown_clear_atom = caf::atom_constant<caf::atom("crownclear")>;
 using group_config_atom = caf::atom_constant<caf::atom("groupcfg")>;
 using listeners_atom = caf::atom_constant<caf::atom("listeners")>;
+using library_names_atom = caf::atom_constant<caf::atom("libnames")>;
 
 /// A user looked up by platform id: `found` false when unknown.
 struct user_lookup {
@@ -130,6 +131,9 @@ enum class user_setting : std::uint8_t {
 ///   fit the setting fails with `other`
 /// - (listeners, kind, name, artist or "") -> int64: how many of the bot's
 ///   users listen to the entity (indexed plays, not banned)
+/// - (library_names, platform, user id, kind, prefix) -> names from the
+///   user's indexed library for suggestions (store::library_names): at most
+///   25, most played first, "Artist - Name" for albums and tracks
 using database_actor = caf::typed_actor<
   caf::replies_to<get_user_atom, platform_kind, std::string>::with<user_lookup>,
   caf::replies_to<facts_atom, platform_kind, std::string, std::string,
@@ -163,6 +167,8 @@ using database_actor = caf::typed_actor<
   caf::replies_to<group_config_atom, platform_kind, std::string>::with<group_config>,
   caf::replies_to<group_config_atom, platform_kind, std::string, group_setting,
                   std::string>::with<group_config>,
-  caf::replies_to<listeners_atom, entity_kind, std::string, std::string>::with<std::int64_t>>;
+  caf::replies_to<listeners_atom, entity_kind, std::string, std::string>::with<std::int64_t>,
+  caf::replies_to<library_names_atom, platform_kind, std::string, entity_kind,
+                  std::string>::with<std::vector<std::string>>>;
 
 } // namespace lastgram

@@ -70,13 +70,20 @@ struct incoming_message {
   /// The author of the replied-to message; meaningful when has_reply_author.
   user_ref reply_to_author;
   bool has_reply_author = false;
+  /// The command's arguments exactly as the platform gave them, one per
+  /// option (Discord's slash options), when has_arguments: the command
+  /// parser takes these as they are instead of splitting `text` (which
+  /// then only shows the command), so a value such as `AC/DC - Live` or one
+  /// with quotes or spaces stays one literal argument.
+  std::vector<std::string> arguments;
+  bool has_arguments = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, incoming_message& x) {
   return f(caf::meta::type_name("incoming_message"), x.platform, x.message_id,
            x.chat, x.author, x.text, x.reply_to_message_id, x.reply_to_author,
-           x.has_reply_author);
+           x.has_reply_author, x.arguments, x.has_arguments);
 }
 
 /// Semantic text styles; platforms render them (HTML, Markdown, plain text).

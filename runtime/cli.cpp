@@ -185,6 +185,7 @@ void add_discord_commands(CLI::App& app, action& todo) {
   discord->require_subcommand(1);
   auto args = std::make_shared<config_args>();
   auto guild = std::make_shared<std::string>();
+  auto developer = std::make_shared<bool>(false);
   auto dry_run = std::make_shared<bool>(false);
   auto* reg = discord->add_subcommand(
     "register-commands", "Bulk-overwrite the application's slash and user commands");
@@ -192,10 +193,13 @@ void add_discord_commands(CLI::App& app, action& todo) {
   for (auto* cmd : {reg, invite})
     add_config_options(cmd, *args);
   reg->add_option("--guild", *guild, "Register in this server only (instant, for development)");
+  reg->add_flag("--developer", *developer,
+                "Register the developer-only commands instead (needs --guild; never global)");
   reg->add_flag("--dry-run", *dry_run, "Print the JSON body; send nothing");
-  reg->final_callback([&todo, args, guild, dry_run] {
-    todo = with_config(args, [guild, dry_run](const loaded_config& c) {
-      return discord_register_commands(c.values, *guild, *dry_run, std::cout, std::cerr);
+  reg->final_callback([&todo, args, guild, developer, dry_run] {
+    todo = with_config(args, [guild, developer, dry_run](const loaded_config& c) {
+      return discord_register_commands(c.values, *guild, *developer, *dry_run, std::cout,
+                                       std::cerr);
     });
   });
   invite->final_callback([&todo, args] {

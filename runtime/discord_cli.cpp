@@ -57,6 +57,9 @@ discord::app_command_spec slash_command(const command::command_spec& spec,
     opt.type = option_type_of(o.kind);
     opt.required = o.required;
     opt.choices = o.choices;
+    // Names are suggested as the user types (the Discord actor's
+    // autocomplete): their now playing track and their indexed library.
+    opt.autocomplete = suggested_kind(o.kind).has_value();
     has_user = has_user || o.kind == arg_kind::user;
     c.options.push_back(std::move(opt));
   }
@@ -69,7 +72,17 @@ discord::app_command_spec slash_command(const command::command_spec& spec,
     user.type = discord::option_type::user;
     c.options.push_back(std::move(user));
   }
+  // A server's administrators alone may run it there (the guard checks it
+  // too); Discord then hides it from the other members.
+  if ((spec.guards & command::guard_group_admin) != 0)
+    c.default_member_permissions = discord::manage_guild_permission;
   return c;
+}
+
+/// Developer-only commands are never offered to everyone: they go to one
+/// server, with --developer.
+bool developer_only(const command::command_spec& spec) {
+  return !spec.hidden && (spec.guards & command::guard_developer) != 0;
 }
 
 /// One REST call, waited for.
@@ -111,23 +124,69 @@ std::string application_id(const settings& s, std::ostream& err) {
 
 } // namespace
 
-std::vector<discord::app_command_spec> application_commands(const command::registry& commands,
-                                                            const i18n::catalog& texts) {
-  std::vector<discord::app_command_spec> out;
-  for (const auto& spec : commands.all())
-    if (command::listed(*spec))
-      out.push_back(slash_command(*spec, texts));
-  discord::app_command_spec menu;
-  menu.type = 2;
-  auto name = localize(texts, "usermenu.now_playing");
-  menu.name = name.text;
-  menu.name_localizations = name.by_locale;
-  out.push_back(std::move(menu));
+std::optional<entity_kind> suggested_kind(command::arg_kind kind) {
+  switch (kind) {
+    case arg_kind::artist:
+      return entity_kind::artist;
+    case arg_kind::album:
+      return entity_kind::album;
+    case arg_kind::track:
+      return entity_kind::track;
+    default:
+      return std::nullopt;
+  }
+}
+
+const std::vector<user_menu>& user_menus() {
+  static const std::vector<user_menu> menus = {{"usermenu.now_playing", "listening"},
+                                               {"usermenu.compat", "compat"}};
+  return menus;
+}
+
+std::map<std::string, std::string> user_menu_commands(const command::registry& commands,
+                                                      const i18n::catalog& texts) {
+  std::map<std::string, std::string> out;
+  for (const auto& m : user_menus()) {
+    const auto* spec = commands.find(m.command);
+    if (spec == nullptr || !command::listed(*spec))
+      continue;
+    out[texts.format(texts.default_language(), m.name_key)] = spec->name;
+    for (const auto& lang : texts.languages())
+      out.emplace(texts.format(lang, m.name_key), spec->name);
+  }
   return out;
 }
 
-int discord_register_commands(const settings& s, const std::string& guild, bool dry_run,
-                              std::ostream& out, std::ostream& err) {
+std::vector<discord::app_command_spec> application_commands(const command::registry& commands,
+                                                            const i18n::catalog& texts,
+                                                            bool developer) {
+  std::vector<discord::app_command_spec> out;
+  for (const auto& spec : commands.all())
+    if (developer ? developer_only(*spec) : command::listed(*spec))
+      out.push_back(slash_command(*spec, texts));
+  if (developer)
+    return out;
+  for (const auto& m : user_menus()) {
+    const auto* spec = commands.find(m.command);
+    if (spec == nullptr || !command::listed(*spec))
+      continue;
+    discord::app_command_spec menu;
+    menu.type = 2;
+    auto name = localize(texts, m.name_key);
+    menu.name = name.text;
+    menu.name_localizations = name.by_locale;
+    out.push_back(std::move(menu));
+  }
+  return out;
+}
+
+int discord_register_commands(const settings& s, const std::string& guild, bool developer,
+                              bool dry_run, std::ostream& out, std::ostream& err) {
+  if (developer && guild.empty()) {
+    err << "lastgram: --developer registers the developer commands in one server: add "
+           "--guild ID\n";
+    return exit_usage;
+  }
   auto dir = resolve_i18n_dir(s.i18n.dir);
   auto loaded = i18n::catalog::load(dir, s.i18n.default_language);
   if (!loaded) {
@@ -136,7 +195,7 @@ int discord_register_commands(const settings& s, const std::string& guild, bool 
   }
   command::registry commands;
   command::add_all_commands(commands);
-  auto body = discord::commands_json(application_commands(commands, *loaded.value));
+  auto body = discord::commands_json(application_commands(commands, *loaded.value, developer));
   if (dry_run) {
     out << body << '\n';
     return exit_ok;
@@ -157,7 +216,8 @@ int discord_register_commands(const settings& s, const std::string& guild, bool 
         << '\n';
     return exit_failure;
   }
-  out << "commands registered " << (guild.empty() ? "globally" : "in guild " + guild) << '\n';
+  out << (developer ? "developer commands" : "commands") << " registered "
+      << (guild.empty() ? "globally" : "in guild " + guild) << '\n';
   return exit_ok;
 }
 

@@ -19,6 +19,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/command/arguments.hpp"
 #include "actors/multiplatform/discord.hpp"
+#include "runtime/discord_cli.hpp"
 #include "runtime/discord_gateway_plan.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/image_store.hpp"
@@ -139,6 +140,16 @@ discord_options_of(const settings& s, const node_parts& p,
         names.push_back(o.name);
     return names;
   };
+  d->suggested_kind = [commands](const std::string& name,
+                                 const std::string& option) -> std::optional<entity_kind> {
+    if (const auto* spec = commands->find(name))
+      for (const auto& o : command::describe_options(*spec))
+        if (o.name == option)
+          return suggested_kind(o.kind);
+    return std::nullopt;
+  };
+  if (p.texts)
+    d->user_menus = user_menu_commands(*commands, *p.texts);
   return d;
 }
 

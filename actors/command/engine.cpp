@@ -190,7 +190,7 @@ void finish_forward(engine_actor self, std::uint64_t id, command_result* res,
   st.placed_back.inc();
   log::warn("command", "the node a run was placed on failed, running it here",
             {{"chat", run.msg.chat.id}, {"error", self->system().render(err)}});
-  auto parsed = parse(run.msg.text, st.env->settings.bot_name);
+  auto parsed = parse_message(run.msg, st.env->settings.bot_name);
   if (!parsed)
     run.promise.deliver(command_result{});
   else {

@@ -312,7 +312,7 @@ void enqueue_turn(engine_actor self, turn_ptr t) {
 /// gets an empty answer at once and waits for nobody.
 caf::result<command_result> handle(engine_actor self, incoming_message msg,
                                    bool may_place) {
-  auto parsed = parse(msg.text, self->state.env->settings.bot_name);
+  auto parsed = parse_message(msg, self->state.env->settings.bot_name);
   if (!parsed)
     return command_result{};
   return admit(self, std::move(msg), std::move(*parsed), may_place);

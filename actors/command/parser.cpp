@@ -1,5 +1,7 @@
 #include "actors/command/parser.hpp"
 
+#include "messages/model.hpp"
+
 namespace lastgram::command {
 
 namespace {
@@ -68,6 +70,24 @@ std::optional<parsed_command> parse(std::string_view text,
     if (j > i)
       out.words.emplace_back(rest.substr(i, j - i));
     i = j;
+  }
+  return out;
+}
+
+std::optional<parsed_command> parse_message(const incoming_message& msg,
+                                            std::string_view bot_name) {
+  auto out = parse(msg.text, bot_name);
+  if (!out || !msg.has_arguments)
+    return out;
+  out->words.clear();
+  out->args.clear();
+  for (const auto& value : msg.arguments) {
+    if (value.empty())
+      continue;
+    if (!out->words.empty())
+      out->args += ' ';
+    out->args += value;
+    out->words.push_back(value);
   }
   return out;
 }

@@ -7,6 +7,10 @@
 
 #include "actors/support/text.hpp"
 
+namespace lastgram {
+struct incoming_message;
+} // namespace lastgram
+
 namespace lastgram::command {
 
 /// A command line split into its parts: "/LN@lastgrambot a b" gives name "ln",
@@ -25,5 +29,13 @@ struct parsed_command {
 /// `bot_name` is compared case-insensitively; empty accepts any suffix.
 std::optional<parsed_command> parse(std::string_view text,
                                     std::string_view bot_name);
+
+/// Parses a message as a command: its text, or, when the platform gave the
+/// arguments one by one (`msg.has_arguments`, Discord's options), the name
+/// from the text and the arguments as they are: `words` are the non-empty
+/// arguments, never split again, and `args` is them joined by one space
+/// (exactly the value when there is one).
+std::optional<parsed_command> parse_message(const incoming_message& msg,
+                                            std::string_view bot_name);
 
 } // namespace lastgram::command

@@ -283,6 +283,10 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](listeners_atom a, entity_kind kind, str name, str artist) {
       return submit<std::int64_t>(self, a, kind, std::move(name), std::move(artist));
     },
+    [self](library_names_atom a, platform_kind p, str id, entity_kind kind, str prefix) {
+      return submit<std::vector<std::string>>(self, a, p, std::move(id), kind,
+                                              std::move(prefix));
+    },
     [self](member_atom a, platform_kind p, member_change change, str x, str y) {
       return submit<bool>(self, a, p, change, std::move(x), std::move(y));
     },

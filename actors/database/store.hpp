@@ -382,6 +382,17 @@ public:
   /// `q.since` the row does not count yet (after its updated_at).
   result<std::int64_t> indexed_playcount(const indexed_plays_query& q);
 
+  /// Names from the indexed library of the user (`platform`, `platform_id`)
+  /// for suggestions (store_suggest.cpp): entities of `kind` whose folded
+  /// name starts with the folded `prefix` (for albums and tracks also those
+  /// whose artist, or "artist - name", starts with it), most played first,
+  /// at most `limit` (25 when larger). Spelled as the commands take them:
+  /// the artist's name, or "Artist - Name" for albums and tracks. Empty for
+  /// an unknown user.
+  result<std::vector<std::string>> library_names(platform_kind platform,
+                                                 std::string_view platform_id, entity_kind kind,
+                                                 std::string_view prefix, std::int64_t limit = 25);
+
   // -- artist names and Last.fm facts (store_names.cpp) -----------------------
 
   /// The known corrections of `names` (any spelling), keyed by their

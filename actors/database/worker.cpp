@@ -422,6 +422,11 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
       return serve(self, "listeners",
                    [&](store& db) { return db.count_listeners(kind, name, artist); });
     },
+    [self](library_names_atom, platform_kind p, str id, entity_kind kind,
+           str prefix) -> caf::result<std::vector<std::string>> {
+      return serve(self, "library_names",
+                   [&](store& db) { return db.library_names(p, id, kind, prefix); });
+    },
     [self](member_atom, platform_kind p, member_change change, str a,
            str b) -> caf::result<bool> {
       return serve(self, "member", [&](store& db) { return done(change_member(db, p, change, a, b)); });

@@ -140,8 +140,20 @@ void remember_group(dc_self self, const chat_ref& chat) {
           [self, id = chat.id](const caf::error&) { self->state.known_groups.erase(id); });
 }
 
-void run_command(dc_self self, const interaction& i) {
+void run_command(dc_self self, interaction i) {
   auto& st = self->state;
+  if (i.cmd_type == discord::command_type::user) {
+    // A user menu ("Now playing" on a member) runs its command about the
+    // member it was opened on (i.target).
+    auto menu = st.opts->user_menus.find(i.command_name);
+    if (menu == st.opts->user_menus.end()) {
+      auto r = plain_reply(self, i.user.language, "errors.generic");
+      finish(self, i.id, &r, {}, false);
+      return;
+    }
+    i.command_name = menu->second;
+    i.options.clear();
+  }
   auto declared = st.opts->declared_options ? st.opts->declared_options(i.command_name)
                                             : std::vector<std::string>{};
   auto msg = discord::to_message(i, declared);
@@ -213,15 +225,17 @@ void on_interaction(dc_self self, interaction i, std::function<void(std::string)
   if (!first_time(self, i.id))
     return;
   st.interactions.inc();
+  if (i.type == interaction_type::autocomplete) {
+    if (st.stopped)
+      answer(callback(autocomplete_result, "{\"choices\":[]}"));
+    else
+      run_autocomplete(self, i, std::move(answer));
+    return;
+  }
   if (st.stopped) {
     // Draining: the node takes no new work; say so rather than stay silent.
     auto r = plain_reply(self, i.user.language, "errors.shutting_down");
     answer(callback(reply_now, discord::message_json(r)));
-    return;
-  }
-  if (i.type == interaction_type::autocomplete) {
-    // Suggestions are not built yet: an empty list keeps the client quiet.
-    answer(callback(autocomplete_result, "{\"choices\":[]}"));
     return;
   }
   if (i.type != interaction_type::application_command

@@ -10,12 +10,15 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "caf/fwd.hpp"
 
+#include "messages/db.hpp"
 #include "messages/discord.hpp"
 #include "messages/settings.hpp"
 
@@ -52,6 +55,12 @@ struct discord_options {
   /// The declared option names of a command (to order slash options as the
   /// command's arguments); empty for an unknown command.
   std::function<std::vector<std::string>(const std::string&)> declared_options;
+  /// The entity an option of a command names (artist, album, track), whose
+  /// names its autocomplete suggests; nothing for other options.
+  std::function<std::optional<entity_kind>(const std::string& command, const std::string& option)>
+    suggested_kind;
+  /// The command each user context-menu command runs, by the menu's name.
+  std::map<std::string, std::string> user_menus;
 };
 
 discord_actor spawn_discord(caf::local_actor* parent, std::shared_ptr<const discord_options> opts);

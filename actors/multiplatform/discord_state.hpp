@@ -4,7 +4,8 @@
 /// state, private messages and shared functions.
 /// - discord.cpp: the behaviour, interactions and their three seconds;
 /// - discord_rest.cpp: REST calls with rate limits and retries;
-/// - discord_route.cpp: the HTTP interactions endpoint.
+/// - discord_route.cpp: the HTTP interactions endpoint;
+/// - discord_autocomplete.cpp: suggestions as the user types.
 
 #include <chrono>
 #include <cstdint>
@@ -104,5 +105,13 @@ void rest_done(dc_self self, std::uint64_t id, discord::rest_result& res);
 
 /// Answers the drains whose deadline passed, or all once nothing is left.
 void finish_drains(dc_self self);
+
+// -- autocomplete (discord_autocomplete.cpp) ------------------------------------
+
+/// Answers an autocomplete interaction with `answer` (an interaction
+/// callback of type 8) within opts->answer_within: suggestions for the
+/// focused option when it names an artist, album or track, else none.
+void run_autocomplete(dc_self self, const discord::interaction& i,
+                      std::function<void(std::string)> answer);
 
 } // namespace lastgram::multiplatform::detail

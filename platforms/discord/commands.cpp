@@ -49,6 +49,10 @@ void write_option(writer_t& w, const command_option_spec& o) {
   write_description(w, o.description);
   w.Key("required");
   w.Bool(o.required);
+  if (o.autocomplete && o.choices.empty() && o.type == option_type::string) {
+    w.Key("autocomplete");
+    w.Bool(true);
+  }
   if (!o.choices.empty()) {
     w.Key("choices");
     w.StartArray();
@@ -100,6 +104,10 @@ std::string commands_json(const std::vector<app_command_spec>& commands) {
       for (std::size_t i = 0; i < c.options.size() && i < options_max; ++i)
         write_option(w, c.options[i]);
       w.EndArray();
+    }
+    if (c.default_member_permissions) {
+      w.Key("default_member_permissions");
+      w.Uint64(*c.default_member_permissions);
     }
     write_ints(w, "integration_types", {0, 1});
     write_ints(w, "contexts", {0, 1, 2});

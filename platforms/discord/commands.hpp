@@ -5,7 +5,9 @@
 /// that the runtime fills from the command registry, written as JSON here
 /// within Discord's limits. Pure; RapidJSON stays in commands.cpp.
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,9 @@ struct command_option_spec {
   bool required = false;
   /// At most 25 values offered as choices (name = value).
   std::vector<std::string> choices;
+  /// Discord asks the bot for suggestions as the user types (interaction
+  /// type 4); only for a string option without choices.
+  bool autocomplete = false;
 };
 
 /// One application command: a slash command (type 1) or a user
@@ -40,7 +45,15 @@ struct app_command_spec {
   std::map<std::string, std::string> name_localizations;
   localized_text description;
   std::vector<command_option_spec> options;
+  /// The permissions a server member needs to see and use the command by
+  /// default (Discord's permission bits, e.g. MANAGE_GUILD); none for
+  /// everyone. Server administrators can change it per server. Written as
+  /// a JSON integer, the type of Discord's OpenAPI description for requests.
+  std::optional<std::uint64_t> default_member_permissions;
 };
+
+/// MANAGE_GUILD (1 << 5, "32"): who may change a server's settings.
+inline constexpr std::uint64_t manage_guild_permission = 1ull << 5;
 
 /// The Discord locale of one of our languages ("en" -> "en-US", "pt" ->
 /// "pt-BR", "es" -> "es-ES", "fr" -> "fr", "ru" -> "ru"); "" for others.

@@ -208,9 +208,13 @@ incoming_message to_message(const interaction& i, const std::vector<std::string>
   for (const auto& o : i.options)
     if (std::find(ordered.begin(), ordered.end(), &o) == ordered.end())
       ordered.push_back(&o);
+  // The values go as they are (m.arguments); the text only shows them.
+  m.has_arguments = true;
   for (const auto* o : ordered)
-    if (o->type != option_user && !o->value.empty())
+    if (o->type != option_user && !o->value.empty()) {
       m.text += " " + o->value;
+      m.arguments.push_back(o->value);
+    }
   if (i.has_target) {
     m.reply_to_author = i.target;
     m.has_reply_author = true;

@@ -82,7 +82,9 @@ expected<interaction, std::string> parse_interaction(std::string_view json);
 
 /// A slash or user command as a command message: "/<name> <values...>",
 /// the option values in the order of `declared` (the command's argument
-/// names; options not declared follow in Discord's order), a user option
+/// names; options not declared follow in Discord's order), also carried
+/// one by one as the message's `arguments` (taken literally, never split
+/// again), a user option
 /// left out of the text and carried as the reply author instead (the way a
 /// Telegram reply names the person a command is about). The language hint
 /// is the user's locale, else the server's.

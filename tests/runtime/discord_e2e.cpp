@@ -192,6 +192,31 @@ bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
 
+/// One indexed play count: a Discord user's plays of an entity.
+struct indexed_row {
+  std::string user;
+  lastgram::entity_kind kind;
+  std::string name;
+  std::int64_t plays;
+  std::string artist = {};
+};
+
+/// Stores `rows` in the node's database, as the indexer would.
+void store_plays(discord_node& node, const std::vector<indexed_row>& rows) {
+  lastgram::database_settings cfg;
+  cfg.path = node.dir.file("data/db.sqlite3");
+  auto db = lastgram::database::store::open(cfg);
+  REQUIRE(db.has_value());
+  for (const auto& r : rows) {
+    auto e = db->upsert_entity(r.kind, r.name, r.artist);
+    REQUIRE(e.has_value());
+    auto u = db->get_user(lastgram::platform_kind::discord, r.user);
+    REQUIRE(u.has_value());
+    REQUIRE(u->has_value());
+    REQUIRE(db->set_user_plays((*u)->id, *e, r.plays).has_value());
+  }
+}
+
 } // namespace
 
 TEST_CASE("interactions endpoint: the signed PING fixture gets a PONG and a tampered copy 401",
@@ -300,21 +325,42 @@ TEST_CASE("register-commands bulk-overwrites commands Discord accepts", "[e2e][d
   rapidjson::Document commands;
   commands.Parse(dry.out.c_str());
   REQUIRE(commands.IsArray());
-  bool ln_has_user = false, menu = false;
+  bool ln_has_user = false, artist_completes = false;
+  std::map<std::string, std::string> menus; // name -> its pt-BR name
+  std::map<std::string, bool> restricted;   // slash command -> MANAGE_GUILD by default
   for (const auto& c : commands.GetArray()) {
     std::string name = c["name"].GetString();
-    if (c["type"].GetInt() == 2) {
-      menu = true;
-      CHECK(std::string{c["name_localizations"]["pt-BR"].GetString()} == "Ouvindo agora");
-    }
+    if (c["type"].GetInt() == 2)
+      menus[name] = c["name_localizations"]["pt-BR"].GetString();
     if (name == "listening")
       for (const auto& o : c["options"].GetArray())
         ln_has_user = ln_has_user || o["type"].GetInt() == 6;
-    if (c["type"].GetInt() == 1)
+    if (name == "whoknows")
+      for (const auto& o : c["options"].GetArray())
+        artist_completes = artist_completes
+                           || (std::string{o["name"].GetString()} == "artist"
+                               && o.HasMember("autocomplete") && o["autocomplete"].GetBool());
+    if (c["type"].GetInt() == 1) {
       CHECK(c["description_localizations"].HasMember("ru"));
+      restricted[name] = c.HasMember("default_member_permissions")
+                         && c["default_member_permissions"].GetUint64() == 32;
+      // Periods and other choices are offered as choices, not suggested.
+      for (const auto& o : c["options"].GetArray())
+        CHECK_FALSE((o.HasMember("choices") && o.HasMember("autocomplete")));
+    }
   }
   CHECK(ln_has_user);
-  CHECK(menu);
+  CHECK(artist_completes);
+  // Two user menus: Now playing and Compare taste.
+  CHECK(menus == std::map<std::string, std::string>{{"Compare taste", "Comparar gosto"},
+                                                    {"Now playing", "Ouvindo agora"}});
+  // Commands for a group's administrators need MANAGE_GUILD by default.
+  CHECK(restricted.at("grouplang"));
+  CHECK(restricted.at("config"));
+  CHECK_FALSE(restricted.at("listening"));
+  // Developer-only commands are never in the global list.
+  CHECK(restricted.count("lastgramban") == 0);
+  CHECK(restricted.count("lastgramunban") == 0);
   CHECK(api.requests_json() == "[]"); // a dry run sends nothing
 
   auto res = run(args({"--guild", "900", "--set", "discord.application-id=1234"}), "",
@@ -334,6 +380,25 @@ TEST_CASE("register-commands bulk-overwrites commands Discord accepts", "[e2e][d
   CHECK(sent[0]["valid"].GetBool());
   CHECK(sent[0]["authorized"].GetBool());
   CHECK(sent[0]["body"].Size() == commands.Size());
+
+  // Developer commands go to one server, on their own; never globally.
+  auto no_guild = run(args({"--developer", "--dry-run"}), "");
+  CHECK(no_guild.exit_code == 2);
+  CHECK(contains(no_guild.err, "--guild"));
+  auto dev = run(args({"--developer", "--guild", "901", "--set", "discord.application-id=1234"}),
+                 "", {"LASTGRAM_DISCORD_TOKEN=" + token});
+  INFO(dev.err);
+  REQUIRE(dev.exit_code == 0);
+  CHECK(contains(dev.out, "developer commands registered in guild 901"));
+  log = api.requests_json();
+  sent.Parse(log.c_str());
+  REQUIRE(sent.Size() == 2);
+  CHECK(std::string{sent[1]["path"].GetString()} == "/applications/1234/guilds/901/commands");
+  CHECK(sent[1]["valid"].GetBool());
+  std::vector<std::string> dev_names;
+  for (const auto& c : sent[1]["body"].GetArray())
+    dev_names.push_back(c["name"].GetString());
+  CHECK(dev_names == std::vector<std::string>{"lastgramban", "lastgramunban"});
 
   // Without an application id it asks Discord for it; invite-url prints the link.
   auto invite = run({LASTGRAM_BINARY, "discord", "invite-url", "--config",
@@ -482,21 +547,10 @@ TEST_CASE("interactions endpoint: a command run in a server makes the user a mem
   REQUIRE(node.wait_ready());
   for (const auto* body : {&reg_ana, &reg_bob, &reg_cid})
     CHECK(contains(shown(checked(discord_api, node.post_signed(signer, *body))), "registered as"));
-  {
-    // The indexed counts, as the indexer would store them.
-    lastgram::database_settings cfg;
-    cfg.path = node.dir.file("data/db.sqlite3");
-    auto db = lastgram::database::store::open(cfg);
-    REQUIRE(db.has_value());
-    auto e = db->upsert_entity(lastgram::entity_kind::artist, "The Weeknd");
-    REQUIRE(e.has_value());
-    for (const auto& [id, who] : users) {
-      auto u = db->get_user(lastgram::platform_kind::discord, id);
-      REQUIRE(u.has_value());
-      REQUIRE(u->has_value());
-      REQUIRE(db->set_user_plays((*u)->id, *e, who.second).has_value());
-    }
-  }
+  std::vector<indexed_row> rows;
+  for (const auto& [id, who] : users)
+    rows.push_back({id, lastgram::entity_kind::artist, "The Weeknd", who.second});
+  store_plays(node, rows);
   auto before = shown(checked(discord_api, node.post_signed(signer, wk_before)));
   INFO(before);
   CHECK(contains(before, "Who knows The Weeknd"));
@@ -508,4 +562,130 @@ TEST_CASE("interactions endpoint: a command run in a server makes the user a mem
   INFO(after);
   CHECK(contains(after, "1. User 33"));
   CHECK(contains(after, "3 listeners, 200 plays"));
+}
+
+namespace {
+
+/// An autocomplete interaction in server 900: `user` types `value` into
+/// `option` of `command`.
+std::string autocomplete(int id, const std::string& user, const std::string& command,
+                         const std::string& option, const std::string& value) {
+  auto body = slash(id, "900", user, "en-US", command,
+                    R"([{"type":3,"name":")" + option + R"(","value":)" + json_string(value)
+                      + R"(,"focused":true}])");
+  body.replace(0, std::string{"{\"type\":2"}.size(), "{\"type\":4");
+  return body;
+}
+
+/// A user context-menu command in server 900: `user` opens `menu` on
+/// `target` (who is resolved as Discord resolves them).
+std::string user_menu(int id, const std::string& user, const std::string& menu,
+                      const std::string& target) {
+  return "{\"type\":2,\"id\":\"" + std::to_string(9000 + id)
+         + "\",\"application_id\":\"1234\",\"token\":\"tok" + std::to_string(id)
+         + "\",\"channel_id\":\"555\",\"locale\":\"en-US\",\"guild_id\":\"900\","
+           "\"guild_locale\":\"en-US\",\"member\":{\"user\":{\"id\":\""
+         + user + "\",\"username\":\"user" + user + "\"}},\"data\":{\"type\":2,\"id\":\"78\","
+         + "\"name\":" + json_string(menu) + ",\"target_id\":\"" + target
+         + "\",\"resolved\":{\"users\":{\"" + target + "\":{\"id\":\"" + target
+         + "\",\"username\":\"user" + target + "\",\"global_name\":\"User " + target + "\"}}}}}";
+}
+
+/// The values of an autocomplete answer's choices, checking Discord's
+/// limits on the way; "▶ " marks the latest track's.
+std::vector<std::string> choices(const rapidjson::Document& d) {
+  REQUIRE(d["type"].GetInt() == 8);
+  std::vector<std::string> out;
+  for (const auto& c : d["data"]["choices"].GetArray()) {
+    std::string name = c["name"].GetString();
+    std::string value = c["value"].GetString();
+    CHECK(name.size() <= 400);
+    out.push_back(name.rfind("\xE2\x96\xB6 ", 0) == 0 ? "> " + value : value);
+  }
+  CHECK(out.size() <= 25);
+  return out;
+}
+
+using strings = std::vector<std::string>;
+
+} // namespace
+
+TEST_CASE("interactions endpoint: autocomplete from the latest track and the library, in time",
+          "[e2e][discord][autocomplete]") {
+  fake_discord_rest discord_api;
+  fake_lastfm fake;
+  for (const auto* who : {"anafm", "bobfm", "slowfm"})
+    fake.set_body_for_user("user.getInfo", who, user_info_body(who));
+  auto reg = [](int n, const std::string& user, const std::string& fm) {
+    return slash(n, "900", user, "en-US", "register",
+                 R"([{"type":3,"name":"username","value":")" + fm + R"("}])");
+  };
+  const auto reg_ana = reg(1, "11", "anafm");
+  const auto reg_bob = reg(2, "22", "bobfm");
+  const auto reg_cid = reg(3, "33", "slowfm");
+  const auto slow = autocomplete(4, "33", "whoknows", "artist", "");
+  const auto all = autocomplete(5, "11", "whoknows", "artist", "");
+  const auto the_w = autocomplete(6, "11", "whoknows", "artist", "the w");
+  const auto album = autocomplete(7, "11", "albuminfo", "artist_album", "lon");
+  const auto stranger = autocomplete(8, "44", "whoknows", "artist", "");
+  const auto username = autocomplete(9, "11", "register", "username", "x");
+  const auto np_menu = user_menu(10, "11", "Now playing", "22");
+  const auto np_menu_pt = user_menu(11, "11", "Ouvindo agora", "44");
+  const auto compat_menu = user_menu(12, "11", "Compare taste", "22");
+  const auto literal = slash(13, "900", "11", "en-US", "artistinfo",
+                             R"([{"type":3,"name":"artist","value":"AC/DC - \"Live\""}])");
+  node_signer signer{{reg_ana, reg_bob, reg_cid, slow, all, the_w, album, stranger, username,
+                      np_menu, np_menu_pt, compat_menu, literal},
+                     std::to_string(std::time(nullptr))};
+  discord_node node{signer.public_key, fake.url(), "300"};
+  REQUIRE(node.wait_ready());
+  for (const auto* body : {&reg_ana, &reg_bob, &reg_cid})
+    CHECK(contains(shown(checked(discord_api, node.post_signed(signer, *body))), "registered as"));
+  using lastgram::entity_kind;
+  std::vector<indexed_row> rows;
+  for (const auto* user : {"11", "33"}) {
+    rows.push_back({user, entity_kind::artist, "The Weeknd", 70});
+    rows.push_back({user, entity_kind::artist, "The Beatles", 90});
+    rows.push_back({user, entity_kind::artist, "Tame Impala", 40});
+  }
+  rows.push_back({"11", entity_kind::album, "After Hours", 20, "The Weeknd"});
+  store_plays(node, rows);
+
+  // Last.fm is too slow: the library alone, still within Discord's 3 s.
+  fake.fail_method("user.getRecentTracks", fake_fault::slow(3500ms));
+  auto started = std::chrono::steady_clock::now();
+  auto late = checked(discord_api, node.post_signed(signer, slow));
+  CHECK(std::chrono::steady_clock::now() - started < 2900ms);
+  CHECK(choices(late) == strings{"The Beatles", "The Weeknd", "Tame Impala"});
+  fake.reset();
+
+  // The latest track first, then the library by plays, each name once.
+  CHECK(choices(checked(discord_api, node.post_signed(signer, all)))
+        == strings{"> Tame Impala", "The Beatles", "The Weeknd"});
+  CHECK(choices(checked(discord_api, node.post_signed(signer, the_w))) == strings{"The Weeknd"});
+  CHECK(choices(checked(discord_api, node.post_signed(signer, album)))
+        == strings{"> Tame Impala - Lonerism"});
+  // Nobody registered, or an option that names no music: no suggestions.
+  CHECK(choices(checked(discord_api, node.post_signed(signer, stranger))).empty());
+  CHECK(choices(checked(discord_api, node.post_signed(signer, username))).empty());
+
+  // User menus run their command about the member they were opened on.
+  auto np = checked(discord_api, node.post_signed(signer, np_menu));
+  CHECK(np["type"].GetInt() == 4);
+  CHECK(contains(shown(np), "Tame Impala"));
+  CHECK(contains(shown(checked(discord_api, node.post_signed(signer, np_menu_pt))),
+                 "User 44 hasn't registered with the bot yet"));
+  auto compat = shown(checked(discord_api, node.post_signed(signer, compat_menu)));
+  INFO(compat);
+  CHECK(contains(compat, "Music taste"));
+  CHECK(contains(compat, "User 22"));
+  CHECK(contains(compat, "% compatible"));
+
+  // An option's value is used as given, quotes and dash included.
+  checked(discord_api, node.post_signed(signer, literal));
+  bool asked = false;
+  for (const auto& call : fake.received())
+    if (call.method == "artist.getinfo")
+      asked = asked || call.param("artist") == "AC/DC - \"Live\"";
+  CHECK(asked);
 }

@@ -7,6 +7,7 @@
 #include "actors/command/guards.hpp"
 #include "actors/command/parser.hpp"
 #include "actors/command/registry.hpp"
+#include "messages/model.hpp"
 
 using namespace lastgram::command;
 
@@ -27,6 +28,32 @@ TEST_CASE("parses a command with arguments", "[command][parser]") {
   CHECK(cmd->name == "help");
   CHECK(cmd->args == "ln   extra");
   CHECK(cmd->words == std::vector<std::string>{"ln", "extra"});
+}
+
+TEST_CASE("arguments a platform gave one by one are taken literally", "[command][parser]") {
+  lastgram::incoming_message m;
+  m.text = "/pace 100 this is 7day";
+  m.arguments = {"100", "", "this is  7day"};
+  m.has_arguments = true;
+  auto cmd = parse_message(m, "bot");
+  REQUIRE(cmd);
+  CHECK(cmd->name == "pace");
+  CHECK(cmd->words == std::vector<std::string>{"100", "this is  7day"});
+  CHECK(cmd->args == "100 this is  7day");
+  m.arguments = {"AC/DC - \"Live\" "};
+  cmd = parse_message(m, "bot");
+  REQUIRE(cmd);
+  CHECK(cmd->words == std::vector<std::string>{"AC/DC - \"Live\" "});
+  CHECK(cmd->args == "AC/DC - \"Live\" ");
+  // Without them the text is split as typed.
+  m.has_arguments = false;
+  cmd = parse_message(m, "bot");
+  REQUIRE(cmd);
+  CHECK(cmd->words == std::vector<std::string>{"100", "this", "is", "7day"});
+  // Arguments do not make a command of text that is not one.
+  m.text = "hello";
+  m.has_arguments = true;
+  CHECK_FALSE(parse_message(m, "bot"));
 }
 
 TEST_CASE("command names are case-insensitive", "[command][parser]") {

@@ -110,6 +110,20 @@ TEST_CASE("options follow the declared order", "[discord][interaction]") {
   CHECK(to_message(i, {"cardname", "size"}).text == "/cardsearch The Gitrog Monster 5");
 }
 
+TEST_CASE("option values are carried as given, one argument each", "[discord][interaction]") {
+  auto json = replaced(fixture("interaction-application-command-slash-options.json"),
+                       "\"value\": \"The Gitrog Monster\"",
+                       "\"value\": \"AC/DC - \\\"Live\\\"  at  River Plate\"");
+  json = replaced(json, "\"options\": [{",
+                  "\"options\": [{\"type\": 3, \"name\": \"period\", \"value\": \"7day\"}, {");
+  auto m = to_message(parsed(json), {"cardname", "period"});
+  REQUIRE(m.has_arguments);
+  CHECK(m.arguments == std::vector<std::string>{"AC/DC - \"Live\"  at  River Plate", "7day"});
+  CHECK(m.text == "/cardsearch AC/DC - \"Live\"  at  River Plate 7day");
+  // Typed text carries none: the command parser splits it.
+  CHECK_FALSE(incoming_message{}.has_arguments);
+}
+
 TEST_CASE("a user context-menu command targets its user", "[discord][interaction]") {
   auto json = replaced(fixture("interaction-application-command-slash-options.json"),
                        "\"data\": {",

@@ -156,6 +156,9 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
       db->listeners_asked.emplace_back(kind, name, artist);
       return std::int64_t{3};
     },
+    [](library_names_atom, platform_kind, const std::string&, entity_kind, const std::string&) {
+      return std::vector<std::string>{};
+    },
   };
 }
 
