@@ -12,14 +12,14 @@ void inbox_claimer::setup(platform_kind platform, std::int64_t lease_seconds,
   platform_ = platform;
   lease_seconds_ = lease_seconds;
   retention_hours_ = retention_hours;
-  std::string_view label = to_string(platform);
+  std::string label = to_string(platform);
   pending = metrics::get_gauge("lastgram_inbox_pending",
                                "Updates in the durable inbox not handled yet.",
                                {{"platform", label}});
   recovered = metrics::get_counter(
     "lastgram_inbox_recovered_total",
     "Unfinished updates taken over from a process whose claim ran out.", {{"platform", label}});
-  auto failures = [label](std::string_view op) {
+  auto failures = [&label](std::string_view op) {
     return metrics::get_counter("lastgram_inbox_failures_total",
                                 "Inbox writes that failed: recording an update (answered "
                                 "503) or marking it replied or done.",
