@@ -270,6 +270,14 @@ struct discord_settings {
   std::string presence;
   /// Gateway shards; 0: the count Discord recommends.
   std::int64_t shards = 0;
+  /// The durable inbox of gateway interactions: a claim's lease, and how
+  /// long handled ones are kept.
+  std::int64_t inbox_lease_seconds = 30;
+  std::int64_t inbox_retention_hours = 24;
+  /// REST retries after 5xx and network errors: the first wait, doubled
+  /// after each attempt up to the second.
+  std::int64_t rest_retry_base_ms = 500;
+  std::int64_t rest_retry_max_ms = 4000;
 };
 
 struct cluster_settings {

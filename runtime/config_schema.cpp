@@ -359,7 +359,19 @@ std::vector<key_spec> platform_keys() {
     text("discord", "presence", LG_FIELD(discord.presence),
          "The bot's activity, e.g. \"Listening to /help\"; empty: none."),
     integer("discord", "shards", LG_FIELD(discord.shards), 0, 4096,
-            "Gateway shards; 0: the count Discord recommends.")
+            "Gateway shards; 0: the count Discord recommends."),
+    integer("discord", "inbox-lease-seconds", LG_FIELD(discord.inbox_lease_seconds), 2, 3600,
+            "How long a node's claim on a gateway interaction it is handling lasts without "
+            "renewal (renewed every third of it); after that another node, or this one "
+            "restarted, finishes the interaction (if it was acknowledged less than 15 minutes "
+            "ago)."),
+    integer("discord", "inbox-retention-hours", LG_FIELD(discord.inbox_retention_hours), 1,
+            8760, "How long handled gateway interactions stay in the database's inbox."),
+    integer("discord", "rest-retry-base-ms", LG_FIELD(discord.rest_retry_base_ms), 1, 60000,
+            "First wait before a Discord REST call that got a 5xx or a network error is "
+            "retried; doubled after each attempt (5 attempts in all)."),
+    integer("discord", "rest-retry-max-ms", LG_FIELD(discord.rest_retry_max_ms), 1, 600000,
+            "Longest wait between two attempts of a Discord REST call.")
   };
 }
 

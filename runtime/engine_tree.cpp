@@ -179,6 +179,11 @@ std::shared_ptr<const multiplatform::gateway_shard_options> shard_options(const 
       return parts->discord.get();
     return {};
   };
+  o->gate_of = [weak]() -> discord::gateway_identify_gate {
+    if (auto parts = weak.lock())
+      return parts->discord_gate.get();
+    return {};
+  };
   return o;
 }
 
@@ -211,6 +216,17 @@ std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
                                       auto hdl = multiplatform::spawn_discord(self,
                                                                               p->discord_opts);
                                       p->discord.put(hdl);
+                                      return untyped(hdl);
+                                    },
+                                    false});
+  if (p->discord_opts && p->discord_gateway)
+    // Before the shards: they ask it when to identify (session_start_limit,
+    // max_concurrency); a restart keeps the schedule, which the plan owns.
+    d.children.push_back(child_spec{"discord-identify-gate",
+                                    [p](caf::local_actor* self) {
+                                      auto hdl = multiplatform::spawn_identify_gate(
+                                        self, p->discord_gateway->identify);
+                                      p->discord_gate.put(hdl);
                                       return untyped(hdl);
                                     },
                                     false});

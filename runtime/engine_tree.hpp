@@ -12,6 +12,7 @@
 #include "actors/support/engines.hpp"
 #include "messages/console.hpp"
 #include "messages/discord.hpp"
+#include "messages/discord_gateway.hpp"
 #include "messages/translation.hpp"
 #include "messages/telegram.hpp"
 #include "runtime/config.hpp"
@@ -62,6 +63,8 @@ struct node_parts {
   handle_slot<console_actor> console;
   handle_slot<telegram_actor> telegram;
   handle_slot<discord_actor> discord;
+  /// The node's Discord identify gate (gateway mode).
+  handle_slot<discord::gateway_identify_gate> discord_gate;
   std::shared_ptr<command::environment> env;
   /// What every engine reads; the translation engine alone replaces its
   /// content (SIGHUP), through `live_texts` (the same object).

@@ -254,7 +254,10 @@ node_snapshot take_snapshot(diag_self self) {
 
   snap.lastfm_queue_depth = gauge_of(all, "lastgram_lastfm_queue_depth");
   snap.lastfm_outage = gauge_of(all, "lastgram_lastfm_outage");
-  snap.inbox_pending = gauge_of(all, "lastgram_inbox_pending");
+  // Every platform's inbox (one series per platform), -1 before any exists.
+  snap.inbox_pending = gauge_of(all, "lastgram_inbox_pending") < 0
+                         ? -1
+                         : sum_of(all, "lastgram_inbox_pending");
   snap.inbox_recovered = sum_of(all, "lastgram_inbox_recovered_total");
   snap.inbox_failures = sum_of(all, "lastgram_inbox_failures_total");
   snap.lastfm_bucket_level = gauge_of(all, "lastgram_lastfm_bucket_level");

@@ -328,6 +328,10 @@ public:
   /// How many rows of `platform` are not done.
   result<std::int64_t> inbox_pending(platform_kind platform);
 
+  /// The rows of `platform` that are not done, oldest first, with their
+  /// replied flag (what a process taking them over would find).
+  result<std::vector<inbox_entry>> inbox_unfinished(platform_kind platform);
+
   // -- indexed libraries (store_library.cpp) ----------------------------------
 
   /// Stores one page of a full index of `kind` for the user: upserts the

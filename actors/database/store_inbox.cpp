@@ -146,4 +146,27 @@ result<std::int64_t> store::inbox_pending(platform_kind platform) {
   });
 }
 
+result<std::vector<inbox_entry>> store::inbox_unfinished(platform_kind platform) {
+  return impl_->guard("inbox_unfinished", [&]() -> result<std::vector<inbox_entry>> {
+    std::string p{to_string(platform)};
+    std::vector<inbox_entry> out;
+    inbox_entry row;
+    row.platform = platform;
+    long long received = 0;
+    int replied = 0;
+    soci::statement st = (impl_->sql.prepare
+                            << "SELECT update_id, payload, received_at, replied FROM update_inbox"
+                               " WHERE done_at = 0 AND platform = :p ORDER BY id",
+                          soci::into(row.update_id), soci::into(row.payload),
+                          soci::into(received), soci::into(replied), soci::use(p, "p"));
+    st.execute();
+    while (st.fetch()) {
+      row.received_at = received;
+      row.replied = replied != 0;
+      out.push_back(row);
+    }
+    return out;
+  });
+}
+
 } // namespace lastgram::database

@@ -43,16 +43,6 @@ std::string webhook_path(dc_self self, const interaction& i) {
   return "/webhooks/" + app_id(self, i) + "/" + i.token;
 }
 
-outgoing_reply plain_reply(dc_self self, const std::string& hint, std::string_view key) {
-  auto& opts = *self->state.opts;
-  outgoing_reply r;
-  r.ephemeral = true;
-  r.text.push_back(text_span{
-    opts.texts->format(command::pick_language(*opts.texts, opts.default_language, hint), key),
-    style_plain, {}});
-  return r;
-}
-
 /// Whether the interaction is new; Discord may deliver one again (a gateway
 /// resume) and it must be answered once.
 bool first_time(dc_self self, const std::string& id) {
@@ -80,18 +70,19 @@ void answer_first(dc_self self, open_interaction& job, const outgoing_reply& fir
   auto path = webhook_path(self, job.what);
   auto body = discord::message_json(first);
   auto picture = picture_of(first);
+  rest_purpose waits{job.inbox_id, false, true, job.what.user.language};
   if (job.answered) {
-    rest_send(self, "PATCH", path + "/messages/@original", body, 60s, picture);
+    rest_send(self, "PATCH", path + "/messages/@original", body, 60s, picture, 0ms, waits);
   } else if (!picture) {
     job.answer(callback(edit ? update_message : reply_now, body));
   } else if (!job.callback_path.empty()) {
     rest_send(self, "POST", job.callback_path, callback(edit ? update_message : reply_now, body),
-              3s, picture);
+              3s, picture, 0ms, rest_purpose{job.inbox_id, true, false, {}});
   } else {
     job.answer(callback(edit ? defer_update : defer_reply));
     // The edit waits a moment so that Discord has our HTTP answer (the
     // deferral) before @original is touched.
-    rest_send(self, "PATCH", path + "/messages/@original", body, 60s, picture, 300ms);
+    rest_send(self, "PATCH", path + "/messages/@original", body, 60s, picture, 300ms, waits);
   }
 }
 
@@ -112,7 +103,10 @@ void finish(dc_self self, const std::string& id, const outgoing_reply* first,
   else if (!job.answered)
     job.answer(callback(defer_update));
   for (const auto& r : more)
-    rest_send(self, "POST", path, discord::message_json(r), 60s, picture_of(r));
+    rest_send(self, "POST", path, discord::message_json(r), 60s, picture_of(r), 0ms,
+              rest_purpose{job.inbox_id, false, true, job.what.user.language});
+  if (!job.inbox_id.empty())
+    inbox_finished(self, job.inbox_id);
   finish_drains(self);
 }
 
@@ -213,45 +207,6 @@ void run_press(dc_self self, const interaction& i) {
       });
 }
 
-/// Handles one interaction; `answer` sends its first answer, to
-/// `callback_path` over REST for a gateway interaction ("" over HTTP).
-void on_interaction(dc_self self, interaction i, std::function<void(std::string)> answer,
-                    std::string callback_path = {}) {
-  auto& st = self->state;
-  if (i.type == interaction_type::ping) {
-    answer(callback(1));
-    return;
-  }
-  if (!first_time(self, i.id))
-    return;
-  st.interactions.inc();
-  if (i.type == interaction_type::autocomplete) {
-    if (st.stopped)
-      answer(callback(autocomplete_result, "{\"choices\":[]}"));
-    else
-      run_autocomplete(self, i, std::move(answer));
-    return;
-  }
-  if (st.stopped) {
-    // Draining: the node takes no new work; say so rather than stay silent.
-    auto r = plain_reply(self, i.user.language, "errors.shutting_down");
-    answer(callback(reply_now, discord::message_json(r)));
-    return;
-  }
-  if (i.type != interaction_type::application_command
-      && i.type != interaction_type::message_component) {
-    answer(callback(defer_update));
-    return;
-  }
-  auto id = i.id;
-  st.open[id] = open_interaction{i, std::move(answer), false, std::move(callback_path)};
-  self->delayed_send(self, st.opts->answer_within, dc_defer_atom::value, id);
-  if (i.type == interaction_type::application_command)
-    run_command(self, i);
-  else
-    run_press(self, i);
-}
-
 /// A gateway dispatch: interactions are answered by REST; a server the bot
 /// was removed from (GUILD_DELETE without `unavailable`) becomes inactive.
 void on_dispatch(dc_self self, const std::string& event, const std::string& d) {
@@ -261,11 +216,17 @@ void on_dispatch(dc_self self, const std::string& event, const std::string& d) {
       log::warn("discord", "malformed interaction dispatch", {{"error", parsed.error()}});
       return;
     }
+    auto type = parsed->type;
+    if (type == interaction_type::application_command
+        || type == interaction_type::message_component) {
+      // What may be deferred goes through the durable inbox.
+      record_interaction(self, std::move(parsed).value(), d);
+      return;
+    }
     auto path = "/interactions/" + parsed->id + "/" + parsed->token + "/callback";
     on_interaction(
       self, std::move(parsed).value(),
-      [self, path](std::string body) { rest_send(self, "POST", path, std::move(body), 3s); },
-      path);
+      [self, path](std::string body) { send_callback(self, path, std::move(body), {}); }, path);
     return;
   }
   if (event != "GUILD_DELETE")
@@ -317,6 +278,10 @@ discord_impl_actor::behavior_type discord_impl(dc_self self,
                                      "Discord interactions deferred (answer not ready in time).");
   st.too_late = metrics::get_counter("lastgram_discord_unknown_interaction_total",
                                      "Discord answers refused as too late (error 10062).");
+  st.gave_up = metrics::get_counter("lastgram_discord_rest_gave_up_total",
+                                    "Discord REST calls given up after repeated 5xx, 429 or "
+                                    "network errors.");
+  start_inbox(self);
   return {
     [self](discord::dispatch_atom, const std::string& event, std::int32_t,
            const std::string& d) { on_dispatch(self, event, d); },
@@ -338,11 +303,92 @@ discord_impl_actor::behavior_type discord_impl(dc_self self,
       return rp;
     },
     [self](tick_atom) { finish_drains(self); },
+    [self](dc_sweep_atom) { sweep_inbox(self); },
     [self](shutdown_atom) { self->state.stopped = true; },
   };
 }
 
 } // namespace
+
+namespace detail {
+
+outgoing_reply plain_reply(dc_self self, const std::string& hint, std::string_view key) {
+  auto& opts = *self->state.opts;
+  outgoing_reply r;
+  r.ephemeral = true;
+  r.text.push_back(text_span{
+    opts.texts->format(command::pick_language(*opts.texts, opts.default_language, hint), key),
+    style_plain, {}});
+  return r;
+}
+
+void send_callback(dc_self self, const std::string& path, std::string body,
+                   const std::string& inbox_id) {
+  rest_send(self, "POST", path, std::move(body), 3s, nullptr, 0ms,
+            rest_purpose{inbox_id, true, false, {}});
+}
+
+void on_interaction(dc_self self, interaction i, std::function<void(std::string)> answer,
+                    std::string callback_path, std::string inbox_id) {
+  auto& st = self->state;
+  if (i.type == interaction_type::ping) {
+    answer(callback(1));
+    return;
+  }
+  if (!first_time(self, i.id)) {
+    if (!inbox_id.empty())
+      inbox_finished(self, inbox_id);
+    return;
+  }
+  st.interactions.inc();
+  if (i.type == interaction_type::autocomplete) {
+    // Never kept in the inbox: a suggestion is worthless after 3 s.
+    if (st.stopped)
+      answer(callback(autocomplete_result, "{\"choices\":[]}"));
+    else
+      run_autocomplete(self, i, std::move(answer));
+    return;
+  }
+  if (st.stopped) {
+    // Draining: the node takes no new work; say so rather than stay silent.
+    auto r = plain_reply(self, i.user.language, "errors.shutting_down");
+    answer(callback(reply_now, discord::message_json(r)));
+    if (!inbox_id.empty())
+      inbox_finished(self, inbox_id);
+    return;
+  }
+  if (i.type != interaction_type::application_command
+      && i.type != interaction_type::message_component) {
+    answer(callback(defer_update));
+    if (!inbox_id.empty())
+      inbox_finished(self, inbox_id);
+    return;
+  }
+  auto id = i.id;
+  st.open[id] = open_interaction{i, std::move(answer), false, std::move(callback_path),
+                                 std::move(inbox_id)};
+  self->delayed_send(self, st.opts->answer_within, dc_defer_atom::value, id);
+  if (i.type == interaction_type::application_command)
+    run_command(self, i);
+  else
+    run_press(self, i);
+}
+
+void rerun_acknowledged(dc_self self, interaction i) {
+  auto& st = self->state;
+  // Remembered, so that a gateway re-delivery is not run a third time.
+  first_time(self, i.id);
+  auto id = i.id;
+  auto path = "/interactions/" + i.id + "/" + i.token + "/callback";
+  // Acknowledged already: every answer edits @original or follows up.
+  st.open[id] = open_interaction{i, [](std::string) {}, true, path, id};
+  if (i.type == interaction_type::application_command)
+    run_command(self, i);
+  else
+    run_press(self, i);
+}
+
+} // namespace detail
 
 discord_actor spawn_discord(caf::local_actor* parent,
                             std::shared_ptr<const discord_options> opts) {

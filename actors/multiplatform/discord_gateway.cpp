@@ -105,11 +105,12 @@ void open_socket(self_ptr self, std::uint64_t gen) {
 void ask_identify(self_ptr self) {
   auto& st = self->state;
   auto gen = st.conn_gen;
-  if (!st.opts->gate) {
+  auto gate = st.opts->gate_of ? st.opts->gate_of() : st.opts->gate;
+  if (!gate) {
     self->send(self, go_atom::value, gen);
     return;
   }
-  self->request(st.opts->gate, std::chrono::seconds{10}, discord::gateway_identify_atom::value,
+  self->request(gate, std::chrono::seconds{10}, discord::gateway_identify_atom::value,
                 st.opts->shard.shard_id)
     .then(
       [self, gen](std::int64_t wait_ms) {
@@ -277,18 +278,38 @@ discord::gateway_shard_actor spawn_gateway_shard(caf::actor_system& sys,
   return sys.spawn(shard_impl, std::move(opts));
 }
 
+namespace {
+
+using clock_fn = std::function<clock_type::time_point()>;
+
+discord::gateway_identify_gate::behavior_type
+gate_impl(std::shared_ptr<gw::identify_scheduler> sched, clock_fn now) {
+  return {
+    [sched, now](discord::gateway_identify_atom, std::int32_t shard) -> std::int64_t {
+      auto t = now ? now() : clock_type::now();
+      auto at = sched->reserve(shard, t);
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(at - t).count();
+      if (wait > 0)
+        log::info("discord", "identify waits for the session start limit",
+                  {log::kv("shard", shard), log::kv("wait_ms", static_cast<std::int64_t>(wait)),
+                   log::kv("remaining", sched->remaining())});
+      return wait;
+    },
+  };
+}
+
+} // namespace
+
 discord::gateway_identify_gate spawn_identify_gate(caf::actor_system& sys,
                                                    const gw::session_start_limit& limit) {
-  auto sched = std::make_shared<gw::identify_scheduler>(limit, clock_type::now());
-  return sys.spawn([sched]() -> discord::gateway_identify_gate::behavior_type {
-    return {
-      [sched](discord::gateway_identify_atom, std::int32_t shard) -> std::int64_t {
-        auto now = clock_type::now();
-        auto at = sched->reserve(shard, now);
-        return std::chrono::duration_cast<std::chrono::milliseconds>(at - now).count();
-      },
-    };
-  });
+  return sys.spawn(gate_impl, std::make_shared<gw::identify_scheduler>(limit, clock_type::now()),
+                   clock_fn{});
+}
+
+discord::gateway_identify_gate spawn_identify_gate(caf::local_actor* parent,
+                                                   std::shared_ptr<gw::identify_scheduler> schedule,
+                                                   clock_fn now) {
+  return parent->spawn(gate_impl, std::move(schedule), std::move(now));
 }
 
 } // namespace lastgram::multiplatform

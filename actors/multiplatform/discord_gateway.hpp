@@ -25,6 +25,7 @@
 
 namespace lastgram::discord::gateway {
 class socket_transport;
+class identify_scheduler;
 struct session_start_limit;
 } // namespace lastgram::discord::gateway
 
@@ -44,6 +45,9 @@ struct gateway_shard_options {
   std::function<discord::dispatch_sink()> sink_of;
   /// The node's identify gate; an invalid handle identifies at once.
   discord::gateway_identify_gate gate;
+  /// When set, asked for the gate at each identify instead of `gate` (the
+  /// supervised gate's current handle, which a restart replaces).
+  std::function<discord::gateway_identify_gate()> gate_of;
   /// The I/O thread shared by the node's shards; null: the shard starts its own.
   std::shared_ptr<discord::gateway::socket_transport> transport;
   /// A number in [0, 1) for the heartbeat jitter and the Invalid Session
@@ -65,5 +69,12 @@ discord::gateway_shard_actor spawn_gateway_shard(caf::actor_system& sys,
 /// /gateway/bot gave (see platforms/discord/gateway_scheduler.hpp).
 discord::gateway_identify_gate spawn_identify_gate(caf::actor_system& sys,
                                                    const discord::gateway::session_start_limit& limit);
+/// Spawns the gate as a supervised child over `schedule`, which outlives it
+/// (a restarted gate keeps the reservations made); `now` is its clock
+/// (unset: steady_clock). The gate answers how many milliseconds a shard
+/// waits before it identifies.
+discord::gateway_identify_gate spawn_identify_gate(
+  caf::local_actor* parent, std::shared_ptr<discord::gateway::identify_scheduler> schedule,
+  std::function<std::chrono::steady_clock::time_point()> now = nullptr);
 
 } // namespace lastgram::multiplatform

@@ -28,21 +28,6 @@ metric_set make_metrics() {
     "Outgoing Telegram messages given up (queue full, chat blocked, errors).");
   m.queue = metrics::get_gauge("lastgram_telegram_send_queue",
                                "Outgoing Telegram messages waiting for the limiter.");
-  m.inbox_pending = metrics::get_gauge("lastgram_inbox_pending",
-                                       "Updates in the durable inbox not handled yet.",
-                                       {{"platform", "telegram"}});
-  m.inbox_recovered = metrics::get_counter(
-    "lastgram_inbox_recovered_total",
-    "Unfinished updates taken over from a process whose claim ran out.",
-    {{"platform", "telegram"}});
-  auto failures = [](std::string_view op) {
-    return metrics::get_counter("lastgram_inbox_failures_total",
-                                "Inbox writes that failed: recording an update (answered "
-                                "503) or marking it replied or done.",
-                                {{"platform", "telegram"}, {"op", op}});
-  };
-  m.inbox_record_failures = failures("record");
-  m.inbox_mark_failures = failures("mark");
   return m;
 }
 
@@ -134,6 +119,7 @@ void configure(self_ptr self, std::shared_ptr<const telegram_options> opts) {
   limits.group_per_minute = static_cast<double>(s.group_per_minute);
   limits.max_queued = static_cast<std::size_t>(s.max_queued);
   st.limiter = telegram::send_limiter{limits};
+  st.claims.setup(platform_kind::telegram, s.inbox_lease_seconds, s.inbox_retention_hours);
   st.api = std::make_shared<telegram::bot_api>(
     s.api_url, s.token, st.opts->http, [](std::string_view method, std::string_view code) {
       metrics::get_counter("lastgram_telegram_requests_total",

@@ -29,6 +29,7 @@
 #include "caf/all.hpp"
 
 #include "actors/logging/metrics.hpp"
+#include "actors/multiplatform/inbox_claimer.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "messages/atoms.hpp"
 #include "messages/groups.hpp"
@@ -110,12 +111,6 @@ struct metric_set {
   metrics::counter updates_duplicate;
   metrics::counter sends_dropped;
   metrics::gauge queue;
-  /// The durable inbox: updates not done, updates taken over from a dead
-  /// claimer, and updates that could not be recorded or marked.
-  metrics::gauge inbox_pending;
-  metrics::counter inbox_recovered;
-  metrics::counter inbox_record_failures;
-  metrics::counter inbox_mark_failures;
 };
 
 metric_set make_metrics();
@@ -159,17 +154,11 @@ struct telegram_state {
   std::deque<std::int64_t> seen_order;
   std::unordered_set<std::string> known_groups;
   std::unordered_map<std::string, inline_job> inline_jobs;
-  /// Who this actor is in the inbox's claims (host/pid/random): unique per
-  /// start, so a restarted node (or actor) never takes its predecessor's
-  /// claims for its own; they are taken over once their lease ran out.
-  std::string claimer;
+  /// This actor's claims on the durable inbox, and its figures.
+  inbox_claimer claims;
   /// Inbox updates being handled here: update id -> its first answer was
   /// marked replied (or that mark is on its way).
   std::unordered_map<std::int64_t, bool> inbox;
-  /// Inbox updates handled whose done mark failed, retried by the sweep.
-  std::vector<std::int64_t> unmarked;
-  /// Sweeps so far (pruning runs every prune_every_sweeps of them).
-  std::int64_t sweeps = 0;
   std::vector<std::pair<caf::typed_response_promise<std::int64_t>, clock_type::time_point>> drains;
   /// getChatMember calls in flight: ask id -> who waits for the status.
   std::unordered_map<std::uint64_t, caf::typed_response_promise<std::string>> member_asks;

@@ -12,7 +12,8 @@ identify_scheduler::identify_scheduler(session_start_limit limit, time_point now
 
 identify_scheduler::time_point identify_scheduler::reserve(std::int32_t shard_id, time_point now) {
   auto bucket = static_cast<std::size_t>(std::max(shard_id, 0)) % bucket_free_.size();
-  auto slot = std::max(now, bucket_free_[bucket]);
+  // Starts counted against a refill cannot happen before that refill.
+  auto slot = std::max({now, bucket_free_[bucket], not_before_});
   // A reset that passed already refilled the starts.
   if (reset_at_ <= slot) {
     remaining_ = total_;
@@ -21,6 +22,7 @@ identify_scheduler::time_point identify_scheduler::reserve(std::int32_t shard_id
   }
   if (remaining_ <= 0) {
     slot = std::max(slot, reset_at_);
+    not_before_ = reset_at_;
     remaining_ = total_;
     reset_at_ += reset_period;
   }

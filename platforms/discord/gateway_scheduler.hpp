@@ -37,6 +37,9 @@ private:
   std::int32_t total_;
   std::int32_t remaining_;
   time_point reset_at_;
+  /// The start of the period the starts counted now belong to: once the
+  /// starts ran out, every later identify waits for the refill.
+  time_point not_before_{};
   std::vector<time_point> bucket_free_;
 };
 

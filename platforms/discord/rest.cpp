@@ -130,8 +130,12 @@ rest_result to_result(net::http_result& r) {
     if (out.status == 400)
       if (auto paths = error_paths(r.body); !paths.empty())
         out.message += " (" + paths + ")";
+    // A 429 without retry_after in its body: the Retry-After header, else
+    // the bucket's X-RateLimit-Reset-After, else a second.
     if (out.status == 429 && out.retry_after_s <= 0)
-      out.retry_after_s = number_header(r, "Retry-After", 1, max_wait_s);
+      out.retry_after_s = number_header(r, "Retry-After", 0, max_wait_s);
+    if (out.status == 429 && out.retry_after_s <= 0)
+      out.retry_after_s = out.reset_after_s > 0 ? out.reset_after_s : 1;
   }
   out.body = std::move(r.body);
   return out;

@@ -189,14 +189,18 @@ TEST_CASE("a snapshot reports health, backlog, counters and percentiles of the n
     metrics::command_handled("diagtest", "console", "ok", 0.004);
   metrics::mailbox_backlog("command", 3);
   log::warn("diagtest", "something odd", {{"detail", "x"}});
-  // The durable inbox's state, as the Telegram platform publishes it.
+  // The durable inbox's state, as the Telegram and Discord platforms
+  // publish it: /diag shows the sum of both.
   metrics::get_gauge("lastgram_inbox_pending", "", {{"platform", "telegram"}}).set(3);
-  auto recovered_before = metrics::get_counter("lastgram_inbox_recovered_total", "", {{"platform", "telegram"}}).value();
+  metrics::get_gauge("lastgram_inbox_pending", "", {{"platform", "discord"}}).set(2);
+  auto recovered_before = metrics::get_counter("lastgram_inbox_recovered_total", "", {{"platform", "telegram"}}).value()
+                          + metrics::get_counter("lastgram_inbox_recovered_total", "", {{"platform", "discord"}}).value();
   metrics::get_counter("lastgram_inbox_recovered_total", "", {{"platform", "telegram"}}).inc();
+  metrics::get_counter("lastgram_inbox_recovered_total", "", {{"platform", "discord"}}).inc(2);
   clock.advance(30ms); // past min_interval: a new sample
   auto snap = f.snapshot(diag);
-  CHECK(snap.inbox_pending == 3);
-  CHECK(snap.inbox_recovered == recovered_before + 1);
+  CHECK(snap.inbox_pending == 5);
+  CHECK(snap.inbox_recovered == recovered_before + 3);
 
   CHECK(snap.name == "node-a");
   CHECK(snap.taken_at_ms > 0);

@@ -128,3 +128,20 @@ TEST_CASE("inbox: pruning deletes only rows done long enough ago", "[db][inbox]"
   CHECK(pending(db) == 1);
   CHECK(db.inbox_add(update("1"), "a", t0 + 200).value());
 }
+
+TEST_CASE("inbox: the unfinished rows of a platform, with their replied flag", "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = open_with(tdb, {"1", "2", "3"});
+  REQUIRE(db.inbox_add(update("9", platform_kind::discord), "a", t0).value());
+  REQUIRE(db.inbox_mark(tg, "2", inbox_mark::replied, t0 + 1).has_value());
+  REQUIRE(db.inbox_mark(tg, "3", inbox_mark::done, t0 + 1).has_value());
+  auto rows = db.inbox_unfinished(tg);
+  CHECK(ids_of(rows) == std::vector<std::string>{"1", "2"});
+  CHECK_FALSE(rows->at(0).replied);
+  CHECK(rows->at(1).replied);
+  CHECK(rows->at(1).received_at == t0);
+  CHECK(rows->at(1).payload == "{\"update_id\":2}");
+  CHECK(ids_of(db.inbox_unfinished(platform_kind::discord)) == std::vector<std::string>{"9"});
+}

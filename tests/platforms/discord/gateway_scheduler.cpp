@@ -97,3 +97,13 @@ TEST_CASE("a reset that passed refills the starts") {
   CHECK(s.reserve(0, t0 + 20s) == t0 + 20s);
   CHECK(s.remaining() == 999);
 }
+
+TEST_CASE("once the starts ran out, every bucket waits for the refill") {
+  // Two buckets, one start left: shard 1 (bucket 1) would otherwise take a
+  // start of the next period before that period began.
+  identify_scheduler s(limit(1, 2, 60s), t0);
+  CHECK(s.reserve(0, t0) == t0);
+  CHECK(s.reserve(2, t0) == t0 + 60s);
+  CHECK(s.reserve(1, t0) == t0 + 60s);
+  CHECK(s.reserve(3, t0) == t0 + 65s);
+}
