@@ -34,6 +34,7 @@ using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using inbox_claim_atom = caf::atom_constant<caf::atom("inboxclaim")>;
 using inbox_mark_atom = caf::atom_constant<caf::atom("inboxmark")>;
 using inbox_prune_atom = caf::atom_constant<caf::atom("inboxprune")>;
+using inbox_owner_atom = caf::atom_constant<caf::atom("inboxowner")>;
 using who_knows_atom = caf::atom_constant<caf::atom("whoknows")>;
 using crowns_atom = caf::atom_constant<caf::atom("crowns")>;
 using member_atom = caf::atom_constant<caf::atom("member")>;
@@ -109,6 +110,13 @@ enum class user_setting : std::uint8_t {
 /// - (inbox_mark, platform, update id, replied | done) -> bool (false when
 ///   there is no such update)
 /// - (inbox_prune, retention seconds) -> how many done updates were deleted
+/// - (inbox_owner, platform, update id) -> who holds the update: its
+///   claimer, `inbox_owner_done` once it is done, "" when it is not stored
+///   (asked after an `inbox` request whose outcome is unknown)
+///
+/// Inbox marks (inbox_mark) sent with high priority go ahead of the requests
+/// queued for a free connection: a mark that waits behind the queue lets a
+/// lease lapse and an update be answered twice.
 /// - (who_knows, request) -> who_knows_answer: in one transaction, upserts
 ///   the entity, stores the invoker's fresh count, reads the group's (or the
 ///   global) list, totals and the invoker's rank, and applies the crown rule
@@ -156,6 +164,7 @@ using database_actor = caf::typed_actor<
                   std::int64_t>::with<std::vector<inbox_entry>>,
   caf::replies_to<inbox_mark_atom, platform_kind, std::string, inbox_mark>::with<bool>,
   caf::replies_to<inbox_prune_atom, std::int64_t>::with<std::int64_t>,
+  caf::replies_to<inbox_owner_atom, platform_kind, std::string>::with<std::string>,
   caf::replies_to<who_knows_atom, who_knows_request>::with<who_knows_answer>,
   caf::replies_to<crowns_atom, crown_request>::with<crown_answer>,
   caf::replies_to<member_atom, platform_kind, member_change, std::string,

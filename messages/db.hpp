@@ -187,6 +187,16 @@ typename Inspector::result_type inspect(Inspector& f, inbox_entry& x) {
            x.received_at, x.replied);
 }
 
+/// Who holds an inbox row (see store::inbox_owner).
+struct inbox_holder {
+  std::string claimed_by;
+  bool done = false;
+};
+
+/// The answer of the database's (inbox_owner, ...) for a row already done:
+/// never a claimer's name (those are host/pid/random).
+constexpr std::string_view inbox_owner_done = "(done)";
+
 /// What `inbox_mark` records about an inbox entry.
 enum class inbox_mark : std::uint8_t { replied, done };
 

@@ -124,8 +124,8 @@ void drain(router_ptr self) {
 }
 
 // Routes one request of `database_actor` answered with an `R`: to a free
-// worker, into the queue, or refused.
-template <class R, class... Ts>
+// worker, into the queue (at its front when `urgent`), or refused.
+template <class R, bool urgent = false, class... Ts>
 caf::result<R> submit(router_ptr self, Ts... xs) {
   auto& st = self->state;
   st.backlog.set(static_cast<double>(self->mailbox().size() + st.queue.size()));
@@ -135,7 +135,7 @@ caf::result<R> submit(router_ptr self, Ts... xs) {
   } else if (auto w = idle_worker(st)) {
     w->busy = true;
     rp.delegate(w->handle, std::move(xs)...);
-  } else if (st.queue.size() >= max_queued_requests) {
+  } else if (st.queue.size() >= max_queued_requests && !urgent) {
     if (!st.overload_logged) {
       st.overload_logged = true;
       log::warn(engine, "database busy, refusing requests",
@@ -143,9 +143,13 @@ caf::result<R> submit(router_ptr self, Ts... xs) {
     }
     rp.deliver(unavailable("busy"));
   } else {
-    st.queue.push_back(pending_request{
+    pending_request req{
       [rp, xs...](const worker_actor& worker) mutable { rp.delegate(worker, std::move(xs)...); },
-      [rp](caf::error err) mutable { rp.deliver(std::move(err)); }});
+      [rp](caf::error err) mutable { rp.deliver(std::move(err)); }};
+    if (urgent)
+      st.queue.push_front(std::move(req));
+    else
+      st.queue.push_back(std::move(req));
   }
   return rp;
 }
@@ -269,7 +273,11 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
       return submit<std::vector<inbox_entry>>(self, a, p, std::move(claimer), lease, limit);
     },
     [self](inbox_mark_atom a, platform_kind p, str id, inbox_mark which) {
-      return submit<bool>(self, a, p, std::move(id), which);
+      // Marks keep leases honest: they jump the queue (see database.hpp).
+      return submit<bool, true>(self, a, p, std::move(id), which);
+    },
+    [self](inbox_owner_atom a, platform_kind p, str id) {
+      return submit<std::string, true>(self, a, p, std::move(id));
     },
     [self](inbox_prune_atom a, std::int64_t retention) {
       return submit<std::int64_t>(self, a, retention);

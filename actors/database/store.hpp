@@ -322,6 +322,12 @@ public:
   result<void> inbox_mark(platform_kind platform, std::string_view update_id,
                           lastgram::inbox_mark which, std::int64_t now);
 
+  /// Who holds a row: after an `inbox_add` whose outcome is unknown (it
+  /// timed out, and the row may have been written), the caller asks instead
+  /// of handling the update a second time. nullopt when there is no row.
+  result<std::optional<inbox_holder>> inbox_owner(platform_kind platform,
+                                                  std::string_view update_id);
+
   /// Deletes the rows done at or before `done_before`; returns how many.
   result<std::int64_t> inbox_prune(std::int64_t done_before);
 

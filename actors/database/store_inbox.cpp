@@ -126,6 +126,25 @@ result<void> store::inbox_mark(platform_kind platform, std::string_view update_i
   });
 }
 
+result<std::optional<inbox_holder>> store::inbox_owner(platform_kind platform,
+                                                      std::string_view update_id) {
+  using res = result<std::optional<inbox_holder>>;
+  return impl_->guard("inbox_owner", [&]() -> res {
+    std::string p{to_string(platform)};
+    std::string u{update_id};
+    inbox_holder holder;
+    long long done_at = 0;
+    impl_->sql << "SELECT claimed_by, done_at FROM update_inbox"
+                  " WHERE platform = :p AND update_id = :u",
+      soci::into(holder.claimed_by), soci::into(done_at), soci::use(p, "p"),
+      soci::use(u, "u");
+    if (!impl_->sql.got_data())
+      return std::optional<inbox_holder>{};
+    holder.done = done_at > 0;
+    return std::optional<inbox_holder>{std::move(holder)};
+  });
+}
+
 result<std::int64_t> store::inbox_prune(std::int64_t done_before) {
   return impl_->guard("inbox_prune", [&]() -> result<std::int64_t> {
     long long before = done_before;

@@ -407,6 +407,18 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
         return done_unless_unknown(db.inbox_mark(p, id, which, unix_seconds()));
       });
     },
+    [self](inbox_owner_atom, platform_kind p, str id) -> caf::result<std::string> {
+      return serve(self, "inbox_owner", [&](store& db) -> result<std::string> {
+        auto holder = db.inbox_owner(p, id);
+        if (!holder)
+          return holder.error();
+        if (!holder->has_value())
+          return std::string{};
+        if ((*holder)->done)
+          return std::string{inbox_owner_done};
+        return std::move((*holder)->claimed_by);
+      });
+    },
     [self](inbox_prune_atom, std::int64_t retention) -> caf::result<std::int64_t> {
       return serve(self, "inbox_prune",
                    [&](store& db) { return db.inbox_prune(unix_seconds() - retention); });

@@ -304,6 +304,9 @@ discord_impl_actor::behavior_type discord_impl(dc_self self,
     },
     [self](tick_atom) { finish_drains(self); },
     [self](dc_sweep_atom) { sweep_inbox(self); },
+    [self](inbox_remark_atom, const std::string& id, inbox_mark which, std::int32_t attempt) {
+      inbox_remark(self, id, which, attempt);
+    },
     [self](shutdown_atom) { self->state.stopped = true; },
   };
 }

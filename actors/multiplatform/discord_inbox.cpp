@@ -95,21 +95,33 @@ void record_interaction(dc_self self, discord::interaction i, std::string payloa
   auto held = std::make_shared<discord::interaction>(std::move(i));
   inbox_record(
     self, st.claims, db, std::move(entry),
-    [self, held, id](bool fresh) {
-      if (!fresh) {
-        // Delivered again: whoever holds it (or takes it over) answers it.
-        log::info("discord", "interaction delivered again, already in the inbox",
-                  {{"interaction", id}});
-        return;
+    [self, id] { return self->state.tracked.count(id) > 0; },
+    [self, held, id](inbox_recorded outcome, const caf::error& err) {
+      switch (outcome) {
+        case inbox_recorded::handle:
+          self->state.tracked[id];
+          handle(self, std::move(*held), id);
+          return;
+        case inbox_recorded::leave:
+          // Delivered again (or stored by a store that timed out): whoever
+          // holds it (or takes it over) answers it.
+          log::info("discord", "interaction delivered again, already in the inbox",
+                    {{"interaction", id}});
+          return;
+        case inbox_recorded::failed:
+          log::warn("discord", "interaction not recorded, handling it without the inbox",
+                    {{"interaction", id}, {"error", self->system().render(err)}});
+          handle(self, std::move(*held), {});
+          return;
       }
-      self->state.tracked[id];
-      handle(self, std::move(*held), id);
-    },
-    [self, held, id](const caf::error& err) {
-      log::warn("discord", "interaction not recorded, handling it without the inbox",
-                {{"interaction", id}, {"error", self->system().render(err)}});
-      handle(self, std::move(*held), {});
     });
+}
+
+void inbox_remark(dc_self self, const std::string& inbox_id, inbox_mark which,
+                  std::int32_t attempt) {
+  auto& st = self->state;
+  multiplatform::inbox_remark(self, st.claims, database_of(self), inbox_id, which, attempt,
+                              st.tracked.count(inbox_id) > 0);
 }
 
 void sweep_inbox(dc_self self) {

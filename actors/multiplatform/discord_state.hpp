@@ -124,7 +124,8 @@ struct discord_state {
 using discord_impl_actor = discord_actor::extend<
   caf::reacts_to<dc_defer_atom, std::string>, caf::reacts_to<dc_rest_atom, std::uint64_t>,
   caf::reacts_to<dc_done_atom, std::uint64_t, discord::rest_result>, caf::reacts_to<tick_atom>,
-  caf::reacts_to<dc_sweep_atom>>;
+  caf::reacts_to<dc_sweep_atom>,
+  caf::reacts_to<inbox_remark_atom, std::string, inbox_mark, std::int32_t>>;
 
 using dc_self = discord_impl_actor::stateful_pointer<discord_state>;
 
@@ -184,9 +185,12 @@ void send_callback(dc_self self, const std::string& path, std::string body,
 /// Sets up the claims (platform discord) and starts the sweeps.
 void start_inbox(dc_self self);
 /// A gateway interaction: stored in the inbox, then handled; handled
-/// without it when the database cannot store it. A re-delivery the inbox
-/// knows is dropped.
+/// without it when the database cannot store it (and cannot say who holds
+/// its row). A re-delivery the inbox knows is left to the row's holder.
 void record_interaction(dc_self self, discord::interaction i, std::string payload);
+/// Retries a failed mark (the `attempt`-th try; see inbox_send_mark).
+void inbox_remark(dc_self self, const std::string& inbox_id, inbox_mark which,
+                  std::int32_t attempt);
 /// One sweep: renew, take over, prune (see inbox_claimer.hpp).
 void sweep_inbox(dc_self self);
 /// A REST call of inbox interaction `purpose.inbox_id` starts.

@@ -27,6 +27,10 @@ void inbox_claimer::setup(platform_kind platform, std::int64_t lease_seconds,
   };
   record_failures = failures("record");
   mark_failures = failures("mark");
+  mark_seconds = metrics::get_histogram(
+    "lastgram_inbox_mark_seconds",
+    "Time from sending an inbox mark (replied or done) to its confirmation.",
+    {{"platform", label}}, metrics::default_latency_buckets());
 }
 
 const char* inbox_claimer::log_source() const {

@@ -3,16 +3,20 @@
 /// The claim side of the durable inbox (the database's update_inbox),
 /// shared by the platform actors that keep one (Telegram, Discord): who this
 /// actor is in the claims, when it sweeps, and the sweep itself: retry the
-/// done marks that failed, prune now and then, renew this actor's leases,
-/// take over the unfinished updates of a process whose lease ran out, and
-/// refresh the pending gauge. Recording an update and marking it go through
-/// here too, so that both platforms count the same figures
-/// (lastgram_inbox_*{platform}).
+/// done marks that failed, prune now and then, renew this actor's leases
+/// (only renew, right after a database outage), take over the unfinished
+/// updates of a process whose lease ran out, and refresh the pending gauge.
+/// Recording an update (asking who holds its row when the store's outcome
+/// is unknown) and marking it (ahead of the database's queue, retried with
+/// backoff) go through here too, so that both platforms behave alike and
+/// count the same figures (lastgram_inbox_*{platform}); the decisions
+/// themselves are in inbox_policy.hpp.
 ///
 /// Internal to actors/multiplatform (it includes CAF).
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +25,7 @@
 
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/multiplatform/inbox_policy.hpp"
 #include "messages/database.hpp"
 
 namespace lastgram::multiplatform {
@@ -31,6 +36,9 @@ public:
   static constexpr std::int64_t claim_batch = 50;
   /// Pruning runs on the first sweep and every this many sweeps after it.
   static constexpr std::int64_t prune_every_sweeps = 100;
+  /// Tries of one mark before a done mark is left to the sweep (about four
+  /// minutes of backoff) and a replied one dropped.
+  static constexpr std::int32_t max_mark_attempts = 32;
 
   /// Sets the platform, the lease and the retention, and registers the
   /// platform's metrics. Called once, before the first sweep.
@@ -49,6 +57,11 @@ public:
   /// Counts a sweep; true when this one prunes.
   bool prune_due() { return sweeps_++ % prune_every_sweeps == 0; }
 
+  /// Whether the last sweep could not reach the database (the next one
+  /// only renews).
+  bool after_outage() const { return outage_; }
+  void outage(bool down) { outage_ = down; }
+
   /// A done mark that failed, retried by the next sweep (the row stays
   /// claimed, and renewed, by us meanwhile).
   void retry_done(std::string update_id) { unmarked_.push_back(std::move(update_id)); }
@@ -58,6 +71,9 @@ public:
   metrics::counter recovered;
   metrics::counter record_failures;
   metrics::counter mark_failures;
+  /// lastgram_inbox_mark_seconds: from sending a replied or done mark to
+  /// its confirmation.
+  metrics::histogram mark_seconds;
 
 private:
   platform_kind platform_ = platform_kind::telegram;
@@ -66,56 +82,153 @@ private:
   std::string id_;
   std::vector<std::string> unmarked_;
   std::int64_t sweeps_ = 0;
+  bool outage_ = false;
 };
 
-/// Stores `entry` claimed by `c`: `fresh(true)` when new, `fresh(false)` for
-/// an update stored before (a re-delivery: whoever holds it answers it),
-/// `failed(err)` when the database did not store it (counted).
-template <class Self, class Fresh, class Failed>
-void inbox_record(Self* self, inbox_claimer& c, const database_actor& db, inbox_entry entry,
-                  Fresh fresh, Failed failed) {
+/// Retries a failed replied or done mark (the `attempt`-th try): a message
+/// each actor with an inbox_claimer takes and hands to inbox_remark.
+using inbox_remark_atom = caf::atom_constant<caf::atom("inremark")>;
+
+/// What became of an update handed to inbox_record.
+enum class inbox_recorded : std::uint8_t {
+  /// Stored under this actor's claim, now or by an earlier store whose
+  /// answer was lost, and handled nowhere here: handle it (and mark it).
+  handle,
+  /// Held by another process, done, or handled here already (a
+  /// re-delivery): its holder, or whoever takes it over, answers it.
+  leave,
+  /// Not stored, or the database could not say: the caller refuses it (503)
+  /// or handles it without the inbox.
+  failed,
+};
+
+/// Asks who holds `update_id`'s row (ahead of the database's queue) and
+/// calls `then` with the verdict (see judge_owner), nullopt when the
+/// database did not answer. `handling()` tells, when the answer arrives,
+/// whether this actor is handling the update already.
+template <class Self, class Handling, class Then>
+void inbox_ask_owner(Self* self, inbox_claimer& c, const database_actor& db,
+                     const std::string& update_id, Handling handling, Then then) {
   using namespace std::chrono_literals;
-  self->request(db, 5s, inbox_atom::value, std::move(entry), c.id())
-    .then([fresh](bool is_new) mutable { fresh(is_new); },
-          [&c, failed](const caf::error& err) mutable {
-            c.record_failures.inc();
-            failed(err);
-          });
+  self->template request<caf::message_priority::high>(db, 4s, inbox_owner_atom::value,
+                                                      c.platform(), update_id)
+    .then(
+      [&c, handling, then](const std::string& owner) mutable {
+        then(std::optional<owner_verdict>{judge_owner(owner, c.id(), handling())});
+      },
+      [then](const caf::error&) mutable { then(std::optional<owner_verdict>{}); });
 }
 
-/// Marks `update_id` done; a failure is retried by the next sweep.
+/// Stores `entry` claimed by `c` and calls `then(outcome, error)` (the error
+/// is set only for inbox_recorded::failed). A store that was refused or
+/// timed out (counted) may still have written the row, and a re-delivered
+/// update may be ours with nobody handling it (an earlier store timed out
+/// after writing it): either way the database is asked who holds the row
+/// before deciding, instead of handling the update a second time.
+/// `handling()` tells whether this actor is handling the update already.
+template <class Self, class Handling, class Then>
+void inbox_record(Self* self, inbox_claimer& c, const database_actor& db, inbox_entry entry,
+                  Handling handling, Then then) {
+  using namespace std::chrono_literals;
+  auto id = entry.update_id;
+  self->request(db, 5s, inbox_atom::value, std::move(entry), c.id())
+    .then(
+      [self, &c, db, id, handling, then](bool is_new) mutable {
+        if (is_new) {
+          then(inbox_recorded::handle, caf::error{});
+          return;
+        }
+        inbox_ask_owner(self, c, db, id, handling,
+                        [then](std::optional<owner_verdict> v) mutable {
+                          then(v == owner_verdict::handle ? inbox_recorded::handle
+                                                          : inbox_recorded::leave,
+                               caf::error{});
+                        });
+      },
+      [self, &c, db, id, handling, then](const caf::error& err) mutable {
+        c.record_failures.inc();
+        inbox_ask_owner(self, c, db, id, handling,
+                        [then, err](std::optional<owner_verdict> v) mutable {
+                          if (v == owner_verdict::handle)
+                            then(inbox_recorded::handle, caf::error{});
+                          else if (v == owner_verdict::leave)
+                            then(inbox_recorded::leave, caf::error{});
+                          else
+                            then(inbox_recorded::failed, err);
+                        });
+      });
+}
+
+/// Sends a replied or done mark ahead of the database's queue (high
+/// priority, see messages/database.hpp) and times its confirmation; a
+/// failed one is retried with backoff (mark_retry_delay, through an
+/// inbox_remark_atom to `self`) up to inbox_claimer::max_mark_attempts
+/// times, after which a done mark is left to the sweep and a replied one
+/// dropped (the done mark follows it).
+template <class Self>
+void inbox_send_mark(Self* self, inbox_claimer& c, const database_actor& db,
+                     std::string update_id, inbox_mark which, std::int32_t attempt) {
+  using namespace std::chrono_literals;
+  if (!db) {
+    if (which == inbox_mark::done)
+      c.retry_done(std::move(update_id));
+    return;
+  }
+  auto started = std::chrono::steady_clock::now();
+  self
+    ->template request<caf::message_priority::high>(db, 5s, inbox_mark_atom::value, c.platform(),
+                                                    update_id, which)
+    .then(
+      [&c, started](bool) {
+        c.mark_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      },
+      [self, &c, update_id, which, attempt](const caf::error&) {
+        c.mark_failures.inc();
+        if (attempt >= inbox_claimer::max_mark_attempts) {
+          // Still claimed (and renewed) by us: the sweep retries a done mark.
+          if (which == inbox_mark::done)
+            c.retry_done(update_id);
+          return;
+        }
+        self->delayed_send(self, mark_retry_delay(attempt), inbox_remark_atom::value, update_id,
+                           which, attempt + 1);
+      });
+}
+
+/// Marks `update_id` done (see inbox_send_mark).
 template <class Self>
 void inbox_mark_done(Self* self, inbox_claimer& c, const database_actor& db,
                      std::string update_id) {
-  using namespace std::chrono_literals;
-  if (!db) {
-    c.retry_done(std::move(update_id));
-    return;
-  }
-  self->request(db, 5s, inbox_mark_atom::value, c.platform(), update_id, inbox_mark::done)
-    .then([](bool) {},
-          [&c, update_id](const caf::error&) {
-            c.mark_failures.inc();
-            c.retry_done(update_id);
-          });
+  inbox_send_mark(self, c, db, std::move(update_id), inbox_mark::done, 1);
 }
 
-/// Marks `update_id` replied (its first answer went out); a failure is
-/// counted, not retried (the done mark follows).
+/// Marks `update_id` replied: its first answer went out (see
+/// inbox_send_mark).
 template <class Self>
 void inbox_mark_replied(Self* self, inbox_claimer& c, const database_actor& db,
                         const std::string& update_id) {
-  using namespace std::chrono_literals;
-  if (!db)
+  inbox_send_mark(self, c, db, update_id, inbox_mark::replied, 1);
+}
+
+/// Takes an inbox_remark_atom: retries a failed mark. `open` says whether
+/// the update is still being handled here; a replied mark is moot once it
+/// is not (its done mark went, and a done row is never taken over).
+template <class Self>
+void inbox_remark(Self* self, inbox_claimer& c, const database_actor& db, std::string update_id,
+                  inbox_mark which, std::int32_t attempt, bool open) {
+  if (which == inbox_mark::replied && !open)
     return;
-  self->request(db, 5s, inbox_mark_atom::value, c.platform(), update_id, inbox_mark::replied)
-    .then([](bool) {}, [&c](const caf::error&) { c.mark_failures.inc(); });
+  inbox_send_mark(self, c, db, std::move(update_id), which, attempt);
 }
 
 /// One sweep: retries failed done marks, prunes now and then, renews this
 /// actor's leases and hands the entries it took over to `take_over` (each
-/// counted as recovered), then refreshes the pending gauge. The caller
-/// schedules the next sweep (c.sweep_interval()).
+/// counted as recovered), then refreshes the pending gauge. Right after the
+/// database was unreachable every lease looks lapsed, so that sweep only
+/// renews (sweep_claim_limit) and takeovers wait one interval: live owners
+/// renew theirs before anyone robs them. The caller schedules the next
+/// sweep (c.sweep_interval()).
 template <class Self, class TakeOver>
 void inbox_sweep(Self* self, inbox_claimer& c, const database_actor& db, TakeOver take_over) {
   using namespace std::chrono_literals;
@@ -130,19 +243,21 @@ void inbox_sweep(Self* self, inbox_claimer& c, const database_actor& db, TakeOve
                       {log::kv("rows", n)});
         },
         [](const caf::error&) {});
-  self->request(db, 10s, inbox_claim_atom::value, c.platform(), c.id(), c.lease_seconds(),
-                inbox_claimer::claim_batch)
+  auto limit = sweep_claim_limit(c.after_outage(), inbox_claimer::claim_batch);
+  self->request(db, 10s, inbox_claim_atom::value, c.platform(), c.id(), c.lease_seconds(), limit)
     .then(
       [self, &c, db, take_over](std::vector<inbox_entry>& entries) mutable {
+        c.outage(false);
         c.recovered.inc(static_cast<double>(entries.size()));
         take_over(entries);
         self->request(db, 10s, inbox_atom::value, c.platform())
           .then([&c](std::int64_t n) { c.pending.set(static_cast<double>(n)); },
                 [](const caf::error&) {});
       },
-      [](const caf::error&) {
-        // The database is down: the claims lapse, and whoever reaches it
-        // first afterwards (maybe this process) takes the updates over.
+      [&c](const caf::error&) {
+        // The database is down: the claims lapse; once it is back, every
+        // live owner renews first and the rest are taken over after.
+        c.outage(true);
       });
 }
 

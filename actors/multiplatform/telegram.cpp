@@ -151,6 +151,9 @@ telegram_impl_actor::behavior_type telegram_impl(self_ptr self,
       return record_update(self, std::move(u), std::move(payload));
     },
     [self](sweep_atom) { sweep_inbox(self); },
+    [self](inbox_remark_atom, const std::string& id, inbox_mark which, std::int32_t attempt) {
+      inbox_remark(self, id, which, attempt);
+    },
     [self](shutdown_atom) { self->state.stopped = true; },
     [self](drain_atom, std::int64_t deadline_ms) { return drain(self, deadline_ms); },
     [self](chat_member_atom, const std::string& chat, const std::string& user) {

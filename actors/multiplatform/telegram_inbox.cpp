@@ -80,19 +80,25 @@ caf::result<bool> record_update(self_ptr self, telegram::parsed_update u, std::s
   auto id = u.update_id;
   inbox_record(
     self, st.claims, db, entry_of(id, std::move(payload)),
-    [self, rp, u](bool fresh) mutable {
-      rp.deliver(fresh);
-      if (!fresh) {
-        // Delivered again: whoever holds it (or takes it over) answers it.
-        self->state.m.updates_duplicate.inc();
-        return;
+    [self, id] { return in_inbox(self, id); },
+    [self, rp, u](inbox_recorded outcome, const caf::error& err) mutable {
+      switch (outcome) {
+        case inbox_recorded::handle:
+          rp.deliver(true);
+          handle_recorded(self, u);
+          return;
+        case inbox_recorded::leave:
+          // Delivered again (or stored by a store that timed out): whoever
+          // holds it (or takes it over) answers it.
+          rp.deliver(false);
+          self->state.m.updates_duplicate.inc();
+          return;
+        case inbox_recorded::failed:
+          log::warn("telegram", "webhook update not recorded, answering 503",
+                    {log::kv("update_id", u.update_id), {"error", self->system().render(err)}});
+          rp.deliver(err);
+          return;
       }
-      handle_recorded(self, u);
-    },
-    [self, rp, id](const caf::error& err) mutable {
-      log::warn("telegram", "webhook update not recorded, answering 503",
-                {log::kv("update_id", id), {"error", self->system().render(err)}});
-      rp.deliver(err);
     });
   return rp;
 }
@@ -138,14 +144,17 @@ void record_polled(self_ptr self, std::vector<polled_update> batch,
   for (std::size_t n = 0; n < r->batch.size(); ++n) {
     auto& p = r->batch[n];
     auto id = p.update.update_id;
-    inbox_record(
-      self, st.claims, db, entry_of(id, std::move(p.json)),
-      [done, n](bool is_new) { done(n, is_new ? fresh : known); },
-      [self, done, n, id](const caf::error& err) {
-        log::warn("telegram", "polled update not recorded, handling it without the inbox",
-                  {log::kv("update_id", id), {"error", self->system().render(err)}});
-        done(n, failed);
-      });
+    inbox_record(self, st.claims, db, entry_of(id, std::move(p.json)),
+                 [self, id] { return in_inbox(self, id); },
+                 [self, done, n, id](inbox_recorded outcome, const caf::error& err) {
+                   if (outcome == inbox_recorded::failed)
+                     log::warn("telegram",
+                               "polled update not recorded, handling it without the inbox",
+                               {log::kv("update_id", id), {"error", self->system().render(err)}});
+                   done(n, outcome == inbox_recorded::handle  ? fresh
+                           : outcome == inbox_recorded::leave ? known
+                                                              : failed);
+                 });
   }
 }
 
@@ -163,6 +172,13 @@ void inbox_replied(self_ptr self, std::int64_t update_id) {
   i->second = true;
   inbox_mark_replied(self, st.claims, st.opts->engines->database.get(),
                      std::to_string(update_id));
+}
+
+void inbox_remark(self_ptr self, const std::string& update_id, inbox_mark which,
+                  std::int32_t attempt) {
+  auto& st = self->state;
+  multiplatform::inbox_remark(self, st.claims, st.opts->engines->database.get(), update_id, which,
+                              attempt, in_inbox(self, to_id(update_id)));
 }
 
 void sweep_inbox(self_ptr self) {

@@ -173,7 +173,8 @@ using telegram_impl_actor = telegram_actor::extend<
   caf::reacts_to<me_atom>, caf::reacts_to<me_atom, telegram::api_result>,
   caf::reacts_to<poll_atom>, caf::reacts_to<polled_atom, telegram::api_result>,
   caf::reacts_to<sent_atom, std::uint64_t, telegram::api_result>, caf::reacts_to<tick_atom>,
-  caf::reacts_to<sweep_atom>, caf::reacts_to<member_asked_atom, std::uint64_t, telegram::api_result>>;
+  caf::reacts_to<sweep_atom>, caf::reacts_to<member_asked_atom, std::uint64_t, telegram::api_result>,
+  caf::reacts_to<inbox_remark_atom, std::string, inbox_mark, std::int32_t>>;
 
 using self_ptr = telegram_impl_actor::stateful_pointer<telegram_state>;
 
@@ -253,6 +254,9 @@ bool in_inbox(self_ptr self, std::int64_t update_id);
 void inbox_done(self_ptr self, std::int64_t update_id);
 /// Marks an inbox update replied once its first answer was confirmed sent.
 void inbox_replied(self_ptr self, std::int64_t update_id);
+/// Retries a failed mark (the `attempt`-th try; see inbox_send_mark).
+void inbox_remark(self_ptr self, const std::string& update_id, inbox_mark which,
+                  std::int32_t attempt);
 
 // -- sending (telegram_send.cpp) -----------------------------------------------
 

@@ -145,3 +145,48 @@ TEST_CASE("inbox: the unfinished rows of a platform, with their replied flag", "
   CHECK(rows->at(1).payload == "{\"update_id\":2}");
   CHECK(ids_of(db.inbox_unfinished(platform_kind::discord)) == std::vector<std::string>{"9"});
 }
+
+TEST_CASE("inbox: who holds a row is told, so a store that timed out is not handled twice",
+          "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = open_with(tdb, {"1", "2"}, "a");
+  // Not stored: nobody holds it.
+  auto none = db.inbox_owner(tg, "9");
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+  // Stored under "a"'s claim (the add may have timed out for "a").
+  auto held = db.inbox_owner(tg, "1");
+  REQUIRE(held.has_value());
+  REQUIRE(held->has_value());
+  CHECK((*held)->claimed_by == "a");
+  CHECK_FALSE((*held)->done);
+  // Taken over by "b" once "a"'s lease ran out: "b" holds it now.
+  REQUIRE(ids_of(db.inbox_claim(tg, "b", t0 + lease, lease, 1)) == std::vector<std::string>{"1"});
+  CHECK(db.inbox_owner(tg, "1").value()->claimed_by == "b");
+  // Done: said so, whoever claimed it.
+  REQUIRE(db.inbox_mark(tg, "2", inbox_mark::done, t0 + 1).has_value());
+  CHECK(db.inbox_owner(tg, "2").value()->done);
+  // Another platform's row of the same id is another update.
+  CHECK_FALSE(db.inbox_owner(platform_kind::discord, "1").value().has_value());
+}
+
+TEST_CASE("inbox: a claim with no room takes nothing over and only renews the claimer's rows",
+          "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = open_with(tdb, {"1"}, "a");
+  REQUIRE(db.inbox_add(update("2"), "b", t0).value());
+  // After an outage both leases look lapsed; "b" renews only (limit 0) ...
+  auto later = t0 + 2 * lease;
+  CHECK(ids_of(db.inbox_claim(tg, "b", later, lease, 0)).empty());
+  CHECK(db.inbox_owner(tg, "1").value()->claimed_by == "a");
+  // ... "a" renews on its own sweep, so "b"'s next sweep robs nobody ...
+  CHECK(ids_of(db.inbox_claim(tg, "a", later + 1, lease, 0)).empty());
+  CHECK(ids_of(db.inbox_claim(tg, "b", later + 2, lease, 10)).empty());
+  // ... and "b"'s renewed row stays "b"'s.
+  CHECK(ids_of(db.inbox_claim(tg, "c", later + lease - 1, lease, 10)).empty());
+  CHECK(db.inbox_owner(tg, "2").value()->claimed_by == "b");
+}

@@ -133,6 +133,7 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
     },
     [](inbox_mark_atom, platform_kind, const std::string&, inbox_mark) { return true; },
     [](inbox_prune_atom, std::int64_t) { return std::int64_t{0}; },
+    [](inbox_owner_atom, platform_kind, const std::string&) { return std::string{}; },
     [db](who_knows_atom, const who_knows_request& req) {
       std::lock_guard<std::mutex> guard{db->mtx};
       db->who_knows.push_back(req);
