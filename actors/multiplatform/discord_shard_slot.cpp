@@ -97,12 +97,12 @@ slot_impl_actor::behavior_type slot_impl(self_ptr self,
       self->delayed_send(self, self->state.opts->check_every, check_atom::value);
     },
     [self](stats_atom) -> caf::result<discord::gateway_shard_stats> {
-      auto& st = self->state;
-      if (st.shard)
-        return self->delegate(st.shard, stats_atom::value);
+      auto& state = self->state;
+      if (state.shard)
+        return self->delegate(state.shard, stats_atom::value);
       discord::gateway_shard_stats s;
       s.shard = shard_id(self);
-      s.shard_count = st.opts->shard->shard.shard_count;
+      s.shard_count = state.opts->shard->shard.shard_count;
       s.state = "elsewhere";
       return s;
     },

@@ -19,6 +19,7 @@
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/discord_gateway.hpp"
 #include "actors/test_config.hpp"
+#include "platforms/discord/gateway_socket.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_gateway.hpp"
 
@@ -175,6 +176,10 @@ TEST_CASE("shard slot: starts the shard once owned for the settle time, closes i
           "when lost",
           "[discord][cluster][shards]") {
   test::fake_gateway gateway;
+  // Shared and outliving the shards, as the node's is: a shard's own would
+  // go with it and abort the connection instead of closing it.
+  auto transport = std::make_shared<discord::gateway::socket_transport>(
+    discord::gateway::socket_transport::options{});
   test::test_config cfg;
   caf::actor_system sys{cfg};
   auto owned = std::make_shared<std::atomic<bool>>(false);
@@ -183,6 +188,7 @@ TEST_CASE("shard slot: starts the shard once owned for the settle time, closes i
   shard->shard.token = "fake-gateway-token";
   shard->shard.shard_id = 0;
   shard->shard.shard_count = 1;
+  shard->transport = transport;
   shard->jitter = [] { return 0.5; };
   auto opts = std::make_shared<multiplatform::shard_slot_options>();
   opts->shard = shard;
