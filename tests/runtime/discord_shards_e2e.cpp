@@ -17,6 +17,7 @@
 #include <rapidjson/document.h>
 
 #include "actors/cluster/placement.hpp"
+#include "cluster_node.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_gateway.hpp"
 #include "support/http_probe.hpp"
@@ -31,52 +32,44 @@ namespace {
 const std::string token = "fake-gateway-token";
 constexpr std::int32_t shards = 4;
 
-struct shard_node {
-  std::string name;
-  unsigned short cluster_port = free_port();
-  unsigned short http_port = free_port();
-  std::unique_ptr<child_process> proc;
-
-  std::string endpoint() const {
-    return "127.0.0.1:" + std::to_string(cluster_port);
+/// Starts `n` as a gateway node of four shards on `gateway`, joining
+/// through `seed` (none: the first member).
+void start(cluster_node& n, const temp_dir& dir, const fake_gateway& gateway,
+           const test_http_server& api, const std::string& seed) {
+  std::vector<std::string> args{
+    LASTGRAM_BINARY, "run", "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
+    "--set", "console.enabled=off", "--set", "node.name=" + n.name,
+    "--set", "node.data-dir=" + dir.file(n.name),
+    "--set", "database.path=" + dir.file(n.name + ".sqlite3"),
+    "--set", "server.address=127.0.0.1", "--set", "server.port=" + std::to_string(n.http_port),
+    "--set", "indexer.enabled=false", "--set", "discord.mode=gateway",
+    "--set", "discord.gateway-url=" + gateway.url(),
+    "--set", "discord.shards=" + std::to_string(shards),
+    "--set", "discord.api-url=" + api.url("/api/v10"),
+    "--set", "cluster.enabled=true", "--set", "cluster.address=127.0.0.1",
+    "--set", "cluster.port=" + std::to_string(n.cluster_port)};
+  if (!seed.empty()) {
+    args.push_back("--set");
+    args.push_back("cluster.seeds=" + seed);
   }
+  n.proc = std::make_unique<child_process>(
+    args, std::vector<std::string>{"LASTGRAM_DISCORD_TOKEN=" + token,
+                                   "LASTGRAM_LASTFM_API_KEY=0123456789abcdef0123456789abcdef",
+                                   "LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210"});
+}
 
-  void start(const temp_dir& dir, const fake_gateway& gateway, const test_http_server& api,
-             const std::string& seed) {
-    std::vector<std::string> args{
-      LASTGRAM_BINARY, "run", "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
-      "--set", "console.enabled=off", "--set", "node.name=" + name,
-      "--set", "node.data-dir=" + dir.file(name),
-      "--set", "database.path=" + dir.file(name + ".sqlite3"),
-      "--set", "server.address=127.0.0.1", "--set", "server.port=" + std::to_string(http_port),
-      "--set", "indexer.enabled=false", "--set", "discord.mode=gateway",
-      "--set", "discord.gateway-url=" + gateway.url(),
-      "--set", "discord.shards=" + std::to_string(shards), "--set", "discord.api-url=" + api.url("/api/v10"),
-      "--set", "cluster.enabled=true", "--set", "cluster.address=127.0.0.1",
-      "--set", "cluster.port=" + std::to_string(cluster_port)};
-    if (!seed.empty()) {
-      args.push_back("--set");
-      args.push_back("cluster.seeds=" + seed);
-    }
-    proc = std::make_unique<child_process>(
-      args, std::vector<std::string>{"LASTGRAM_DISCORD_TOKEN=" + token,
-                                     "LASTGRAM_LASTFM_API_KEY=0123456789abcdef0123456789abcdef",
-                                     "LASTGRAM_LASTFM_API_SECRET=fedcba9876543210fedcba9876543210"});
+/// lastgram_discord_gateway_shard_running{shard} from a node's /metrics:
+/// the shards it says it runs.
+std::vector<std::int32_t> running(const cluster_node& n) {
+  auto reply = http_get(n.http_port, "/metrics");
+  std::vector<std::int32_t> out;
+  for (std::int32_t k = 0; k < shards; ++k) {
+    auto line = "lastgram_discord_gateway_shard_running{shard=\"" + std::to_string(k) + "\"} 1";
+    if (reply.body.find(line + "\n") != std::string::npos)
+      out.push_back(k);
   }
-
-  /// lastgram_discord_gateway_shard_running{shard} from /metrics: the
-  /// shards this node says it runs.
-  std::vector<std::int32_t> running() const {
-    auto reply = http_get(http_port, "/metrics");
-    std::vector<std::int32_t> out;
-    for (std::int32_t k = 0; k < shards; ++k) {
-      auto line = "lastgram_discord_gateway_shard_running{shard=\"" + std::to_string(k) + "\"} 1";
-      if (reply.body.find(line + "\n") != std::string::npos)
-        out.push_back(k);
-    }
-    return out;
-  }
-};
+  return out;
+}
 
 fake_gateway::options concurrent() {
   fake_gateway::options o;
@@ -126,7 +119,7 @@ TEST_CASE("gateway shards run once in a cluster: they move to a joining node and
   }};
   fake_gateway gw1{concurrent()};
   fake_gateway gw2{concurrent()};
-  shard_node n1, n2;
+  cluster_node n1, n2;
   n1.name = "n1";
   n2.name = "n2";
   // Both nodes must get shards for the handover to show: ports are drawn
@@ -148,20 +141,20 @@ TEST_CASE("gateway shards run once in a cluster: they move to a joining node and
   INFO("n1 should run " << on1.size() << " shards, n2 " << on2.size());
 
   // 1. Alone, n1 runs every shard.
-  n1.start(dir, gw1, api, "");
+  start(n1, dir, gw1, api, "");
   // The nodes' logs, for a failure's message.
   auto expect = [&](bool ok, const char* what) {
     if (!ok)
       FAIL(what << "\nn1:\n" << n1.proc->err() << "\nn2:\n" << (n2.proc ? n2.proc->err() : ""));
   };
-  expect(eventually([&] { return gw1.live_shards() == all_shards(); }, 30s),
+  expect(eventually([&] { return gw1.live_shards() == all_shards(); }, 60s),
          "n1 alone did not run every shard");
-  CHECK(eventually([&] { return n1.running() == all_shards(); }, 5s));
+  CHECK(eventually([&] { return running(n1) == all_shards(); }, 5s));
 
   // 2. n2 joins: the shards the ring gives it close on n1 and identify on
   // n2, and no shard is ever open on both gateways.
   auto identifies_before = gw1.received(2).size();
-  n2.start(dir, gw2, api, n1.endpoint());
+  start(n2, dir, gw2, api, n1.endpoint());
   bool overlap = false;
   auto settled = [&] {
     auto a = gw1.live_shards(), b = gw2.live_shards();
@@ -169,14 +162,14 @@ TEST_CASE("gateway shards run once in a cluster: they move to a joining node and
       overlap = overlap || std::find(b.begin(), b.end(), k) != b.end();
     return a == on1 && b == on2;
   };
-  expect(eventually(settled, 30s, 5ms), "the shards did not settle on the ring's owners");
+  expect(eventually(settled, 45s, 5ms), "the shards did not settle on the ring's owners");
   CHECK_FALSE(overlap);
   // Each shard n1 gave up was closed cleanly (the session ends), not dropped.
   CHECK(gw1.close_codes() == std::vector<int>(on2.size(), 1000));
   // The placement holds (no shard moves back and forth) and both nodes'
   // gauges agree with it.
   CHECK(holds_for([&] { return settled() && !overlap; }, 2s));
-  CHECK(eventually([&] { return n1.running() == on1 && n2.running() == on2; }, 5s));
+  CHECK(eventually([&] { return running(n1) == on1 && running(n2) == on2; }, 5s));
   // Since the join, each shard identified once, on the node the ring names.
   auto after_join = identified(gw2);
   for (auto k : identified(gw1, identifies_before))
@@ -198,7 +191,7 @@ TEST_CASE("gateway shards run once in a cluster: they move to a joining node and
   CHECK(identified(gw2, n2_identifies) == std::multiset<std::int32_t>(on1.begin(), on1.end()));
   // n2's own shards kept their sessions.
   CHECK(gw2.close_codes().empty());
-  CHECK(eventually([&] { return n2.running() == all_shards(); }, 5s));
+  CHECK(eventually([&] { return running(n2) == all_shards(); }, 5s));
   CHECK(gw2.problems().empty());
   n2.proc->signal(SIGTERM);
   CHECK(n2.proc->wait(20s) == 0);
