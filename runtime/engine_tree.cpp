@@ -318,8 +318,11 @@ child_spec membership_child(const parts_ptr& p) {
   // Nodes that can poll Telegram say so; one of them does (see may_poll).
   if (p->telegram_opts && std::find(roles.begin(), roles.end(), "telegram") == roles.end())
     roles.push_back("telegram");
-  // Nodes that run Discord's gateway share its shards (see shard_slot_options).
-  if (p->discord_shards && std::find(roles.begin(), roles.end(), "discord") == roles.end())
+  // Nodes that run Discord's gateway share its shards (see shard_slot_options);
+  // only they: a member that said "discord" without running shards would be
+  // given shards nobody runs.
+  roles.erase(std::remove(roles.begin(), roles.end(), "discord"), roles.end());
+  if (p->discord_shards)
     roles.push_back("discord");
   // Likewise for the library indexer (see leads_indexing).
   if (p->values.indexer.enabled
