@@ -24,7 +24,8 @@ using gateway_identify_atom = caf::atom_constant<caf::atom("dcgwident")>;
 struct gateway_shard_stats {
   std::int32_t shard = 0;
   std::int32_t shard_count = 1;
-  /// "disconnected", "connected", "identifying", "resuming", "ready" or "stopped".
+  /// "disconnected", "connected", "identifying", "resuming", "ready" or
+  /// "stopped"; "elsewhere" when another cluster member runs the shard.
   std::string state;
   /// The last sequence number received (0 before any).
   std::int64_t seq = 0;

@@ -9,6 +9,7 @@
 #include "actors/cluster/diag_http.hpp"
 #include "actors/cluster/diagnostics.hpp"
 #include "actors/cluster/membership.hpp"
+#include "actors/cluster/placement.hpp"
 #include "actors/cluster/roster.hpp"
 #include "actors/command/engine.hpp"
 #include "actors/command/environment.hpp"
@@ -187,6 +188,21 @@ std::shared_ptr<const multiplatform::gateway_shard_options> shard_options(const 
   return o;
 }
 
+/// Shard `i` as a cluster singleton: it runs here only while the ring of
+/// the live members with the "discord" role places it on this node.
+std::shared_ptr<const multiplatform::shard_slot_options> shard_slot_options(const parts_ptr& p,
+                                                                            std::int32_t i) {
+  auto o = std::make_shared<multiplatform::shard_slot_options>();
+  o->shard = shard_options(p, i);
+  o->runs_here = [places = p->discord_shards, i] { return places->runs_here(i); };
+  // Gained shards wait a second (the member that lost one closes it at
+  // once); at start, long enough to meet the members through the seeds.
+  const auto& c = p->values.cluster;
+  o->first_settle = std::max(o->settle, std::chrono::milliseconds{c.connection_timeout_ms
+                                                                  + c.heartbeat_ms});
+  return o;
+}
+
 /// The platforms this node serves; no descriptor when it serves none.
 std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
   engine_descriptor d{"multiplatform", {}};
@@ -234,6 +250,9 @@ std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
     for (std::int32_t i = 0; i < p->discord_gateway->shard_count; ++i)
       d.children.push_back(child_spec{"discord-shard-" + std::to_string(i),
                                       [p, i](caf::local_actor* self) {
+                                        if (p->discord_shards)
+                                          return untyped(multiplatform::spawn_shard_slot(
+                                            self, shard_slot_options(p, i)));
                                         return untyped(multiplatform::spawn_gateway_shard(
                                           self, shard_options(p, i)));
                                       },
@@ -299,6 +318,12 @@ child_spec membership_child(const parts_ptr& p) {
   // Nodes that can poll Telegram say so; one of them does (see may_poll).
   if (p->telegram_opts && std::find(roles.begin(), roles.end(), "telegram") == roles.end())
     roles.push_back("telegram");
+  // Nodes that run Discord's gateway share its shards (see shard_slot_options);
+  // only they: a member that said "discord" without running shards would be
+  // given shards nobody runs.
+  roles.erase(std::remove(roles.begin(), roles.end(), "discord"), roles.end());
+  if (p->discord_shards)
+    roles.push_back("discord");
   // Likewise for the library indexer (see leads_indexing).
   if (p->values.indexer.enabled
       && std::find(roles.begin(), roles.end(), "indexer") == roles.end())

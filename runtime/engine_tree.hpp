@@ -36,6 +36,7 @@ class http_client;
 
 namespace lastgram::cluster {
 class roster;
+class shard_placement;
 } // namespace lastgram::cluster
 
 namespace lastgram::console {
@@ -84,6 +85,9 @@ struct node_parts {
   std::shared_ptr<multiplatform::discord_options> discord_opts;
   /// The Discord gateway's shards; null unless discord.mode is gateway.
   std::shared_ptr<gateway_plan> discord_gateway;
+  /// Where those shards run in a cluster; null without a cluster (then
+  /// this node runs them all).
+  std::shared_ptr<cluster::shard_placement> discord_shards;
 };
 
 /// One engine: a supervised subtree of named actors.

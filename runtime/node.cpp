@@ -233,8 +233,14 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
   if (!s.discord.token.empty() || !s.discord.public_key.empty()) {
     env->platforms.push_back("discord");
     p->discord_opts = discord_options_of(s, *p, commands);
-    if (s.discord.mode == discord_mode::gateway && !s.discord.token.empty())
+    if (s.discord.mode == discord_mode::gateway && !s.discord.token.empty()) {
       p->discord_gateway = plan_gateway(s.discord);
+      if (s.cluster.enabled)
+        // Each shard runs on one member: the ring of the live members that
+        // advertise "discord" places "discord-shard-<k>".
+        p->discord_shards = std::make_shared<cluster::shard_placement>(
+          p->roster, "discord", "discord-shard-", p->discord_gateway->shard_count);
+    }
   }
 }
 

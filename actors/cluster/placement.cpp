@@ -1,6 +1,7 @@
 #include "actors/cluster/placement.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "actors/cluster/roster.hpp"
 
@@ -39,6 +40,65 @@ std::size_t owner_of(const std::vector<ring_point>& ring, std::string_view key) 
   if (i == ring.end())
     i = ring.begin();
   return i->member;
+}
+
+std::vector<std::size_t> assign_shards(const std::vector<std::string>& endpoints,
+                                       std::int32_t count, std::string_view key_prefix) {
+  if (endpoints.empty() || count < 1)
+    return {};
+  // The ring is built over the sorted endpoints, so that the points' tie
+  // order, and with it the answer, does not depend on the order given.
+  std::vector<std::size_t> order(endpoints.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return endpoints[a] < endpoints[b]; });
+  std::vector<std::string> sorted;
+  sorted.reserve(order.size());
+  for (auto i : order)
+    sorted.push_back(endpoints[i]);
+  auto ring = build_ring(sorted);
+  std::vector<std::size_t> out;
+  out.reserve(static_cast<std::size_t>(count));
+  std::string key{key_prefix};
+  for (std::int32_t k = 0; k < count; ++k)
+    out.push_back(order[owner_of(ring, key + std::to_string(k))]);
+  return out;
+}
+
+shard_placement::shard_placement(std::shared_ptr<const roster> members, std::string role,
+                                 std::string key_prefix, std::int32_t count)
+  : roster_(std::move(members)),
+    role_(std::move(role)),
+    prefix_(std::move(key_prefix)),
+    count_(count) {
+  // nop
+}
+
+bool shard_placement::runs_here(std::int32_t shard) {
+  if (!roster_ || shard < 0 || shard >= count_)
+    return false;
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto version = roster_->version();
+  if (version != version_) {
+    version_ = version;
+    std::vector<std::string> endpoints;
+    std::optional<std::size_t> self;
+    for (const auto& m : *roster_->live()) {
+      if (std::find(m.roles.begin(), m.roles.end(), role_) == m.roles.end())
+        continue;
+      if (m.self)
+        self = endpoints.size();
+      endpoints.push_back(m.endpoint);
+    }
+    mine_.assign(static_cast<std::size_t>(count_), false);
+    if (self) {
+      auto owners = assign_shards(endpoints, count_, prefix_);
+      for (std::size_t k = 0; k < owners.size(); ++k)
+        mine_[k] = owners[k] == *self;
+    }
+  }
+  return mine_[static_cast<std::size_t>(shard)];
 }
 
 placement::placement(std::shared_ptr<const roster> members) : roster_(std::move(members)) {

@@ -35,6 +35,40 @@ std::vector<ring_point> build_ring(const std::vector<std::string>& endpoints,
 /// empty).
 std::size_t owner_of(const std::vector<ring_point>& ring, std::string_view key) noexcept;
 
+/// The member that runs each of `count` shards of a cluster singleton: shard
+/// k runs on the owner of the key `key_prefix` + k on the ring of
+/// `endpoints` (an index into `endpoints`, whose order does not matter).
+/// The ring is what moves fewest shards: a shard moves only when its member
+/// leaves (to the next point on the ring) or when a member joins whose
+/// point comes first (to that member); shards never move between members
+/// that stay. Empty when there is no member.
+std::vector<std::size_t> assign_shards(const std::vector<std::string>& endpoints,
+                                       std::int32_t count, std::string_view key_prefix);
+
+/// Which shards of a cluster singleton (e.g. Discord's gateway shards) this
+/// node runs: those assign_shards places on it among the roster's live
+/// members (up or suspect, so a member that only missed heartbeats keeps
+/// its shards until it is declared down) that advertise `role`. Nothing
+/// before the membership first publishes, or while this node lacks the
+/// role. Thread-safe; recomputed only when the roster's version changes.
+class shard_placement {
+public:
+  shard_placement(std::shared_ptr<const roster> members, std::string role, std::string key_prefix,
+                  std::int32_t count);
+
+  /// Whether this node runs shard `shard` now.
+  bool runs_here(std::int32_t shard);
+
+private:
+  std::shared_ptr<const roster> roster_;
+  std::string role_;
+  std::string prefix_;
+  std::int32_t count_;
+  std::mutex mtx_;
+  std::uint64_t version_ = ~std::uint64_t{0};
+  std::vector<bool> mine_;
+};
+
 /// Places keys on the members of a roster that run commands. Thread-safe;
 /// the ring is rebuilt only when the roster's version changes.
 class placement {

@@ -65,6 +65,31 @@ discord::gateway_shard_actor spawn_gateway_shard(caf::local_actor* parent,
 discord::gateway_shard_actor spawn_gateway_shard(caf::actor_system& sys,
                                                  std::shared_ptr<const gateway_shard_options> opts);
 
+/// One shard of a cluster, run only where the cluster places it (a
+/// singleton): a slot that the supervisor keeps like any shard, and that
+/// checks every `check_every` whether this node owns the shard. A shard
+/// owned for `settle`, and never before `first_settle` after the slot
+/// started (time for a joining node to meet the members already running
+/// shards), is started (a child linked to the slot: its crash restarts the
+/// slot); a shard lost is shut down at once (close 1000, the session ends),
+/// so the member that gained it, which waits `settle`, never overlaps with
+/// it. While the shard runs elsewhere the slot answers
+/// `stats` with state "elsewhere". The gauge
+/// lastgram_discord_gateway_shard_running{shard} is 1 while it runs here.
+struct shard_slot_options {
+  std::shared_ptr<const gateway_shard_options> shard;
+  /// Whether this node owns the shard now (see cluster::shard_placement).
+  std::function<bool()> runs_here;
+  std::chrono::milliseconds settle{1000};
+  std::chrono::milliseconds first_settle{2500};
+  std::chrono::milliseconds check_every{250};
+};
+
+discord::gateway_shard_actor spawn_shard_slot(caf::local_actor* parent,
+                                              std::shared_ptr<const shard_slot_options> opts);
+discord::gateway_shard_actor spawn_shard_slot(caf::actor_system& sys,
+                                              std::shared_ptr<const shard_slot_options> opts);
+
 /// Spawns the identify gate of a node's shards for the limit GET
 /// /gateway/bot gave (see platforms/discord/gateway_scheduler.hpp).
 discord::gateway_identify_gate spawn_identify_gate(caf::actor_system& sys,

@@ -13,6 +13,7 @@
 
 #include <rapidjson/document.h>
 
+#include "cluster_node.hpp"
 #include "support/fake_bot_api.hpp"
 #include "support/http_probe.hpp"
 #include "support/pg_schema.hpp"
@@ -26,17 +27,6 @@ namespace {
 
 constexpr const char* token = "777:cluster-test_token";
 constexpr const char* secret = "cluster-secret";
-
-struct cluster_node {
-  std::string name;
-  unsigned short cluster_port = free_port();
-  unsigned short http_port = free_port();
-  std::unique_ptr<child_process> proc;
-
-  std::string endpoint() const {
-    return "127.0.0.1:" + std::to_string(cluster_port);
-  }
-};
 
 /// The users allowed /debug: the chats of the slow updates (ids 500141..500160).
 std::string developers() {

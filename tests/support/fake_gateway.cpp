@@ -14,6 +14,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -103,6 +104,9 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
   int interactions = 0;
   /// The session's dispatches by seq, for replay on Resume.
   std::map<std::int64_t, std::string> log;
+  /// Open connections by number -> the shard they identified as (-1 before).
+  std::map<int, std::int32_t> open_shards;
+  std::vector<int> closes;
 
   void start() {
     tcp::endpoint ep{asio::ip::make_address("127.0.0.1"), 0};
@@ -163,12 +167,14 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     {
       std::lock_guard<std::mutex> guard(mutex);
       targets.emplace_back(c->upgrade.target());
+      open_shards[c->id] = -1;
     }
     c->ws.async_accept(c->upgrade, [self = shared_from_this(), c](error_code ec2) {
       if (ec2)
         return self->problem("websocket accept: " + ec2.message());
-      // A new connection replaces the old one, as on Discord's side.
-      if (self->current && self->current != c) {
+      // A new connection replaces the old one, as on Discord's side (with
+      // one shard).
+      if (!self->opts.concurrent_shards && self->current && self->current != c) {
         error_code ignored;
         self->current->closed = true;
         self->current->ws.next_layer().close(ignored);
@@ -185,6 +191,10 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     c->ws.async_read(c->buffer, [self = shared_from_this(), c](error_code ec, std::size_t) {
       if (ec) {
         c->closed = true;
+        std::lock_guard<std::mutex> guard(self->mutex);
+        self->open_shards.erase(c->id);
+        if (ec == websocket::error::closed)
+          self->closes.push_back(c->ws.reason().code);
         return;
       }
       auto text = beast::buffers_to_string(c->buffer.data());
@@ -234,7 +244,7 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
       std::lock_guard<std::mutex> guard(mutex);
       frames.push_back(frame{c->id, op, text});
     }
-    if (c != current)
+    if (c != current && !opts.concurrent_shards)
       return problem("a frame on a replaced connection");
     switch (op) {
       case 1:
@@ -263,6 +273,8 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     if (!d.HasMember("shard") || !d["shard"].IsArray() || d["shard"].Size() != 2 ||
         d["shard"][1].GetInt() != opts.shard_count)
       problem("identify shard is not [id, " + std::to_string(opts.shard_count) + "]");
+    else if (opts.concurrent_shards)
+      claim_shard(c, d["shard"][0].GetInt());
     if (!d.HasMember("properties") || !d["properties"].IsObject())
       problem("identify without properties");
     std::lock_guard<std::mutex> guard(mutex);
@@ -277,6 +289,19 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     auto frame_text = dispatch_frame("READY", ++seq, ready);
     log[seq] = frame_text;
     write(c, frame_text);
+  }
+
+  /// Marks `c` as shard `shard`'s session; a second open one is a problem.
+  void claim_shard(const std::shared_ptr<gateway_conn>& c, std::int32_t shard) {
+    bool twice = false;
+    {
+      std::lock_guard<std::mutex> guard(mutex);
+      for (auto& [conn, s] : open_shards)
+        twice = twice || (conn != c->id && s == shard);
+      open_shards[c->id] = shard;
+    }
+    if (twice)
+      problem("shard " + std::to_string(shard) + " identified while another session of it is open");
   }
 
   void on_resume(const std::shared_ptr<gateway_conn>& c, const rapidjson::Value& d) {
@@ -402,6 +427,23 @@ std::string fake_gateway::session_id() const {
 std::int64_t fake_gateway::last_seq() const {
   std::lock_guard<std::mutex> guard(impl_->mutex);
   return impl_->seq;
+}
+
+std::vector<std::int32_t> fake_gateway::live_shards() const {
+  std::vector<std::int32_t> out;
+  {
+    std::lock_guard<std::mutex> guard(impl_->mutex);
+    for (auto& [conn, shard] : impl_->open_shards)
+      if (shard >= 0)
+        out.push_back(shard);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<int> fake_gateway::close_codes() const {
+  std::lock_guard<std::mutex> guard(impl_->mutex);
+  return impl_->closes;
 }
 
 std::string fake_gateway::problems() const {

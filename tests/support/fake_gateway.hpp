@@ -26,6 +26,11 @@ public:
     int heartbeat_interval_ms = 150;
     /// The shard count Identify must carry.
     std::int32_t shard_count = 1;
+    /// Several shards at once, as on Discord: a new connection replaces
+    /// none, and each identified connection is its shard's session (a
+    /// second live session of one shard is a problem). Off: one session,
+    /// and a new connection replaces the old one.
+    bool concurrent_shards = false;
   };
 
   /// One frame the client sent, with the connection it came on (1-based).
@@ -81,6 +86,11 @@ public:
   std::string session_id() const;
   /// The last seq given to a dispatch.
   std::int64_t last_seq() const;
+  /// The shard ids of the identified connections still open, sorted.
+  std::vector<std::int32_t> live_shards() const;
+  /// The codes of the close frames the client sent, in order (a connection
+  /// dropped without one adds nothing).
+  std::vector<int> close_codes() const;
   /// What the fake found wrong in the client's frames ("" while all is well).
   std::string problems() const;
 
