@@ -59,7 +59,7 @@ bench_start_node() {
     --set server.port=$port --set telegram.mode=webhook \
     --set telegram.webhook-path=$path \
     --set telegram.api-url=http://127.0.0.1:18081 \
-    --set lastfm.api-url=http://127.0.0.1:18082/2.0/ \
+    --set lastfm.api-url="${BENCH_FM_URL:-http://127.0.0.1:18082}/2.0/" \
     --set lastfm.rate-per-second="$fm_rate" --set lastfm.queue-limit=100000 \
     --set telegram.global-per-second=100000 --set telegram.private-per-second=100 \
     --set telegram.max-queued=100000 \
@@ -74,6 +74,16 @@ bench_start_node() {
   BENCH_URL="http://127.0.0.1:$port/telegram/$path"
   BENCH_HEADER="X-Telegram-Bot-Api-Secret-Token: $secret"
   BENCH_METRICS="http://127.0.0.1:$port/metrics"
+}
+
+# bench_fm_since_start: bench/fm_since.ts on :18083, in front of the fake
+# Last.fm, honouring user.getRecentTracks' `from` (see that file); the node
+# is pointed at it through BENCH_FM_URL.
+bench_fm_since_start() {
+  "$BUN" "$here/bench/fm_since.ts" >"$OUT_DIR/fm-since.log" 2>&1 &
+  bench_pids+=($!)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:18083/__stats" >/dev/null && break; sleep 0.1; done
+  export BENCH_FM_URL=http://127.0.0.1:18083
 }
 
 bench_stop_node() {

@@ -35,9 +35,10 @@ def outcomes(metrics_url):
 
 
 def fm_calls(fake_fm='http://127.0.0.1:18082'):
+    """The fake Last.fm's calls so far, by method."""
     with urllib.request.urlopen(f'{fake_fm}/__stats') as r:
         counts = json.load(r)
-    return sum(v for k, v in counts.items() if k.startswith('lastfm:'))
+    return {k[len('lastfm:'):]: v for k, v in counts.items() if k.startswith('lastfm:')}
 
 
 def rss_mb(pid):
@@ -79,6 +80,7 @@ def main():
           '| node CPU ms/reply | Last.fm calls/reply | RSS MB before / peak / after |')
     print('|---|---|---|---|---|---|---|---|')
     cursor = 0
+    methods = []
     for rate in [float(r) for r in a.rates.split(',')]:
         n = int(rate * a.duration)
         if cursor + n > a.users - 150:
@@ -94,16 +96,21 @@ def main():
         bench.wait_idle(a.bot_pid, fake_tg)
         t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
         replies = max(1, d['replies'])
+        by_method = {k: v - f0.get(k, 0) for k, v in f1.items() if v - f0.get(k, 0)}
+        calls = sum(by_method.values())
         busy = o1.get('busy', 0) - o0.get('busy', 0)
         cpu_ms = (t1 - t0) / CLK_TCK * 1000 / replies
         lm = d['latency_ms']
         print(f"| {rate:g} | {d['frac_within_1s'] * 100:.1f} % | {busy:.0f} of {d['replies']} "
-              f"| {lm['p50']} | {lm['p99']} | {cpu_ms:.2f} | {(f1 - f0) / replies:.2f} "
+              f"| {lm['p50']} | {lm['p99']} | {cpu_ms:.2f} | {calls / replies:.2f} "
               f"| {r0:.1f} / {d['procs']['bot']['rss_max_mb']} / {r1:.1f} |", flush=True)
-        d.update(busy=busy, node_cpu_ms_per_reply=cpu_ms, lastfm_calls=f1 - f0,
+        d.update(busy=busy, node_cpu_ms_per_reply=cpu_ms, lastfm_calls=calls, lastfm_calls_by_method=by_method,
                  rss_before_mb=r0, rss_after_mb=r1, outcomes={k: o1.get(k, 0) - o0.get(k, 0) for k in o1})
         with open(a.out, 'a') as f:
             f.write(json.dumps(d) + '\n')
+        methods.append((rate, by_method))
+    print('\nLast.fm calls by method, per run: ' + '; '.join(
+        f"{rate:g}/s: " + ', '.join(f'{k} {v:g}' for k, v in sorted(m.items())) for rate, m in methods))
 
 
 if __name__ == '__main__':

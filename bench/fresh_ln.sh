@@ -11,6 +11,15 @@
 #
 #   bench/fresh_ln.sh [--store embedded|postgres|both] [--rates 250,500,1000]
 #                     [--duration 10] [--users 100000] [--fm-rate 0]
+#                     [--indexed]
+#
+# --indexed gives every user an indexed library first (bench/seed_index.py:
+# the indexed count of the track the fake plays for them, an index finished
+# before the fake's four newest scrobbles) and puts bench/fm_since.ts in
+# front of the fake, which answers `from` as Last.fm does. /ln then takes
+# its count from the index plus the page of scrobbles since: one Last.fm
+# call, plus the track's tags (one call per track, shared by every user).
+# Without it, users have no index and /ln asks track.getInfo as well.
 #
 # --store postgres runs on a throwaway PostgreSQL and Redis (the harness's
 # services.sh, on PG_PORT and REDIS_PORT: :55432 and :16379 by default). --fm-rate is lastfm.rate-per-second
@@ -24,6 +33,7 @@ rates=250,500,1000,1600
 duration=10
 users=100000
 fm_rate=0
+indexed=0
 pg_port="${PG_PORT:-55432}"
 redis_port="${REDIS_PORT:-16379}"
 while [[ $# -gt 0 ]]; do
@@ -33,6 +43,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration="$2"; shift 2 ;;
     --users) users="$2"; shift 2 ;;
     --fm-rate) fm_rate="$2"; shift 2 ;;
+    --indexed) indexed=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -43,6 +54,7 @@ source "$here/bench/common.sh"
 bench_tools
 bench_build
 bench_fakes_start
+if [[ "$indexed" == 1 ]]; then bench_fm_since_start; fi
 
 run_store() {
   local which="$1"
@@ -59,6 +71,13 @@ run_store() {
   fi
   bench_start_node "$OUT_DIR/data-$which" "$fm_rate"
   bench_register_users "$which" "$OUT_DIR/data-$which" "$users"
+  if [[ "$indexed" == 1 ]]; then
+    if [[ "$which" == postgres ]]; then
+      python3 "$here/bench/seed_index.py" --pg "$LASTGRAM_DATABASE_URL" --users "$users"
+    else
+      python3 "$here/bench/seed_index.py" --sqlite "$OUT_DIR/data-$which/lastgram.sqlite3" --users "$users"
+    fi
+  fi
   python3 "$here/bench/fresh_ln.py" --harness "$harness" --bun "$BUN" --url "$BENCH_URL" \
     --header "$BENCH_HEADER" --metrics "$BENCH_METRICS" --bot-pid "$BENCH_BOT" \
     --rates "$rates" --duration "$duration" --users "$users" --label "$which" --out "$OUT_DIR/results.jsonl"
@@ -69,7 +88,7 @@ run_store() {
   fi
 }
 
-echo "# fresh /ln, $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), lastfm.rate-per-second=$fm_rate"
+echo "# fresh /ln, $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), lastfm.rate-per-second=$fm_rate, users indexed: $([[ $indexed == 1 ]] && echo yes || echo no)"
 if [[ "$store" == both ]]; then
   run_store embedded
   run_store postgres
