@@ -83,35 +83,66 @@ void start_inbox(dc_self self) {
   sweep_inbox(self);
 }
 
+namespace {
+
+using then = pending_record::then;
+
+/// Handles the settled records at the front of the line, in arrival order.
+void handle_settled(dc_self self) {
+  auto& line = self->state.recording;
+  while (!line.empty() && line.front().next != then::wait) {
+    auto r = std::move(line.front());
+    line.pop_front();
+    if (r.next == then::handle_kept) {
+      self->state.tracked[r.id];
+      handle(self, std::move(*r.what), r.id);
+    } else if (r.next == then::handle_unkept) {
+      handle(self, std::move(*r.what), {});
+    }
+  }
+}
+
+void settle(dc_self self, const std::string& id, then next) {
+  for (auto& r : self->state.recording)
+    if (r.id == id && r.next == then::wait) {
+      r.next = next;
+      break;
+    }
+  handle_settled(self);
+}
+
+} // namespace
+
 void record_interaction(dc_self self, discord::interaction i, std::string payload) {
   auto& st = self->state;
   auto db = database_of(self);
+  auto held = std::make_shared<discord::interaction>(std::move(i));
+  auto id = held->id;
+  st.recording.push_back(pending_record{id, held, then::wait});
   if (!db || st.stopped) {
-    handle(self, std::move(i), {});
+    settle(self, id, then::handle_unkept);
     return;
   }
-  auto id = i.id;
   inbox_entry entry{platform_kind::discord, id, std::move(payload), 0, false};
-  auto held = std::make_shared<discord::interaction>(std::move(i));
   inbox_record(
     self, st.claims, db, std::move(entry),
     [self, id] { return self->state.tracked.count(id) > 0; },
-    [self, held, id](inbox_recorded outcome, const caf::error& err) {
+    [self, id](inbox_recorded outcome, const caf::error& err) {
       switch (outcome) {
         case inbox_recorded::handle:
-          self->state.tracked[id];
-          handle(self, std::move(*held), id);
+          settle(self, id, then::handle_kept);
           return;
         case inbox_recorded::leave:
           // Delivered again (or stored by a store that timed out): whoever
           // holds it (or takes it over) answers it.
           log::info("discord", "interaction delivered again, already in the inbox",
                     {{"interaction", id}});
+          settle(self, id, then::leave);
           return;
         case inbox_recorded::failed:
           log::warn("discord", "interaction not recorded, handling it without the inbox",
                     {{"interaction", id}, {"error", self->system().render(err)}});
-          handle(self, std::move(*held), {});
+          settle(self, id, then::handle_unkept);
           return;
       }
     });

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -98,6 +99,16 @@ struct inbox_track {
   bool acked = false;
 };
 
+/// A gateway interaction whose inbox record has not been settled yet, or
+/// whose turn has not come: interactions are handled in the order they
+/// arrived, whatever order their records settle in (a /register then an
+/// /ln of the same user must run in that order).
+struct pending_record {
+  std::string id;
+  std::shared_ptr<discord::interaction> what;
+  enum class then { wait, handle_kept, handle_unkept, leave } next = then::wait;
+};
+
 struct discord_state {
   std::shared_ptr<const discord_options> opts;
   std::shared_ptr<discord::rest_client> rest;
@@ -111,6 +122,7 @@ struct discord_state {
   /// The durable inbox of gateway interactions (claims, sweeps, figures).
   inbox_claimer claims;
   std::unordered_map<std::string, inbox_track> tracked;
+  std::deque<pending_record> recording;
   bool stopped = false;
   /// Drains waiting for the open interactions and REST calls to finish.
   std::vector<std::pair<caf::typed_response_promise<std::int64_t>, dc_clock::time_point>> drains;
