@@ -401,7 +401,7 @@ TEST_CASE("inbox claimer (discord): a store whose outcome is unknown asks who ho
   CHECK(f.record("d1") == "leave");
 }
 
-TEST_CASE("inbox claimer (discord): failed marks are retried with backoff; a replied mark "
+TEST_CASE("inbox claimer (discord): failed marks are retried with backoff and a replied mark "
           "stops once the interaction is over",
           "[discord][inbox]") {
   claimer_fixture f;
