@@ -328,6 +328,7 @@ class Load:
         self.tg = tg
         self.args = args
         self.offered = {}  # update id -> (kind, extra)
+        self.offered_at = {}  # update id -> time.time() when offered
         self.next_id = 1
         self.next_new_user = 0
         self.stop = threading.Event()
@@ -354,6 +355,7 @@ class Load:
             "from": {"id": user, "is_bot": False, "first_name": "Soak", "language_code": "en"}}}
         with self.lock:
             self.offered[uid] = (kind, extra)
+            self.offered_at[uid] = time.time()
         self.tg.add(update)
 
     def run(self):
@@ -410,6 +412,9 @@ def main():
     p.add_argument("--start-share", type=float, default=0.08)
     p.add_argument("--register-share", type=float, default=0.02)
     p.add_argument("--drain-seconds", type=float, default=75)
+    p.add_argument("--faults", default="",
+                   help="only the faults whose names contain one of these comma-separated words"
+                        " (e.g. 'PostgreSQL,poll'); default: every fault")
     p.add_argument("--base-port", type=int, default=18180)
     p.add_argument("--binary", required=True)
     p.add_argument("--repo", required=True)
@@ -497,6 +502,12 @@ def main():
         ("SIGSTOP a member 5 s", sigstop),
     ]
 
+    if args.faults:
+        words = [w.strip().lower() for w in args.faults.split(",") if w.strip()]
+        faults = [f for f in faults if any(w in f[0].lower() for w in words)]
+        if not faults:
+            sys.exit("--faults matches no fault")
+
     load = Load(tg, args)
     loader = threading.Thread(target=load.run, daemon=True)
     started = time.time()
@@ -553,13 +564,24 @@ def main():
     samples = {}
     with tg.cv:
         sends = {k: list(v) for k, v in tg.sends.items()}
+    # Which updates went unanswered or were answered twice, with when they
+    # were offered (seconds after the load started), for matching against
+    # the fault log above and the nodes' logs.
+    missed = open(os.path.join(args.out, "unanswered.tsv"), "w")
+    twice = open(os.path.join(args.out, "duplicates.tsv"), "w")
+    missed_at = {}
     for uid, (kind, extra) in offered.items():
         texts = sends.get(uid, [])
+        at = load.offered_at[uid] - started
         if not texts:
             never += 1
+            missed.write(f"{uid}\t{kind}\t{at:.1f}\n")
+            missed_at.setdefault(int(at // 10) * 10, 0)
+            missed_at[int(at // 10) * 10] += 1
             continue
         if len(texts) > 1:
             dup += 1
+            twice.write(f"{uid}\t{kind}\t{at:.1f}\t" + " | ".join(x[:60] for x in texts) + "\n")
         t = texts[0]
         if kind == "ln":
             ok = LN_MARK in t
@@ -607,6 +629,11 @@ def main():
         print("errors answered (first 80 characters, count):")
         for t, c in sorted(samples.items(), key=lambda x: -x[1])[:8]:
             print(f"  {c:6d}  {t!r}")
+    if missed_at:
+        print("never answered, by when they were offered (s after the load began: count):")
+        print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(missed_at.items())))
+    print(f"load began {time.strftime('%H:%M:%S', time.localtime(started))}; "
+          f"lists in {args.out}/unanswered.tsv and duplicates.tsv")
     if tg.unmatched:
         print(f"answers that replied to no message: {tg.unmatched}")
     return 0 if never == 0 and dup == 0 and false_ok == 0 else 1

@@ -6,8 +6,8 @@
 #
 #   bench/soak.sh [--minutes 10] [--rate 200] [--users 3000]
 #
-# Builds a Release lastgram in build-rel (SOAK_SKIP_BUILD=1 runs it as it
-# is), starts a throwaway PostgreSQL and redis-server on loopback
+# Builds a Release lastgram in build-bench, the tree the other benchmarks use
+# (BENCH_SKIP_BUILD=1 runs it as it is; BENCH_BUILD_DIR picks another), starts a throwaway PostgreSQL and redis-server on loopback
 # (tests/services/services.sh; ports SOAK_PG_PORT, SOAK_REDIS_PORT), and runs
 # bench/soak.py, whose fakes listen on SOAK_BASE_PORT (Telegram) and +1
 # (Last.fm), the nodes on +10.. (HTTP) and +20.. (cluster). Exit status 0
@@ -19,15 +19,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pg_port="${SOAK_PG_PORT:-55474}"
 redis_port="${SOAK_REDIS_PORT:-16424}"
 base_port="${SOAK_BASE_PORT:-18180}"
-build="$here/build-rel"
 out="${OUT_DIR:-$(mktemp -d /tmp/lastgram-soak.XXXXXX)}"
 mkdir -p "$out"
 
-if [[ "${SOAK_SKIP_BUILD:-0}" != 1 || ! -x "$build/lastgram" ]]; then
-  cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-  cmake --build "$build" -j2 --target lastgram >/dev/null
-fi
+# shellcheck source=bench/common.sh
+source "$here/bench/common.sh"
+bench_build
 
 services="$here/tests/services/services.sh"
 svc_dir="$out/services"

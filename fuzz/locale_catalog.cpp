@@ -7,9 +7,13 @@
 
 namespace lastgram::fuzz {
 
+const char* locales_dir() {
+  return LASTGRAM_FUZZ_LOCALES_DIR;
+}
+
 const i18n::catalog& locale_catalog() {
   static const i18n::catalog texts = [] {
-    auto loaded = i18n::catalog::load(LASTGRAM_FUZZ_LOCALES_DIR);
+    auto loaded = i18n::catalog::load(locales_dir());
     if (!loaded)
       throw std::runtime_error(loaded.error);
     return *loaded.value;

@@ -86,6 +86,11 @@ bool valid_utf8(std::string_view text);
 /// The translations of i18n/locales, loaded once (throws when they cannot be).
 const i18n::catalog& locale_catalog();
 
+/// The directory of the shipped locale files (i18n/locales of the source
+/// tree): a definition on locale_catalog.cpp only, so that the other objects
+/// do not change with the checkout's path.
+const char* locales_dir();
+
 /// Splits fuzz input into typed pieces; reading past the end gives zeros and
 /// empty strings, so every input is some valid sequence of calls.
 class input {

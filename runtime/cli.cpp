@@ -14,6 +14,7 @@
 #include "runtime/config.hpp"
 #include "runtime/migrate.hpp"
 #include "runtime/node.hpp"
+#include "runtime/source_tree.hpp"
 #include "runtime/discord_cli.hpp"
 #include "runtime/telegram_cli.hpp"
 
@@ -48,12 +49,6 @@ std::optional<loaded_config> load(const config_args& args) {
     return std::nullopt;
   }
   return std::move(result.config);
-}
-
-std::string default_locale_dir() {
-  if (std::filesystem::is_directory("i18n/locales"))
-    return "i18n/locales";
-  return std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales";
 }
 
 /// What the command line asked for, set by the subcommand that was given;
@@ -100,7 +95,7 @@ void add_config_commands(CLI::App& app, action& todo) {
 void add_i18n_commands(CLI::App& app, action& todo) {
   auto* i18n = app.add_subcommand("i18n", "Translation tools");
   i18n->require_subcommand(1);
-  auto dir = std::make_shared<std::string>(default_locale_dir());
+  auto dir = std::make_shared<std::string>(resolve_i18n_dir("i18n/locales"));
   auto* check = i18n->add_subcommand(
     "check", "Check every locale against English: keys, ICU syntax, placeholders");
   check->add_option("--dir", *dir, "Directory of <lang>.json files");

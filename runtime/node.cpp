@@ -34,6 +34,7 @@
 #include "runtime/engine_tree.hpp"
 #include "runtime/migrate.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/source_tree.hpp"
 #include "runtime/supervisor.hpp"
 
 namespace lastgram::runtime {
@@ -71,18 +72,6 @@ private:
   reason reason_ = none;
   std::string detail_;
 };
-
-/// A relative locale directory is looked up in the working directory first,
-/// then in the source tree the binary was built from.
-std::string resolve_i18n_dir(const std::string& dir) {
-  namespace fs = std::filesystem;
-  if (fs::path{dir}.is_absolute() || fs::is_directory(dir))
-    return dir;
-  auto in_source = fs::path{LASTGRAM_SOURCE_DIR} / dir;
-  if (fs::is_directory(in_source))
-    return in_source.string();
-  return dir;
-}
 
 std::string node_name(const settings& s) {
   if (!s.node.name.empty())

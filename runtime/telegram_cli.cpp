@@ -1,7 +1,6 @@
 #include "runtime/telegram_cli.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <future>
 #include <memory>
 #include <ostream>
@@ -12,6 +11,7 @@
 #include "platforms/net/http_client.hpp"
 #include "platforms/telegram/webhook.hpp"
 #include "runtime/node.hpp"
+#include "runtime/source_tree.hpp"
 
 namespace lastgram::runtime {
 
@@ -132,14 +132,6 @@ std::string menu_label(const command_menu& menu) {
 }
 
 } // namespace
-
-std::string resolve_i18n_dir(const std::string& dir) {
-  namespace fs = std::filesystem;
-  if (fs::path{dir}.is_absolute() || fs::is_directory(dir))
-    return dir;
-  auto in_source = fs::path{LASTGRAM_SOURCE_DIR} / dir;
-  return fs::is_directory(in_source) ? in_source.string() : dir;
-}
 
 bool valid_command_name(std::string_view name) {
   return !name.empty() && name.size() <= max_command_length

@@ -59,10 +59,6 @@ std::string truncate_description(std::string_view text,
 std::vector<command_menu> command_menus(const command::registry& commands,
                                         const i18n::catalog& texts);
 
-/// A relative locale directory looked up in the working directory first,
-/// then in the source tree the binary was built from (as the node does).
-std::string resolve_i18n_dir(const std::string& dir);
-
 /// setWebhook with url = webhook_url(s.telegram), secret_token, allowed_updates
 /// and max_connections. Needs the token, telegram.public-url and the webhook
 /// secret (else exit 2).

@@ -42,7 +42,7 @@ std::vector<std::string> placeholder_names(std::string_view pattern) {
 
 const std::vector<message>& messages() {
   static const std::vector<message> all = [] {
-    std::ifstream file(std::string(LASTGRAM_FUZZ_LOCALES_DIR) + "/en.json");
+    std::ifstream file(std::string(locales_dir()) + "/en.json");
     std::stringstream buf;
     buf << file.rdbuf();
     rapidjson::Document doc;

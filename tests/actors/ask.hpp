@@ -12,6 +12,7 @@
 
 #include <caf/all.hpp>
 
+#include "support/build_paths.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"

@@ -3,6 +3,7 @@
 // The registry's keys ("desc.<command>", "args.<argument>"), built at run
 // time, are checked by tests/actors/command_texts.cpp.
 
+#include "support/build_paths.hpp"
 #include "i18n/catalog.hpp"
 
 #include "i18n/temp_locales.hpp"

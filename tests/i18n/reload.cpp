@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -59,9 +60,14 @@ TEST_CASE("readers formatting during replaces always get one whole version") {
     });
   for (int i = 0; i < 200; ++i)
     live.replace(i % 2 == 0 ? second : first);
-  // Keep replacing until every reader has formatted a fair number of times.
-  for (int i = 0; formatted.load() < 300 && i < 100000; ++i)
+  // Keep replacing until the readers have formatted a fair number of times:
+  // a deadline, not a count of replaces, since on a loaded machine the
+  // readers may get little CPU while this thread replaces.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  for (int i = 0; formatted.load() < 300 && std::chrono::steady_clock::now() < deadline; ++i) {
     live.replace(i % 2 == 0 ? second : first);
+    std::this_thread::yield();
+  }
   stop = true;
   for (auto& t : readers)
     t.join();

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/build_paths.hpp"
 #include "i18n/temp_locales.hpp"
 #include "support/process.hpp"
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "support/build_paths.hpp"
+
 namespace lastgram::i18n::test {
 
 class temp_locales {
@@ -46,7 +48,7 @@ private:
 
 /// The real locale files shipped with the bot.
 inline std::string real_locales() {
-  return LASTGRAM_SOURCE_DIR "/i18n/locales";
+  return std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales";
 }
 
 } // namespace lastgram::i18n::test

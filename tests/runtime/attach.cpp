@@ -7,6 +7,7 @@
 
 #include <rapidjson/document.h>
 
+#include "support/build_paths.hpp"
 #include "runtime/attach.hpp"
 #include "support/eventually.hpp"
 #include "support/process.hpp"

@@ -24,6 +24,7 @@
 #include <map>
 #include <thread>
 
+#include "support/build_paths.hpp"
 #include "actors/cluster/endpoint.hpp"
 #include "actors/cluster/membership.hpp"
 #include "runtime/cluster_cli.hpp"

@@ -13,6 +13,7 @@
 
 #include <rapidjson/document.h>
 
+#include "support/build_paths.hpp"
 #include "cluster_node.hpp"
 #include "support/fake_bot_api.hpp"
 #include "support/http_probe.hpp"

@@ -1,4 +1,5 @@
 #include "runtime/config.hpp"
+#include "support/build_paths.hpp"
 
 #include <catch2/catch.hpp>
 

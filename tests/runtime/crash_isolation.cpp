@@ -3,6 +3,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "support/build_paths.hpp"
 #include "caf/all.hpp"
 
 #include "actors/command/commands/builtin.hpp"

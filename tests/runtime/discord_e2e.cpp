@@ -15,6 +15,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "support/build_paths.hpp"
 #include "actors/database/store.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_lastfm.hpp"

@@ -16,6 +16,7 @@
 
 #include <rapidjson/document.h>
 
+#include "support/build_paths.hpp"
 #include "actors/database/store.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_discord_rest.hpp"

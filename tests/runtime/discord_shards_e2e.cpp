@@ -17,6 +17,7 @@
 
 #include <rapidjson/document.h>
 
+#include "support/build_paths.hpp"
 #include "actors/cluster/placement.hpp"
 #include "cluster_node.hpp"
 #include "support/eventually.hpp"

@@ -3,6 +3,7 @@
 // through the same bodies as the libFuzzer targets (fuzz/targets.hpp), here
 // compiled with g++ under the suite's sanitizers: a fixed crash stays fixed.
 
+#include "support/build_paths.hpp"
 #include "fuzz/targets.hpp"
 
 #include <catch2/catch.hpp>

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/build_paths.hpp"
 #include "actors/database/store.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_lastfm.hpp"

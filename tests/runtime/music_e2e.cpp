@@ -11,6 +11,7 @@
 #include <iterator>
 #include <unistd.h>
 
+#include "support/build_paths.hpp"
 #include "support/fake_lastfm.hpp"
 #include "support/fake_lrclib.hpp"
 #include "support/lastfm_payloads.hpp"

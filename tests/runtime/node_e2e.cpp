@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/build_paths.hpp"
 #include "support/eventually.hpp"
 #include "support/process.hpp"
 

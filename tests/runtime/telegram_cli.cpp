@@ -1,6 +1,7 @@
 // `lastgram telegram ...`: the built binary against a loopback fake Bot API
 // that records every request, and the pure helpers behind set-commands.
 
+#include "support/build_paths.hpp"
 #include "runtime/telegram_cli.hpp"
 
 #include <catch2/catch.hpp>

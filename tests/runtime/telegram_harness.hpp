@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/build_paths.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_lastfm.hpp"
 #include "support/process.hpp"

@@ -17,6 +17,7 @@
 
 #include <rapidjson/document.h>
 
+#include "support/build_paths.hpp"
 #include "support/http_probe.hpp"
 #include "support/process.hpp"
 #include "actors/database/store.hpp"

@@ -1,4 +1,5 @@
 #include "support/fake_discord_rest.hpp"
+#include "support/build_paths.hpp"
 
 #include <csignal>
 #include <cstdlib>

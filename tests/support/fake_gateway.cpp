@@ -1,4 +1,5 @@
 #include "support/fake_gateway.hpp"
+#include "support/build_paths.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>

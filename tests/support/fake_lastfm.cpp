@@ -1,4 +1,5 @@
 #include "support/fake_lastfm.hpp"
+#include "support/build_paths.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/build_paths.hpp"
+
 namespace lastgram::test {
 
 /// Decoded request parameters, in the order they were sent.

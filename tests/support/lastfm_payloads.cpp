@@ -1,4 +1,5 @@
 #include "support/lastfm_payloads.hpp"
+#include "support/build_paths.hpp"
 
 #include <algorithm>
 #include <chrono>

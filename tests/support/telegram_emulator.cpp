@@ -1,4 +1,5 @@
 #include "support/telegram_emulator.hpp"
+#include "support/build_paths.hpp"
 
 #include "support/http_probe.hpp"
 #include "support/process.hpp"

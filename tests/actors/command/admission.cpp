@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/build_paths.hpp"
 #include "caf/all.hpp"
 
 #include "actors/command/admission.hpp"

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/build_paths.hpp"
 #include "actors/command/arguments.hpp"
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/registry.hpp"

@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "support/build_paths.hpp"
 #include "caf/all.hpp"
 
 #include "actors/caching/engine.hpp"

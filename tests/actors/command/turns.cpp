@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "support/build_paths.hpp"
 #include "caf/all.hpp"
 
 #include "actors/command/arguments.hpp"

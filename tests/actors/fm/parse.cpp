@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/build_paths.hpp"
 #include "actors/fm/parse.hpp"
 #include "actors/fm/parse_text.hpp"
 

@@ -19,6 +19,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "support/build_paths.hpp"
 #include "actors/multiplatform/discord.hpp"
 #include "actors/support/engines.hpp"
 #include "actors/test_config.hpp"

@@ -17,6 +17,7 @@
 
 #include <caf/all.hpp>
 
+#include "support/build_paths.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/discord.hpp"
 #include "actors/support/engines.hpp"

@@ -18,6 +18,7 @@
 
 #include <caf/all.hpp>
 
+#include "support/build_paths.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/inbox_claimer.hpp"
 #include "actors/multiplatform/inbox_policy.hpp"

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 #include <rapidjson/document.h>
 
+#include "support/build_paths.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/http_server.hpp"
 #include "actors/server/image_store.hpp"

@@ -1,4 +1,5 @@
 #include "platforms/discord/signature.hpp"
+#include "support/build_paths.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>

@@ -1,4 +1,5 @@
 #include "platforms/telegram/update.hpp"
+#include "support/build_paths.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/build_paths.hpp"
 #include "actors/command/commands/music_format.hpp"
 
 using namespace lastgram;
