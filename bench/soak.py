@@ -284,6 +284,9 @@ class Node:
                 text = r.read().decode()
         except OSError:
             return
+        # The last scrape of each process, for reading after the run.
+        with open(os.path.join(self.args.out, f"{self.name}.{len(self.incarnations)}.metrics"), "w") as f:
+            f.write(text)
         seen = {}
         for m in re.finditer(r'^lastgram_actor_restarts_total\{engine="([^"]+)"\} (\S+)$', text, re.M):
             seen[m.group(1)] = float(m.group(2))
