@@ -16,6 +16,7 @@ Exit status 0 when never answered, duplicates and false successes are 0.
 """
 
 import argparse
+import collections
 import http.server
 import json
 import os
@@ -330,8 +331,7 @@ class Load:
     def __init__(self, tg, args):
         self.tg = tg
         self.args = args
-        self.offered = {}  # update id -> (kind, extra)
-        self.offered_at = {}  # update id -> time.time() when offered
+        self.offered = {}  # update id -> (kind, extra, time.time() when offered)
         self.next_id = 1
         self.next_new_user = 0
         self.stop = threading.Event()
@@ -357,8 +357,7 @@ class Load:
             "chat": {"id": user, "type": "private", "first_name": "Soak"},
             "from": {"id": user, "is_bot": False, "first_name": "Soak", "language_code": "en"}}}
         with self.lock:
-            self.offered[uid] = (kind, extra)
-            self.offered_at[uid] = time.time()
+            self.offered[uid] = (kind, extra, time.time())
         self.tg.add(update)
 
     def run(self):
@@ -570,21 +569,19 @@ def main():
     # Which updates went unanswered or were answered twice, with when they
     # were offered (seconds after the load started), for matching against
     # the fault log above and the nodes' logs.
-    missed = open(os.path.join(args.out, "unanswered.tsv"), "w")
-    twice = open(os.path.join(args.out, "duplicates.tsv"), "w")
-    missed_at = {}
-    for uid, (kind, extra) in offered.items():
+    missed_lines, twice_lines = [], []
+    missed_at = collections.Counter()
+    for uid, (kind, extra, offered_time) in offered.items():
         texts = sends.get(uid, [])
-        at = load.offered_at[uid] - started
+        at = offered_time - started
         if not texts:
             never += 1
-            missed.write(f"{uid}\t{kind}\t{at:.1f}\n")
-            missed_at.setdefault(int(at // 10) * 10, 0)
+            missed_lines.append(f"{uid}\t{kind}\t{at:.1f}\n")
             missed_at[int(at // 10) * 10] += 1
             continue
         if len(texts) > 1:
             dup += 1
-            twice.write(f"{uid}\t{kind}\t{at:.1f}\t" + " | ".join(x[:60] for x in texts) + "\n")
+            twice_lines.append(f"{uid}\t{kind}\t{at:.1f}\t" + " | ".join(x[:60] for x in texts) + "\n")
         t = texts[0]
         if kind == "ln":
             ok = LN_MARK in t
@@ -600,6 +597,10 @@ def main():
             error += 1
             samples.setdefault(t[:80], 0)
             samples[t[:80]] += 1
+
+    for name, lines in (("unanswered.tsv", missed_lines), ("duplicates.tsv", twice_lines)):
+        with open(os.path.join(args.out, name), "w") as f:
+            f.writelines(lines)
 
     restarts = {}
     for n in nodes:

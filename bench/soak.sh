@@ -7,7 +7,8 @@
 #   bench/soak.sh [--minutes 10] [--rate 200] [--users 3000]
 #
 # Builds a Release lastgram in build-bench, the tree the other benchmarks use
-# (BENCH_SKIP_BUILD=1 runs it as it is; BENCH_BUILD_DIR picks another), starts a throwaway PostgreSQL and redis-server on loopback
+# (BENCH_SKIP_BUILD=1 runs it as it is; BENCH_BUILD_DIR picks another),
+# starts a throwaway PostgreSQL and redis-server on loopback
 # (tests/services/services.sh; ports SOAK_PG_PORT, SOAK_REDIS_PORT), and runs
 # bench/soak.py, whose fakes listen on SOAK_BASE_PORT (Telegram) and +1
 # (Last.fm), the nodes on +10.. (HTTP) and +20.. (cluster). Exit status 0

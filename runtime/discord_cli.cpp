@@ -12,7 +12,6 @@
 #include "platforms/net/http_client.hpp"
 #include "runtime/node.hpp"
 #include "runtime/source_tree.hpp"
-#include "runtime/telegram_cli.hpp"
 
 namespace lastgram::runtime {
 
