@@ -101,14 +101,16 @@ enum class user_setting : std::uint8_t {
 /// - (reachable, platform, chat id, chat kind, bool) -> bool: whether the bot
 ///   may still write there (added to / removed from a group, blocked by a
 ///   user); a group row is created when needed
-/// - (inbox, entry, claimer) -> bool: stores an update before it is
-///   acknowledged, claimed by `claimer`; false when its id was stored before
+/// - (inbox, entries, claimer) -> the ids newly stored: stores updates
+///   before they are acknowledged, claimed by `claimer`, in one transaction
+///   (a webhook update alone, a poll's batch together); an id stored before
+///   is left out
 /// - (inbox, platform) -> how many updates of the platform are not done
 /// - (inbox_claim, platform, claimer, lease seconds, limit) -> entries:
 ///   renews the claimer's leases and claims the unfinished updates whose
 ///   lease ran out (see store::inbox_claim)
-/// - (inbox_mark, platform, update id, replied | done) -> bool (false when
-///   there is no such update)
+/// - (inbox_mark, platform, replied ids, done ids) -> how many rows changed:
+///   marks the first replied and the second done, in one transaction
 /// - (inbox_prune, retention seconds) -> how many done updates were deleted
 /// - (inbox_owner, platform, update id) -> who holds the update: its
 ///   claimer, `inbox_owner_done` once it is done, "" when it is not stored
@@ -158,11 +160,13 @@ using database_actor = caf::typed_actor<
   caf::replies_to<state_atom, std::string>::with<std::string>,
   caf::replies_to<state_atom, std::string, std::string>::with<bool>,
   caf::replies_to<reachable_atom, platform_kind, std::string, chat_kind, bool>::with<bool>,
-  caf::replies_to<inbox_atom, inbox_entry, std::string>::with<bool>,
+  caf::replies_to<inbox_atom, std::vector<inbox_entry>, std::string>::with<
+    std::vector<std::string>>,
   caf::replies_to<inbox_atom, platform_kind>::with<std::int64_t>,
   caf::replies_to<inbox_claim_atom, platform_kind, std::string, std::int64_t,
                   std::int64_t>::with<std::vector<inbox_entry>>,
-  caf::replies_to<inbox_mark_atom, platform_kind, std::string, inbox_mark>::with<bool>,
+  caf::replies_to<inbox_mark_atom, platform_kind, std::vector<std::string>,
+                  std::vector<std::string>>::with<std::int64_t>,
   caf::replies_to<inbox_prune_atom, std::int64_t>::with<std::int64_t>,
   caf::replies_to<inbox_owner_atom, platform_kind, std::string>::with<std::string>,
   caf::replies_to<who_knows_atom, who_knows_request>::with<who_knows_answer>,

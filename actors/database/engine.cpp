@@ -264,17 +264,18 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](reachable_atom a, platform_kind p, str id, chat_kind kind, bool reachable) {
       return submit<bool>(self, a, p, std::move(id), kind, reachable);
     },
-    [self](inbox_atom a, inbox_entry& entry, str claimer) {
-      return submit<bool>(self, a, std::move(entry), std::move(claimer));
+    [self](inbox_atom a, std::vector<inbox_entry>& entries, str claimer) {
+      return submit<std::vector<std::string>>(self, a, std::move(entries), std::move(claimer));
     },
     [self](inbox_atom a, platform_kind p) { return submit<std::int64_t>(self, a, p); },
     [self](inbox_claim_atom a, platform_kind p, str claimer, std::int64_t lease,
            std::int64_t limit) {
       return submit<std::vector<inbox_entry>>(self, a, p, std::move(claimer), lease, limit);
     },
-    [self](inbox_mark_atom a, platform_kind p, str id, inbox_mark which) {
+    [self](inbox_mark_atom a, platform_kind p, std::vector<std::string>& replied,
+           std::vector<std::string>& done) {
       // Marks keep leases honest: they jump the queue (see database.hpp).
-      return submit<bool, true>(self, a, p, std::move(id), which);
+      return submit<std::int64_t, true>(self, a, p, std::move(replied), std::move(done));
     },
     [self](inbox_owner_atom a, platform_kind p, str id) {
       return submit<std::string, true>(self, a, p, std::move(id));

@@ -308,6 +308,11 @@ public:
   /// was stored before (a re-delivery: the row is left as it is).
   result<bool> inbox_add(const inbox_entry& entry, std::string_view claimer, std::int64_t now);
 
+  /// Stores a batch of updates as inbox_add does, in one transaction, and
+  /// returns the ids of those that were new (in the batch's order).
+  result<std::vector<std::string>> inbox_add(const std::vector<inbox_entry>& entries,
+                                             std::string_view claimer, std::int64_t now);
+
   /// Renews the lease of `claimer` on its unfinished rows, then claims, for
   /// `claimer`, up to `limit` unfinished rows of `platform` whose lease ran
   /// out (claimed at or before now - lease_seconds), oldest first, and
@@ -321,6 +326,12 @@ public:
   /// `not_found` when there is no such row.
   result<void> inbox_mark(platform_kind platform, std::string_view update_id,
                           lastgram::inbox_mark which, std::int64_t now);
+
+  /// Marks the `replied` rows replied, then the `done` rows done, in one
+  /// transaction; returns how many rows changed (ids with no row are
+  /// skipped).
+  result<std::int64_t> inbox_mark(platform_kind platform, const std::vector<std::string>& replied,
+                                  const std::vector<std::string>& done, std::int64_t now);
 
   /// Who holds a row: after an `inbox_add` whose outcome is unknown (it
   /// timed out, and the row may have been written), the caller asks instead

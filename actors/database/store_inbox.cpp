@@ -49,22 +49,47 @@ std::vector<stale_row> stale_rows(soci::session& sql, const std::string& platfor
 
 } // namespace
 
-result<bool> store::inbox_add(const inbox_entry& entry, std::string_view claimer,
-                              std::int64_t now) {
-  return impl_->guard("inbox_add", [&]() -> result<bool> {
-    std::string platform{to_string(entry.platform)};
+result<std::vector<std::string>> store::inbox_add(const std::vector<inbox_entry>& entries,
+                                                  std::string_view claimer, std::int64_t now) {
+  using res = result<std::vector<std::string>>;
+  return impl_->guard("inbox_add", [&]() -> res {
+    auto& sql = impl_->sql;
+    std::vector<std::string> fresh;
+    if (entries.empty())
+      return fresh;
+    // One transaction (one commit, one flush) for the whole batch: a poll's
+    // hundred updates cost one durable write, not a hundred.
+    soci::transaction tr{sql};
+    std::string platform;
+    std::string update_id;
+    std::string payload;
     std::string me{claimer};
     long long at = now;
-    auto n = execute_counting(impl_->sql,
-                              "INSERT INTO update_inbox (platform, update_id, payload,"
-                              " received_at, claimed_by, claimed_at)"
-                              " VALUES (:p, :u, :body, :now, :me, :now)"
-                              " ON CONFLICT (platform, update_id) DO NOTHING",
-                              soci::use(platform, "p"), soci::use(entry.update_id, "u"),
-                              soci::use(entry.payload, "body"), soci::use(at, "now"),
-                              soci::use(me, "me"));
-    return n > 0;
+    soci::statement st = (sql.prepare << "INSERT INTO update_inbox (platform, update_id, payload,"
+                                         " received_at, claimed_by, claimed_at)"
+                                         " VALUES (:p, :u, :body, :now, :me, :now)"
+                                         " ON CONFLICT (platform, update_id) DO NOTHING",
+                          soci::use(platform, "p"), soci::use(update_id, "u"),
+                          soci::use(payload, "body"), soci::use(at, "now"), soci::use(me, "me"));
+    for (auto& e : entries) {
+      platform = to_string(e.platform);
+      update_id = e.update_id;
+      payload = e.payload;
+      st.execute(true);
+      if (st.get_affected_rows() > 0)
+        fresh.push_back(e.update_id);
+    }
+    tr.commit();
+    return fresh;
   });
+}
+
+result<bool> store::inbox_add(const inbox_entry& entry, std::string_view claimer,
+                              std::int64_t now) {
+  auto fresh = inbox_add(std::vector<inbox_entry>{entry}, claimer, now);
+  if (!fresh)
+    return fresh.error();
+  return !fresh.value().empty();
 }
 
 result<std::vector<inbox_entry>> store::inbox_claim(platform_kind platform,
@@ -101,29 +126,57 @@ result<std::vector<inbox_entry>> store::inbox_claim(platform_kind platform,
   });
 }
 
+result<std::int64_t> store::inbox_mark(platform_kind platform,
+                                       const std::vector<std::string>& replied,
+                                       const std::vector<std::string>& done, std::int64_t now) {
+  return impl_->guard("inbox_mark", [&]() -> result<std::int64_t> {
+    auto& sql = impl_->sql;
+    std::string p{to_string(platform)};
+    std::string u;
+    long long at = now;
+    long long changed = 0;
+    // One transaction for every mark gathered while the previous batch was
+    // on its way (see inbox_claimer): replied marks first, so a row both
+    // replied and done in one batch ends both.
+    soci::transaction tr{sql};
+    if (!replied.empty()) {
+      soci::statement st = (sql.prepare << "UPDATE update_inbox SET replied = 1"
+                                           " WHERE platform = :p AND update_id = :u",
+                            soci::use(p, "p"), soci::use(u, "u"));
+      for (auto& id : replied) {
+        u = id;
+        st.execute(true);
+        changed += st.get_affected_rows();
+      }
+    }
+    if (!done.empty()) {
+      // A row done once keeps its first done_at (pruning counts from it).
+      soci::statement st
+        = (sql.prepare << "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
+                          " THEN :now ELSE done_at END"
+                          " WHERE platform = :p AND update_id = :u",
+           soci::use(at, "now"), soci::use(p, "p"), soci::use(u, "u"));
+      for (auto& id : done) {
+        u = id;
+        st.execute(true);
+        changed += st.get_affected_rows();
+      }
+    }
+    tr.commit();
+    return static_cast<std::int64_t>(changed);
+  });
+}
+
 result<void> store::inbox_mark(platform_kind platform, std::string_view update_id,
                                lastgram::inbox_mark which, std::int64_t now) {
-  return impl_->guard("inbox_mark", [&]() -> result<void> {
-    std::string p{to_string(platform)};
-    std::string u{update_id};
-    long long at = now;
-    long long n = 0;
-    if (which == lastgram::inbox_mark::replied)
-      n = execute_counting(impl_->sql,
-                           "UPDATE update_inbox SET replied = 1"
-                           " WHERE platform = :p AND update_id = :u",
-                           soci::use(p, "p"), soci::use(u, "u"));
-    else
-      // A row done once keeps its first done_at (pruning counts from it).
-      n = execute_counting(impl_->sql,
-                           "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
-                           " THEN :now ELSE done_at END"
-                           " WHERE platform = :p AND update_id = :u",
-                           soci::use(at, "now"), soci::use(p, "p"), soci::use(u, "u"));
-    if (n == 0)
-      return not_found("inbox_mark: no such update");
-    return {};
-  });
+  std::vector<std::string> one{std::string{update_id}};
+  auto changed = which == lastgram::inbox_mark::replied ? inbox_mark(platform, one, {}, now)
+                                                        : inbox_mark(platform, {}, one, now);
+  if (!changed)
+    return changed.error();
+  if (changed.value() == 0)
+    return not_found("inbox_mark: no such update");
+  return {};
 }
 
 result<std::optional<inbox_holder>> store::inbox_owner(platform_kind platform,

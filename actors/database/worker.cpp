@@ -389,9 +389,10 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
         return done(db.set_chat_reachable(p, id, kind, reachable));
       });
     },
-    [self](inbox_atom, const inbox_entry& entry, str claimer) -> caf::result<bool> {
+    [self](inbox_atom, const std::vector<inbox_entry>& entries,
+           str claimer) -> caf::result<std::vector<std::string>> {
       return serve(self, "inbox_add",
-                   [&](store& db) { return db.inbox_add(entry, claimer, unix_seconds()); });
+                   [&](store& db) { return db.inbox_add(entries, claimer, unix_seconds()); });
     },
     [self](inbox_atom, platform_kind p) -> caf::result<std::int64_t> {
       return serve(self, "inbox_pending", [&](store& db) { return db.inbox_pending(p); });
@@ -402,10 +403,10 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
         return db.inbox_claim(p, claimer, unix_seconds(), lease, limit);
       });
     },
-    [self](inbox_mark_atom, platform_kind p, str id, inbox_mark which) -> caf::result<bool> {
-      return serve(self, "inbox_mark", [&](store& db) {
-        return done_unless_unknown(db.inbox_mark(p, id, which, unix_seconds()));
-      });
+    [self](inbox_mark_atom, platform_kind p, const std::vector<std::string>& replied,
+           const std::vector<std::string>& done) -> caf::result<std::int64_t> {
+      return serve(self, "inbox_mark",
+                   [&](store& db) { return db.inbox_mark(p, replied, done, unix_seconds()); });
     },
     [self](inbox_owner_atom, platform_kind p, str id) -> caf::result<std::string> {
       return serve(self, "inbox_owner", [&](store& db) -> result<std::string> {

@@ -29,7 +29,8 @@ void inbox_claimer::setup(platform_kind platform, std::int64_t lease_seconds,
   mark_failures = failures("mark");
   mark_seconds = metrics::get_histogram(
     "lastgram_inbox_mark_seconds",
-    "Time from sending an inbox mark (replied or done) to its confirmation.",
+    "Time from queueing an inbox mark (replied or done) to its confirmation (marks "
+    "queued while a batch is on its way go out together in the next one).",
     {{"platform", label}}, metrics::default_latency_buckets());
 }
 

@@ -14,7 +14,10 @@
 ///
 /// Internal to actors/multiplatform (it includes CAF).
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +32,19 @@
 #include "messages/database.hpp"
 
 namespace lastgram::multiplatform {
+
+/// What became of an update handed to inbox_record.
+enum class inbox_recorded : std::uint8_t {
+  /// Stored under this actor's claim, now or by an earlier store whose
+  /// answer was lost, and handled nowhere here: handle it (and mark it).
+  handle,
+  /// Held by another process, done, or handled here already (a
+  /// re-delivery): its holder, or whoever takes it over, answers it.
+  leave,
+  /// Not stored, or the database could not say: the caller refuses it (503)
+  /// or handles it without the inbox.
+  failed,
+};
 
 class inbox_claimer {
 public:
@@ -67,11 +83,49 @@ public:
   void retry_done(std::string update_id) { unmarked_.push_back(std::move(update_id)); }
   std::vector<std::string> take_retries() { return std::exchange(unmarked_, {}); }
 
+  /// A replied or done mark waiting to go out with the next batch.
+  struct queued_mark {
+    std::string update_id;
+    inbox_mark which = inbox_mark::done;
+    std::int32_t attempt = 1;
+    std::chrono::steady_clock::time_point since;
+  };
+  /// An update waiting to be stored with the next batch, with what to call
+  /// once its fate is known (see inbox_record_batch).
+  struct queued_record {
+    inbox_entry entry;
+    std::function<bool()> handling;
+    std::function<void(inbox_recorded, const caf::error&)> then;
+  };
+  /// What arrives while a batch is on its way waits and goes together in
+  /// the next one: one transaction for many under load, no wait when idle.
+  template <class T>
+  class batch_queue {
+  public:
+    /// Queues `x`; true when no batch is on its way (the caller sends one
+    /// now).
+    bool push(T x) {
+      items_.push_back(std::move(x));
+      return !sending_;
+    }
+    /// The queued items, now on their way (empty: nothing is on its way).
+    std::vector<T> take() {
+      sending_ = !items_.empty();
+      return std::exchange(items_, {});
+    }
+
+  private:
+    std::vector<T> items_;
+    bool sending_ = false;
+  };
+  batch_queue<queued_mark> marks;
+  batch_queue<queued_record> records;
+
   metrics::gauge pending;
   metrics::counter recovered;
   metrics::counter record_failures;
   metrics::counter mark_failures;
-  /// lastgram_inbox_mark_seconds: from sending a replied or done mark to
+  /// lastgram_inbox_mark_seconds: from queueing a replied or done mark to
   /// its confirmation.
   metrics::histogram mark_seconds;
 
@@ -88,19 +142,6 @@ private:
 /// Retries a failed replied or done mark (the `attempt`-th try): a message
 /// each actor with an inbox_claimer takes and hands to inbox_remark.
 using inbox_remark_atom = caf::atom_constant<caf::atom("inremark")>;
-
-/// What became of an update handed to inbox_record.
-enum class inbox_recorded : std::uint8_t {
-  /// Stored under this actor's claim, now or by an earlier store whose
-  /// answer was lost, and handled nowhere here: handle it (and mark it).
-  handle,
-  /// Held by another process, done, or handled here already (a
-  /// re-delivery): its holder, or whoever takes it over, answers it.
-  leave,
-  /// Not stored, or the database could not say: the caller refuses it (503)
-  /// or handles it without the inbox.
-  failed,
-};
 
 /// Asks who holds `update_id`'s row (ahead of the database's queue) and
 /// calls `then` with the verdict (see judge_owner), nullopt when the
@@ -119,81 +160,165 @@ void inbox_ask_owner(Self* self, inbox_claimer& c, const database_actor& db,
       [then](const caf::error&) mutable { then(std::optional<owner_verdict>{}); });
 }
 
-/// Stores `entry` claimed by `c` and calls `then(outcome, error)` (the error
-/// is set only for inbox_recorded::failed). A store that was refused or
-/// timed out (counted) may still have written the row, and a re-delivered
-/// update may be ours with nobody handling it (an earlier store timed out
-/// after writing it): either way the database is asked who holds the row
-/// before deciding, instead of handling the update a second time.
-/// `handling()` tells whether this actor is handling the update already.
+/// Decides what becomes of one update once its store answered: `stored`
+/// says whether it was new (nullopt: the store failed with `err`). A store
+/// that was refused or timed out (counted) may still have written the row,
+/// and a re-delivered update may be ours with nobody handling it (an
+/// earlier store timed out after writing it): either way the database is
+/// asked who holds the row before deciding, instead of handling the update
+/// a second time.
 template <class Self, class Handling, class Then>
-void inbox_record(Self* self, inbox_claimer& c, const database_actor& db, inbox_entry entry,
+void inbox_settle(Self* self, inbox_claimer& c, const database_actor& db,
+                  const std::string& update_id, std::optional<bool> stored, caf::error err,
                   Handling handling, Then then) {
+  if (stored == true) {
+    then(inbox_recorded::handle, caf::error{});
+    return;
+  }
+  bool failed = !stored;
+  if (failed)
+    c.record_failures.inc();
+  inbox_ask_owner(self, c, db, update_id, handling,
+                  [then, failed, err](std::optional<owner_verdict> v) mutable {
+                    if (v == owner_verdict::handle)
+                      then(inbox_recorded::handle, caf::error{});
+                    else if (v == owner_verdict::leave || !failed)
+                      then(inbox_recorded::leave, caf::error{});
+                    else
+                      then(inbox_recorded::failed, err);
+                  });
+}
+
+/// Stores the queued records (see inbox_claimer::records) in one
+/// request, one transaction, and settles each (see inbox_settle); then the
+/// records queued meanwhile go.
+template <class Self>
+void inbox_flush_records(Self* self, inbox_claimer& c, database_actor db) {
   using namespace std::chrono_literals;
-  auto id = entry.update_id;
-  self->request(db, 5s, inbox_atom::value, std::move(entry), c.id())
+  auto batch = c.records.take();
+  if (batch.empty())
+    return;
+  std::vector<inbox_entry> entries;
+  entries.reserve(batch.size());
+  for (auto& r : batch)
+    entries.push_back(std::move(r.entry));
+  auto records = std::make_shared<std::vector<inbox_claimer::queued_record>>(std::move(batch));
+  std::vector<std::string> ids;
+  ids.reserve(entries.size());
+  for (auto& e : entries)
+    ids.push_back(e.update_id);
+  auto settle_all = [self, &c, db, records, ids](auto stored_of, const caf::error& err) {
+    for (std::size_t n = 0; n < ids.size(); ++n) {
+      auto& r = (*records)[n];
+      inbox_settle(self, c, db, ids[n], stored_of(ids[n]), err, r.handling, r.then);
+    }
+    inbox_flush_records(self, c, db);
+  };
+  self->request(db, 5s, inbox_atom::value, std::move(entries), c.id())
     .then(
-      [self, &c, db, id, handling, then](bool is_new) mutable {
-        if (is_new) {
-          then(inbox_recorded::handle, caf::error{});
-          return;
-        }
-        inbox_ask_owner(self, c, db, id, handling,
-                        [then](std::optional<owner_verdict> v) mutable {
-                          then(v == owner_verdict::handle ? inbox_recorded::handle
-                                                          : inbox_recorded::leave,
-                               caf::error{});
-                        });
+      [settle_all](const std::vector<std::string>& fresh) {
+        settle_all(
+          [&fresh](const std::string& id) {
+            return std::optional<bool>{std::find(fresh.begin(), fresh.end(), id) != fresh.end()};
+          },
+          caf::error{});
       },
-      [self, &c, db, id, handling, then](const caf::error& err) mutable {
-        c.record_failures.inc();
-        inbox_ask_owner(self, c, db, id, handling,
-                        [then, err](std::optional<owner_verdict> v) mutable {
-                          if (v == owner_verdict::handle)
-                            then(inbox_recorded::handle, caf::error{});
-                          else if (v == owner_verdict::leave)
-                            then(inbox_recorded::leave, caf::error{});
-                          else
-                            then(inbox_recorded::failed, err);
-                        });
+      [settle_all](const caf::error& err) {
+        settle_all([](const std::string&) { return std::optional<bool>{}; }, err);
       });
 }
 
-/// Sends a replied or done mark ahead of the database's queue (high
-/// priority, see messages/database.hpp) and times its confirmation; a
-/// failed one is retried with backoff (mark_retry_delay, through an
+/// Stores `entries` claimed by `c`, in one transaction with any others
+/// queued meanwhile, and calls `then(n, outcome, error)` for the n-th of
+/// them (the error is set only for inbox_recorded::failed; see
+/// inbox_settle). `handling(update id)` tells whether this actor is
+/// handling that update already.
+template <class Self, class Handling, class Then>
+void inbox_record_batch(Self* self, inbox_claimer& c, const database_actor& db,
+                        std::vector<inbox_entry> entries, Handling handling, Then then) {
+  bool idle = false;
+  for (std::size_t n = 0; n < entries.size(); ++n) {
+    auto id = entries[n].update_id;
+    idle = c.records.push({std::move(entries[n]), [handling, id] { return handling(id); },
+                           [then, n](inbox_recorded outcome, const caf::error& err) mutable {
+                             then(n, outcome, err);
+                           }});
+  }
+  if (idle)
+    inbox_flush_records(self, c, db);
+}
+
+/// Stores one entry (see inbox_record_batch); `handling()` tells whether
+/// this actor is handling it already, `then(outcome, error)` gets the
+/// verdict.
+template <class Self, class Handling, class Then>
+void inbox_record(Self* self, inbox_claimer& c, const database_actor& db, inbox_entry entry,
+                  Handling handling, Then then) {
+  std::vector<inbox_entry> one;
+  one.push_back(std::move(entry));
+  inbox_record_batch(
+    self, c, db, std::move(one), [handling](const std::string&) { return handling(); },
+    [then](std::size_t, inbox_recorded outcome, const caf::error& err) mutable {
+      then(outcome, err);
+    });
+}
+
+/// Sends the queued marks (see inbox_claimer::marks) in one request,
+/// ahead of the database's queue (high priority, see messages/database.hpp),
+/// and times each one's confirmation; then the marks queued meanwhile go.
+/// A failed mark is retried with backoff (mark_retry_delay, through an
 /// inbox_remark_atom to `self`) up to inbox_claimer::max_mark_attempts
 /// times, after which a done mark is left to the sweep and a replied one
 /// dropped (the done mark follows it).
 template <class Self>
+void inbox_flush_marks(Self* self, inbox_claimer& c, database_actor db) {
+  using namespace std::chrono_literals;
+  auto batch = c.marks.take();
+  if (batch.empty())
+    return;
+  std::vector<std::string> replied;
+  std::vector<std::string> done;
+  for (auto& m : batch)
+    (m.which == inbox_mark::replied ? replied : done).push_back(m.update_id);
+  auto marks = std::make_shared<std::vector<inbox_claimer::queued_mark>>(std::move(batch));
+  self
+    ->template request<caf::message_priority::high>(db, 5s, inbox_mark_atom::value, c.platform(),
+                                                    std::move(replied), std::move(done))
+    .then(
+      [self, &c, db, marks](std::int64_t) {
+        auto now = std::chrono::steady_clock::now();
+        for (auto& m : *marks)
+          c.mark_seconds.observe(std::chrono::duration<double>(now - m.since).count());
+        inbox_flush_marks(self, c, db);
+      },
+      [self, &c, db, marks](const caf::error&) {
+        c.mark_failures.inc(static_cast<double>(marks->size()));
+        for (auto& m : *marks) {
+          if (m.attempt >= inbox_claimer::max_mark_attempts) {
+            // Still claimed (and renewed) by us: the sweep retries a done mark.
+            if (m.which == inbox_mark::done)
+              c.retry_done(m.update_id);
+            continue;
+          }
+          self->delayed_send(self, mark_retry_delay(m.attempt), inbox_remark_atom::value,
+                             m.update_id, m.which, m.attempt + 1);
+        }
+        inbox_flush_marks(self, c, db);
+      });
+}
+
+/// Queues a replied or done mark (the `attempt`-th try) and sends it at
+/// once when no batch of marks is on its way (see inbox_flush_marks).
+template <class Self>
 void inbox_send_mark(Self* self, inbox_claimer& c, const database_actor& db,
                      std::string update_id, inbox_mark which, std::int32_t attempt) {
-  using namespace std::chrono_literals;
   if (!db) {
     if (which == inbox_mark::done)
       c.retry_done(std::move(update_id));
     return;
   }
-  auto started = std::chrono::steady_clock::now();
-  self
-    ->template request<caf::message_priority::high>(db, 5s, inbox_mark_atom::value, c.platform(),
-                                                    update_id, which)
-    .then(
-      [&c, started](bool) {
-        c.mark_seconds.observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      },
-      [self, &c, update_id, which, attempt](const caf::error&) {
-        c.mark_failures.inc();
-        if (attempt >= inbox_claimer::max_mark_attempts) {
-          // Still claimed (and renewed) by us: the sweep retries a done mark.
-          if (which == inbox_mark::done)
-            c.retry_done(update_id);
-          return;
-        }
-        self->delayed_send(self, mark_retry_delay(attempt), inbox_remark_atom::value, update_id,
-                           which, attempt + 1);
-      });
+  if (c.marks.push({std::move(update_id), which, attempt, std::chrono::steady_clock::now()}))
+    inbox_flush_marks(self, c, db);
 }
 
 /// Marks `update_id` done (see inbox_send_mark).

@@ -141,21 +141,23 @@ void record_polled(self_ptr self, std::vector<polled_update> batch,
     }
     rest(std::move(unrecorded));
   };
-  for (std::size_t n = 0; n < r->batch.size(); ++n) {
-    auto& p = r->batch[n];
-    auto id = p.update.update_id;
-    inbox_record(self, st.claims, db, entry_of(id, std::move(p.json)),
-                 [self, id] { return in_inbox(self, id); },
-                 [self, done, n, id](inbox_recorded outcome, const caf::error& err) {
-                   if (outcome == inbox_recorded::failed)
-                     log::warn("telegram",
-                               "polled update not recorded, handling it without the inbox",
-                               {log::kv("update_id", id), {"error", self->system().render(err)}});
-                   done(n, outcome == inbox_recorded::handle  ? fresh
-                           : outcome == inbox_recorded::leave ? known
-                                                              : failed);
-                 });
-  }
+  // The whole poll goes into the inbox in one transaction.
+  std::vector<inbox_entry> entries;
+  entries.reserve(r->batch.size());
+  for (auto& p : r->batch)
+    entries.push_back(entry_of(p.update.update_id, std::move(p.json)));
+  inbox_record_batch(
+    self, st.claims, db, std::move(entries),
+    [self](const std::string& id) { return in_inbox(self, to_id(id)); },
+    [self, r, done](std::size_t n, inbox_recorded outcome, const caf::error& err) {
+      if (outcome == inbox_recorded::failed)
+        log::warn("telegram", "polled update not recorded, handling it without the inbox",
+                  {log::kv("update_id", r->batch[n].update.update_id),
+                   {"error", self->system().render(err)}});
+      done(n, outcome == inbox_recorded::handle  ? fresh
+              : outcome == inbox_recorded::leave ? known
+                                                 : failed);
+    });
 }
 
 void inbox_done(self_ptr self, std::int64_t update_id) {

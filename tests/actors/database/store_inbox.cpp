@@ -74,6 +74,39 @@ TEST_CASE("inbox: an update id is stored once and a re-delivery is told apart", 
   CHECK(taken->at(1).received_at == t0);
 }
 
+TEST_CASE("inbox: a batch is stored in one go, re-deliveries left out, and marked in one go",
+          "[db][inbox]") {
+  auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = open_with(tdb, {"2"}, "b");
+  std::vector<inbox_entry> batch{update("1"), update("2"), update("3"),
+                                 update("2", platform_kind::discord)};
+  auto fresh = db.inbox_add(batch, "a", t0);
+  REQUIRE(fresh.has_value());
+  // "2" on Telegram was stored (by b) before: left as it was, b's.
+  CHECK(fresh.value() == std::vector<std::string>{"1", "3", "2"});
+  CHECK(db.inbox_owner(tg, "2").value()->claimed_by == "b");
+  CHECK(db.inbox_owner(tg, "3").value()->claimed_by == "a");
+  CHECK(db.inbox_add(std::vector<inbox_entry>{}, "a", t0).value().empty());
+  CHECK(pending(db) == 3);
+  // Replied and done together, unknown ids skipped: 1 and 2 replied, 1 and
+  // 3 done.
+  auto changed = db.inbox_mark(tg, {"1", "2", "404"}, {"1", "3", "405"}, t0 + 1);
+  REQUIRE(changed.has_value());
+  CHECK(changed.value() == 4);
+  CHECK(pending(db) == 1);
+  CHECK(db.inbox_owner(tg, "1").value()->done);
+  CHECK(db.inbox_owner(tg, "3").value()->done);
+  CHECK_FALSE(db.inbox_owner(tg, "2").value()->done);
+  // What a taker finds: 2 alone, replied (its answer is not sent again).
+  auto taken = db.inbox_claim(tg, "c", t0 + lease, lease, 10);
+  REQUIRE(taken.has_value());
+  REQUIRE(taken->size() == 1);
+  CHECK(taken->at(0).update_id == "2");
+  CHECK(taken->at(0).replied);
+}
+
 TEST_CASE("inbox: only rows whose lease ran out are claimed and by one claimer",
           "[db][inbox]") {
   auto backend = GENERATE(backend_kind::sqlite, backend_kind::postgresql);

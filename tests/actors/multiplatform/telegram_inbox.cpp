@@ -57,6 +57,10 @@ struct db_script {
   /// How many claims fail (the database is down) before they succeed.
   int claim_failures = 0;
   std::vector<std::int64_t> claim_limits;
+  /// The size of each store request (a poll's batch goes in one).
+  std::vector<std::size_t> batches;
+  /// The size of each mark request (marks queued meanwhile go together).
+  std::vector<std::size_t> mark_batches;
 
   template <class F>
   auto with(F f) {
@@ -71,11 +75,16 @@ caf::error down() {
 
 caf::behavior fake_database(caf::event_based_actor*, std::shared_ptr<db_script> s) {
   return {
-    [s](inbox_atom, const inbox_entry& e, const std::string& claimer) -> caf::result<bool> {
-      return s->with([&]() -> caf::result<bool> {
+    [s](inbox_atom, const std::vector<inbox_entry>& entries,
+        const std::string& claimer) -> caf::result<std::vector<std::string>> {
+      return s->with([&]() -> caf::result<std::vector<std::string>> {
+        s->batches.push_back(entries.size());
         if (s->add_drops)
           return down();
-        bool fresh = s->rows.emplace(e.update_id, claimer).second;
+        std::vector<std::string> fresh;
+        for (auto& e : entries)
+          if (s->rows.emplace(e.update_id, claimer).second)
+            fresh.push_back(e.update_id);
         if (s->add_fails)
           return down();
         return fresh;
@@ -89,16 +98,31 @@ caf::behavior fake_database(caf::event_based_actor*, std::shared_ptr<db_script> 
         return s->done[id] ? std::string{inbox_owner_done} : i->second;
       });
     },
-    [s](inbox_mark_atom, platform_kind, const std::string& id,
-        inbox_mark which) -> caf::result<bool> {
-      return s->with([&]() -> caf::result<bool> {
-        auto& failures = which == inbox_mark::done ? s->done_failures : s->replied_failures;
-        if (failures > 0) {
-          --failures;
+    [s](inbox_mark_atom, platform_kind, const std::vector<std::string>& replied,
+        const std::vector<std::string>& done) -> caf::result<std::int64_t> {
+      return s->with([&]() -> caf::result<std::int64_t> {
+        s->mark_batches.push_back(replied.size() + done.size());
+        // A batch fails whole, as its transaction would.
+        if ((!replied.empty() && s->replied_failures > 0)
+            || (!done.empty() && s->done_failures > 0)) {
+          if (!replied.empty() && s->replied_failures > 0)
+            --s->replied_failures;
+          if (!done.empty() && s->done_failures > 0)
+            --s->done_failures;
           return down();
         }
-        (which == inbox_mark::done ? s->done : s->replied)[id] = true;
-        return s->rows.count(id) > 0;
+        // Marks are recorded whether or not the row exists (what the test
+        // checks is that they arrive); only existing rows count as changed.
+        std::int64_t changed = 0;
+        for (auto& id : replied) {
+          s->replied[id] = true;
+          changed += static_cast<std::int64_t>(s->rows.count(id));
+        }
+        for (auto& id : done) {
+          s->done[id] = true;
+          changed += static_cast<std::int64_t>(s->rows.count(id));
+        }
+        return changed;
       });
     },
     [s](inbox_claim_atom, platform_kind, const std::string&, std::int64_t,
@@ -154,9 +178,13 @@ struct fixture {
     = std::make_shared<net::http_client>(net::http_client::options{});
   telegram_actor tg;
 
-  explicit fixture(telegram_mode mode, const std::function<void(db_script&)>& prepare = {}) {
+  /// `queued`: updates waiting for the bot's first poll.
+  explicit fixture(telegram_mode mode, const std::function<void(db_script&)>& prepare = {},
+                   const std::vector<std::int64_t>& queued = {}) {
     if (prepare)
       prepare(*db);
+    for (auto id : queued)
+      api.add_update(id, update_json(id));
     database = sys.spawn(fake_database, db);
     auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
     REQUIRE(loaded);
@@ -255,6 +283,19 @@ TEST_CASE("inbox: a polled update whose store timed out is handled through the i
   CHECK(test::holds_for([&] { return f.api.sends_to(chat).size() == 1; }, 300ms));
 }
 
+TEST_CASE("inbox: a poll's updates are stored in one request and each is answered and marked "
+          "done",
+          "[telegram][inbox]") {
+  fixture f{telegram_mode::polling, {}, {81, 82, 83, 84, 85}};
+  CHECK(f.api.wait_for([&] { return f.api.sends_to(chat).size() == 5; }, 10s));
+  for (auto id : {"81", "82", "83", "84", "85"})
+    CHECK(test::eventually([&] { return f.marked(id, true); }, 10s));
+  // The five waited for the first poll together: one store, one
+  // transaction.
+  CHECK(f.db->with([&] { return f.db->batches; }) == std::vector<std::size_t>{5});
+  CHECK(test::holds_for([&] { return f.api.sends_to(chat).size() == 5; }, 300ms));
+}
+
 TEST_CASE("inbox: failed replied and done marks are retried with backoff, not dropped",
           "[telegram][inbox]") {
   fixture f{telegram_mode::webhook, [](db_script& s) {
@@ -291,6 +332,9 @@ using mark_atom = caf::atom_constant<caf::atom("tmark")>;
 using finish_atom = caf::atom_constant<caf::atom("tfinish")>;
 using sweep_atom = caf::atom_constant<caf::atom("tsweep")>;
 using outage_atom = caf::atom_constant<caf::atom("toutage")>;
+using marks_atom = caf::atom_constant<caf::atom("tmarks")>;
+using records_atom = caf::atom_constant<caf::atom("trecords")>;
+using handling_atom = caf::atom_constant<caf::atom("thandling")>;
 
 /// A stand-in for the Discord actor's inbox side: the same claimer calls,
 /// and the set of interactions it is handling.
@@ -320,6 +364,22 @@ caf::behavior claimer_stand_in(caf::stateful_actor<claimer_state>* self, databas
     },
     [self, db](mark_atom, const std::string& id, inbox_mark which) {
       multiplatform::inbox_send_mark(self, self->state.claims, db, id, which, 1);
+    },
+    [self, db](records_atom, const std::vector<std::string>& ids) {
+      // One at a time, as webhook requests come.
+      for (auto& id : ids)
+        multiplatform::inbox_record(
+          self, self->state.claims, db, inbox_entry{platform_kind::discord, id, "{}", 0, false},
+          [self, id] { return self->state.handling.count(id) > 0; },
+          [self, id](multiplatform::inbox_recorded o, const caf::error&) {
+            if (o == multiplatform::inbox_recorded::handle)
+              self->state.handling.insert(id);
+          });
+    },
+    [self](handling_atom) { return static_cast<std::int64_t>(self->state.handling.size()); },
+    [self, db](marks_atom, const std::vector<std::string>& ids) {
+      for (auto& id : ids)
+        multiplatform::inbox_send_mark(self, self->state.claims, db, id, inbox_mark::done, 1);
     },
     [self](finish_atom, const std::string& id) { self->state.handling.erase(id); },
     [self, db](multiplatform::inbox_remark_atom, const std::string& id, inbox_mark which,
@@ -449,4 +509,46 @@ TEST_CASE("inbox claimer (discord): after an outage the first sweep only renews"
   auto limits = f.db->with([&] { return f.db->claim_limits; });
   CHECK(limits.at(0) == 0);
   CHECK(limits.at(1) == multiplatform::inbox_claimer::claim_batch);
+}
+
+TEST_CASE("inbox claimer (discord): marks queued while a batch is on its way go together in the "
+          "next one",
+          "[discord][inbox]") {
+  claimer_fixture f;
+  f.db->with([&] {
+    for (auto id : {"q1", "q2", "q3", "q4", "q5"})
+      f.db->rows[id] = "me";
+  });
+  // The first goes at once; the four queued behind it go in one request
+  // when it is answered.
+  caf::anon_send(f.claimer, marks_atom::value,
+                 std::vector<std::string>{"q1", "q2", "q3", "q4", "q5"});
+  for (auto id : {"q1", "q2", "q3", "q4", "q5"})
+    CHECK(test::eventually([&] { return f.marked(id, true); }, 5s));
+  CHECK(f.db->with([&] { return f.db->mark_batches; }) == std::vector<std::size_t>{1, 4});
+  // Alone, a mark waits for nothing.
+  caf::anon_send(f.claimer, mark_atom::value, std::string{"q1"}, inbox_mark::done);
+  CHECK(test::eventually(
+    [&] { return f.db->with([&] { return f.db->mark_batches.size() == 3; }); }, 5s));
+  CHECK(f.db->with([&] { return f.db->mark_batches.back(); }) == 1);
+}
+
+TEST_CASE("inbox claimer (discord): updates arriving while a store is on its way are stored "
+          "together in the next one",
+          "[discord][inbox]") {
+  claimer_fixture f;
+  f.db->with([&] { f.db->rows["r3"] = "other/1/1"; });
+  caf::anon_send(f.claimer, records_atom::value,
+                 std::vector<std::string>{"r1", "r2", "r3", "r4", "r5"});
+  auto handling = [&] {
+    caf::scoped_actor self{f.sys};
+    std::int64_t out = 0;
+    self->request(f.claimer, 5s, handling_atom::value)
+      .receive([&](std::int64_t n) { out = n; }, [](caf::error&) {});
+    return out;
+  };
+  // r3 is another process's: left to it; the other four are handled here.
+  CHECK(test::eventually([&] { return handling() == 4; }, 5s));
+  CHECK(f.db->with([&] { return f.db->batches; }) == std::vector<std::size_t>{1, 4});
+  CHECK(test::holds_for([&] { return handling() == 4; }, 300ms));
 }

@@ -126,12 +126,20 @@ database_actor::behavior_type fake_database(std::shared_ptr<fake_users> db) {
     [](state_atom, const std::string&) { return std::string{}; },
     [](state_atom, const std::string&, const std::string&) { return true; },
     [](reachable_atom, platform_kind, const std::string&, chat_kind, bool) { return true; },
-    [](inbox_atom, const inbox_entry&, const std::string&) { return true; },
+    [](inbox_atom, const std::vector<inbox_entry>& entries, const std::string&) {
+      std::vector<std::string> fresh;
+      for (auto& e : entries)
+        fresh.push_back(e.update_id);
+      return fresh;
+    },
     [](inbox_atom, platform_kind) { return std::int64_t{0}; },
     [](inbox_claim_atom, platform_kind, const std::string&, std::int64_t, std::int64_t) {
       return std::vector<inbox_entry>{};
     },
-    [](inbox_mark_atom, platform_kind, const std::string&, inbox_mark) { return true; },
+    [](inbox_mark_atom, platform_kind, const std::vector<std::string>& replied,
+       const std::vector<std::string>& done) {
+      return static_cast<std::int64_t>(replied.size() + done.size());
+    },
     [](inbox_prune_atom, std::int64_t) { return std::int64_t{0}; },
     [](inbox_owner_atom, platform_kind, const std::string&) { return std::string{}; },
     [db](who_knows_atom, const who_knows_request& req) {
