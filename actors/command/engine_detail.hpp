@@ -172,8 +172,16 @@ void enqueue_turn(engine_actor self, turn_ptr t);
 
 /// Everything accepted and not answered yet: the chats' current commands
 /// (running, or still asking the database), those waiting behind them, and
-/// runs placed on other nodes.
+/// runs placed on other nodes. The hard cap (command.max-in-flight) counts
+/// all of it.
 std::int64_t load_of(const engine_state& st);
+
+/// What this node's own line holds: load_of without the runs placed on other
+/// nodes. Admission measures and sheds on it alone, since a placed run waits
+/// in the other node's line and is admitted (or told "busy") there; counting
+/// it here against the rate of local answers made the node that receives
+/// every update (the poller) shed most of the cluster's work.
+std::int64_t local_load_of(const engine_state& st);
 
 /// Starts a command whose turn has come.
 void start(engine_actor self, turn_ptr t);

@@ -33,9 +33,12 @@ void run_guards(engine_actor self, turn_ptr t, const command_spec* spec, const s
 } // namespace
 
 
+std::int64_t local_load_of(const engine_state& st) {
+  return static_cast<std::int64_t>(st.turns.waiting() + st.turns.busy_chats());
+}
+
 std::int64_t load_of(const engine_state& st) {
-  return static_cast<std::int64_t>(st.turns.waiting() + st.turns.busy_chats()
-                                   + st.forwards.size());
+  return local_load_of(st) + static_cast<std::int64_t>(st.forwards.size());
 }
 
 /// Answers a turn and starts its chat's next command, if any.
@@ -43,7 +46,7 @@ void answer(engine_actor self, const turn_ptr& t, command_result res) {
   t->promise.deliver(std::move(res));
   auto& st = self->state;
   auto next = st.turns.next(t->chat);
-  st.admission.answered(clock_type::now(), load_of(st));
+  st.admission.answered(clock_type::now(), local_load_of(st));
   st.queued.set(static_cast<double>(st.turns.waiting()));
   if (next)
     start(self, std::move(*next));
@@ -263,9 +266,8 @@ caf::result<command_result> admit(engine_actor self, incoming_message msg, parse
   auto name = spec != nullptr ? spec->name : std::string{};
   // The hard cap on what is in hand, then the wait a new command would see
   // at the rate the node answers: past the promise it is told at once.
-  auto load = load_of(st);
-  bool over_cap = load >= env.settings.max_in_flight;
-  if (spec != nullptr && (over_cap || !st.admission.admits(load))) {
+  bool over_cap = load_of(st) >= env.settings.max_in_flight;
+  if (spec != nullptr && (over_cap || !st.admission.admits(local_load_of(st)))) {
     if (!over_cap)
       st.shed.inc();
     record(msg, name, command_outcome::busy, arrived);

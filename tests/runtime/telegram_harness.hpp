@@ -148,7 +148,15 @@ inline std::optional<tg_bot_message> edited_to(telegram_emulator& tg, std::int64
           found = m;
       return found.has_value();
     },
-    10s);
+    20s);
+  if (!found) {
+    std::string now;
+    for (auto& m : tg.bot_messages(chat))
+      if (m.message_id == id)
+        now = content(m);
+    UNSCOPED_INFO("message " << id << " never showed " << text << "; it shows:\n"
+                             << now << "\nemulator:\n" << tg.diagnostics());
+  }
   return found;
 }
 

@@ -5,8 +5,10 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/build_paths.hpp"
@@ -128,50 +130,70 @@ caf::behavior slow_upstream(caf::stateful_actor<upstream_state>* self,
   };
 }
 
+/// A command engine whose one command, /slow, waits for `upstream`; `place`
+/// (when set) sends chats to another node's engine, as the cluster does.
+command_actor spawn_slow_engine(caf::scoped_actor& self, caf::actor upstream,
+                                std::function<command_actor(std::string_view)> place = {}) {
+  auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
+  REQUIRE(loaded);
+  auto reg = std::make_shared<registry>();
+  command_spec slow{"slow"};
+  slow.run = [up = std::move(upstream)](context& ctx) {
+    ctx.defer();
+    auto run = ctx;
+    ctx.self()->request(up, 30s, slow_atom::value).then([run](int) mutable {
+      run.reply(text_builder{}.plain("served").take());
+      run.finish();
+    });
+  };
+  reg->add(slow);
+  auto env = std::make_shared<environment>();
+  env->commands = reg;
+  env->texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
+  env->health = std::make_shared<health_board>();
+  env->engines = std::make_shared<engine_handles>();
+  env->settings.max_wait_ms = 1000;
+  env->settings.timeout_ms = 30000;
+  env->settings.rate_short = 0;
+  env->settings.rate_long = 0;
+  env->place = std::move(place);
+  return spawn_engine(self.ptr(), env);
+}
+
 struct burst_fixture {
   test::test_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   std::shared_ptr<std::atomic<int>> served = std::make_shared<std::atomic<int>>(0);
   caf::actor upstream = sys.spawn(slow_upstream, 10ms, served);
+  // Another node's engine, slower (one answer every 20 ms), that owns the
+  // chats whose id starts with "remote".
+  std::shared_ptr<std::atomic<int>> remote_served = std::make_shared<std::atomic<int>>(0);
+  caf::actor remote_upstream = sys.spawn(slow_upstream, 20ms, remote_served);
+  command_actor remote = spawn_slow_engine(self, remote_upstream);
   command_actor engine;
 
   burst_fixture() {
-    auto loaded = i18n::catalog::load(std::string{LASTGRAM_SOURCE_DIR} + "/i18n/locales");
-    REQUIRE(loaded);
-    auto reg = std::make_shared<registry>();
-    command_spec slow{"slow"};
-    slow.run = [up = upstream](context& ctx) {
-      ctx.defer();
-      auto run = ctx;
-      ctx.self()->request(up, 30s, slow_atom::value).then([run](int) mutable {
-        run.reply(text_builder{}.plain("served").take());
-        run.finish();
-      });
-    };
-    reg->add(slow);
-    auto env = std::make_shared<environment>();
-    env->commands = reg;
-    env->texts = std::make_shared<const i18n::catalog>(std::move(*loaded.value));
-    env->health = std::make_shared<health_board>();
-    env->engines = std::make_shared<engine_handles>();
-    env->settings.max_wait_ms = 1000;
-    env->settings.timeout_ms = 30000;
-    env->settings.rate_short = 0;
-    env->settings.rate_long = 0;
-    engine = spawn_engine(self.ptr(), env);
+    engine = spawn_slow_engine(self, upstream, [r = remote](std::string_view chat) {
+      return chat.find(":remote") != std::string_view::npos ? r : command_actor{};
+    });
   }
 
   ~burst_fixture() {
     self->send_exit(engine, caf::exit_reason::user_shutdown);
+    self->send_exit(remote, caf::exit_reason::user_shutdown);
     self->send_exit(upstream, caf::exit_reason::user_shutdown);
+    self->send_exit(remote_upstream, caf::exit_reason::user_shutdown);
   }
 
   /// Sends /slow from `n` users in chats of their own at once and gathers
   /// the answers: how many were served and how many told "busy".
-  std::pair<int, int> burst(int n, const std::string& tag) {
-    // Every request goes out before the first answer is awaited.
-    using handle = decltype(self->request(engine, 60s, incoming_message{}));
+  using handle = decltype(std::declval<caf::scoped_actor&>()->request(
+    std::declval<command_actor&>(), 60s, incoming_message{}));
+
+  /// Sends /slow from `n` users in chats of their own (`tag` and a number)
+  /// at once, without waiting for any answer.
+  std::vector<handle> send(int n, const std::string& tag) {
     std::vector<handle> sent;
     for (int i = 0; i < n; ++i) {
       incoming_message m;
@@ -183,6 +205,11 @@ struct burst_fixture {
       m.text = "/slow";
       sent.push_back(self->request(engine, 60s, std::move(m)));
     }
+    return sent;
+  }
+
+  /// Waits for the answers: how many were served and how many told "busy".
+  std::pair<int, int> gather(std::vector<handle>& sent) {
     int ok = 0;
     int busy = 0;
     for (auto& h : sent)
@@ -198,6 +225,12 @@ struct burst_fixture {
         },
         [&](caf::error& err) { FAIL("no answer: " << sys.render(err)); });
     return {ok, busy};
+  }
+
+  /// A burst of `n` sent at once, then its answers.
+  std::pair<int, int> burst(int n, const std::string& tag) {
+    auto sent = send(n, tag);
+    return gather(sent);
   }
 };
 
@@ -215,4 +248,21 @@ TEST_CASE("a burst past what the node serves in the promised wait is told busy a
   CHECK(ok >= 50);
   CHECK(ok <= 160);
   CHECK(f.served->load() == 40 + ok);
+}
+
+TEST_CASE("runs placed on another node do not count against this node's line",
+          "[command][admission][cluster]") {
+  burst_fixture f;
+  auto warm = f.burst(40, "warm"); // here: one answer every 10 ms
+  CHECK(warm == std::pair{40, 0});
+  // 80 chats owned by the other node (1.6 s of its work) are in hand when 60
+  // of this node's own arrive: 60 x 10 ms is within the 1 s promise here, so
+  // none of them is shed for the other node's line.
+  auto far = f.send(80, "remote");
+  auto near = f.send(60, "local");
+  CHECK(f.gather(near) == std::pair{60, 0});
+  auto [ok, busy] = f.gather(far);
+  CHECK(ok + busy == 80);
+  CHECK(f.remote_served->load() == ok);
+  CHECK(f.served->load() == 40 + 60);
 }
