@@ -149,14 +149,9 @@ inline std::optional<tg_bot_message> edited_to(telegram_emulator& tg, std::int64
       return found.has_value();
     },
     20s);
-  if (!found) {
-    std::string now;
-    for (auto& m : tg.bot_messages(chat))
-      if (m.message_id == id)
-        now = content(m);
-    UNSCOPED_INFO("message " << id << " never showed " << text << "; it shows:\n"
-                             << now << "\nemulator:\n" << tg.diagnostics());
-  }
+  if (!found)
+    UNSCOPED_INFO("message " << id << " never showed " << text << "\nbot said:\n"
+                             << transcript(tg, chat) << "emulator:\n" << tg.diagnostics());
   return found;
 }
 

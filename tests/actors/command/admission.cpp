@@ -167,7 +167,7 @@ struct burst_fixture {
   std::shared_ptr<std::atomic<int>> served = std::make_shared<std::atomic<int>>(0);
   caf::actor upstream = sys.spawn(slow_upstream, 10ms, served);
   // Another node's engine, slower (one answer every 20 ms), that owns the
-  // chats whose id starts with "remote".
+  // chats whose id starts with "remote" (placement keys are "telegram:<id>").
   std::shared_ptr<std::atomic<int>> remote_served = std::make_shared<std::atomic<int>>(0);
   caf::actor remote_upstream = sys.spawn(slow_upstream, 20ms, remote_served);
   command_actor remote = spawn_slow_engine(self, remote_upstream);
@@ -186,8 +186,6 @@ struct burst_fixture {
     self->send_exit(remote_upstream, caf::exit_reason::user_shutdown);
   }
 
-  /// Sends /slow from `n` users in chats of their own at once and gathers
-  /// the answers: how many were served and how many told "busy".
   using handle = decltype(std::declval<caf::scoped_actor&>()->request(
     std::declval<command_actor&>(), 60s, incoming_message{}));
 
