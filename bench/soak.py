@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socketserver
 import subprocess
@@ -526,6 +527,33 @@ def main():
             sampling.wait(5)
 
     threading.Thread(target=sampler, daemon=True).start()
+
+    def watchdog():
+        """When nobody has polled for 10 s while the load runs (a takeover
+        needs a few), every node's threads are dumped with gdb, once per
+        stall, to out/stall-<seconds>-<node>.txt: what a frozen poller waits
+        on."""
+        dumped_for = None
+        while not sampling.is_set():
+            sampling.wait(1)
+            with tg.cv:
+                last = max(tg.polled_at.values(), default=time.time())
+            if time.time() - last < 10 or dumped_for == last:
+                continue
+            dumped_for = last
+            at = int(time.time() - started)
+            log(f"nobody polled for {time.time() - last:.0f} s: dumping the nodes' threads")
+            for n in nodes:
+                if n.proc.poll() is not None:
+                    continue
+                path = os.path.join(args.out, f"stall-{at}-{n.name}.txt")
+                with open(path, "w") as f:
+                    subprocess.run(["gdb", "-p", str(n.proc.pid), "-batch", "-ex",
+                                    "thread apply all bt"], stdout=f, stderr=subprocess.STDOUT,
+                                   timeout=120, check=False)
+
+    if shutil.which("gdb"):
+        threading.Thread(target=watchdog, daemon=True).start()
 
     # Faults in turn, spread over the load (cycled again when time is left),
     # with a quiet gap before each.

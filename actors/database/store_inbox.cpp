@@ -4,8 +4,11 @@
 
 #include "actors/database/store_impl.hpp"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lastgram::database {
@@ -104,8 +107,17 @@ result<std::vector<inbox_entry>> store::inbox_claim(platform_kind platform,
     long long at = now;
     long long cutoff = now - lease_seconds;
     long long lim = std::max<std::int64_t>(0, limit);
-    sql << "UPDATE update_inbox SET claimed_at = :now WHERE claimed_by = :me AND done_at = 0",
-      soci::use(at, "now"), soci::use(me, "me");
+    // Renewing locks every unfinished row of ours. On PostgreSQL it takes
+    // them in update-id order, the order a batch of marks takes them in
+    // (inbox_mark): two orders on two connections deadlocked under load.
+    if (impl_->backend == backend_kind::postgresql)
+      sql << "UPDATE update_inbox SET claimed_at = :now WHERE id IN (SELECT id FROM update_inbox"
+             " WHERE claimed_by = :me AND done_at = 0"
+             " ORDER BY platform, update_id COLLATE \"C\" FOR UPDATE)",
+        soci::use(at, "now"), soci::use(me, "me");
+    else
+      sql << "UPDATE update_inbox SET claimed_at = :now WHERE claimed_by = :me AND done_at = 0",
+        soci::use(at, "now"), soci::use(me, "me");
     std::vector<inbox_entry> out;
     for (auto& row : stale_rows(sql, p, me, cutoff, lim)) {
       // Compare-and-set on the claim we read: when another process took the
@@ -136,31 +148,37 @@ result<std::int64_t> store::inbox_mark(platform_kind platform,
     long long at = now;
     long long changed = 0;
     // One transaction for every mark gathered while the previous batch was
-    // on its way (see inbox_claimer): replied marks first, so a row both
-    // replied and done in one batch ends both.
+    // on its way (see inbox_claimer). Rows are taken in update-id order (as
+    // renewing a lease takes them: see inbox_claim), each with its replied
+    // mark before its done mark, so a row both replied and done in one batch
+    // ends both.
+    std::map<std::string_view, std::pair<bool, bool>> rows;
+    for (auto& id : replied)
+      rows[id].first = true;
+    for (auto& id : done)
+      rows[id].second = true;
     soci::transaction tr{sql};
-    if (!replied.empty()) {
-      soci::statement st = (sql.prepare << "UPDATE update_inbox SET replied = 1"
+    // Each statement is prepared only when the batch has marks of its kind.
+    std::optional<soci::statement> mark_replied;
+    if (!replied.empty())
+      mark_replied.emplace((sql.prepare << "UPDATE update_inbox SET replied = 1"
                                            " WHERE platform = :p AND update_id = :u",
-                            soci::use(p, "p"), soci::use(u, "u"));
-      for (auto& id : replied) {
-        u = id;
-        st.execute(true);
-        changed += st.get_affected_rows();
-      }
-    }
-    if (!done.empty()) {
-      // A row done once keeps its first done_at (pruning counts from it).
-      soci::statement st
-        = (sql.prepare << "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
-                          " THEN :now ELSE done_at END"
-                          " WHERE platform = :p AND update_id = :u",
-           soci::use(at, "now"), soci::use(p, "p"), soci::use(u, "u"));
-      for (auto& id : done) {
-        u = id;
-        st.execute(true);
-        changed += st.get_affected_rows();
-      }
+                            soci::use(p, "p"), soci::use(u, "u")));
+    // A row done once keeps its first done_at (pruning counts from it).
+    std::optional<soci::statement> mark_done;
+    if (!done.empty())
+      mark_done.emplace((sql.prepare << "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
+                                        " THEN :now ELSE done_at END"
+                                        " WHERE platform = :p AND update_id = :u",
+                         soci::use(at, "now"), soci::use(p, "p"), soci::use(u, "u")));
+    for (auto& [id, which] : rows) {
+      u = std::string{id};
+      for (auto [wanted, st] : {std::pair{which.first, &mark_replied},
+                                std::pair{which.second, &mark_done}})
+        if (wanted) {
+          (*st)->execute(true);
+          changed += (*st)->get_affected_rows();
+        }
     }
     tr.commit();
     return static_cast<std::int64_t>(changed);
