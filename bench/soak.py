@@ -81,6 +81,7 @@ class Telegram:
         self.next_message = 10**9
         self.poller = None  # the node that polled last
         self.polled_at = {}
+        self.poll_log = []  # (time, node, offset, first id, last id) per getUpdates
 
     def add(self, update):
         with self.cv:
@@ -98,7 +99,12 @@ class Telegram:
             self.updates = [u for u in self.updates if u[0] >= offset]
             while not self.updates and time.time() < deadline:
                 self.cv.wait(deadline - time.time())
-            return [u[1] for u in self.updates[:limit]]
+            batch = [u[1] for u in self.updates[:limit]]
+            # Who asked from where and what it got: an offset that passes
+            # updates nobody recorded shows up here.
+            self.poll_log.append((time.time(), node, offset, batch[0]["update_id"] if batch else 0,
+                                  batch[-1]["update_id"] if batch else 0))
+            return batch
 
     def record(self, params):
         text = params.get("text") or params.get("caption") or ""
@@ -665,7 +671,12 @@ def main():
         print("never answered, by when they were offered (s after the load began: count):")
         print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(missed_at.items())))
     print(f"load began {time.strftime('%H:%M:%S', time.localtime(started))}; "
-          f"lists in {args.out}/unanswered.tsv and duplicates.tsv")
+          f"lists in {args.out}/unanswered.tsv, duplicates.tsv and getupdates.tsv")
+    with open(os.path.join(args.out, "getupdates.tsv"), "w") as f:
+        with tg.cv:
+            polls = list(tg.poll_log)
+        for at, node, off, first, last in polls:
+            f.write(f"{at - started:.2f}\t{node}\t{off}\t{first}\t{last}\n")
     if tg.unmatched:
         print(f"answers that replied to no message: {tg.unmatched}")
     return 0 if never == 0 and dup == 0 and false_ok == 0 else 1
