@@ -110,14 +110,13 @@ result<std::vector<inbox_entry>> store::inbox_claim(platform_kind platform,
     // Renewing locks every unfinished row of ours. On PostgreSQL it takes
     // them in update-id order, the order a batch of marks takes them in
     // (inbox_mark): two orders on two connections deadlocked under load.
-    if (impl_->backend == backend_kind::postgresql)
-      sql << "UPDATE update_inbox SET claimed_at = :now WHERE id IN (SELECT id FROM update_inbox"
-             " WHERE claimed_by = :me AND done_at = 0"
-             " ORDER BY platform, update_id COLLATE \"C\" FOR UPDATE)",
-        soci::use(at, "now"), soci::use(me, "me");
-    else
-      sql << "UPDATE update_inbox SET claimed_at = :now WHERE claimed_by = :me AND done_at = 0",
-        soci::use(at, "now"), soci::use(me, "me");
+    const char* renew
+      = impl_->backend == backend_kind::postgresql
+          ? "UPDATE update_inbox SET claimed_at = :now WHERE id IN (SELECT id FROM update_inbox"
+            " WHERE claimed_by = :me AND done_at = 0"
+            " ORDER BY platform, update_id COLLATE \"C\" FOR UPDATE)"
+          : "UPDATE update_inbox SET claimed_at = :now WHERE claimed_by = :me AND done_at = 0";
+    sql << renew, soci::use(at, "now"), soci::use(me, "me");
     std::vector<inbox_entry> out;
     for (auto& row : stale_rows(sql, p, me, cutoff, lim)) {
       // Compare-and-set on the claim we read: when another process took the
@@ -171,14 +170,16 @@ result<std::int64_t> store::inbox_mark(platform_kind platform,
                                         " THEN :now ELSE done_at END"
                                         " WHERE platform = :p AND update_id = :u",
                          soci::use(at, "now"), soci::use(p, "p"), soci::use(u, "u")));
+    auto apply = [&changed](std::optional<soci::statement>& st) {
+      st->execute(true);
+      changed += st->get_affected_rows();
+    };
     for (auto& [id, which] : rows) {
-      u = std::string{id};
-      for (auto [wanted, st] : {std::pair{which.first, &mark_replied},
-                                std::pair{which.second, &mark_done}})
-        if (wanted) {
-          (*st)->execute(true);
-          changed += (*st)->get_affected_rows();
-        }
+      u = id;
+      if (which.first)
+        apply(mark_replied);
+      if (which.second)
+        apply(mark_done);
     }
     tr.commit();
     return static_cast<std::int64_t>(changed);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "actors/database/store.hpp"
@@ -230,9 +231,10 @@ TEST_CASE("inbox: a claim with no room takes nothing over and only renews the cl
 namespace {
 
 /// Holds a row lock on update `id` in an open transaction of its own
-/// connection, until destroyed (rolled back).
+/// connection, until released (rolled back).
 struct row_lock {
   soci::session sql;
+  bool held = true;
   row_lock(test_db& tdb, const std::string& id) {
     sql.open(*soci::factory_postgresql(), lastgram::test::with_param(
                                             lastgram::test::pg_url(), "connect_timeout=5"));
@@ -240,7 +242,11 @@ struct row_lock {
     sql << "SELECT 1 FROM " + tdb.name() + ".update_inbox WHERE update_id = '" + id
              + "' FOR UPDATE";
   }
-  ~row_lock() { sql << "ROLLBACK"; }
+  void release() {
+    if (std::exchange(held, false))
+      sql << "ROLLBACK";
+  }
+  ~row_lock() { release(); }
 };
 
 /// Waits (up to 10 s) until a connection of the store under test waits
@@ -273,6 +279,23 @@ bool row_is_free(test_db& tdb, const std::string& id) {
   }
 }
 
+/// Runs `store_call` in a thread while another connection holds row "3",
+/// and tells whether row "20" was already taken by the time the store's
+/// statement waited for "3" (rows "3" and "20" exist; the store's call
+/// ends once "3" is released).
+template <class StoreCall>
+bool takes_20_before_3(test_db& tdb, StoreCall store_call) {
+  row_lock blocker{tdb, "3"};
+  std::thread t{store_call};
+  bool waits = store_waits_for_a_lock(tdb);
+  bool free = waits && row_is_free(tdb, "20");
+  // Released before the checks, so the thread always ends.
+  blocker.release();
+  t.join();
+  REQUIRE(waits);
+  return !free;
+}
+
 } // namespace
 
 // Soak run 4 logged "deadlock detected" for marks and for lease renewals:
@@ -286,18 +309,7 @@ TEST_CASE("inbox: marks and lease renewals lock rows in update-id order (Postgre
   auto db = open_with(tdb, {"3", "20"}, "a");
   SECTION("a batch of marks") {
     std::optional<result<std::int64_t>> marked;
-    {
-      row_lock blocker{tdb, "3"};
-      std::thread t{[&] { marked = db.inbox_mark(tg, {"3", "20"}, {"3"}, t0 + 1); }};
-      bool waits = store_waits_for_a_lock(tdb);
-      bool free = waits && row_is_free(tdb, "20");
-      // Released before the checks, so the thread always ends.
-      blocker.sql << "ROLLBACK";
-      blocker.sql << "BEGIN";
-      t.join();
-      REQUIRE(waits);
-      CHECK_FALSE(free);
-    }
+    CHECK(takes_20_before_3(tdb, [&] { marked = db.inbox_mark(tg, {"3", "20"}, {"3"}, t0 + 1); }));
     REQUIRE(marked.has_value());
     REQUIRE(marked->has_value());
     CHECK(marked->value() == 3);
@@ -305,17 +317,7 @@ TEST_CASE("inbox: marks and lease renewals lock rows in update-id order (Postgre
   }
   SECTION("a lease renewal") {
     std::optional<result<std::vector<inbox_entry>>> claimed;
-    {
-      row_lock blocker{tdb, "3"};
-      std::thread t{[&] { claimed = db.inbox_claim(tg, "a", t0 + 1, lease, 0); }};
-      bool waits = store_waits_for_a_lock(tdb);
-      bool free = waits && row_is_free(tdb, "20");
-      blocker.sql << "ROLLBACK";
-      blocker.sql << "BEGIN";
-      t.join();
-      REQUIRE(waits);
-      CHECK_FALSE(free);
-    }
+    CHECK(takes_20_before_3(tdb, [&] { claimed = db.inbox_claim(tg, "a", t0 + 1, lease, 0); }));
     REQUIRE(claimed.has_value());
     CHECK(ids_of(*claimed).empty());
   }
