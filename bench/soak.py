@@ -77,6 +77,7 @@ class Telegram:
         self.cv = threading.Condition()
         self.updates = []  # (update_id, dict), ascending
         self.sends = {}  # reply-to message id -> [texts]
+        self.answered_by = {}  # reply-to message id -> (time.time(), node) of its first answer
         self.unmatched = 0
         self.next_message = 10**9
         self.poller = None  # the node that polled last
@@ -106,7 +107,7 @@ class Telegram:
                                   batch[-1]["update_id"] if batch else 0))
             return batch
 
-    def record(self, params):
+    def record(self, params, node):
         text = params.get("text") or params.get("caption") or ""
         reply = params.get("reply_parameters")
         if isinstance(reply, str):
@@ -119,6 +120,7 @@ class Telegram:
             self.next_message += 1
             if to:
                 self.sends.setdefault(to, []).append(text)
+                self.answered_by.setdefault(to, (time.time(), node))
             else:
                 self.unmatched += 1
             return self.next_message
@@ -153,7 +155,7 @@ class Telegram:
                     return self.answer(200, {"ok": True, "result": {
                         "id": 123456, "is_bot": True, "first_name": "lastgram", "username": "lastgram_bot"}})
                 if method in ("sendMessage", "sendPhoto"):
-                    mid = tg.record(params)
+                    mid = tg.record(params, node)
                     chat = params.get("chat_id", 0)
                     return self.answer(200, {"ok": True, "result": {
                         "message_id": mid, "date": int(time.time()),
@@ -423,7 +425,7 @@ def main():
     p.add_argument("--drain-seconds", type=float, default=75)
     p.add_argument("--faults", default="",
                    help="only the faults whose names contain one of these comma-separated words"
-                        " (e.g. 'PostgreSQL,poll'); default: every fault")
+                        " (e.g. 'PostgreSQL,poll'), or 'none'; default: every fault")
     p.add_argument("--base-port", type=int, default=18180)
     p.add_argument("--binary", required=True)
     p.add_argument("--repo", required=True)
@@ -483,12 +485,15 @@ def main():
         time.sleep(seconds)
         fm.mode = "ok"
 
+    kills = []  # (time.time(), node) of each kill -9
+
     def kill(which):
         victim = poller()
         if which == "other":
             victim = next(n for n in nodes if n is not victim)
         log(f"kill -9 {victim.name} ({'the poller' if which == 'poller' else 'not polling'})")
         victim.sample()
+        kills.append((time.time(), victim.name))
         victim.signal(signal.SIGKILL)
         ok = restart(victim)
         log(f"{victim.name} back: {ok}")
@@ -511,7 +516,9 @@ def main():
         ("SIGSTOP a member 5 s", sigstop),
     ]
 
-    if args.faults:
+    if args.faults == "none":
+        faults = []
+    elif args.faults:
         words = [w.strip().lower() for w in args.faults.split(",") if w.strip()]
         faults = [f for f in faults if any(w in f[0].lower() for w in words)]
         if not faults:
@@ -566,7 +573,7 @@ def main():
     gap = max(5.0, (args.minutes * 60 - 150) / (len(faults) + 1))
     done = []
     i = 0
-    while time.time() + gap < end:
+    while faults and time.time() + gap < end:
         time.sleep(gap)
         name, act = faults[i % len(faults)]
         log(name)
@@ -594,12 +601,22 @@ def main():
         n.sample()
     rss_end = {n.name: n.rss_mb() for n in nodes}
 
-    right = error = never = dup = false_ok = 0
+    right = error = never = dup = dup_in_flight = false_ok = 0
     registered = set(psql(args, "SELECT fm_username FROM users WHERE platform = 'telegram'"
                                 " AND fm_username LIKE 'soaker%'").split())
     samples = {}
     with tg.cv:
         sends = {k: list(v) for k, v in tg.sends.items()}
+        answered_by = dict(tg.answered_by)
+        polls = list(tg.poll_log)
+    # How long updates waited: from offered to polled (the poller keeping
+    # up), and from offered to the first answer.
+    poll_lag = max((at - offered[first][2] for at, _, _, first, _ in polls if first in offered),
+                   default=0.0)
+    waits = sorted(answered_by[u][0] - offered[u][2] for u in offered if u in answered_by)
+
+    def pct(q):
+        return waits[min(len(waits) - 1, int(q * len(waits)))] if waits else 0.0
     # Which updates went unanswered or were answered twice, with when they
     # were offered (seconds after the load started), for matching against
     # the fault log above and the nodes' logs.
@@ -615,6 +632,11 @@ def main():
             continue
         if len(texts) > 1:
             dup += 1
+            # Sent by a member killed just after: Telegram had the answer,
+            # the member died before its "replied" mark was stored.
+            t, by = answered_by.get(uid, (0, ""))
+            if any(name == by and 0 <= k - t < 1.0 for k, name in kills):
+                dup_in_flight += 1
             twice_lines.append(f"{uid}\t{kind}\t{at:.1f}\t" + " | ".join(x[:60] for x in texts) + "\n")
         t = texts[0]
         if kind == "ln":
@@ -656,7 +678,11 @@ def main():
     print(f"| answered with a localized error | {error} |")
     print(f"| **never answered** (goal 0) | {never} |")
     print(f"| **duplicates** (goal 0) | {dup} |")
+    print(f"| of them, first sent by a member less than 1 s before its kill -9 | {dup_in_flight} |")
     print(f"| false successes (goal 0) | {false_ok} |")
+    print(f"| longest wait to be polled (s) | {poll_lag:.1f} |")
+    print(f"| first answer after p50 / p99 / max (s) | {pct(0.5):.2f} / {pct(0.99):.2f} / "
+          f"{(waits[-1] if waits else 0):.2f} |")
     print(f"| restarts per engine | {', '.join(f'{k} {v:g}' for k, v in sorted(restarts.items()) if v) or 'none'} |")
     for n in nodes:
         s = f"{n.rss_start:.0f}" if n.rss_start else "?"
@@ -673,8 +699,6 @@ def main():
     print(f"load began {time.strftime('%H:%M:%S', time.localtime(started))}; "
           f"lists in {args.out}/unanswered.tsv, duplicates.tsv and getupdates.tsv")
     with open(os.path.join(args.out, "getupdates.tsv"), "w") as f:
-        with tg.cv:
-            polls = list(tg.poll_log)
         for at, node, off, first, last in polls:
             f.write(f"{at - started:.2f}\t{node}\t{off}\t{first}\t{last}\n")
     if tg.unmatched:

@@ -239,6 +239,7 @@ void on_polled(self_ptr self, api_result& res) {
     return;
   }
   st.poll_backoff = 0ms;
+  st.m.backlog.set(static_cast<double>(self->mailbox().size()));
   std::vector<polled_update> updates;
   if (!take_batch(self, res, updates)) {
     schedule_poll(self, 1s);

@@ -265,6 +265,7 @@ void pump(self_ptr self) {
   while (auto ready = st.limiter.pop_ready(now))
     execute(self, ready->item);
   st.m.queue.set(static_cast<double>(st.limiter.size()));
+  st.m.backlog.set(static_cast<double>(self->mailbox().size()));
   auto due = st.limiter.next_ready(now);
   if (!due)
     return;

@@ -111,6 +111,9 @@ struct metric_set {
   metrics::counter updates_duplicate;
   metrics::counter sends_dropped;
   metrics::gauge queue;
+  /// lastgram_mailbox_backlog{engine="telegram"}: sampled on each poll and
+  /// each pass over the outgoing queue.
+  metrics::gauge backlog;
 };
 
 metric_set make_metrics();

@@ -130,6 +130,7 @@ TEST_CASE("webhook: a wrong or missing secret gets 401 and runs nothing, garbage
         != std::string::npos);
   CHECK(metrics.find("lastgram_telegram_updates_total{kind=\"duplicate\"} 1")
         != std::string::npos);
+  CHECK(metrics.find("lastgram_mailbox_backlog{engine=\"telegram\"}") != std::string::npos);
 }
 
 TEST_CASE("webhook: commands for another bot are ignored, ours with @name are taken",
