@@ -16,6 +16,7 @@ Exit status 0 when never answered, duplicates and false successes are 0.
 """
 
 import argparse
+import atexit
 import collections
 import http.server
 import json
@@ -450,6 +451,18 @@ def main():
         threading.Thread(target=s.serve_forever, daemon=True).start()
 
     nodes = [Node(args, f"n{i + 1}", i) for i in range(3)]
+
+    def stop_nodes():
+        # However the soak ends (an exception, SIGTERM, Ctrl-C), no member
+        # outlives it to hold the ports of the next run.
+        for n in nodes:
+            proc = getattr(n, "proc", None)
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    atexit.register(stop_nodes)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     nodes[0].start("")
     if not nodes[0].ready():
         sys.exit("n1 did not start (see its log in " + args.out + ")")
@@ -476,9 +489,9 @@ def main():
         return n.ready()
 
     def poller():
-        recent = {k: v for k, v in tg.polled_at.items() if time.time() - v < 3}
-        name = tg.poller if tg.poller in recent else None
-        return next((n for n in nodes if n.name == name), None)
+        # The member that called getUpdates last: only one polls at a time,
+        # and it may hold back for a while (its answers are still going out).
+        return next((n for n in nodes if n.name == tg.poller and n.proc.poll() is None), None)
 
     def fm_fault(mode, seconds):
         fm.mode = mode
@@ -489,6 +502,9 @@ def main():
 
     def kill(which):
         victim = poller()
+        if victim is None:
+            log("no member polls now: nothing killed")
+            return
         if which == "other":
             victim = next(n for n in nodes if n is not victim)
         log(f"kill -9 {victim.name} ({'the poller' if which == 'poller' else 'not polling'})")

@@ -62,6 +62,11 @@ struct node_settings {
   std::string name;
   /// How long in-flight commands may run after SIGINT/SIGTERM.
   std::int64_t shutdown_grace_seconds = 10;
+  /// Outgoing HTTP connections kept per host (Last.fm, Telegram, Discord,
+  /// image CDNs); further requests to the host wait for one. A request
+  /// cannot go faster than one per round trip per connection, so this
+  /// bounds calls per second to a host at about connections / latency.
+  std::int64_t http_connections_per_host = 32;
   /// Optional KEY=VALUE file with LASTGRAM_* secrets (environment wins).
   std::string secrets_file;
   /// Users allowed to run developer commands, as "platform:id".

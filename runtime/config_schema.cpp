@@ -84,6 +84,11 @@ std::vector<key_spec> node_keys() {
          "Name shown in /botinfo and diagnostics; empty means the host name."),
     integer("node", "shutdown-grace-seconds", LG_FIELD(node.shutdown_grace_seconds), 0, 3600,
             "How long in-flight commands may run after SIGINT/SIGTERM before the node stops."),
+    integer("node", "http-connections-per-host", LG_FIELD(node.http_connections_per_host), 1,
+            1024,
+            "Outgoing HTTP connections kept per host (Last.fm, Telegram, Discord, image CDNs); "
+            "further requests to a host wait for one. Calls per second to a host are at most "
+            "about this many divided by its round trip."),
     text("node", "secrets-file", LG_FIELD(node.secrets_file),
          "Optional file of NAME=VALUE lines with the LASTGRAM_* secrets ('#' comments, optional "
          "quotes); the environment wins over it. Empty: environment only."),

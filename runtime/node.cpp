@@ -151,6 +151,7 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
   auto texts = p->texts;
   // Outgoing HTTPS (Last.fm, Telegram) on its own thread.
   net::http_client::options http_opts;
+  http_opts.max_connections_per_host = static_cast<std::size_t>(s.node.http_connections_per_host);
   http_opts.on_error = [](const std::string& what) {
     log::error("http", "unexpected exception in the HTTP client", {{"error", what}});
   };

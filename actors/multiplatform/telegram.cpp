@@ -28,6 +28,9 @@ metric_set make_metrics() {
     "Outgoing Telegram messages given up (queue full, chat blocked, errors).");
   m.queue = metrics::get_gauge("lastgram_telegram_send_queue",
                                "Outgoing Telegram messages waiting for the limiter.");
+  m.poll_waits = metrics::get_counter(
+    "lastgram_telegram_poll_waits_total",
+    "Times polling waited for the outgoing messages to drain before fetching more.");
   m.backlog = metrics::get_gauge("lastgram_mailbox_backlog",
                                  "Messages waiting in an engine's mailbox",
                                  {{"engine", "telegram"}});

@@ -222,8 +222,23 @@ void poll(self_ptr self) {
     load_offset_then_poll(self);
     return;
   }
+  if (outgoing(st) >= outgoing_bound(st)) {
+    // The answers already here take a while to go out: fetching more would
+    // only queue them longer. resume_polling picks up as sends complete.
+    st.poll_waiting = true;
+    st.m.poll_waits.inc();
+    return;
+  }
   st.api->get_updates(st.offset, static_cast<int>(st.opts->settings.poll_timeout_seconds),
                       telegram::allowed_updates(), back_to(self, polled_atom::value));
+}
+
+void resume_polling(self_ptr self) {
+  auto& st = self->state;
+  if (!st.poll_waiting || st.stopped || outgoing(st) > outgoing_bound(st) / 2)
+    return;
+  st.poll_waiting = false;
+  schedule_poll(self, 0ms);
 }
 
 void on_polled(self_ptr self, api_result& res) {

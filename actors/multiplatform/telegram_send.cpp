@@ -204,6 +204,13 @@ void settle(self_ptr self, std::uint64_t id, const api_result& res) {
     return drop_chat(self, id, res);
   if (res.migrate_to_chat_id != 0 && res.migrate_to_chat_id != p.chat_id)
     return move_chat(self, id, res.migrate_to_chat_id);
+  if (res.not_sent) {
+    // Refused before it left the process (the HTTP client's queue was full):
+    // not an attempt, and sending it again cannot duplicate it.
+    --p.attempts;
+    retry_in(250ms);
+    return;
+  }
   auto fixed = res.error_code == 400 ? fix_refused(p, res) : after_refusal::give_up;
   if (fixed == after_refusal::send_again) {
     st.limiter.requeue_front(p.chat_id, kind, id);
@@ -262,10 +269,17 @@ bool enqueue(self_ptr self, pending_send item) {
 void pump(self_ptr self) {
   auto& st = self->state;
   auto now = clock_type::now();
-  while (auto ready = st.limiter.pop_ready(now))
+  while (st.in_flight < max_in_flight) {
+    auto ready = st.limiter.pop_ready(now);
+    if (!ready)
+      break;
     execute(self, ready->item);
+  }
   st.m.queue.set(static_cast<double>(st.limiter.size()));
   st.m.backlog.set(static_cast<double>(self->mailbox().size()));
+  // At the in-flight bound, the next answer pumps again (no timer).
+  if (st.in_flight >= max_in_flight)
+    return;
   auto due = st.limiter.next_ready(now);
   if (!due)
     return;
@@ -388,10 +402,29 @@ void send_edit(self_ptr self, std::int64_t chat_id, std::int64_t message_id,
   enqueue(self, std::move(p));
 }
 
+namespace {
+
+/// Counts one answered send into the smoothed send rate.
+void count_send(telegram_state& st) {
+  auto now = clock_type::now();
+  if (st.rate_window_sends++ == 0 && st.rate_window_start == clock_type::time_point{})
+    st.rate_window_start = now;
+  auto elapsed = std::chrono::duration<double>(now - st.rate_window_start).count();
+  if (elapsed < 1.0)
+    return;
+  auto rate = static_cast<double>(st.rate_window_sends) / elapsed;
+  st.send_rate = st.send_rate == 0 ? rate : 0.7 * st.send_rate + 0.3 * rate;
+  st.rate_window_start = now;
+  st.rate_window_sends = 0;
+}
+
+} // namespace
+
 void on_sent(self_ptr self, std::uint64_t id, api_result& res) {
   auto& st = self->state;
   if (st.in_flight > 0)
     --st.in_flight;
+  count_send(st);
   auto i = st.pending.find(id);
   if (i == st.pending.end()) {
     finish_drains(self);
@@ -410,6 +443,7 @@ void on_sent(self_ptr self, std::uint64_t id, api_result& res) {
   if (settled)
     release(self, update_id);
   pump(self);
+  resume_polling(self);
   finish_drains(self);
 }
 

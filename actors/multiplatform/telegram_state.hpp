@@ -66,6 +66,18 @@ constexpr std::size_t seen_updates_capacity = 8192;
 constexpr std::size_t known_groups_capacity = 100000;
 /// Attempts of one send after network errors and 5xx answers.
 constexpr int max_send_attempts = 4;
+/// Sends handed to the Bot API at once, at most; the others wait in the
+/// limiter. Well under the HTTP client's wait queue for a host (1,024), so
+/// that a burst of answers queues here instead of being refused there.
+constexpr std::size_t max_in_flight = 256;
+/// How much sending the outgoing messages may represent before polling
+/// waits: at the measured send rate, this long...
+constexpr std::chrono::seconds outgoing_horizon{2};
+/// ...but never less than this many messages (two full chats' queues, so
+/// that one flooded chat alone never stops polling)...
+constexpr std::size_t min_outgoing_bound = 200;
+/// ...nor more than this many.
+constexpr std::size_t max_outgoing_bound = 5000;
 
 /// One message waiting for the limiter.
 struct pending_send {
@@ -110,6 +122,9 @@ struct metric_set {
   metrics::counter updates_malformed;
   metrics::counter updates_duplicate;
   metrics::counter sends_dropped;
+  /// lastgram_telegram_poll_waits_total: polls held back by the outgoing
+  /// backlog (see outgoing_bound).
+  metrics::counter poll_waits;
   metrics::gauge queue;
   /// lastgram_mailbox_backlog{engine="telegram"}: sampled on each poll and
   /// each pass over the outgoing queue.
@@ -132,6 +147,13 @@ struct telegram_state {
   std::uint64_t next_send_id = 1;
   /// Sends handed to the Bot API and not answered yet.
   std::size_t in_flight = 0;
+  /// Sends answered per second (smoothed), measured over windows of about
+  /// a second: sizes the outgoing backlog polling tolerates.
+  double send_rate = 0;
+  clock_type::time_point rate_window_start{};
+  std::size_t rate_window_sends = 0;
+  /// Polling waits for the outgoing backlog to drain (see poll_gate).
+  bool poll_waiting = false;
   std::optional<clock_type::time_point> timer_due;
   /// The bot's username in lower case ("" until getMe answered).
   std::string username;
@@ -200,6 +222,21 @@ inline std::int64_t to_id(const std::string& s) {
   return neg ? -out : out;
 }
 
+/// Outgoing messages: waiting in the limiter, or handed to the Bot API.
+inline std::size_t outgoing(const telegram_state& st) {
+  return st.limiter.size() + st.in_flight;
+}
+
+/// The outgoing backlog at which polling waits: what the measured send rate
+/// clears within `outgoing_horizon`, within [min, max]_outgoing_bound. A
+/// poller that fetched faster than its answers go out would only grow this
+/// process's queues (and, past the HTTP client's bound, lose answers);
+/// waiting leaves the updates with Telegram, unconfirmed and safe.
+inline std::size_t outgoing_bound(const telegram_state& st) {
+  auto by_rate = static_cast<std::size_t>(st.send_rate * outgoing_horizon.count());
+  return std::clamp(by_rate, min_outgoing_bound, max_outgoing_bound);
+}
+
 /// Doubles a retry delay, from 1 s up to 30 s.
 inline std::chrono::milliseconds next_backoff(std::chrono::milliseconds current) {
   using namespace std::chrono_literals;
@@ -225,6 +262,9 @@ telegram::bot_api::callback back_to(self_ptr self, Atom tag, Ts... xs) {
 /// Deletes any webhook and starts long polling.
 void start_polling(self_ptr self);
 void poll(self_ptr self);
+/// Polls again once the outgoing backlog that held polling back fell to
+/// half its bound; called as sends complete.
+void resume_polling(self_ptr self);
 void on_polled(self_ptr self, telegram::api_result& res);
 /// One hold on a polled update more (its run, or one of its replies).
 void hold(self_ptr self, std::int64_t update_id);

@@ -17,6 +17,7 @@ std::string to_string(http_errc e) {
     case http_errc::ok: return "ok";
     case http_errc::timeout: return "timeout";
     case http_errc::connect_failed: return "connect_failed";
+    case http_errc::queue_full: return "queue_full";
     case http_errc::tls_failed: return "tls_failed";
     case http_errc::resolve_failed: return "resolve_failed";
     case http_errc::connection_reset: return "connection_reset";

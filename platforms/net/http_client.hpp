@@ -27,6 +27,11 @@ struct http_call {
   /// One deadline for the whole request: waiting for a connection, resolving,
   /// connecting, the TLS handshake, writing and reading.
   std::chrono::milliseconds timeout{5000};
+  /// The connection pool this request uses, within its host: "" is the
+  /// host's shared pool; another name gets connections of its own (with the
+  /// same per-host limits), so that e.g. a long poll never waits behind a
+  /// burst of other requests to the same host.
+  std::string lane;
 };
 
 /// Why a request produced no usable response.
@@ -35,9 +40,12 @@ enum class http_errc : std::uint8_t {
   ok,
   /// The deadline (`http_call::timeout`) passed first.
   timeout,
-  /// No TCP connection could be made (refused, unreachable), or too many
-  /// requests were already waiting for a connection to the same host.
+  /// No TCP connection could be made (refused, unreachable).
   connect_failed,
+  /// Too many requests were already waiting for a connection to the same
+  /// host (`options::max_queued_per_host`): nothing was sent, so the
+  /// request may be made again later whatever its method.
+  queue_full,
   /// The TLS handshake failed, including a certificate that does not verify.
   tls_failed,
   /// The host name did not resolve.
@@ -103,8 +111,8 @@ public:
     std::string ca_file;
     /// Verify the server certificate and host name; off only for tests.
     bool verify_peer = true;
-    /// Requests that may wait for a connection per host before new ones fail
-    /// with `connect_failed` (keeps the wait queue bounded).
+    /// Requests that may wait for a connection per host (and lane) before
+    /// new ones fail with `queue_full` (keeps the wait queue bounded).
     std::size_t max_queued_per_host = 1024;
     /// Receives what the client caught but cannot hand to a request as its
     /// result: an exception thrown by a callback, or one that escaped an I/O

@@ -203,7 +203,7 @@ void bot_api::call_form(std::string method, std::string body, std::string conten
 }
 
 void bot_api::post(std::string method, std::string body, std::string content_type,
-                   std::chrono::milliseconds timeout, callback done) const {
+                   std::chrono::milliseconds timeout, callback done, std::string lane) const {
   if (!http_) {
     api_result r;
     r.network_error = true;
@@ -218,11 +218,13 @@ void bot_api::post(std::string method, std::string body, std::string content_typ
   req.body = std::move(body);
   req.content_type = std::move(content_type);
   req.timeout = timeout;
+  req.lane = std::move(lane);
   auto finish = [token = token_, observer = observer_, method = std::move(method),
                  done = std::move(done)](net::http_result res) {
     api_result r;
     if (res.error != net::http_errc::ok) {
       r.network_error = true;
+      r.not_sent = res.error == net::http_errc::queue_full;
       r.description = redact("network error: " + net::to_string(res.error) + ": "
                                + res.error_text,
                              token);
@@ -287,7 +289,9 @@ void bot_api::get_updates(std::int64_t offset, int timeout_s,
   w.EndObject();
   auto http_timeout = std::chrono::milliseconds(std::chrono::seconds(timeout_s))
                       + long_poll_margin;
-  call("getUpdates", buf.GetString(), http_timeout, std::move(done));
+  // Its own connections: a long poll never waits behind the sends.
+  post("getUpdates", buf.GetString(), "application/json", http_timeout, std::move(done),
+       "long poll");
 }
 
 void bot_api::set_webhook(const std::string& url, const std::string& secret_token,

@@ -37,6 +37,10 @@ struct api_result {
   std::int64_t retry_after_s = 0;
   /// True when no HTTP response arrived (timeout, refused, reset, TLS...).
   bool network_error = false;
+  /// True when the request never left this process: the HTTP client had too
+  /// many requests waiting for the host. Sending it again cannot duplicate
+  /// anything (with `network_error`).
+  bool not_sent = false;
   /// `parameters.migrate_to_chat_id`: the group became this supergroup, so
   /// messages must go there (0 when not given).
   std::int64_t migrate_to_chat_id = 0;
@@ -165,8 +169,9 @@ public:
                        const std::string& language_code, callback done) const;
 
 private:
+  /// `lane`: the HTTP client's connection lane (see net::http_call::lane).
   void post(std::string method, std::string body, std::string content_type,
-            std::chrono::milliseconds timeout, callback done) const;
+            std::chrono::milliseconds timeout, callback done, std::string lane = {}) const;
 
   std::string base_url_;
   std::string token_;

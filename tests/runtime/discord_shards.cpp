@@ -10,7 +10,6 @@
 #include <map>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "caf/all.hpp"
 
@@ -192,7 +191,14 @@ TEST_CASE("shard slot: starts the shard once owned for the settle time, closes i
   shard->jitter = [] { return 0.5; };
   auto opts = std::make_shared<multiplatform::shard_slot_options>();
   opts->shard = shard;
-  opts->runs_here = [owned] { return owned->load(); };
+  // A flap: owned for the slot's next `flap` checks only, then as `owned`.
+  auto flap = std::make_shared<std::atomic<int>>(0);
+  opts->runs_here = [owned, flap] {
+    for (int left = flap->load(); left > 0;)
+      if (flap->compare_exchange_weak(left, left - 1))
+        return true;
+    return owned->load();
+  };
   opts->settle = 400ms;
   opts->first_settle = 400ms;
   opts->check_every = 20ms;
@@ -227,11 +233,10 @@ TEST_CASE("shard slot: starts the shard once owned for the settle time, closes i
   CHECK(running.value() == 0);
   CHECK(holds_for([&] { return gateway.connections() == 1; }, 600ms));
 
-  // Owned again only briefly: the settle time filters the flap out.
-  owned->store(true);
-  // Pacing a flap shorter than the settle time, not waiting for an outcome.
-  std::this_thread::sleep_for(150ms);
-  owned->store(false);
+  // Owned again only briefly (two checks, 20 ms apart): the settle time
+  // filters the flap out.
+  flap->store(2);
+  REQUIRE(eventually([&] { return flap->load() == 0; }, 5s));
   CHECK(holds_for([&] { return gateway.connections() == 1; }, 600ms));
 
   // Gained for good: a fresh Identify (a new session, not a Resume).

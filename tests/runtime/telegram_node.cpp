@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include <csignal>
 
@@ -254,6 +255,46 @@ TEST_CASE("polling: the stored offset means a restart neither loses nor repeats 
   auto polls = api.calls("getUpdates");
   REQUIRE(polls.size() > before);
   CHECK(json_string(polls[before].body, "offset") == "502");
+}
+
+TEST_CASE("polling waits while the answers already polled cannot go out, then resumes",
+          "[telegram][polling][limits]") {
+  // 250 users at once against Telegram's 30 messages a second overall: the
+  // answers take about 8 s to go out. Polling more meanwhile would only
+  // queue more (and, past the HTTP client's bound, lose answers), so the
+  // poller waits until the backlog fell to half its bound (100 of 200).
+  fake_bot_api api{token};
+  constexpr int first = 250;
+  for (int i = 1; i <= first; ++i)
+    api.add_update(i, private_update(i, 20000 + i, "/start"));
+  telegram_node node{api, "polling"};
+  REQUIRE(node.wait_ready(api));
+  auto sent = [&] { return api.calls("sendMessage").size(); };
+  // The answers flow: every update was polled and handled.
+  REQUIRE(api.wait_for([&] { return sent() >= 10; }, 20s));
+  auto added_at = std::chrono::steady_clock::now();
+  api.add_update(first + 1, private_update(first + 1, 20000 + first + 1, "/start"));
+  REQUIRE(api.wait_for([&] { return api.sends_to(20000 + first + 1).size() == 1; }, 30s));
+  // The first getUpdates after the new update came only once most of the
+  // backlog had gone out (without the wait: within one long poll, 300 ms).
+  std::optional<std::chrono::steady_clock::time_point> next_poll;
+  for (auto& c : api.calls("getUpdates"))
+    if (c.at > added_at) {
+      next_poll = c.at;
+      break;
+    }
+  REQUIRE(next_poll);
+  std::size_t before = 0;
+  for (auto& c : api.calls("sendMessage"))
+    before += c.at < *next_poll ? 1 : 0;
+  CHECK(before >= 100);
+  // Nothing was lost or repeated.
+  REQUIRE(api.wait_for([&] { return sent() == first + 1; }, 20s));
+  for (int i = 1; i <= first + 1; ++i)
+    CHECK(api.sends_to(20000 + i).size() == 1);
+  auto metrics = http_get(node.port, "/metrics").body;
+  CHECK(metrics.find("lastgram_telegram_poll_waits_total") != std::string::npos);
+  CHECK(metrics.find("lastgram_telegram_poll_waits_total 0") == std::string::npos);
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "support/fake_bot_api.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -242,13 +244,15 @@ canned_response fake_bot_api::handle(const received_request& req) {
     std::int64_t offset = offset_text.empty() ? 0 : std::stoll(offset_text);
     if (forget_confirmed_)
       updates_.erase(updates_.begin(), updates_.lower_bound(offset));
+    // At most `limit` updates (1-100, default 100), as Telegram gives.
+    auto limit_text = json_string(req.body, "limit");
+    std::int64_t limit = limit_text.empty() ? 100 : std::stoll(limit_text);
+    limit = std::clamp<std::int64_t>(limit, 1, 100);
     std::string batch = "[";
-    for (auto& [id, json] : updates_) {
-      if (id < offset)
-        continue;
+    for (auto i = updates_.lower_bound(offset); i != updates_.end() && limit > 0; ++i, --limit) {
       if (batch.size() > 1)
         batch += ',';
-      batch += json;
+      batch += i->second;
     }
     batch += ']';
     auto r = ok(batch);

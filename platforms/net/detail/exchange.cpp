@@ -118,6 +118,9 @@ void exchange::begin() {
     return fail(http_errc::invalid_url, "not an absolute http(s) URL");
   url_ = std::move(*url);
   origin_ = url_.origin();
+  // The pool is keyed by origin: a lane is a pool of its own for the host.
+  if (!call_.lane.empty())
+    origin_ += " (" + call_.lane + ")";
   if (!build_request())
     return;
   acquire();
@@ -182,7 +185,7 @@ void exchange::acquire() {
       phase_ = phase::queued;
       return;
     case connection_pool::outcome::queue_full:
-      return fail(http_errc::connect_failed, "too many requests waiting for " + origin_);
+      return fail(http_errc::queue_full, "too many requests waiting for " + origin_);
     case connection_pool::outcome::closed:
       return fail(http_errc::cancelled, "the HTTP client shut down");
   }

@@ -441,10 +441,39 @@ TEST_CASE("requests beyond the wait queue bound fail instead of queueing", "[htt
     client.request(get(server.url(), 400ms), c.slot(i));
   // The fourth finds one request on the connection and two waiting.
   auto res = fetch(client, get(server.url(), 400ms));
-  CHECK(res.error == http_errc::connect_failed);
+  CHECK(res.error == http_errc::queue_full);
+  CHECK(to_string(res.error) == "queue_full");
   REQUIRE(c.wait_all());
   for (auto& r : c.results())
     CHECK(r.error == http_errc::timeout);
+}
+
+TEST_CASE("a request in its own lane does not wait behind the host's other requests",
+          "[http_client]") {
+  test_http_server server([](const received_request& req) {
+    auto r = ok();
+    if (req.target == "/held")
+      r.action = reply_action::never_answer;
+    return r;
+  });
+  auto o = opts();
+  o.max_connections_per_host = 1;
+  http_client client(o);
+  // The host's one connection is taken by a request that is never answered.
+  collector held(1);
+  client.request(get(server.url("/held"), 3000ms), held.slot(0));
+  // Another request to the host waits for that connection and times out...
+  collector queued(1);
+  client.request(get(server.url("/queued"), 2000ms), queued.slot(0));
+  // ...while one in a lane of its own gets a connection and its answer.
+  auto poll = get(server.url("/poll"), 2000ms);
+  poll.lane = "long poll";
+  auto res = fetch(client, poll);
+  CHECK(res.error == http_errc::ok);
+  CHECK(res.status == 200);
+  REQUIRE(queued.wait_all());
+  CHECK(queued.results()[0].error == http_errc::timeout);
+  REQUIRE(held.wait_all());
 }
 
 TEST_CASE("shutdown completes in-flight and queued requests once with cancelled",
