@@ -35,6 +35,7 @@ import urllib.request
 
 TOKEN = "123456:soak"
 LN_MARK = "Tame Impala"  # the artist of the fixture's recent tracks
+BUSY_MARK = "too many requests"  # the localized "busy" (English)
 
 
 def log(msg):
@@ -588,11 +589,13 @@ def main():
     # with a quiet gap before each.
     gap = max(5.0, (args.minutes * 60 - 150) / (len(faults) + 1))
     done = []
+    done_at = []  # (s after the load began, fault) of each fault
     i = 0
     while faults and time.time() + gap < end:
         time.sleep(gap)
         name, act = faults[i % len(faults)]
         log(name)
+        done_at.append((time.time() - started, name))
         act()
         done.append(name)
         i += 1
@@ -638,6 +641,7 @@ def main():
     # the fault log above and the nodes' logs.
     missed_lines, twice_lines = [], []
     missed_at = collections.Counter()
+    busy_at = collections.Counter()  # "busy" answers by when they were offered
     for uid, (kind, extra, offered_time) in offered.items():
         texts = sends.get(uid, [])
         at = offered_time - started
@@ -669,6 +673,8 @@ def main():
             error += 1
             samples.setdefault(t[:80], 0)
             samples[t[:80]] += 1
+            if BUSY_MARK in t:
+                busy_at[int(at // 30) * 30] += 1
 
     for name, lines in (("unanswered.tsv", missed_lines), ("duplicates.tsv", twice_lines)):
         with open(os.path.join(args.out, name), "w") as f:
@@ -709,6 +715,12 @@ def main():
         print("errors answered (first 80 characters, count):")
         for t, c in sorted(samples.items(), key=lambda x: -x[1])[:8]:
             print(f"  {c:6d}  {t!r}")
+    if busy_at:
+        print("'busy' answers, by when the update was offered (s after the load began: count):")
+        print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(busy_at.items())))
+    if done_at:
+        print("faults began at (s after the load began): "
+              + "; ".join(f"{at:.0f} {name}" for at, name in done_at))
     if missed_at:
         print("never answered, by when they were offered (s after the load began: count):")
         print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(missed_at.items())))
