@@ -407,8 +407,9 @@ namespace {
 /// Counts one answered send into the smoothed send rate.
 void count_send(telegram_state& st) {
   auto now = clock_type::now();
-  if (st.rate_window_sends++ == 0 && st.rate_window_start == clock_type::time_point{})
+  if (st.rate_window_start == clock_type::time_point{})
     st.rate_window_start = now;
+  ++st.rate_window_sends;
   auto elapsed = std::chrono::duration<double>(now - st.rate_window_start).count();
   if (elapsed < 1.0)
     return;

@@ -152,7 +152,8 @@ struct telegram_state {
   double send_rate = 0;
   clock_type::time_point rate_window_start{};
   std::size_t rate_window_sends = 0;
-  /// Polling waits for the outgoing backlog to drain (see poll_gate).
+  /// Polling waits for the outgoing backlog to drain (see poll and
+  /// resume_polling).
   bool poll_waiting = false;
   std::optional<clock_type::time_point> timer_due;
   /// The bot's username in lower case ("" until getMe answered).

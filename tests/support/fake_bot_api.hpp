@@ -3,8 +3,8 @@
 // (test_http_server) that records every call with its arrival time, answers
 // getMe, deleteWebhook and the sends like Telegram, serves scripted updates
 // to getUpdates (those with update_id >= offset, at most `limit` (100), else
-// an empty batch after a short wait, as a long poll would) and lets a test answer sends its own way
-// (429, 403, garbage...). Multipart uploads (sendPhoto, editMessageMedia)
+// an empty batch after a short wait, as a long poll would) and lets a test
+// answer sends its own way (429, 403, garbage...). Multipart uploads (sendPhoto, editMessageMedia)
 // are parsed strictly and checked as Telegram would (a photo file part that
 // is a JPEG, a caption within 1024 characters, reply_markup, reply_parameters
 // and media that are JSON objects, "attach://" naming a part); a bad one gets
