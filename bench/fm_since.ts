@@ -36,6 +36,10 @@ const withLimit = (url: URL, body: string | undefined, limit: number): [URL, str
   return [u, b.toString()]
 }
 
+// An upstream answer as it came (another method, or an error).
+const passThrough = async (up: Response) =>
+  new Response(await up.arrayBuffer(), { status: up.status, headers: { 'content-type': 'application/json' } })
+
 const oldest = (tracks: any[]) => {
   const dated = tracks.filter((t: any) => !playing(t))
   return dated.length ? Number(dated[dated.length - 1]?.date?.uts || 0) : Infinity
@@ -52,22 +56,24 @@ Bun.serve({
     const method = (params.get('method') || url.searchParams.get('method') || '').toLowerCase()
     if (!from || method !== 'user.getrecenttracks') {
       const up = await ask(url, req.method, body, req.headers)
-      return new Response(await up.arrayBuffer(), { status: up.status, headers: { 'content-type': 'application/json' } })
+      return passThrough(up)
     }
-    const limit = Number(params.get('limit') || url.searchParams.get('limit') || '50')
+    // Only an explicit limit is probed (the fake's default differs from
+    // Last.fm's); the node always sends one.
+    const limit = Number(params.get('limit') || url.searchParams.get('limit') || '0')
     let page: any
     if (limit > probe) {
       const [u, b] = withLimit(url, body, probe)
       const up = await ask(u, req.method, b, req.headers)
       if (up.status !== 200)
-        return new Response(await up.arrayBuffer(), { status: up.status, headers: { 'content-type': 'application/json' } })
+        return passThrough(up)
       page = await up.json()
       if (!(oldest(page.recenttracks.track) < from)) page = undefined
     }
     if (page === undefined) {
       const up = await ask(url, req.method, body, req.headers)
       if (up.status !== 200)
-        return new Response(await up.arrayBuffer(), { status: up.status, headers: { 'content-type': 'application/json' } })
+        return passThrough(up)
       page = await up.json()
     }
     const rt = page.recenttracks
@@ -75,7 +81,7 @@ Bun.serve({
     const scrobbles = rt.track.filter((t: any) => !playing(t)).length
     rt['@attr'].total = String(scrobbles)
     rt['@attr'].totalPages = '1'
-    rt['@attr'].perPage = String(limit)
+    if (limit) rt['@attr'].perPage = String(limit)
     return Response.json(page)
   },
 })
