@@ -184,6 +184,8 @@ void release(self_ptr self, std::int64_t update_id) {
   if (i == st.open.end() || --i->second > 0)
     return;
   st.open.erase(i);
+  // One update fewer in the backlog (even one that sent nothing).
+  resume_polling(self);
   if (in_inbox(self, update_id)) {
     inbox_done(self, update_id);
     return;
@@ -222,9 +224,10 @@ void poll(self_ptr self) {
     load_offset_then_poll(self);
     return;
   }
-  if (outgoing(st) >= outgoing_bound(st)) {
-    // The answers already here take a while to go out: fetching more would
-    // only queue them longer. resume_polling picks up as sends complete.
+  if (backlog(st) >= outgoing_bound(st)) {
+    // The answers already here (or still being made) take a while to go
+    // out: fetching more would only queue them longer. resume_polling picks
+    // up as sends complete and updates are answered.
     st.poll_waiting = true;
     st.m.poll_waits.inc();
     return;
@@ -235,7 +238,7 @@ void poll(self_ptr self) {
 
 void resume_polling(self_ptr self) {
   auto& st = self->state;
-  if (!st.poll_waiting || st.stopped || outgoing(st) > outgoing_bound(st) / 2)
+  if (!st.poll_waiting || st.stopped || backlog(st) > outgoing_bound(st) / 2)
     return;
   st.poll_waiting = false;
   schedule_poll(self, 0ms);

@@ -152,7 +152,7 @@ struct telegram_state {
   double send_rate = 0;
   clock_type::time_point rate_window_start{};
   std::size_t rate_window_sends = 0;
-  /// Polling waits for the outgoing backlog to drain (see poll and
+  /// Polling waits for the backlog to drain (see backlog, poll and
   /// resume_polling).
   bool poll_waiting = false;
   std::optional<clock_type::time_point> timer_due;
@@ -228,6 +228,13 @@ inline std::size_t outgoing(const telegram_state& st) {
   return st.limiter.size() + st.in_flight;
 }
 
+/// What polling weighs before fetching more: the outgoing messages, or the
+/// polled updates not answered yet when those are more (a burst of commands
+/// still running has queued few messages so far, but will).
+inline std::size_t backlog(const telegram_state& st) {
+  return std::max(outgoing(st), st.open.size());
+}
+
 /// The outgoing backlog at which polling waits: what the measured send rate
 /// clears within `outgoing_horizon`, within [min, max]_outgoing_bound. A
 /// poller that fetched faster than its answers go out would only grow this
@@ -263,8 +270,8 @@ telegram::bot_api::callback back_to(self_ptr self, Atom tag, Ts... xs) {
 /// Deletes any webhook and starts long polling.
 void start_polling(self_ptr self);
 void poll(self_ptr self);
-/// Polls again once the outgoing backlog that held polling back fell to
-/// half its bound; called as sends complete.
+/// Polls again once the backlog (see backlog) that held polling back fell to
+/// half its bound; called as sends complete and updates are answered.
 void resume_polling(self_ptr self);
 void on_polled(self_ptr self, telegram::api_result& res);
 /// One hold on a polled update more (its run, or one of its replies).
