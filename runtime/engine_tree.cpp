@@ -70,7 +70,7 @@ engine_descriptor translation_engine(const parts_ptr& p) {
 
 engine_descriptor caching_engine(const parts_ptr& p) {
   return single("caching", [p](caf::local_actor* self) {
-    auto hdl = caching::spawn_engine(self, p->values.cache, p->health);
+    auto hdl = caching::spawn_engine(self, p->values.cache, p->health, p->memory_cache);
     p->engines->caching.put(hdl);
     return untyped(hdl);
   });
@@ -93,7 +93,8 @@ engine_descriptor fm_engine(const parts_ptr& p) {
     bool shared_bucket = !p->values.cache.redis_url.empty();
     auto engines = p->engines;
     auto hdl = fm::spawn_engine(self, p->values.lastfm, p->http,
-                                [engines] { return engines->caching.get(); }, shared_bucket);
+                                [engines] { return engines->caching.get(); }, shared_bucket,
+                                p->direct_cache);
     p->engines->fm.put(hdl);
     return untyped(hdl);
   });

@@ -34,6 +34,11 @@ namespace lastgram::net {
 class http_client;
 } // namespace lastgram::net
 
+namespace lastgram::caching {
+class cache;
+class memory_cache;
+} // namespace lastgram::caching
+
 namespace lastgram::cluster {
 class roster;
 class shard_placement;
@@ -77,6 +82,12 @@ struct node_parts {
   std::shared_ptr<handle_slot<translation_actor>> translation
     = std::make_shared<handle_slot<translation_actor>>();
   std::shared_ptr<net::http_client> http;
+  /// The node's in-process cache: the caching engine's memory tier, which it
+  /// keeps across restarts. Without Redis the fm and command engines call it
+  /// directly (`direct_cache`); with Redis that is null and they go through
+  /// the caching engine.
+  std::shared_ptr<caching::memory_cache> memory_cache;
+  std::shared_ptr<caching::cache> direct_cache;
   /// The cluster's members (empty when the cluster is off).
   std::shared_ptr<cluster::roster> roster;
   /// Null when that platform is off on this node.

@@ -10,6 +10,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/caching/memory_cache.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/placement.hpp"
 #include "actors/cluster/roster.hpp"
@@ -20,6 +21,7 @@
 #include "actors/command/arguments.hpp"
 #include "actors/multiplatform/discord.hpp"
 #include "runtime/discord_cli.hpp"
+#include "runtime/quiet_clock.hpp"
 #include "runtime/discord_gateway_plan.hpp"
 #include "actors/multiplatform/telegram.hpp"
 #include "actors/server/image_store.hpp"
@@ -156,6 +158,10 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
     log::error("http", "unexpected exception in the HTTP client", {{"error", what}});
   };
   p->http = std::make_shared<net::http_client>(std::move(http_opts));
+  p->memory_cache = std::make_shared<caching::memory_cache>(
+    static_cast<std::size_t>(std::max<std::int64_t>(s.cache.max_bytes, 1)));
+  if (s.cache.redis_url.empty())
+    p->direct_cache = p->memory_cache;
   p->roster = std::make_shared<cluster::roster>();
 
   auto commands = std::make_shared<command::registry>();
@@ -171,6 +177,7 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
   env->lastfm_api_key_public = s.lastfm.api_key;
   env->track_index_depth = s.indexer.track_depth;
   env->engines = p->engines;
+  env->local_cache = p->direct_cache;
   if (s.cluster.enabled) {
     // Each chat's commands run on the member that owns the chat.
     auto places = std::make_shared<cluster::placement>(p->roster);
@@ -353,10 +360,12 @@ void watch_root(caf::actor_system& sys, const caf::actor& root, shutdown_latch& 
   });
 }
 
-/// CAF's scheduler policy and, for work stealing, how idle workers poll.
+/// CAF's scheduler policy with the quiet clock (runtime/quiet_clock.hpp)
+/// and, for work stealing, how idle workers poll.
 void configure_scheduler(caf::actor_system_config& cfg, const scheduler_settings& s) {
   const bool sharing = s.policy == scheduler_policy::sharing;
   cfg.set("scheduler.policy", sharing ? caf::atom("sharing") : caf::atom("stealing"));
+  use_quiet_clock(cfg, sharing);
   cfg.set("work-stealing.aggressive-poll-attempts", static_cast<size_t>(s.spin_polls));
   cfg.set("work-stealing.moderate-poll-attempts", static_cast<size_t>(s.moderate_polls));
   cfg.set("work-stealing.moderate-sleep-duration",

@@ -82,12 +82,13 @@ void write_failed(std::string_view op, const cache_error& err) {
 }
 
 cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
-                                      std::shared_ptr<health_board> health) {
+                                      std::shared_ptr<health_board> health,
+                                      std::shared_ptr<memory_cache> memory) {
   keep_exception_text(self);
   status_hook hook;
   if (!settings.redis_url.empty())
     hook = redis_status_hook();
-  auto made = tiered_cache::from_settings(settings, std::move(hook));
+  auto made = tiered_cache::from_settings(settings, std::move(hook), std::move(memory));
   if (!made) {
     log::error(engine, "cannot start the cache",
                {log::kv("error", to_string(made.error()))});
@@ -174,12 +175,13 @@ cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
 } // namespace
 
 cache_actor spawn_engine(caf::local_actor* parent, cache_settings settings,
-                        std::shared_ptr<health_board> health) {
+                        std::shared_ptr<health_board> health,
+                        std::shared_ptr<memory_cache> memory) {
   // Redis calls block (up to redis_timeout_ms each): give them a thread.
   if (!settings.redis_url.empty())
     return parent->spawn<caf::detached>(engine_impl, std::move(settings),
-                                        std::move(health));
-  return parent->spawn(engine_impl, std::move(settings), std::move(health));
+                                        std::move(health), std::move(memory));
+  return parent->spawn(engine_impl, std::move(settings), std::move(health), std::move(memory));
 }
 
 } // namespace lastgram::caching

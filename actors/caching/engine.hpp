@@ -35,6 +35,8 @@ class health_board;
 
 namespace lastgram::caching {
 
+class memory_cache;
+
 /// How often the engine probes a Redis that is down.
 inline constexpr std::chrono::milliseconds redis_probe_interval{1000};
 
@@ -42,8 +44,11 @@ inline constexpr std::chrono::milliseconds redis_probe_interval{1000};
 /// to its typed door `cache_actor`. `health` may be
 /// null. Settings the cache cannot run with (a malformed Redis URL, a
 /// non-positive `max_bytes`) make the actor quit at once with
-/// `caf::sec::invalid_argument` and the reason logged.
+/// `caf::sec::invalid_argument` and the reason logged. A given `memory` is
+/// the memory tier (the node's, which engines without Redis read and write
+/// directly, and which outlives a restart of this engine); null makes one.
 cache_actor spawn_engine(caf::local_actor* parent, cache_settings settings,
-                         std::shared_ptr<health_board> health);
+                         std::shared_ptr<health_board> health,
+                         std::shared_ptr<memory_cache> memory = nullptr);
 
 } // namespace lastgram::caching

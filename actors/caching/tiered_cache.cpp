@@ -17,11 +17,12 @@ tiered_cache::tiered_cache(std::shared_ptr<memory_cache> memory,
 }
 
 cache_result<std::unique_ptr<tiered_cache>>
-tiered_cache::from_settings(const cache_settings& settings, status_hook hook) {
+tiered_cache::from_settings(const cache_settings& settings, status_hook hook,
+                            std::shared_ptr<memory_cache> memory) {
   if (settings.max_bytes <= 0)
     return cache_error{cache_errc::other, "cache max_bytes must be positive"};
-  auto memory = std::make_shared<memory_cache>(
-    static_cast<std::size_t>(settings.max_bytes));
+  if (!memory)
+    memory = std::make_shared<memory_cache>(static_cast<std::size_t>(settings.max_bytes));
   std::unique_ptr<redis_client> redis;
   if (!settings.redis_url.empty()) {
     auto endpoint = parse_redis_url(settings.redis_url);

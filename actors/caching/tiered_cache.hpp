@@ -69,8 +69,11 @@ public:
   /// The node's cache from its settings: a memory_cache of `max_bytes`, plus
   /// Redis when `redis_url` is set (connected lazily, so a node boots while
   /// Redis is down). Fails only on a malformed URL or a non-positive bound.
+  /// A given `memory` is used as the memory tier instead of a new one (the
+  /// node's, shared with the engines that call it directly).
   static cache_result<std::unique_ptr<tiered_cache>>
-  from_settings(const cache_settings& settings, status_hook hook = {});
+  from_settings(const cache_settings& settings, status_hook hook = {},
+                std::shared_ptr<memory_cache> memory = nullptr);
 
   tiered_cache(const tiered_cache&) = delete;
   tiered_cache& operator=(const tiered_cache&) = delete;

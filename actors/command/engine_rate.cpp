@@ -9,6 +9,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/caching/cache.hpp"
 #include "actors/command/engine_detail.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/support/engines.hpp"
@@ -59,6 +60,15 @@ void count_command(engine_actor self, const incoming_message& msg,
     t->keys.push_back(rate_key(user, w, t->now));
   t->pending = t->windows.size();
   t->next = std::move(next);
+  if (env.local_cache) {
+    // The node's own memory, as the caching engine would count it.
+    for (std::size_t i = 0; i < t->windows.size(); ++i) {
+      auto n = env.local_cache->increment(t->keys[i], t->windows[i].seconds);
+      t->counts[i] = n ? n.value()
+                       : st.rate_memory.increment(t->keys[i], t->windows[i].seconds, t->now);
+    }
+    return t->next(judge(t->counts, t->windows));
+  }
   auto cache = env.engines ? env.engines->caching.get() : cache_actor{};
   if (!cache) {
     for (std::size_t i = 0; i < t->windows.size(); ++i)

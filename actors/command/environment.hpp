@@ -20,6 +20,10 @@ namespace lastgram::i18n {
 class catalog;
 } // namespace lastgram::i18n
 
+namespace lastgram::caching {
+class cache;
+} // namespace lastgram::caching
+
 namespace lastgram::command {
 
 class registry;
@@ -42,6 +46,11 @@ struct environment {
   /// a handle is invalid while its engine is not running. Engines restart,
   /// so commands look handles up when they need them.
   std::shared_ptr<const engine_handles> engines;
+  /// The node's in-process cache when it has no Redis: the caching engine
+  /// serves the same object, so calling it directly (the per-user rate
+  /// counters) saves a round trip. Null with Redis, whose counters are the
+  /// cluster's and go through the caching engine.
+  std::shared_ptr<caching::cache> local_cache;
   /// Deadline for requests a command makes to another engine.
   std::chrono::milliseconds engine_timeout{10000};
   /// Work placement in a cluster: the command engine of the node that owns

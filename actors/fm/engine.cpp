@@ -43,6 +43,41 @@ void refresh_in_background(self_ptr self, std::uint64_t id) {
   enqueue(self, rid);
 }
 
+/// What the cache held for job `id` (a miss when not found): served, kept
+/// as an outage fallback, or the call goes on to Last.fm.
+template <class T>
+void on_cache_read(self_ptr self, std::uint64_t id, const cache_value& v) {
+  auto& state = self->state;
+  if (state.jobs.count(id) == 0)
+    return;
+  if (v.found) {
+    auto entry = read_freshness(v.value);
+    if (entry) {
+      if (auto x = from_bytes<T>(self->system(), entry->payload)) {
+        auto& queued = state.jobs.at(id);
+        auto use = use_of(state, queued, *entry);
+        if (use != cached_use::serve)
+          mark_age(*x, age_seconds(entry->until_ms, queued.ttl));
+        if (use == cached_use::fallback) {
+          queued.fallback = caf::make_message(std::move(*x));
+        } else {
+          state.cache_hits.inc();
+          if (use == cached_use::serve_aged)
+            state.outage_served.inc();
+          // A stale entry is refreshed behind the answer; during an
+          // outage that refresh is also the probe that ends it.
+          if (!entry->fresh)
+            refresh_in_background(self, id);
+          succeed(self, id, caf::make_message(std::move(*x)));
+          return;
+        }
+      }
+    }
+  }
+  state.cache_misses.inc();
+  enqueue(self, id);
+}
+
 template <class T, class Parser>
 caf::result<T> start(self_ptr self, fm_request req, std::string queue_key, Parser parser,
                      lane which = lane::interactive) {
@@ -99,48 +134,27 @@ caf::result<T> start(self_ptr self, fm_request req, std::string queue_key, Parse
   st.jobs.emplace(id, std::move(j));
   if (coalescible)
     st.inflight.emplace(key, id);
+  if (ttl.count() > 0 && st.local_cache) {
+    // The node's own memory: a function call, no round trip.
+    cache_value v;
+    if (auto got = st.local_cache->get(key); got && *got) {
+      v.found = true;
+      v.value = std::move(**got);
+    }
+    on_cache_read<T>(self, id, v);
+    return rp;
+  }
   auto cache = ttl.count() > 0 ? current_cache(st) : cache_actor{};
   if (!cache) {
     enqueue(self, id);
     return rp;
   }
   self->request(cache, cache_read_timeout, get_atom::value, key)
-    .then(
-      [self, id](const cache_value& v) {
-        auto& state = self->state;
-        if (state.jobs.count(id) == 0)
-          return;
-        if (v.found) {
-          auto entry = read_freshness(v.value);
-          if (entry) {
-            if (auto x = from_bytes<T>(self->system(), entry->payload)) {
-              auto& queued = state.jobs.at(id);
-              auto use = use_of(state, queued, *entry);
-              if (use != cached_use::serve)
-                mark_age(*x, age_seconds(entry->until_ms, queued.ttl));
-              if (use == cached_use::fallback) {
-                queued.fallback = caf::make_message(std::move(*x));
-              } else {
-                state.cache_hits.inc();
-                if (use == cached_use::serve_aged)
-                  state.outage_served.inc();
-                // A stale entry is refreshed behind the answer; during an
-                // outage that refresh is also the probe that ends it.
-                if (!entry->fresh)
-                  refresh_in_background(self, id);
-                succeed(self, id, caf::make_message(std::move(*x)));
-                return;
-              }
-            }
-          }
-        }
-        state.cache_misses.inc();
-        enqueue(self, id);
-      },
-      [self, id](caf::error&) {
-        self->state.cache_misses.inc();
-        enqueue(self, id);
-      });
+    .then([self, id](const cache_value& v) { on_cache_read<T>(self, id, v); },
+          [self, id](caf::error&) {
+            self->state.cache_misses.inc();
+            enqueue(self, id);
+          });
   return rp;
 }
 
@@ -235,9 +249,11 @@ std::function<parse_result<top_list>(std::string_view)> top_parser(top_kind kind
 engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings settings,
                                              std::shared_ptr<net::http_client> http,
                                              std::function<cache_actor()> cache,
-                                             bool shared_bucket) {
+                                             bool shared_bucket,
+                                             std::shared_ptr<caching::cache> local_cache) {
   keep_exception_text(self);
   init_state(self->state, std::move(settings), std::move(http), std::move(cache), shared_bucket);
+  self->state.local_cache = std::move(local_cache);
   return {
     [self](fm_user_atom, const std::string& user) {
       return start<user_info>(self, user_get_info(user), user_queue_key(user),
@@ -346,9 +362,10 @@ engine_impl_actor::behavior_type engine_impl(self_ptr self, lastfm_settings sett
 
 fm_actor spawn_engine(caf::local_actor* parent, lastfm_settings settings,
                       std::shared_ptr<net::http_client> http,
-                      std::function<cache_actor()> cache, bool shared_bucket) {
+                      std::function<cache_actor()> cache, bool shared_bucket,
+                      std::shared_ptr<caching::cache> local_cache) {
   return parent->spawn(engine_impl, std::move(settings), std::move(http),
-                       std::move(cache), shared_bucket);
+                       std::move(cache), shared_bucket, std::move(local_cache));
 }
 
 } // namespace lastgram::fm

@@ -33,6 +33,10 @@ namespace lastgram::net {
 class http_client;
 } // namespace lastgram::net
 
+namespace lastgram::caching {
+class cache;
+} // namespace lastgram::caching
+
 namespace lastgram::fm {
 
 /// How long a cache read may take before it counts as a miss.
@@ -49,8 +53,14 @@ inline constexpr std::chrono::milliseconds retry_backoff_initial{200};
 /// `shared_bucket` the rate is cluster-wide: each upstream call also takes a
 /// token from the caching engine's bucket `lastfm:<hash of api key>`.
 /// The API key and secret are registered with log::add_secret.
+///
+/// `local_cache`, when given, is the node's in-process cache (a node without
+/// Redis): answers are read from and written to it with a function call
+/// instead of a round trip through the caching engine, which holds the same
+/// object. It must be thread-safe (memory_cache is).
 fm_actor spawn_engine(caf::local_actor* parent, lastfm_settings settings,
                       std::shared_ptr<net::http_client> http,
-                      std::function<cache_actor()> cache, bool shared_bucket);
+                      std::function<cache_actor()> cache, bool shared_bucket,
+                      std::shared_ptr<caching::cache> local_cache = nullptr);
 
 } // namespace lastgram::fm

@@ -34,6 +34,7 @@
 #include "actors/fm/rate_limiter.hpp"
 #include "actors/fm/request.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/caching/cache.hpp"
 #include "messages/cache.hpp"
 #include "messages/fm.hpp"
 #include "messages/fm_engine.hpp"
@@ -94,6 +95,8 @@ struct engine_state {
   lastfm_settings settings;
   std::shared_ptr<net::http_client> http;
   std::function<cache_actor()> cache;
+  /// The node's in-process cache, called directly (null with Redis).
+  std::shared_ptr<caching::cache> local_cache;
   bool shared_bucket = false;
   std::string bucket_key;
   std::optional<lane_queue<std::uint64_t>> queue;

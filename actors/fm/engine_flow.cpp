@@ -310,11 +310,19 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
   if (!out.error) {
     count_call(j.req.method, "ok");
     note_call(self, false);
-    if (j.ttl.count() > 0 && !out.bytes.empty())
-      if (auto cache = current_cache(st))
-        caf::anon_send(cache, put_atom::value, j.key,
-                       with_freshness(std::move(out.bytes), j.ttl),
-                       static_cast<std::int64_t>(cache_keep(st, j).count()));
+    if (j.ttl.count() > 0 && !out.bytes.empty()) {
+      auto keep = static_cast<std::int64_t>(cache_keep(st, j).count());
+      if (st.local_cache) {
+        if (auto stored = st.local_cache->set(j.key, with_freshness(std::move(out.bytes), j.ttl),
+                                              keep);
+            !stored)
+          log::debug(engine_name, "answer not cached",
+                     {log::kv("error", caching::to_string(stored.error()))});
+      } else if (auto cache = current_cache(st)) {
+        caf::anon_send(cache, put_atom::value, j.key, with_freshness(std::move(out.bytes), j.ttl),
+                       keep);
+      }
+    }
     succeed(self, id, std::move(out.value));
     return;
   }

@@ -1,0 +1,242 @@
+#include "runtime/quiet_clock.hpp"
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "caf/actor_cast.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/detail/set_thread_name.hpp"
+#include "caf/detail/thread_safe_actor_clock.hpp"
+#include "caf/policy/work_sharing.hpp"
+#include "caf/policy/work_stealing.hpp"
+#include "caf/scheduler/coordinator.hpp"
+
+namespace lastgram::runtime {
+
+namespace {
+
+/// True on the clock's thread while it ships what is due (with its mutex
+/// held): see quiet_clock::defer.
+thread_local bool dispatching = false;
+
+/// The schedule of CAF's simple_actor_clock behind a mutex. It derives from
+/// thread_safe_actor_clock only because the coordinator's clock() returns
+/// that type; none of that class's queue is used.
+class quiet_clock final : public caf::detail::thread_safe_actor_clock {
+public:
+  using schedule = caf::detail::simple_actor_clock;
+
+  void set_ordinary_timeout(time_point t, caf::abstract_actor* self, caf::atom_value type,
+                            uint64_t id) override {
+    if (dispatching && defer([this, t, p = strong(self), type, id] {
+          schedule::set_ordinary_timeout(t, raw(p), type, id);
+        }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::set_ordinary_timeout(t, self, type, id);
+    wake_if_sooner(t);
+  }
+
+  void set_request_timeout(time_point t, caf::abstract_actor* self,
+                           caf::message_id id) override {
+    if (dispatching && defer([this, t, p = strong(self), id] { schedule::set_request_timeout(t, raw(p), id); }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::set_request_timeout(t, self, id);
+    wake_if_sooner(t);
+  }
+
+  void set_multi_timeout(time_point t, caf::abstract_actor* self, caf::atom_value type,
+                         uint64_t id) override {
+    if (dispatching && defer([this, t, p = strong(self), type, id] {
+          schedule::set_multi_timeout(t, raw(p), type, id);
+        }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::set_multi_timeout(t, self, type, id);
+    wake_if_sooner(t);
+  }
+
+  // A cancelled deadline wakes nobody: at worst the thread wakes at its
+  // time, finds nothing due and sleeps until the next one. (Deferred ones
+  // name the actor by id: it may be gone by then.)
+  void cancel_ordinary_timeout(caf::abstract_actor* self, caf::atom_value type) override {
+    if (dispatching && defer([this, aid = self->id(), type] { handle(ordinary_timeout_cancellation{aid, type}); }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::cancel_ordinary_timeout(self, type);
+  }
+
+  void cancel_request_timeout(caf::abstract_actor* self, caf::message_id id) override {
+    if (dispatching && defer([this, aid = self->id(), id] { handle(request_timeout_cancellation{aid, id}); }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::cancel_request_timeout(self, id);
+  }
+
+  void cancel_timeouts(caf::abstract_actor* self) override {
+    if (dispatching && defer([this, aid = self->id()] { handle(timeouts_cancellation{aid}); }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::cancel_timeouts(self);
+  }
+
+  void schedule_message(time_point t, caf::strong_actor_ptr receiver,
+                        caf::mailbox_element_ptr content) override {
+    if (dispatching) {
+      auto held = std::make_shared<caf::mailbox_element_ptr>(std::move(content));
+      defer([this, t, receiver, held] {
+        schedule::schedule_message(t, receiver, std::move(*held));
+      });
+      return;
+    }
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::schedule_message(t, std::move(receiver), std::move(content));
+    wake_if_sooner(t);
+  }
+
+  void schedule_message(time_point t, caf::group target, caf::strong_actor_ptr sender,
+                        caf::message content) override {
+    if (dispatching && defer([this, t, target, sender, content] {
+          schedule::schedule_message(t, target, sender, content);
+        }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::schedule_message(t, std::move(target), std::move(sender), std::move(content));
+    wake_if_sooner(t);
+  }
+
+  void cancel_all() override {
+    if (dispatching && defer([this] { schedule::cancel_all(); }))
+      return;
+    std::unique_lock<std::mutex> guard{mx_};
+    schedule::cancel_all();
+  }
+
+  /// The dispatch loop: ships what is due, then sleeps until the earliest
+  /// deadline or until an earlier one is set.
+  void run() {
+    std::unique_lock<std::mutex> guard{mx_};
+    while (!done_) {
+      const auto& due = this->schedule::schedule();
+      if (due.empty()) {
+        wake_at_ = time_point::max();
+        cv_.wait(guard);
+        continue;
+      }
+      auto next = due.begin()->first;
+      if (next > now()) {
+        wake_at_ = next;
+        cv_.wait_until(guard, next);
+        continue;
+      }
+      dispatching = true;
+      trigger_expired_timeouts();
+      dispatching = false;
+      // What shipping called back (see defer), now that the schedule is
+      // no longer being walked.
+      auto later = std::move(deferred_);
+      deferred_.clear();
+      for (auto& f : later)
+        f();
+    }
+  }
+
+  void stop() {
+    std::unique_lock<std::mutex> guard{mx_};
+    done_ = true;
+    cv_.notify_all();
+  }
+
+private:
+  static caf::strong_actor_ptr strong(caf::abstract_actor* self) {
+    return caf::strong_actor_ptr{self->ctrl()};
+  }
+
+  static caf::abstract_actor* raw(const caf::strong_actor_ptr& p) {
+    return caf::actor_cast<caf::abstract_actor*>(p);
+  }
+
+  /// Shipping a message may call back into the clock on this thread, with
+  /// the mutex held and the schedule being walked: an actor whose last
+  /// reference the shipped entry held is cleaned up there and cancels its
+  /// timeouts. Such calls run right after the walk (run); others return
+  /// false and take the mutex.
+  template <class F>
+  bool defer(F f) {
+    if (!dispatching)
+      return false;
+    deferred_.emplace_back(std::move(f));
+    return true;
+  }
+
+  // Called with mx_ held. wake_at_ is the time the thread sleeps until (it
+  // only reads the schedule with mx_ held, so it sees every change once it
+  // runs).
+  void wake_if_sooner(time_point t) {
+    if (t < wake_at_) {
+      wake_at_ = t;
+      cv_.notify_one();
+    }
+  }
+
+  std::mutex mx_;
+  std::condition_variable cv_;
+  time_point wake_at_ = time_point::min();
+  bool done_ = false;
+  /// Calls made from the clock's own thread while it shipped (see defer).
+  std::vector<std::function<void()>> deferred_;
+};
+
+/// CAF's coordinator with the quiet clock in place of its own (whose thread
+/// still starts with the coordinator and sleeps, unused, until it stops).
+template <class Policy>
+class quiet_coordinator final : public caf::scheduler::coordinator<Policy> {
+public:
+  using super = caf::scheduler::coordinator<Policy>;
+
+  explicit quiet_coordinator(caf::actor_system& sys) : super(sys) {
+  }
+
+  caf::detail::thread_safe_actor_clock& clock() noexcept override {
+    return clock_;
+  }
+
+protected:
+  void start() override {
+    thread_ = std::thread{[this] {
+      caf::detail::set_thread_name("lastgram.clock");
+      this->system().thread_started();
+      clock_.run();
+      this->system().thread_terminates();
+    }};
+    super::start();
+  }
+
+  void stop() override {
+    super::stop();
+    clock_.stop();
+    thread_.join();
+  }
+
+private:
+  quiet_clock clock_;
+  std::thread thread_;
+};
+
+} // namespace
+
+void use_quiet_clock(caf::actor_system_config& cfg, bool sharing) {
+  cfg.module_factories.push_back([sharing](caf::actor_system& sys) -> caf::actor_system::module* {
+    if (sharing)
+      return new quiet_coordinator<caf::policy::work_sharing>(sys);
+    return new quiet_coordinator<caf::policy::work_stealing>(sys);
+  });
+}
+
+} // namespace lastgram::runtime
