@@ -38,6 +38,8 @@ public:
         }))
       return;
     std::unique_lock<std::mutex> guard{mx_};
+    if (done_)
+      return; // stopped: see run
     schedule::set_ordinary_timeout(t, self, type, id);
     wake_if_sooner(t);
   }
@@ -47,6 +49,8 @@ public:
     if (dispatching && defer([this, t, p = strong(self), id] { schedule::set_request_timeout(t, raw(p), id); }))
       return;
     std::unique_lock<std::mutex> guard{mx_};
+    if (done_)
+      return; // stopped: see run
     schedule::set_request_timeout(t, self, id);
     wake_if_sooner(t);
   }
@@ -58,6 +62,8 @@ public:
         }))
       return;
     std::unique_lock<std::mutex> guard{mx_};
+    if (done_)
+      return; // stopped: see run
     schedule::set_multi_timeout(t, self, type, id);
     wake_if_sooner(t);
   }
@@ -96,6 +102,8 @@ public:
       return;
     }
     std::unique_lock<std::mutex> guard{mx_};
+    if (done_)
+      return; // stopped: see run
     schedule::schedule_message(t, std::move(receiver), std::move(content));
     wake_if_sooner(t);
   }
@@ -107,6 +115,8 @@ public:
         }))
       return;
     std::unique_lock<std::mutex> guard{mx_};
+    if (done_)
+      return; // stopped: see run
     schedule::schedule_message(t, std::move(target), std::move(sender), std::move(content));
     wake_if_sooner(t);
   }
@@ -145,6 +155,16 @@ public:
       for (auto& f : later)
         f();
     }
+    // What never came due is dropped when the clock stops, and what is set
+    // later is refused (done_): an entry holds its actor, and a detached
+    // actor's thread waits for its last reference before the actor system
+    // may end (the node would never exit). Destroyed without the mutex,
+    // since an actor cleaned up here cancels its timeouts.
+    auto dropped = std::move(schedule_);
+    schedule_.clear();
+    actor_lookup_.clear();
+    guard.unlock();
+    dropped.clear();
   }
 
   void stop() {
