@@ -286,13 +286,19 @@ std::string message_json(const outgoing_reply& reply) {
   writer_t w{buf};
   auto markdown = to_markdown(reply.text);
   w.StartObject();
-  if (reply.ephemeral) {
+  // An ephemeral reply is plain content when it fits there (an error, a
+  // usage line), else an embed like any other (the list of /help).
+  bool as_content = reply.ephemeral && discord_length(markdown) <= content_limit
+                    && !is_web_url(reply.image_url) && reply.photo_jpeg.empty();
+  if (as_content) {
     w.Key("content");
-    write_string(w, cut_with_ellipsis(markdown, content_limit));
-    w.Key("flags");
-    w.Int(ephemeral_flag);
+    write_string(w, markdown);
   } else if (!markdown.empty() || is_web_url(reply.image_url) || !reply.photo_jpeg.empty()) {
     write_embed(w, reply, markdown);
+  }
+  if (reply.ephemeral) {
+    w.Key("flags");
+    w.Int(ephemeral_flag);
   }
   if (!reply.photo_jpeg.empty()) {
     // Uploaded as files[0]; listing it also drops an edited message's

@@ -270,7 +270,8 @@ TEST_CASE("interactions endpoint: register and now playing in a server and in a 
                             R"([{"type":6,"name":"user","value":"22"}])",
                             R"({"users":{"22":{"id":"22","username":"bob","global_name":"Bob"}}})");
   const auto ln_dm = slash(5, "", "11", "en-US", "listening");
-  node_signer signer{{before_ln, register_, ln_guild, ln_bob, ln_dm},
+  const auto help = slash(7, "900", "11", "en-US", "help");
+  node_signer signer{{before_ln, register_, ln_guild, ln_bob, ln_dm, help},
                      std::to_string(std::time(nullptr))};
   discord_node node{signer.public_key, fake.url(), "300"};
   REQUIRE(node.wait_ready());
@@ -303,6 +304,11 @@ TEST_CASE("interactions endpoint: register and now playing in a server and in a 
   // In a DM the same user is the same registered user.
   auto dm = checked(discord_api, node.post_signed(signer, ln_dm));
   CHECK(contains(shown(dm), "Tame Impala"));
+  // Help concerns the asker alone: shown only to them, in a server too.
+  auto helped = checked(discord_api, node.post_signed(signer, help));
+  CHECK(helped["type"].GetInt() == 4);
+  CHECK(helped["data"]["flags"].GetInt() == 64);
+  CHECK(contains(shown(helped), "/listening"));
   // Signed for another body, or unsigned, it runs nothing.
   CHECK(node.post(ln_dm + " ", signer.signatures.at(ln_dm), signer.timestamp).status == 401);
   auto unsigned_ = node.post(slash(6, "", "11", "en-US", "listening"), "", "");

@@ -19,6 +19,15 @@ std::string joined_aliases(const command_spec& spec) {
   return aliases;
 }
 
+/// Help concerns the asker alone: where a platform can (Discord), only they
+/// see it.
+void reply_to_asker(context& ctx, rich_text text) {
+  outgoing_reply r;
+  r.text = std::move(text);
+  r.ephemeral = true;
+  ctx.reply(std::move(r));
+}
+
 void help_list(context& ctx) {
   text_builder out;
   out.bold(ctx.text("help.header")).newline();
@@ -32,7 +41,7 @@ void help_list(context& ctx) {
     out.plain(" — " + ctx.text(description_key(*spec)));
   }
   out.newline().newline().italic(ctx.text("help.footer"));
-  ctx.reply(out.take());
+  reply_to_asker(ctx, out.take());
 }
 
 void run_help(context& ctx) {
@@ -44,7 +53,8 @@ void run_help(context& ctx) {
     name.erase(0, 1);
   const auto* spec = ctx.env().commands->find(name);
   if (spec == nullptr || spec->hidden) {
-    ctx.reply(text_builder{}.plain(ctx.text("help.not_found", {{"command", name}})).take());
+    reply_to_asker(ctx,
+                   text_builder{}.plain(ctx.text("help.not_found", {{"command", name}})).take());
     return;
   }
   auto usage = usage_line(*spec, *ctx.env().texts, ctx.language());
@@ -53,7 +63,7 @@ void run_help(context& ctx) {
   out.newline().plain(ctx.text("help.usage", {{"usage", usage}}));
   if (!spec->aliases.empty())
     out.newline().plain(ctx.text("help.aliases", {{"aliases", joined_aliases(*spec)}}));
-  ctx.reply(out.take());
+  reply_to_asker(ctx, out.take());
 }
 
 } // namespace

@@ -191,16 +191,26 @@ TEST_CASE("a reply becomes an embed with no mentions and valid components",
   CHECK(rows[1]["components"][0]["style"].GetInt() == 5);
 }
 
-TEST_CASE("an ephemeral reply is plain content with flag 64", "[discord][markdown]") {
+TEST_CASE("an ephemeral reply is plain content with flag 64, or an embed when longer than "
+          "content may be",
+          "[discord][markdown]") {
   outgoing_reply r;
   r.ephemeral = true;
-  r.text = text_builder{}.plain("You are not registered *yet*: " + std::string(3000, 'y')).take();
+  r.text = text_builder{}.plain("You are not registered *yet*.").take();
   auto d = parse(message_json(r));
   CHECK(d["flags"].GetInt() == 64);
-  std::string content = d["content"].GetString();
-  CHECK(discord_length(content) <= discord::content_limit);
-  CHECK(content.find("\\*yet\\*") != std::string::npos);
+  CHECK(std::string{d["content"].GetString()} == "You are not registered \\*yet\\*.");
   CHECK_FALSE(d.HasMember("embeds"));
+  // A long one (the list of /help) is not cut at 2,000: it is an embed.
+  outgoing_reply list;
+  list.ephemeral = true;
+  list.text = text_builder{}.plain("Commands *all*: " + std::string(3000, 'y')).take();
+  auto l = parse(message_json(list));
+  CHECK(l["flags"].GetInt() == 64);
+  CHECK_FALSE(l.HasMember("content"));
+  std::string description = l["embeds"][0]["description"].GetString();
+  CHECK(description.find("\\*all\\*") != std::string::npos);
+  CHECK(description.find(std::string(3000, 'y')) != std::string::npos);
   outgoing_reply image_only;
   image_only.image_url = "https://example.org/c.png";
   auto e = parse(message_json(image_only));
