@@ -154,6 +154,12 @@ std::optional<arg_problem> check_arguments(const command_spec& spec,
     // A rest argument is text by nature: its words are not checked one by one.
     if (arg.rest)
       break;
+    // Left out, with a later one given (a platform's named options).
+    if (words[i].empty()) {
+      if (arg.required)
+        return arg_problem{arg_problem::reason::missing, i, {}};
+      continue;
+    }
     if (auto problem = check_word(arg, i, words[i]))
       return problem;
   }

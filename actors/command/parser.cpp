@@ -81,14 +81,18 @@ std::optional<parsed_command> parse_message(const incoming_message& msg,
     return out;
   out->words.clear();
   out->args.clear();
+  // One word per argument, in place: an empty one is an option left out
+  // before one given (see check_arguments and paging::word_at).
   for (const auto& value : msg.arguments) {
+    out->words.push_back(value);
     if (value.empty())
       continue;
-    if (!out->words.empty())
+    if (!out->args.empty())
       out->args += ' ';
     out->args += value;
-    out->words.push_back(value);
   }
+  while (!out->words.empty() && out->words.back().empty())
+    out->words.pop_back();
   return out;
 }
 

@@ -200,21 +200,28 @@ incoming_message to_message(const interaction& i, const std::vector<std::string>
   m.chat = i.chat;
   m.author = i.user;
   m.text = "/" + i.command_name;
-  std::vector<const command_option*> ordered;
-  for (const auto& name : declared)
-    for (const auto& o : i.options)
-      if (o.name == name)
-        ordered.push_back(&o);
-  for (const auto& o : i.options)
-    if (std::find(ordered.begin(), ordered.end(), &o) == ordered.end())
-      ordered.push_back(&o);
   // The values go as they are (m.arguments); the text only shows them.
+  // Declared options keep their place: one left out before one given is an
+  // empty argument ("/topartists lastfm_user:rj" is no period, no page, rj),
+  // then the undeclared ones follow.
   m.has_arguments = true;
-  for (const auto* o : ordered)
-    if (o->type != option_user && !o->value.empty()) {
-      m.text += " " + o->value;
-      m.arguments.push_back(o->value);
-    }
+  auto value_of = [&](const std::string& name) -> std::string {
+    for (const auto& o : i.options)
+      if (o.name == name && o.type != option_user)
+        return o.value;
+    return {};
+  };
+  for (const auto& name : declared)
+    m.arguments.push_back(value_of(name));
+  for (const auto& o : i.options)
+    if (o.type != option_user
+        && std::find(declared.begin(), declared.end(), o.name) == declared.end())
+      m.arguments.push_back(o.value);
+  while (!m.arguments.empty() && m.arguments.back().empty())
+    m.arguments.pop_back();
+  for (const auto& value : m.arguments)
+    if (!value.empty())
+      m.text += " " + value;
   if (i.has_target) {
     m.reply_to_author = i.target;
     m.has_reply_author = true;

@@ -271,7 +271,10 @@ TEST_CASE("interactions endpoint: register and now playing in a server and in a 
                             R"({"users":{"22":{"id":"22","username":"bob","global_name":"Bob"}}})");
   const auto ln_dm = slash(5, "", "11", "en-US", "listening");
   const auto help = slash(7, "900", "11", "en-US", "help");
-  node_signer signer{{before_ln, register_, ln_guild, ln_bob, ln_dm, help},
+  // Only the last of /topartists' three options (period, page, lastfm_user).
+  const auto top_rj = slash(8, "900", "11", "en-US", "topartists",
+                            R"([{"type":3,"name":"lastfm_user","value":"rj"}])");
+  node_signer signer{{before_ln, register_, ln_guild, ln_bob, ln_dm, help, top_rj},
                      std::to_string(std::time(nullptr))};
   discord_node node{signer.public_key, fake.url(), "300"};
   REQUIRE(node.wait_ready());
@@ -309,6 +312,17 @@ TEST_CASE("interactions endpoint: register and now playing in a server and in a 
   CHECK(helped["type"].GetInt() == 4);
   CHECK(helped["data"]["flags"].GetInt() == 64);
   CHECK(contains(shown(helped), "/listening"));
+  // The options left out before the given one stay left out: rj's list for
+  // the default period, not "rj" taken for a period.
+  auto top = checked(discord_api, node.post_signed(signer, top_rj));
+  INFO(shown(top));
+  CHECK(contains(shown(top), "Queen"));
+  bool asked_for_rj = false;
+  for (const auto& call : fake.received())
+    if (call.method == "user.gettopartists")
+      for (const auto& [k, v] : call.params)
+        asked_for_rj = asked_for_rj || (k == "user" && v == "rj");
+  CHECK(asked_for_rj);
   // Signed for another body, or unsigned, it runs nothing.
   CHECK(node.post(ln_dm + " ", signer.signatures.at(ln_dm), signer.timestamp).status == 401);
   auto unsigned_ = node.post(slash(6, "", "11", "en-US", "listening"), "", "");

@@ -177,6 +177,11 @@ std::size_t apply(parsed_options& out, const std::vector<std::string>& words, st
 parsed_options parse_options(const std::vector<std::string>& words, bool with_size) {
   parsed_options out;
   for (std::size_t i = 0; i < words.size() && !out.problem;) {
+    // An option left out (Discord's named options keep their places).
+    if (words[i].empty()) {
+      ++i;
+      continue;
+    }
     auto took = apply(out, words, i, with_size);
     if (took == 0) {
       auto value = words[i];

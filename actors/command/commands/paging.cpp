@@ -27,7 +27,8 @@ std::int64_t page_of(const std::string* word) {
 
 const std::string* word_at(const context& ctx, std::size_t i) {
   auto& words = ctx.command().words;
-  return i < words.size() ? &words[i] : nullptr;
+  // An empty word is an option left out before one given: not there.
+  return i < words.size() && !words[i].empty() ? &words[i] : nullptr;
 }
 
 } // namespace lastgram::command::paging

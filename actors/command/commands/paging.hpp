@@ -25,7 +25,8 @@ std::optional<std::string> list_owner(context& ctx, const std::string* word);
 /// The page in `word` (1 when absent), clamped to 1..max_page.
 std::int64_t page_of(const std::string* word);
 
-/// The word at `i`, or nullptr.
+/// The word at `i`, or nullptr (also for an empty one: an option left out
+/// before one given, see parse_message).
 const std::string* word_at(const context& ctx, std::size_t i);
 
 /// The ◀ ▶ row: buttons that run `command` with `args_for(page)` for the

@@ -75,13 +75,28 @@ TEST_CASE("a missing required argument is the first problem", "[command][argumen
 TEST_CASE("numbers must be whole numbers", "[command][arguments]") {
   CHECK_FALSE(check_arguments(waiting(), {"-3"}));
   CHECK_FALSE(check_arguments(waiting(), {"+12"}));
-  for (auto bad : {"soon", "1.5", "12ms", "-", ""}) {
+  for (auto bad : {"soon", "1.5", "12ms", "-"}) {
     INFO(bad);
     auto problem = check_arguments(waiting(), {bad});
     REQUIRE(problem);
     CHECK(problem->why == arg_problem::reason::not_a_number);
     CHECK(problem->value == bad);
   }
+}
+
+TEST_CASE("an argument left out before one given (an empty word) is skipped, unless required",
+          "[command][arguments]") {
+  // Discord's "/wait milliseconds:5 action:fast": no period.
+  CHECK_FALSE(check_arguments(waiting(), {"5", "", "fast"}));
+  // What comes after it is still checked in its own place.
+  auto after = check_arguments(waiting(), {"5", "", "medium"});
+  REQUIRE(after);
+  CHECK(after->index == 2);
+  CHECK(after->value == "medium");
+  auto required = check_arguments(waiting(), {"", "7day"});
+  REQUIRE(required);
+  CHECK(required->why == arg_problem::reason::missing);
+  CHECK(required->index == 0);
 }
 
 TEST_CASE("periods and choices must be among their values, in any case",

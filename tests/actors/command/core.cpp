@@ -38,8 +38,16 @@ TEST_CASE("arguments a platform gave one by one are taken literally", "[command]
   auto cmd = parse_message(m, "bot");
   REQUIRE(cmd);
   CHECK(cmd->name == "pace");
-  CHECK(cmd->words == std::vector<std::string>{"100", "this is  7day"});
+  // An empty one (an option left out before one given) keeps its place.
+  CHECK(cmd->words == std::vector<std::string>{"100", "", "this is  7day"});
   CHECK(cmd->args == "100 this is  7day");
+  // Left out at the end, it is simply not there.
+  m.arguments = {"100", "", ""};
+  cmd = parse_message(m, "bot");
+  REQUIRE(cmd);
+  CHECK(cmd->words == std::vector<std::string>{"100"});
+  CHECK(cmd->args == "100");
+  m.arguments = {"100", "", "this is  7day"};
   m.arguments = {"AC/DC - \"Live\" "};
   cmd = parse_message(m, "bot");
   REQUIRE(cmd);

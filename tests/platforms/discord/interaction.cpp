@@ -111,6 +111,18 @@ TEST_CASE("options follow the declared order", "[discord][interaction]") {
   CHECK(to_message(i, {"cardname", "size"}).text == "/cardsearch The Gitrog Monster 5");
 }
 
+TEST_CASE("a declared option left out before one given keeps its place, empty",
+          "[discord][interaction]") {
+  auto i = parsed(fixture("interaction-application-command-slash-options.json"));
+  // No period, then the card: the card is the second argument, not the first.
+  auto m = to_message(i, {"period", "cardname", "size"});
+  CHECK(m.arguments == std::vector<std::string>{"", "The Gitrog Monster"});
+  CHECK(m.text == "/cardsearch The Gitrog Monster");
+  // Left out at the end, nothing stands for it.
+  CHECK(to_message(i, {"cardname", "period"}).arguments
+        == std::vector<std::string>{"The Gitrog Monster"});
+}
+
 TEST_CASE("option values are carried as given, one argument each", "[discord][interaction]") {
   auto json = replaced(fixture("interaction-application-command-slash-options.json"),
                        "\"value\": \"The Gitrog Monster\"",
