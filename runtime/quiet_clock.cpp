@@ -46,7 +46,8 @@ public:
 
   void set_request_timeout(time_point t, caf::abstract_actor* self,
                            caf::message_id id) override {
-    if (dispatching && defer([this, t, p = strong(self), id] { schedule::set_request_timeout(t, raw(p), id); }))
+    if (dispatching
+        && defer([this, t, p = strong(self), id] { schedule::set_request_timeout(t, raw(p), id); }))
       return;
     std::unique_lock<std::mutex> guard{mx_};
     if (done_)
@@ -147,13 +148,16 @@ public:
       }
       dispatching = true;
       trigger_expired_timeouts();
+      // What shipping called back (see defer), now that the schedule is no
+      // longer being walked. Still dispatching: running these, or releasing
+      // what they captured, may call back again, and that waits its turn.
+      while (!deferred_.empty()) {
+        auto later = std::move(deferred_);
+        deferred_.clear();
+        for (auto& f : later)
+          f();
+      }
       dispatching = false;
-      // What shipping called back (see defer), now that the schedule is
-      // no longer being walked.
-      auto later = std::move(deferred_);
-      deferred_.clear();
-      for (auto& f : later)
-        f();
     }
     // What never came due is dropped when the clock stops, and what is set
     // later is refused (done_): an entry holds its actor, and a detached
