@@ -205,18 +205,21 @@ incoming_message to_message(const interaction& i, const std::vector<std::string>
   // empty argument ("/topartists lastfm_user:rj" is no period, no page, rj),
   // then the undeclared ones follow.
   m.has_arguments = true;
-  auto value_of = [&](const std::string& name) -> std::string {
-    for (const auto& o : i.options)
-      if (o.name == name && o.type != option_user)
-        return o.value;
-    return {};
-  };
-  for (const auto& name : declared)
-    m.arguments.push_back(value_of(name));
-  for (const auto& o : i.options)
-    if (o.type != option_user
-        && std::find(declared.begin(), declared.end(), o.name) == declared.end())
-      m.arguments.push_back(o.value);
+  std::vector<bool> taken(i.options.size(), false);
+  for (const auto& name : declared) {
+    std::string value;
+    for (std::size_t k = 0; k < i.options.size(); ++k)
+      if (!taken[k] && i.options[k].name == name && i.options[k].type != option_user) {
+        value = i.options[k].value;
+        taken[k] = true;
+        break;
+      }
+    m.arguments.push_back(std::move(value));
+  }
+  // (A name given twice is malformed; its second value is not lost either.)
+  for (std::size_t k = 0; k < i.options.size(); ++k)
+    if (!taken[k] && i.options[k].type != option_user)
+      m.arguments.push_back(i.options[k].value);
   while (!m.arguments.empty() && m.arguments.back().empty())
     m.arguments.pop_back();
   for (const auto& value : m.arguments)
