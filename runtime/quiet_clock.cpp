@@ -33,64 +33,40 @@ public:
 
   void set_ordinary_timeout(time_point t, caf::abstract_actor* self, caf::atom_value type,
                             uint64_t id) override {
-    if (dispatching && defer([this, t, p = strong(self), type, id] {
-          schedule::set_ordinary_timeout(t, raw(p), type, id);
-        }))
-      return;
-    std::unique_lock<std::mutex> guard{mx_};
-    if (done_)
-      return; // stopped: see run
-    schedule::set_ordinary_timeout(t, self, type, id);
-    wake_if_sooner(t);
+    set_for(t, self, [this, t, type, id](caf::abstract_actor* a) {
+      schedule::set_ordinary_timeout(t, a, type, id);
+    });
   }
 
   void set_request_timeout(time_point t, caf::abstract_actor* self,
                            caf::message_id id) override {
-    if (dispatching
-        && defer([this, t, p = strong(self), id] { schedule::set_request_timeout(t, raw(p), id); }))
-      return;
-    std::unique_lock<std::mutex> guard{mx_};
-    if (done_)
-      return; // stopped: see run
-    schedule::set_request_timeout(t, self, id);
-    wake_if_sooner(t);
+    set_for(t, self,
+            [this, t, id](caf::abstract_actor* a) { schedule::set_request_timeout(t, a, id); });
   }
 
   void set_multi_timeout(time_point t, caf::abstract_actor* self, caf::atom_value type,
                          uint64_t id) override {
-    if (dispatching && defer([this, t, p = strong(self), type, id] {
-          schedule::set_multi_timeout(t, raw(p), type, id);
-        }))
-      return;
-    std::unique_lock<std::mutex> guard{mx_};
-    if (done_)
-      return; // stopped: see run
-    schedule::set_multi_timeout(t, self, type, id);
-    wake_if_sooner(t);
+    set_for(t, self, [this, t, type, id](caf::abstract_actor* a) {
+      schedule::set_multi_timeout(t, a, type, id);
+    });
   }
 
   // A cancelled deadline wakes nobody: at worst the thread wakes at its
   // time, finds nothing due and sleeps until the next one. (Deferred ones
   // name the actor by id: it may be gone by then.)
   void cancel_ordinary_timeout(caf::abstract_actor* self, caf::atom_value type) override {
-    if (dispatching && defer([this, aid = self->id(), type] { handle(ordinary_timeout_cancellation{aid, type}); }))
-      return;
-    std::unique_lock<std::mutex> guard{mx_};
-    schedule::cancel_ordinary_timeout(self, type);
+    cancel([&] { schedule::cancel_ordinary_timeout(self, type); },
+           [this, aid = self->id(), type] { handle(ordinary_timeout_cancellation{aid, type}); });
   }
 
   void cancel_request_timeout(caf::abstract_actor* self, caf::message_id id) override {
-    if (dispatching && defer([this, aid = self->id(), id] { handle(request_timeout_cancellation{aid, id}); }))
-      return;
-    std::unique_lock<std::mutex> guard{mx_};
-    schedule::cancel_request_timeout(self, id);
+    cancel([&] { schedule::cancel_request_timeout(self, id); },
+           [this, aid = self->id(), id] { handle(request_timeout_cancellation{aid, id}); });
   }
 
   void cancel_timeouts(caf::abstract_actor* self) override {
-    if (dispatching && defer([this, aid = self->id()] { handle(timeouts_cancellation{aid}); }))
-      return;
-    std::unique_lock<std::mutex> guard{mx_};
-    schedule::cancel_timeouts(self);
+    cancel([&] { schedule::cancel_timeouts(self); },
+           [this, aid = self->id()] { handle(timeouts_cancellation{aid}); });
   }
 
   void schedule_message(time_point t, caf::strong_actor_ptr receiver,
@@ -102,31 +78,25 @@ public:
       });
       return;
     }
-    std::unique_lock<std::mutex> guard{mx_};
-    if (done_)
-      return; // stopped: see run
-    schedule::schedule_message(t, std::move(receiver), std::move(content));
-    wake_if_sooner(t);
+    add(t, [&] { schedule::schedule_message(t, std::move(receiver), std::move(content)); });
   }
 
   void schedule_message(time_point t, caf::group target, caf::strong_actor_ptr sender,
                         caf::message content) override {
-    if (dispatching && defer([this, t, target, sender, content] {
-          schedule::schedule_message(t, target, sender, content);
-        }))
+    if (dispatching) {
+      defer([this, t, target, sender, content] {
+        schedule::schedule_message(t, target, sender, content);
+      });
       return;
-    std::unique_lock<std::mutex> guard{mx_};
-    if (done_)
-      return; // stopped: see run
-    schedule::schedule_message(t, std::move(target), std::move(sender), std::move(content));
-    wake_if_sooner(t);
+    }
+    add(t, [&] {
+      schedule::schedule_message(t, std::move(target), std::move(sender), std::move(content));
+    });
   }
 
   void cancel_all() override {
-    if (dispatching && defer([this] { schedule::cancel_all(); }))
-      return;
-    std::unique_lock<std::mutex> guard{mx_};
-    schedule::cancel_all();
+    auto all = [this] { schedule::cancel_all(); };
+    cancel(all, all);
   }
 
   /// The dispatch loop: ships what is due, then sleeps until the earliest
@@ -189,14 +159,45 @@ private:
   /// Shipping a message may call back into the clock on this thread, with
   /// the mutex held and the schedule being walked: an actor whose last
   /// reference the shipped entry held is cleaned up there and cancels its
-  /// timeouts. Such calls run right after the walk (run); others return
-  /// false and take the mutex.
+  /// timeouts. Such calls (`dispatching` is set) are kept and run right
+  /// after the walk (run); the others take the mutex.
   template <class F>
-  bool defer(F f) {
-    if (!dispatching)
-      return false;
+  void defer(F f) {
     deferred_.emplace_back(std::move(f));
-    return true;
+  }
+
+  /// Adds an entry due at `t` with `put()` under the mutex, waking the
+  /// thread when it is due before the time it sleeps until; refused once
+  /// stopped (see run).
+  template <class Put>
+  void add(time_point t, Put put) {
+    std::unique_lock<std::mutex> guard{mx_};
+    if (done_)
+      return;
+    put();
+    wake_if_sooner(t);
+  }
+
+  /// A deadline `t` for `self`, set by `set(self)`: with add, or deferred,
+  /// holding the actor until it runs.
+  template <class Set>
+  void set_for(time_point t, caf::abstract_actor* self, Set set) {
+    if (dispatching) {
+      defer([set, p = strong(self)] { set(raw(p)); });
+      return;
+    }
+    add(t, [&] { set(self); });
+  }
+
+  /// Runs `now()` under the mutex, or `later()` deferred.
+  template <class Now, class Later>
+  void cancel(Now now, Later later) {
+    if (dispatching) {
+      defer(std::move(later));
+      return;
+    }
+    std::unique_lock<std::mutex> guard{mx_};
+    now();
   }
 
   // Called with mx_ held. wake_at_ is the time the thread sleeps until (it

@@ -60,19 +60,19 @@ void count_command(engine_actor self, const incoming_message& msg,
     t->keys.push_back(rate_key(user, w, t->now));
   t->pending = t->windows.size();
   t->next = std::move(next);
-  if (env.local_cache) {
-    // The node's own memory, as the caching engine would count it.
-    for (std::size_t i = 0; i < t->windows.size(); ++i) {
-      auto n = env.local_cache->increment(t->keys[i], t->windows[i].seconds);
-      t->counts[i] = n ? n.value()
-                       : st.rate_memory.increment(t->keys[i], t->windows[i].seconds, t->now);
-    }
-    return t->next(judge(t->counts, t->windows));
-  }
-  auto cache = env.engines ? env.engines->caching.get() : cache_actor{};
+  // Without Redis the node's own memory counts, as the caching engine
+  // would (a function call, no round trip); with no caching engine either,
+  // this engine's memory.
+  auto cache = env.local_cache || !env.engines ? cache_actor{} : env.engines->caching.get();
   if (!cache) {
+    auto count_here = [&](std::size_t i) {
+      if (env.local_cache)
+        if (auto n = env.local_cache->increment(t->keys[i], t->windows[i].seconds))
+          return n.value();
+      return st.rate_memory.increment(t->keys[i], t->windows[i].seconds, t->now);
+    };
     for (std::size_t i = 0; i < t->windows.size(); ++i)
-      t->counts[i] = st.rate_memory.increment(t->keys[i], t->windows[i].seconds, t->now);
+      t->counts[i] = count_here(i);
     return t->next(judge(t->counts, t->windows));
   }
   for (std::size_t i = 0; i < t->windows.size(); ++i) {
