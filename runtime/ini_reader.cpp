@@ -1,5 +1,7 @@
 #include "runtime/ini_reader.hpp"
 
+#include "i18n/utf8.hpp"
+
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -22,34 +24,6 @@ std::string describe_char(char c) {
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/// Offset of the first byte that breaks UTF-8 (overlong forms, surrogates
-/// and code points past U+10FFFF included), or npos.
-std::size_t invalid_utf8_at(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto b = static_cast<unsigned char>(s[i]);
-    int extra = b < 0x80            ? 0
-                : (b >> 5) == 0x06  ? 1
-                : (b >> 4) == 0x0E  ? 2
-                : (b >> 3) == 0x1E  ? 3
-                                    : -1;
-    if (extra < 0 || s.size() - i <= static_cast<std::size_t>(extra))
-      return i;
-    std::uint32_t cp = extra == 0 ? b : b & (0x3F >> extra);
-    for (int k = 1; k <= extra; ++k) {
-      auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80)
-        return i;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    constexpr std::uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < smallest[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return i;
-    i += extra + 1;
-  }
-  return std::string_view::npos;
-}
 
 } // namespace
 
@@ -271,7 +245,7 @@ std::optional<std::string> value_problem(const ini_value& v) {
   }
   if (v.text.size() > max_value_bytes)
     return "the value is longer than " + std::to_string(max_value_bytes) + " bytes";
-  if (auto at = invalid_utf8_at(v.text); at != std::string_view::npos)
+  if (auto at = i18n::invalid_utf8_at(v.text); at != std::string_view::npos)
     return "the value is not valid UTF-8 (byte " + std::to_string(at + 1) + ")";
   return std::nullopt;
 }

@@ -4,6 +4,8 @@
 
 #include <rapidjson/document.h>
 
+#include "i18n/utf8.hpp"
+
 namespace lastgram::discord {
 
 namespace {
@@ -24,7 +26,7 @@ const json* find(const json& obj, const char* name) {
 /// A string field ("" when absent); snowflakes are strings in Discord's JSON.
 std::string text_at(const json& obj, const char* name) {
   auto* v = find(obj, name);
-  return v != nullptr && v->IsString() ? std::string{v->GetString(), v->GetStringLength()}
+  return v != nullptr && v->IsString() ? i18n::scrub_utf8({v->GetString(), v->GetStringLength()})
                                        : std::string{};
 }
 
@@ -32,7 +34,7 @@ std::string text_at(const json& obj, const char* name) {
 /// written.
 std::string scalar_text(const json& v) {
   if (v.IsString())
-    return {v.GetString(), v.GetStringLength()};
+    return i18n::scrub_utf8({v.GetString(), v.GetStringLength()});
   if (v.IsBool())
     return v.GetBool() ? "true" : "false";
   if (v.IsInt64())

@@ -1,5 +1,7 @@
 #include "platforms/telegram/update.hpp"
 
+#include "i18n/utf8.hpp"
+
 #include <optional>
 #include <utility>
 
@@ -116,7 +118,7 @@ std::string string_at(const json& obj, const char* name,
     fail(parse_errc::missing_field, "missing field " + path + name);
   if (!v->IsString())
     fail(parse_errc::wrong_type, "field " + path + name + " is not a string");
-  return {v->GetString(), v->GetStringLength()};
+  return i18n::scrub_utf8({v->GetString(), v->GetStringLength()});
 }
 
 std::string optional_string(const json& obj, const char* name,
@@ -126,7 +128,7 @@ std::string optional_string(const json& obj, const char* name,
     return {};
   if (!v->IsString())
     fail(parse_errc::wrong_type, "field " + path + name + " is not a string");
-  return {v->GetString(), v->GetStringLength()};
+  return i18n::scrub_utf8({v->GetString(), v->GetStringLength()});
 }
 
 bool optional_bool(const json& obj, const char* name, const std::string& path) {

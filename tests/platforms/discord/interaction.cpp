@@ -216,3 +216,14 @@ TEST_CASE("a member's permissions reach the author as group admin",
                               "\"permissions\": \"1024\""))
                 .user.group_admin);
 }
+
+TEST_CASE("a lone surrogate escape in an option becomes U+FFFD, not broken UTF-8",
+          "[discord][interaction]") {
+  // RapidJSON decodes "\udfa2" alone to the bytes of a surrogate; the
+  // discord_interaction fuzzer found such text reaching the command engine.
+  auto i = parsed(replaced(fixture("interaction-application-command-slash-options.json"),
+                           "\"The Gitrog Monster\"", "\"a\\udfa2b\""));
+  REQUIRE(i.options.size() == 1);
+  CHECK(i.options[0].value == "a\xEF\xBF\xBD" "b");
+  CHECK(to_message(i).text == "/cardsearch a\xEF\xBF\xBD" "b");
+}

@@ -364,3 +364,14 @@ TEST_CASE("getChatMember results give the member's status", "[telegram][update][
   CHECK_FALSE(parse_chat_member_status("[]"));
   CHECK_FALSE(parse_chat_member_status("{"));
 }
+
+TEST_CASE("a lone surrogate escape in a text becomes U+FFFD, not broken UTF-8",
+          "[telegram][update]") {
+  auto json = fixture("update-private-text.json");
+  auto at = json.find("\"text\": \"4\"");
+  REQUIRE(at != std::string::npos);
+  json.replace(at, 11, "\"text\": \"x\\udfa2\\u00e9\"");
+  auto u = parse_update(json);
+  REQUIRE(u);
+  CHECK(u->message.text == "x\xEF\xBF\xBD\xC3\xA9");
+}
