@@ -16,6 +16,7 @@
 
 #include "messages/command.hpp"
 #include "messages/diag.hpp"
+#include "messages/discord_gateway.hpp"
 
 namespace lastgram {
 
@@ -40,12 +41,19 @@ struct member_card {
   /// The node's command engine and diagnostics actor; invalid when absent.
   command_actor command;
   diag_actor diag;
+  /// The node's Discord identify gate; invalid when it runs no gateway.
+  discord::gateway_identify_gate identify_gate;
 };
+
+/// Whether two cards name the same engine handles.
+inline bool same_handles(const member_card& a, const member_card& b) {
+  return a.command == b.command && a.diag == b.diag && a.identify_gate == b.identify_gate;
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_card& x) {
   return f(caf::meta::type_name("member_card"), x.name, x.endpoint, x.roles, x.command,
-           x.diag);
+           x.diag, x.identify_gate);
 }
 
 /// A node's introduction to a peer, and the peer's answer: its card and the
@@ -76,12 +84,13 @@ struct cluster_member {
   /// another process).
   command_actor command;
   diag_actor diag;
+  discord::gateway_identify_gate identify_gate;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_member& x) {
   return f(caf::meta::type_name("cluster_member"), x.name, x.endpoint, x.roles, x.state,
-           x.state_age_ms, x.self, x.command, x.diag);
+           x.state_age_ms, x.self, x.command, x.diag, x.identify_gate);
 }
 
 /// A node's view of the cluster, as `lastgram cluster status` shows it.

@@ -182,9 +182,18 @@ std::shared_ptr<const multiplatform::gateway_shard_options> shard_options(const 
     return {};
   };
   o->gate_of = [weak]() -> discord::gateway_identify_gate {
-    if (auto parts = weak.lock())
-      return parts->discord_gate.get();
-    return {};
+    auto parts = weak.lock();
+    if (!parts)
+      return {};
+    auto local = parts->engines->identify_gate.get();
+    if (!parts->discord_shards)
+      return local;
+    // In a cluster the leader's gate spaces every member's identifies; this
+    // node's own serves while the leader's is not known yet.
+    auto live = parts->roster->live();
+    auto* leader = cluster::singleton_owner(*live, discord_role, identify_gate_key);
+    return leader != nullptr && !leader->self && leader->identify_gate ? leader->identify_gate
+                                                                       : local;
   };
   return o;
 }
@@ -241,15 +250,24 @@ std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
     // max_concurrency); a restart keeps the schedule, which the plan owns.
     d.children.push_back(child_spec{"discord-identify-gate",
                                     [p](caf::local_actor* self) {
+                                      std::function<bool()> leads;
+                                      if (p->discord_shards)
+                                        leads = [roster = p->roster] {
+                                          auto live = roster->live();
+                                          auto* leader = cluster::singleton_owner(
+                                            *live, discord_role, identify_gate_key);
+                                          return leader != nullptr && leader->self;
+                                        };
                                       auto hdl = multiplatform::spawn_identify_gate(
-                                        self, p->discord_gateway->identify);
-                                      p->discord_gate.put(hdl);
+                                        self, p->discord_gateway->identify, nullptr,
+                                        std::move(leads));
+                                      p->engines->identify_gate.put(hdl);
                                       return untyped(hdl);
                                     },
                                     false});
   if (p->discord_opts && p->discord_gateway)
     for (std::int32_t i = 0; i < p->discord_gateway->shard_count; ++i)
-      d.children.push_back(child_spec{"discord-shard-" + std::to_string(i),
+      d.children.push_back(child_spec{std::string{discord_shard_prefix} + std::to_string(i),
                                       [p, i](caf::local_actor* self) {
                                         if (p->discord_shards)
                                           return untyped(multiplatform::spawn_shard_slot(
@@ -322,9 +340,9 @@ child_spec membership_child(const parts_ptr& p) {
   // Nodes that run Discord's gateway share its shards (see shard_slot_options);
   // only they: a member that said "discord" without running shards would be
   // given shards nobody runs.
-  roles.erase(std::remove(roles.begin(), roles.end(), "discord"), roles.end());
+  roles.erase(std::remove(roles.begin(), roles.end(), discord_role), roles.end());
   if (p->discord_shards)
-    roles.push_back("discord");
+    roles.emplace_back(discord_role);
   // Likewise for the library indexer (see leads_indexing).
   if (p->values.indexer.enabled
       && std::find(roles.begin(), roles.end(), "indexer") == roles.end())

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/support/engines.hpp"
@@ -57,6 +58,13 @@ namespace lastgram::runtime {
 
 struct gateway_plan;
 
+/// The cluster role of the members running the Discord gateway, and the
+/// keys its singletons hash on: shard k is "discord-shard-k", and the
+/// identify gate that spaces every member's identifies is one more.
+inline constexpr std::string_view discord_role = "discord";
+inline constexpr std::string_view discord_shard_prefix = "discord-shard-";
+inline constexpr std::string_view identify_gate_key = "discord-identify-gate";
+
 /// What the engines of one node share. Built once by the node; the spawn
 /// functions of the descriptors keep it alive.
 struct node_parts {
@@ -69,8 +77,6 @@ struct node_parts {
   handle_slot<console_actor> console;
   handle_slot<telegram_actor> telegram;
   handle_slot<discord_actor> discord;
-  /// The node's Discord identify gate (gateway mode).
-  handle_slot<discord::gateway_identify_gate> discord_gate;
   std::shared_ptr<command::environment> env;
   /// What every engine reads; the translation engine alone replaces its
   /// content (SIGHUP), through `live_texts` (the same object).

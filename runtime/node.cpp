@@ -236,7 +236,8 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
         // Each shard runs on one member: the ring of the live members that
         // advertise "discord" places "discord-shard-<k>".
         p->discord_shards = std::make_shared<cluster::shard_placement>(
-          p->roster, "discord", "discord-shard-", p->discord_gateway->shard_count);
+          p->roster, std::string{discord_role}, std::string{discord_shard_prefix},
+          p->discord_gateway->shard_count);
     }
   }
 }

@@ -58,8 +58,8 @@ struct membership_state {
   /// a seed is written as a host name).
   std::map<std::string, std::string> aliases;
   /// This node's engine handles as last published in the roster.
-  command_actor last_command;
-  diag_actor last_diag;
+  /// This node's card as last published (its engine handles).
+  member_card last_card;
   clock_type::time_point started;
   static inline const char* name = "cluster.membership";
 };
@@ -97,6 +97,7 @@ member_card own_card(membership_impl* self) {
   if (st.opts->engines) {
     card.command = st.opts->engines->command.get();
     card.diag = st.opts->engines->diag.get();
+    card.identify_gate = st.opts->engines->identify_gate.get();
   }
   return card;
 }
@@ -120,17 +121,20 @@ std::vector<cluster_member> members(membership_impl* self, bool with_handles) {
   std::vector<cluster_member> out;
   auto me = own_card(self);
   cluster_member self_entry{me.name, me.endpoint, me.roles, member_state::up, age(st.started),
-                            true, {}, {}};
+                            true, {}, {}, {}};
   if (with_handles) {
     self_entry.command = me.command;
     self_entry.diag = me.diag;
+    self_entry.identify_gate = me.identify_gate;
   }
   out.push_back(std::move(self_entry));
   for (auto& [endpoint, p] : st.peers) {
-    cluster_member m{p.card.name, endpoint, p.card.roles, p.state, age(p.since), false, {}, {}};
+    cluster_member m{p.card.name, endpoint, p.card.roles, p.state, age(p.since), false,
+                     {}, {}, {}};
     if (with_handles && p.state != member_state::down) {
       m.command = p.card.command;
       m.diag = p.card.diag;
+      m.identify_gate = p.card.identify_gate;
     }
     out.push_back(std::move(m));
   }
@@ -142,9 +146,7 @@ void publish_view(membership_impl* self) {
   auto& st = self->state;
   if (st.opts->view)
     st.opts->view->update(members(self, true));
-  auto me = own_card(self);
-  st.last_command = me.command;
-  st.last_diag = me.diag;
+  st.last_card = own_card(self);
 }
 
 /// Moves `p` to `to`; `expected` marks a departure the member announced (it
@@ -210,7 +212,7 @@ void adopt(membership_impl* self, const caf::actor& hdl, member_gossip& g,
   auto now = clock_type::now();
   auto [it, fresh] = st.peers.try_emplace(key);
   auto& p = it->second;
-  bool changed = fresh || p.card.command != g.card.command || p.card.diag != g.card.diag
+  bool changed = fresh || !same_handles(p.card, g.card)
                  || p.card.roles != g.card.roles || p.card.name != g.card.name;
   if (p.handle != hdl) {
     // New, back, or restarted with a new membership actor.
@@ -365,8 +367,7 @@ void tick(membership_impl* self) {
     ++i;
   }
   // A restarted engine of this node has a new handle: tell the readers.
-  auto me = own_card(self);
-  if (me.command != st.last_command || me.diag != st.last_diag)
+  if (!same_handles(own_card(self), st.last_card))
     publish_view(self);
 }
 

@@ -75,6 +75,26 @@ shard_placement::shard_placement(std::shared_ptr<const roster> members, std::str
   // nop
 }
 
+role_members with_role(const std::vector<cluster_member>& live, std::string_view role) {
+  role_members out;
+  for (const auto& m : live) {
+    if (std::find(m.roles.begin(), m.roles.end(), role) == m.roles.end())
+      continue;
+    if (m.self)
+      out.self = out.endpoints.size();
+    out.endpoints.push_back(m.endpoint);
+    out.members.push_back(&m);
+  }
+  return out;
+}
+
+const cluster_member* singleton_owner(const std::vector<cluster_member>& live,
+                                      std::string_view role, std::string_view key) {
+  auto view = with_role(live, role);
+  auto owners = assign_shards(view.endpoints, 1, key);
+  return owners.empty() ? nullptr : view.members[owners.front()];
+}
+
 bool shard_placement::runs_here(std::int32_t shard) {
   if (!roster_ || shard < 0 || shard >= count_)
     return false;
@@ -82,20 +102,13 @@ bool shard_placement::runs_here(std::int32_t shard) {
   auto version = roster_->version();
   if (version != version_) {
     version_ = version;
-    std::vector<std::string> endpoints;
-    std::optional<std::size_t> self;
-    for (const auto& m : *roster_->live()) {
-      if (std::find(m.roles.begin(), m.roles.end(), role_) == m.roles.end())
-        continue;
-      if (m.self)
-        self = endpoints.size();
-      endpoints.push_back(m.endpoint);
-    }
+    auto live = roster_->live();
+    auto view = with_role(*live, role_);
     mine_.assign(static_cast<std::size_t>(count_), false);
-    if (self) {
-      auto owners = assign_shards(endpoints, count_, prefix_);
+    if (view.self) {
+      auto owners = assign_shards(view.endpoints, count_, prefix_);
       for (std::size_t k = 0; k < owners.size(); ++k)
-        mine_[k] = owners[k] == *self;
+        mine_[k] = owners[k] == *view.self;
     }
   }
   return mine_[static_cast<std::size_t>(shard)];

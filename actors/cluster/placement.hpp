@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "messages/cluster.hpp"
 #include "messages/command.hpp"
 
 namespace lastgram::cluster {
@@ -44,6 +46,22 @@ std::size_t owner_of(const std::vector<ring_point>& ring, std::string_view key) 
 /// that stay. Empty when there is no member.
 std::vector<std::size_t> assign_shards(const std::vector<std::string>& endpoints,
                                        std::int32_t count, std::string_view key_prefix);
+
+/// The endpoints of the live members (up or suspect) of `live` that
+/// advertise `role`, in its order, and this node's index among them (none
+/// when it lacks the role).
+struct role_members {
+  std::vector<std::string> endpoints;
+  std::vector<const cluster_member*> members;
+  std::optional<std::size_t> self;
+};
+role_members with_role(const std::vector<cluster_member>& live, std::string_view role);
+
+/// The member of `live` with `role` that holds the one-of-a-kind job `key`
+/// (the owner of shard 0 of assign_shards for it); nullptr when no member
+/// has the role. The same on every member that sees the same members.
+const cluster_member* singleton_owner(const std::vector<cluster_member>& live,
+                                      std::string_view role, std::string_view key);
 
 /// Which shards of a cluster singleton (e.g. Discord's gateway shards) this
 /// node runs: those assign_shards places on it among the roster's live

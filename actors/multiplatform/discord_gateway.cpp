@@ -281,19 +281,65 @@ discord::gateway_shard_actor spawn_gateway_shard(caf::actor_system& sys,
 namespace {
 
 using clock_fn = std::function<clock_type::time_point()>;
+using lead_check_atom = caf::atom_constant<caf::atom("dcgatechk")>;
 
-discord::gateway_identify_gate::behavior_type
-gate_impl(std::shared_ptr<gw::identify_scheduler> sched, clock_fn now) {
+using gate_impl_actor = discord::gateway_identify_gate::extend<caf::reacts_to<lead_check_atom>>;
+
+struct gate_state {
+  std::shared_ptr<gw::identify_scheduler> sched;
+  clock_fn now;
+  std::function<bool()> leads;
+  /// Whether this gate led the cluster's identifies at the last check.
+  bool leading = false;
+  static inline const char* name = "discord_identify_gate";
+
+  clock_type::time_point time() const {
+    return now ? now() : clock_type::now();
+  }
+};
+
+using gate_ptr = gate_impl_actor::stateful_pointer<gate_state>;
+
+/// How often a cluster's gate checks whether it leads.
+constexpr std::chrono::milliseconds lead_check_every{250};
+
+/// A gate that starts to lead holds every bucket for one spacing: the member
+/// that led before may have let a shard identify just now.
+void check_lead(gate_ptr self) {
+  auto& st = self->state;
+  bool leads = st.leads();
+  if (leads && !st.leading) {
+    st.sched->hold_until(st.time() + gw::identify_scheduler::bucket_spacing);
+    log::info("discord", "identify gate leads the cluster's identifies", {});
+  }
+  st.leading = leads;
+}
+
+gate_impl_actor::behavior_type gate_impl(gate_ptr self, std::shared_ptr<gw::identify_scheduler> sched,
+                                         clock_fn now, std::function<bool()> leads) {
+  auto& st = self->state;
+  st.sched = std::move(sched);
+  st.now = std::move(now);
+  st.leads = std::move(leads);
+  if (st.leads) {
+    check_lead(self);
+    self->delayed_send(self, lead_check_every, lead_check_atom::value);
+  }
   return {
-    [sched, now](discord::gateway_identify_atom, std::int32_t shard) -> std::int64_t {
-      auto t = now ? now() : clock_type::now();
-      auto at = sched->reserve(shard, t);
+    [self](discord::gateway_identify_atom, std::int32_t shard) -> std::int64_t {
+      auto& state = self->state;
+      auto t = state.time();
+      auto at = state.sched->reserve(shard, t);
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(at - t).count();
       if (wait > 0)
         log::info("discord", "identify waits for the session start limit",
                   {log::kv("shard", shard), log::kv("wait_ms", static_cast<std::int64_t>(wait)),
-                   log::kv("remaining", sched->remaining())});
+                   log::kv("remaining", state.sched->remaining())});
       return wait;
+    },
+    [self](lead_check_atom) {
+      check_lead(self);
+      self->delayed_send(self, lead_check_every, lead_check_atom::value);
     },
   };
 }
@@ -302,14 +348,16 @@ gate_impl(std::shared_ptr<gw::identify_scheduler> sched, clock_fn now) {
 
 discord::gateway_identify_gate spawn_identify_gate(caf::actor_system& sys,
                                                    const gw::session_start_limit& limit) {
-  return sys.spawn(gate_impl, std::make_shared<gw::identify_scheduler>(limit, clock_type::now()),
-                   clock_fn{});
+  return caf::actor_cast<discord::gateway_identify_gate>(
+    sys.spawn(gate_impl, std::make_shared<gw::identify_scheduler>(limit, clock_type::now()),
+              clock_fn{}, std::function<bool()>{}));
 }
 
 discord::gateway_identify_gate spawn_identify_gate(caf::local_actor* parent,
                                                    std::shared_ptr<gw::identify_scheduler> schedule,
-                                                   clock_fn now) {
-  return parent->spawn(gate_impl, std::move(schedule), std::move(now));
+                                                   clock_fn now, std::function<bool()> leads) {
+  return caf::actor_cast<discord::gateway_identify_gate>(
+    parent->spawn(gate_impl, std::move(schedule), std::move(now), std::move(leads)));
 }
 
 } // namespace lastgram::multiplatform

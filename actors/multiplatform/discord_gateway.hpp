@@ -98,8 +98,16 @@ discord::gateway_identify_gate spawn_identify_gate(caf::actor_system& sys,
 /// (a restarted gate keeps the reservations made); `now` is its clock
 /// (unset: steady_clock). The gate answers how many milliseconds a shard
 /// waits before it identifies.
+///
+/// In a cluster one gate serves every member's shards (they ask the gate of
+/// the member that `cluster::singleton_owner` names), and `leads` tells
+/// whether this gate is that one; it is checked every 250 ms. A gate that
+/// starts to lead holds every bucket for 5 s (one spacing), since the
+/// member that led before may just have let a shard identify. Unset: a
+/// node's own gate, which never holds.
 discord::gateway_identify_gate spawn_identify_gate(
   caf::local_actor* parent, std::shared_ptr<discord::gateway::identify_scheduler> schedule,
-  std::function<std::chrono::steady_clock::time_point()> now = nullptr);
+  std::function<std::chrono::steady_clock::time_point()> now = nullptr,
+  std::function<bool()> leads = nullptr);
 
 } // namespace lastgram::multiplatform

@@ -9,6 +9,7 @@
 #include "messages/command.hpp"
 #include "messages/database.hpp"
 #include "messages/diag.hpp"
+#include "messages/discord_gateway.hpp"
 #include "messages/event.hpp"
 #include "messages/fm_engine.hpp"
 #include "messages/image.hpp"
@@ -74,6 +75,9 @@ struct engine_handles {
   /// Optional: a node without it (indexer.enabled off) indexes nothing and
   /// answers /index with "unavailable".
   handle_slot<indexer_actor> indexer;
+  /// Optional: the Discord identify gate of a node running the gateway,
+  /// which the cluster's members learn through the membership.
+  handle_slot<discord::gateway_identify_gate> identify_gate;
 
   /// Waits until every engine has a handle (at start, before input flows);
   /// false when one is still missing after `timeout`.
@@ -99,6 +103,7 @@ struct engine_handles {
     event.clear();
     diag.clear();
     lyrics.clear();
+    identify_gate.clear();
     image.clear();
     indexer.clear();
   }

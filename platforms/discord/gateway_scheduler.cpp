@@ -31,4 +31,9 @@ identify_scheduler::time_point identify_scheduler::reserve(std::int32_t shard_id
   return slot;
 }
 
+void identify_scheduler::hold_until(time_point t) {
+  for (auto& free : bucket_free_)
+    free = std::max(free, t);
+}
+
 } // namespace lastgram::discord::gateway

@@ -30,6 +30,11 @@ public:
   /// identify, and counts it as a session start.
   time_point reserve(std::int32_t shard_id, time_point now);
 
+  /// No bucket identifies before `t`: for a gate that just took over the
+  /// cluster's identifies from another member, whose reservations it
+  /// cannot know (the last of them may be up to one spacing old).
+  void hold_until(time_point t);
+
   /// Session starts left in the current period.
   std::int32_t remaining() const { return remaining_; }
 

@@ -390,8 +390,8 @@ TEST_CASE("cluster status renders members as text and JSON", "[cluster]") {
   view.node = "n1";
   view.endpoint = "127.0.0.1:4280";
   view.members.push_back({"n1", "127.0.0.1:4280", {"commands"}, member_state::up, 61000, true,
-                          {}, {}});
-  view.members.push_back({"n\"2", "127.0.0.1:4281", {}, member_state::down, 800, false, {}, {}});
+                          {}, {}, {}});
+  view.members.push_back({"n\"2", "127.0.0.1:4281", {}, member_state::down, 800, false, {}, {}, {}});
   auto text = runtime::render_view(view);
   CHECK(text.find("2 members, 1 up") != std::string::npos);
   CHECK(text.find("1m01s") != std::string::npos);

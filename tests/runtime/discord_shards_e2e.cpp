@@ -7,6 +7,11 @@
 // join each shard's Identify came from that node only. After a kill -9 of
 // the first node the survivor identifies its shards within the detection
 // time plus a margin.
+//
+// Then three members, two shards and a bot that may identify one shard per
+// 5 s (max_concurrency 1): one identify gate spaces the identifies of all
+// three members, a kill -9 of a shard's member moves the shard within 10 s,
+// and every interaction sent through the shards is answered exactly once.
 
 #include <catch2/catch.hpp>
 
@@ -21,6 +26,7 @@
 #include "actors/cluster/placement.hpp"
 #include "cluster_node.hpp"
 #include "support/eventually.hpp"
+#include "support/fake_discord_rest.hpp"
 #include "support/fake_gateway.hpp"
 #include "support/http_probe.hpp"
 #include "support/process.hpp"
@@ -37,7 +43,8 @@ constexpr std::int32_t shards = 4;
 /// Starts `n` as a gateway node of four shards on `gateway`, joining
 /// through `seed` (none: the first member).
 void start(cluster_node& n, const temp_dir& dir, const fake_gateway& gateway,
-           const test_http_server& api, const std::string& seed) {
+           const std::string& api_url, const std::string& seed,
+           std::int32_t shard_count = shards) {
   std::vector<std::string> args{
     LASTGRAM_BINARY, "run", "--config", std::string{LASTGRAM_SOURCE_DIR} + "/config.ini",
     "--set", "console.enabled=off", "--set", "node.name=" + n.name,
@@ -46,8 +53,8 @@ void start(cluster_node& n, const temp_dir& dir, const fake_gateway& gateway,
     "--set", "server.address=127.0.0.1", "--set", "server.port=" + std::to_string(n.http_port),
     "--set", "indexer.enabled=false", "--set", "discord.mode=gateway",
     "--set", "discord.gateway-url=" + gateway.url(),
-    "--set", "discord.shards=" + std::to_string(shards),
-    "--set", "discord.api-url=" + api.url("/api/v10"),
+    "--set", "discord.shards=" + std::to_string(shard_count),
+    "--set", "discord.api-url=" + api_url,
     "--set", "cluster.enabled=true", "--set", "cluster.address=127.0.0.1",
     "--set", "cluster.port=" + std::to_string(n.cluster_port)};
   if (!seed.empty()) {
@@ -73,9 +80,9 @@ std::vector<std::int32_t> running(const cluster_node& n) {
   return out;
 }
 
-fake_gateway::options concurrent() {
+fake_gateway::options concurrent(std::int32_t shard_count = shards) {
   fake_gateway::options o;
-  o.shard_count = shards;
+  o.shard_count = shard_count;
   o.concurrent_shards = true;
   // Slow enough that a loaded machine (sanitizers, a parallel build) does
   // not miss ACKs and reconnect shards for reasons of its own.
@@ -146,7 +153,7 @@ TEST_CASE("gateway shards run once in a cluster: they move to a joining node and
   INFO("n1 should run " << on1.size() << " shards, n2 " << on2.size());
 
   // 1. Alone, n1 runs every shard.
-  start(n1, dir, gw1, api, "");
+  start(n1, dir, gw1, api.url("/api/v10"), "");
   // The nodes' logs, for a failure's message.
   auto expect = [&](bool ok, const char* what) {
     if (!ok)
@@ -159,7 +166,7 @@ TEST_CASE("gateway shards run once in a cluster: they move to a joining node and
   // 2. n2 joins: the shards the ring gives it close on n1 and identify on
   // n2, and no shard is ever open on both gateways.
   auto identifies_before = gw1.received(2).size();
-  start(n2, dir, gw2, api, n1.endpoint());
+  start(n2, dir, gw2, api.url("/api/v10"), n1.endpoint());
   bool overlap = false;
   auto settled = [&] {
     auto a = gw1.live_shards(), b = gw2.live_shards();
@@ -205,4 +212,196 @@ TEST_CASE("gateway shards run once in a cluster: they move to a joining node and
   n2.proc->signal(SIGTERM);
   CHECK(n2.proc->wait(20s) == 0);
   CHECK_FALSE(n2.proc->err().find(token) != std::string::npos);
+}
+
+namespace {
+
+/// A /start slash command in a DM of its own, with the interaction id `id`
+/// (its token is "tok" + id).
+std::string start_command(const std::string& id) {
+  return "{\"type\":2,\"id\":\"" + id + "\",\"application_id\":\"1234\",\"token\":\"tok" + id
+         + "\",\"channel_id\":\"5" + id + "\",\"locale\":\"en-US\",\"user\":{\"id\":\"7" + id
+         + "\",\"username\":\"u" + id
+         + "\"},\"data\":{\"type\":1,\"id\":\"77\",\"name\":\"start\",\"options\":[]}}";
+}
+
+/// How many interaction callbacks the fake REST API got, by interaction id,
+/// and how many of its requests broke Discord's OpenAPI description.
+struct callbacks {
+  std::map<std::string, int> by_id;
+  int invalid = 0;
+};
+
+callbacks callbacks_of(const fake_discord_rest& api) {
+  callbacks out;
+  rapidjson::Document d;
+  auto text = api.requests_json();
+  d.Parse(text.c_str());
+  if (!d.IsArray())
+    return out;
+  for (const auto& r : d.GetArray()) {
+    if (!r["valid"].GetBool())
+      ++out.invalid;
+    std::string path = r["path"].GetString();
+    const std::string head = "/interactions/";
+    if (path.rfind(head, 0) != 0)
+      continue;
+    auto end = path.find('/', head.size());
+    ++out.by_id[path.substr(head.size(), end - head.size())];
+  }
+  return out;
+}
+
+/// The arrival times of every Identify the gateways received, sorted.
+std::vector<std::chrono::steady_clock::time_point>
+identify_times(const std::vector<std::unique_ptr<fake_gateway>>& gateways) {
+  std::vector<std::chrono::steady_clock::time_point> out;
+  for (const auto& gw : gateways)
+    for (const auto& f : gw->received(2))
+      out.push_back(f.at);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// The shortest gap between two identifies, in milliseconds (a day when
+/// there are fewer than two).
+std::int64_t closest_identifies(const std::vector<std::unique_ptr<fake_gateway>>& gateways) {
+  auto times = identify_times(gateways);
+  std::int64_t best = 86'400'000;
+  for (std::size_t i = 1; i < times.size(); ++i)
+    best = std::min<std::int64_t>(
+      best, std::chrono::duration_cast<std::chrono::milliseconds>(times[i] - times[i - 1]).count());
+  return best;
+}
+
+} // namespace
+
+TEST_CASE("three members share two shards through one identify gate, and a killed member's "
+          "shard moves without an interaction answered twice",
+          "[discord][cluster][e2e][shards]") {
+  constexpr std::int32_t two = 2;
+  temp_dir dir;
+  // Its GET /gateway/bot says max_concurrency 1: one identify per 5 s for
+  // the whole bot, whichever member sends it.
+  fake_discord_rest api{token};
+  std::vector<cluster_node> nodes(3);
+  std::vector<std::unique_ptr<fake_gateway>> gateways;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    nodes[i].name = "m" + std::to_string(i + 1);
+    auto o = concurrent(two);
+    o.interaction_prefix = std::to_string(i + 1) + "00000";
+    gateways.push_back(std::make_unique<fake_gateway>(o));
+  }
+  // The two shards on two different members, so that two members identify.
+  auto endpoints = [&](const std::vector<std::size_t>& which) {
+    std::vector<std::string> out;
+    for (auto i : which)
+      out.push_back(nodes[i].endpoint());
+    return out;
+  };
+  std::vector<std::size_t> owner;
+  for (int tries = 0; tries < 100; ++tries) {
+    owner = lastgram::cluster::assign_shards(endpoints({0, 1, 2}), two, "discord-shard-");
+    if (owner[0] != owner[1])
+      break;
+    nodes[tries % 3].cluster_port = free_port();
+  }
+  REQUIRE(owner[0] != owner[1]);
+
+  auto expect = [&](bool ok, const std::string& what) {
+    if (ok)
+      return;
+    std::string logs;
+    for (auto& n : nodes)
+      logs += "\n" + n.name + ":\n" + (n.proc ? n.proc->err() : "");
+    FAIL(what << logs);
+  };
+  // All three start together; m1 is the seed.
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    start(nodes[i], dir, *gateways[i], api.url(), i == 0 ? "" : nodes[0].endpoint(), two);
+  auto on = [&](std::size_t node) { return gateways[node]->live_shards(); };
+  auto placed = [&](const std::vector<std::size_t>& where) {
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      std::vector<std::int32_t> want;
+      for (std::int32_t k = 0; k < two; ++k)
+        if (where[static_cast<std::size_t>(k)] == i)
+          want.push_back(k);
+      if (on(i) != want)
+        return false;
+    }
+    return true;
+  };
+  expect(eventually([&] { return placed(owner); }, 60s, 5ms),
+         "the two shards did not settle on the ring's owners");
+  // Identifies of both shards, from two members, were 5 s apart: they asked
+  // one gate. (Per-member gates let both identify at the same moment.)
+  CHECK(identify_times(gateways).size() >= 2);
+  CHECK(closest_identifies(gateways) >= 4'000);
+
+  // One interaction through each shard, each answered once.
+  std::vector<std::string> sent;
+  auto send_through = [&](std::size_t node) {
+    auto& gw = *gateways[node];
+    auto id = std::to_string(node + 1) + "0000" + std::to_string(sent.size() + 1);
+    gw.send_dispatch("INTERACTION_CREATE", start_command(id));
+    sent.push_back(id);
+  };
+  send_through(owner[0]);
+  send_through(owner[1]);
+  auto all_answered = [&] {
+    auto got = callbacks_of(api);
+    for (const auto& id : sent)
+      if (got.by_id[id] == 0)
+        return false;
+    return true;
+  };
+  expect(eventually(all_answered, 20s), "an interaction through a shard was not answered");
+
+  // kill -9 shard 0's member: the ring's next owner among the two left
+  // identifies it within 10 s, through the gate (which moves too when the
+  // killed member held it, and then first waits one spacing).
+  std::vector<std::size_t> left;
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (i != owner[0])
+      left.push_back(i);
+  auto next = lastgram::cluster::assign_shards(endpoints(left), two, "discord-shard-");
+  std::vector<std::size_t> after{left[next[0]], left[next[1]]};
+  CHECK(after[1] == owner[1]); // shard 1 stays where it was
+  auto killed = std::chrono::steady_clock::now();
+  nodes[owner[0]].proc->signal(SIGKILL);
+  nodes[owner[0]].proc->wait(10s);
+  auto survivors = [&] {
+    for (std::int32_t k = 0; k < two; ++k) {
+      auto live = on(after[static_cast<std::size_t>(k)]);
+      if (std::find(live.begin(), live.end(), k) == live.end())
+        return false;
+    }
+    return true;
+  };
+  expect(eventually(survivors, 20s, 5ms), "shard 0 did not move off the killed member");
+  auto took = std::chrono::steady_clock::now() - killed;
+  CHECK(took < 10s);
+  CHECK(closest_identifies(gateways) >= 4'000);
+
+  // An interaction through the moved shard (its member's newest connection)
+  // and one more through shard 1: each answered, and none of the four twice.
+  send_through(after[0]);
+  send_through(owner[1]);
+  expect(eventually(all_answered, 20s), "an interaction after the move was not answered");
+  CHECK(holds_for([&] {
+    auto got = callbacks_of(api);
+    for (const auto& [id, n] : got.by_id)
+      if (n != 1)
+        return false;
+    return got.by_id.size() == sent.size();
+  }, 2s));
+  CHECK(callbacks_of(api).invalid == 0);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    CHECK(gateways[i]->problems().empty());
+    if (i == owner[0])
+      continue;
+    nodes[i].proc->signal(SIGTERM);
+    CHECK(nodes[i].proc->wait(20s) == 0);
+    CHECK(nodes[i].proc->err().find(token) == std::string::npos);
+  }
 }

@@ -243,7 +243,7 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     int op = doc.IsObject() && doc.HasMember("op") && doc["op"].IsInt() ? doc["op"].GetInt() : -1;
     {
       std::lock_guard<std::mutex> guard(mutex);
-      frames.push_back(frame{c->id, op, text});
+      frames.push_back(frame{c->id, op, text, std::chrono::steady_clock::now()});
     }
     if (c != current && !opts.concurrent_shards)
       return problem("a frame on a replaced connection");
@@ -324,7 +324,8 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     std::string payload;
     {
       std::lock_guard<std::mutex> guard(mutex);
-      payload = interaction_payload(fixture, "interaction-" + std::to_string(++interactions));
+      payload = interaction_payload(fixture,
+                                    opts.interaction_prefix + std::to_string(++interactions));
     }
     dispatch("INTERACTION_CREATE", payload);
   }

@@ -10,6 +10,7 @@
 /// from tests/fixtures/discord/), Reconnect (op 7), Invalid Session (op 9),
 /// or close with any code. It records every frame the client sent.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +32,9 @@ public:
     /// second live session of one shard is a problem). Off: one session,
     /// and a new connection replaces the old one.
     bool concurrent_shards = false;
+    /// The ids send_interaction() gives: this plus a count (gateways of one
+    /// test that share a REST fake need different ones).
+    std::string interaction_prefix = "interaction-";
   };
 
   /// One frame the client sent, with the connection it came on (1-based).
@@ -38,6 +42,8 @@ public:
     int connection = 0;
     int op = -1;
     std::string text;
+    /// When it arrived.
+    std::chrono::steady_clock::time_point at;
   };
 
   explicit fake_gateway(options opts);
@@ -53,7 +59,7 @@ public:
   // -- script (each returns at once; the server acts on its own thread) -----
 
   /// Adds an INTERACTION_CREATE with the next seq and the id
-  /// "interaction-<n>" to the session, and sends it unless the link is a
+  /// "<interaction_prefix><n>" to the session, and sends it unless the link is a
   /// black hole (then only a Resume replays it).
   void send_interaction();
   /// Adds the dispatch `event` with payload `d` (JSON) to the session, with

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "messages/discord.hpp"
 #include "messages/discord_gateway.hpp"
 #include "platforms/discord/gateway_bot.hpp"
+#include "platforms/discord/gateway_scheduler.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_gateway.hpp"
 
@@ -282,22 +284,37 @@ TEST_CASE("close 4004 stops the shard with a clear error and no reconnect") {
   CHECK(r.log->all().empty());
 }
 
+namespace {
+
+/// A session start limit of 1,000 starts, `remaining` of them left.
+discord::gateway::session_start_limit gate_limit(std::int32_t remaining,
+                                                 std::int32_t concurrency) {
+  discord::gateway::session_start_limit limit;
+  limit.total = 1000;
+  limit.remaining = remaining;
+  limit.reset_after = 60s;
+  limit.max_concurrency = concurrency;
+  return limit;
+}
+
+/// The milliseconds `gate` tells shard `shard` to wait.
+std::int64_t ask_gate(caf::scoped_actor& self, const discord::gateway_identify_gate& gate,
+                      std::int32_t shard) {
+  std::int64_t wait = -1;
+  self->request(gate, 2s, discord::gateway_identify_atom::value, shard)
+    .receive([&](std::int64_t ms) { wait = ms; },
+             [&](caf::error& e) { FAIL(self->system().render(e)); });
+  return wait;
+}
+
+} // namespace
+
 TEST_CASE("the identify gate spaces a bucket's identifies and waits for the reset") {
   test::test_config cfg;
   caf::actor_system sys{cfg};
-  discord::gateway::session_start_limit limit;
-  limit.total = 1000;
-  limit.remaining = 3;
-  limit.reset_after = 60s;
-  limit.max_concurrency = 2;
-  auto gate = multiplatform::spawn_identify_gate(sys, limit);
+  auto gate = multiplatform::spawn_identify_gate(sys, gate_limit(3, 2));
   caf::scoped_actor self{sys};
-  auto ask = [&](std::int32_t shard) {
-    std::int64_t wait = -1;
-    self->request(gate, 2s, discord::gateway_identify_atom::value, shard)
-      .receive([&](std::int64_t ms) { wait = ms; }, [&](caf::error& e) { FAIL(sys.render(e)); });
-    return wait;
-  };
+  auto ask = [&](std::int32_t shard) { return ask_gate(self, gate, shard); };
   CHECK(ask(0) <= 50);
   CHECK(ask(1) <= 50);
   auto third = ask(2); // bucket 0 again
@@ -306,6 +323,42 @@ TEST_CASE("the identify gate spaces a bucket's identifies and waits for the rese
   auto fourth = ask(3); // no start left: after the reset
   CHECK(fourth > 59900);
   CHECK(fourth <= 60000);
+  caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a gate that starts to lead the cluster's identifies first holds every bucket 5 s") {
+  test::test_config cfg;
+  caf::actor_system sys{cfg};
+  const auto t = std::chrono::steady_clock::time_point{} + 1000h;
+  auto schedule = std::make_shared<discord::gateway::identify_scheduler>(gate_limit(1000, 2), t);
+  // Shared with the gate, which may check once more after the test ends.
+  struct flags {
+    std::atomic<bool> leads{false};
+    std::atomic<int> checks{0};
+  };
+  auto f = std::make_shared<flags>();
+  auto& leads = f->leads;
+  auto& checks = f->checks;
+  caf::scoped_actor self{sys};
+  auto gate = multiplatform::spawn_identify_gate(
+    self.ptr(), schedule, [t] { return t; },
+    [f] {
+      ++f->checks;
+      return f->leads.load();
+    });
+  auto ask = [&](std::int32_t shard) { return ask_gate(self, gate, shard); };
+  // Not leading: no hold, and it keeps checking.
+  REQUIRE(eventually([&] { return checks.load() >= 2; }, 5s));
+  CHECK(ask(0) == 0);
+  // Leading from now on: after a check that saw it, bucket 1 (free so far)
+  // waits one spacing, and bucket 0 keeps its own reservation.
+  leads = true;
+  auto seen = checks.load();
+  REQUIRE(eventually([&] { return checks.load() >= seen + 2; }, 5s));
+  CHECK(ask(1) == 5000);
+  CHECK(ask(0) == 5000);
+  // Later identifies of a bucket keep their 5 s spacing.
+  CHECK(ask(1) == 10000);
   caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
 }
 

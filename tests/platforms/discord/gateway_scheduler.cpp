@@ -107,3 +107,14 @@ TEST_CASE("once the starts ran out, every bucket waits for the refill") {
   CHECK(s.reserve(1, t0) == t0 + 60s);
   CHECK(s.reserve(3, t0) == t0 + 65s);
 }
+
+TEST_CASE("a hold delays every bucket to it and keeps later reservations") {
+  identify_scheduler s(limit(1000, 2), t0);
+  CHECK(s.reserve(1, t0) == t0); // bucket 1 busy until t0 + 5 s
+  s.hold_until(t0 + 3s);
+  CHECK(s.reserve(0, t0) == t0 + 3s);
+  CHECK(s.reserve(1, t0) == t0 + 5s);
+  // A hold in the past changes nothing.
+  s.hold_until(t0);
+  CHECK(s.reserve(0, t0) == t0 + 8s);
+}
