@@ -334,9 +334,10 @@ TEST_CASE("three members share two shards through one identify gate, and a kille
   expect(eventually([&] { return placed(owner); }, 60s, 5ms),
          "the two shards did not settle on the ring's owners");
   // Identifies of both shards, from two members, were 5 s apart: they asked
-  // one gate. (Per-member gates let both identify at the same moment.)
+  // one gate. (With a gate per member the gaps measured 2.9 and 1.6 s; 1.5 s
+  // of slack is left for a loaded machine delaying one Identify's send.)
   CHECK(identify_times(gateways).size() >= 2);
-  CHECK(closest_identifies(gateways) >= 4'000);
+  CHECK(closest_identifies(gateways) >= 3'500);
 
   // One interaction through each shard, each answered once.
   std::vector<std::string> sent;
@@ -381,7 +382,7 @@ TEST_CASE("three members share two shards through one identify gate, and a kille
   expect(eventually(survivors, 20s, 5ms), "shard 0 did not move off the killed member");
   auto took = std::chrono::steady_clock::now() - killed;
   CHECK(took < 10s);
-  CHECK(closest_identifies(gateways) >= 4'000);
+  CHECK(closest_identifies(gateways) >= 3'500);
 
   // An interaction through the moved shard (its member's newest connection)
   // and one more through shard 1: each answered, and none of the four twice.
