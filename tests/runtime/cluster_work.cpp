@@ -190,8 +190,10 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
   start(nodes[0], dir, certs, "", api, db, true, lease);
   start(nodes[1], dir, certs, nodes[0].endpoint(), api, db, true, lease);
   start(nodes[2], dir, certs, nodes[0].endpoint(), api, db, true, lease);
-  INFO(logs_of(nodes));
-  REQUIRE(all_up(nodes));
+  // The logs as they are when the wait fails (an INFO here would keep them
+  // as they were before it).
+  if (!all_up(nodes))
+    FAIL("the three nodes did not all see each other up\n" << logs_of(nodes));
   // The poller: the member with the smallest endpoint (every node can poll).
   std::size_t poller = 0;
   for (std::size_t i = 1; i < nodes.size(); ++i)
@@ -305,8 +307,10 @@ TEST_CASE("webhook updates into one node run on all three", "[cluster][e2e][post
         {"--set", "telegram.mode=webhook", "--set", "telegram.webhook-path=hook"});
   start(nodes[1], dir, certs, nodes[0].endpoint(), api, db, false);
   start(nodes[2], dir, certs, nodes[0].endpoint(), api, db, false);
-  INFO(logs_of(nodes));
-  REQUIRE(all_up(nodes));
+  // The logs as they are when the wait fails (an INFO here would keep them
+  // as they were before it).
+  if (!all_up(nodes))
+    FAIL("the three nodes did not all see each other up\n" << logs_of(nodes));
   REQUIRE(eventually([&] { return !api.calls("getMe").empty(); }, 10s));
   // The bot has processed getMe's answer (it logs "connected").
   REQUIRE(nodes[0].proc->wait_for_output("event=connected", 10s, true));

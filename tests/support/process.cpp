@@ -10,6 +10,9 @@
 #include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
+#include <set>
+#include <random>
+#include <mutex>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -196,17 +199,42 @@ void temp_dir::write(const std::string& name, const std::string& content) const 
   f << content;
 }
 
-unsigned short free_port() {
+namespace {
+
+/// Whether nothing listens on (or holds) loopback `port` now.
+bool can_bind(unsigned short port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(port);
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+} // namespace
+
+unsigned short free_port() {
+  // Drawn below the kernel's ephemeral range (32768 and up): a port that
+  // bind(0) hands out is free only until the kernel gives it to some
+  // outgoing connection as its local port, which on a busy test machine can
+  // happen before the test's server binds it. Ports handed out by this
+  // process are not handed out again.
+  static std::mutex mutex;
+  static std::set<unsigned short> given;
+  static std::mt19937 rng{std::random_device{}() ^ static_cast<unsigned>(getpid())};
+  std::lock_guard<std::mutex> guard{mutex};
+  for (int tries = 0; tries < 2000; ++tries) {
+    auto port = static_cast<unsigned short>(20000 + rng() % 12000);
+    if (given.count(port) == 0 && can_bind(port)) {
+      given.insert(port);
+      return port;
+    }
+  }
+  throw std::runtime_error("no free loopback port between 20000 and 32000");
 }
 
 http_reply http_get(unsigned short port, const std::string& path) {
