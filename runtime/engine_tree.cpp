@@ -250,13 +250,15 @@ std::vector<engine_descriptor> multiplatform_engine(const parts_ptr& p) {
     // max_concurrency); a restart keeps the schedule, which the plan owns.
     d.children.push_back(child_spec{"discord-identify-gate",
                                     [p](caf::local_actor* self) {
+                                      // In a cluster it leads where the ring places the
+                                      // key, as singleton_owner (gate_of) finds it; the
+                                      // placement recomputes only when the roster moves.
                                       std::function<bool()> leads;
                                       if (p->discord_shards)
-                                        leads = [roster = p->roster] {
-                                          auto live = roster->live();
-                                          auto* leader = cluster::singleton_owner(
-                                            *live, discord_role, identify_gate_key);
-                                          return leader != nullptr && leader->self;
+                                        leads = [place = std::make_shared<cluster::shard_placement>(
+                                                   p->roster, std::string{discord_role},
+                                                   std::string{identify_gate_key}, 1)] {
+                                          return place->runs_here(0);
                                         };
                                       auto hdl = multiplatform::spawn_identify_gate(
                                         self, p->discord_gateway->identify, nullptr,

@@ -111,6 +111,13 @@ member_gossip own_gossip(membership_impl* self) {
   return g;
 }
 
+/// `card`'s engine handles into `m` (see same_handles).
+void take_handles(cluster_member& m, const member_card& card) {
+  m.command = card.command;
+  m.diag = card.diag;
+  m.identify_gate = card.identify_gate;
+}
+
 /// Every member, this node first; engine handles only when `with_handles`.
 std::vector<cluster_member> members(membership_impl* self, bool with_handles) {
   auto& st = self->state;
@@ -122,20 +129,14 @@ std::vector<cluster_member> members(membership_impl* self, bool with_handles) {
   auto me = own_card(self);
   cluster_member self_entry{me.name, me.endpoint, me.roles, member_state::up, age(st.started),
                             true, {}, {}, {}};
-  if (with_handles) {
-    self_entry.command = me.command;
-    self_entry.diag = me.diag;
-    self_entry.identify_gate = me.identify_gate;
-  }
+  if (with_handles)
+    take_handles(self_entry, me);
   out.push_back(std::move(self_entry));
   for (auto& [endpoint, p] : st.peers) {
     cluster_member m{p.card.name, endpoint, p.card.roles, p.state, age(p.since), false,
                      {}, {}, {}};
-    if (with_handles && p.state != member_state::down) {
-      m.command = p.card.command;
-      m.diag = p.card.diag;
-      m.identify_gate = p.card.identify_gate;
-    }
+    if (with_handles && p.state != member_state::down)
+      take_handles(m, p.card);
     out.push_back(std::move(m));
   }
   return out;

@@ -58,8 +58,9 @@ struct role_members {
 role_members with_role(const std::vector<cluster_member>& live, std::string_view role);
 
 /// The member of `live` with `role` that holds the one-of-a-kind job `key`
-/// (the owner of shard 0 of assign_shards for it); nullptr when no member
-/// has the role. The same on every member that sees the same members.
+/// (the owner of shard 0 of assign_shards for it, so the member whose
+/// shard_placement(role, key, 1) runs shard 0); nullptr when no member has
+/// the role. The same on every member that sees the same members.
 const cluster_member* singleton_owner(const std::vector<cluster_member>& live,
                                       std::string_view role, std::string_view key);
 
