@@ -49,6 +49,27 @@ def rss_mb(pid):
     return 0.0
 
 
+def threads(pid):
+    """Per thread name: CPU ticks and context switches (voluntary + not) so far."""
+    out = {}
+    base = f'/proc/{pid}/task'
+    for tid in os.listdir(base):
+        try:
+            with open(f'{base}/{tid}/stat') as f:
+                s = f.read()
+            with open(f'{base}/{tid}/status') as f:
+                st = f.read()
+        except OSError:
+            continue  # the thread ended between the listing and the read
+        name = s[s.index('(') + 1:s.rindex(')')]
+        name = re.sub(r'[0-9]+$', '#', name)  # numbered pools: one line each
+        x = s[s.rindex(')') + 2:].split()
+        switches = sum(int(l.split()[1]) for l in st.splitlines() if 'ctxt_switches:' in l)
+        t, c = out.get(name, (0, 0))
+        out[name] = (t + int(x[11]) + int(x[12]), c + switches)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--harness', required=True)
@@ -81,12 +102,14 @@ def main():
     print('|---|---|---|---|---|---|---|---|')
     cursor = 0
     methods = []
+    d_threads = []
     for rate in [float(r) for r in a.rates.split(',')]:
         n = int(rate * a.duration)
         if cursor + n > a.users - 150:
             cursor = 0
         bench.wait_idle(a.bot_pid, fake_tg)
         t0, o0, f0, r0 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
+        th0 = threads(a.bot_pid)
         p = subprocess.run(base + ['--rate', str(rate), '--duration', str(a.duration),
                                    '--users', str(n), '--user-base', str(100000001 + cursor),
                                    '--label', f'{a.label}@{rate:g}'],
@@ -95,6 +118,7 @@ def main():
         d = json.loads(p.stdout.strip().splitlines()[-1])
         bench.wait_idle(a.bot_pid, fake_tg)
         t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
+        th1 = threads(a.bot_pid)
         replies = max(1, d['replies'])
         by_method = {k: v - f0.get(k, 0) for k, v in f1.items() if v - f0.get(k, 0)}
         calls = sum(by_method.values())
@@ -109,8 +133,17 @@ def main():
         with open(a.out, 'a') as f:
             f.write(json.dumps(d) + '\n')
         methods.append((rate, by_method))
+        per_thread = {k: ((v[0] - th0.get(k, (0, 0))[0]) / CLK_TCK * 1000 / replies,
+                          (v[1] - th0.get(k, (0, 0))[1]) / replies) for k, v in th1.items()}
+        d_threads.append((rate, per_thread))
     print('\nLast.fm calls by method, per run: ' + '; '.join(
         f"{rate:g}/s: " + ', '.join(f'{k} {v:g}' for k, v in sorted(m.items())) for rate, m in methods))
+
+    print('\nNode CPU ms and context switches per reply, by thread name, per run:')
+    for rate, per in d_threads:
+        busy_threads = sorted(((k, v) for k, v in per.items() if v[0] > 0.005 or v[1] > 0.05),
+                              key=lambda kv: -kv[1][0])
+        print(f"  {rate:g}/s: " + ', '.join(f'{k} {v[0]:.3f} ms / {v[1]:.1f}' for k, v in busy_threads))
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@
 #include "actors/command/commands/builtin.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
+#include "actors/database/direct_reads.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/command/arguments.hpp"
 #include "actors/multiplatform/discord.hpp"
@@ -178,6 +179,9 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
   env->track_index_depth = s.indexer.track_depth;
   env->engines = p->engines;
   env->local_cache = p->direct_cache;
+  if (s.database.direct_reads)
+    env->direct_reads = database::direct_reads::make(
+      s.database, static_cast<std::size_t>(std::clamp<std::int64_t>(s.scheduler.max_threads, 1, 8)));
   if (s.cluster.enabled) {
     // Each chat's commands run on the member that owns the chat.
     auto places = std::make_shared<cluster::placement>(p->roster);

@@ -15,6 +15,7 @@
 #include "actors/logging/metrics.hpp"
 #include "actors/support/exceptions.hpp"
 #include "actors/support/health.hpp"
+#include "actors/support/thread_name.hpp"
 #include "messages/cache.hpp"
 
 namespace lastgram::caching {
@@ -179,8 +180,13 @@ cache_actor spawn_engine(caf::local_actor* parent, cache_settings settings,
                         std::shared_ptr<memory_cache> memory) {
   // Redis calls block (up to redis_timeout_ms each): give them a thread.
   if (!settings.redis_url.empty())
-    return parent->spawn<caf::detached>(engine_impl, std::move(settings),
-                                        std::move(health), std::move(memory));
+    return parent->spawn<caf::detached>(
+      [](cache_self* self, cache_settings s, std::shared_ptr<health_board> h,
+         std::shared_ptr<memory_cache> m) {
+        name_thread("lg.cache");
+        return engine_impl(self, std::move(s), std::move(h), std::move(m));
+      },
+      std::move(settings), std::move(health), std::move(memory));
   return parent->spawn(engine_impl, std::move(settings), std::move(health), std::move(memory));
 }
 

@@ -12,6 +12,7 @@
 #include "actors/command/engine_detail.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
+#include "actors/database/direct_reads.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/support/engines.hpp"
 #include "actors/support/text.hpp"
@@ -99,14 +100,57 @@ void check_then_launch(engine_actor self, std::shared_ptr<invocation> inv, const
   launch(self, std::move(inv), t, started);
 }
 
+/// The guards' facts about users, and the language, from the database's
+/// answer; then the run starts (or a guard refuses).
+void launch_with_users(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
+                       clock_type::time_point started, const guard_facts& facts,
+                       guard_users&& users) {
+  auto f = facts;
+  f.author_registered = users.author.found;
+  f.author_banned = users.author.found && users.author.user.banned;
+  f.author_linked = users.author.found && users.author.user.has_session_key;
+  f.author_crown_banned = users.author.found && users.author.user.crown_banned;
+  f.target_registered = users.target.found;
+  f.target_banned = users.target.found && users.target.user.banned;
+  // The fallback chain: the language a group's administrators chose
+  // for the group (everyone there reads the answer; /register stores
+  // each user's client language, so a user's own would always win),
+  // the user's, then the platform's hint (already in inv->language),
+  // then English.
+  auto& catalog = *self->state.env->texts;
+  if (catalog.has(users.group_language))
+    inv->language = users.group_language;
+  else if (users.author.found && catalog.has(users.author.user.language))
+    inv->language = users.author.user.language;
+  inv->users = std::move(users);
+  if (!(inv->spec->guards & guard_group_admin) || f.is_private || f.is_developer)
+    return check_then_launch(self, std::move(inv), t, started, f);
+  auto msg = inv->message;
+  resolve_group_admin(
+    self, msg, f,
+    [self, inv, t, started](guard_facts g) { check_then_launch(self, inv, t, started, g); },
+    [self, inv, t, started] {
+      answer(self, t, refuse(*inv, "guard.group_admin_unknown", {},
+                             command_outcome::failed, started));
+    });
+}
+
 /// The author's language and the guards about users need the database:
-/// one round trip for the author and the replied-to user together; then the
-/// run starts (or a guard refuses). A command that needs no user still runs
-/// when the database is down, in the platform's language.
+/// one round trip for the author and the replied-to user together (on this
+/// thread when SQLite can serve it directly); then the run starts (or a
+/// guard refuses). A command that needs no user still runs when the
+/// database is down, in the platform's language.
 void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv, turn_ptr t,
                              guard_facts facts, clock_type::time_point started,
                              bool users_required) {
   auto& env = *self->state.env;
+  auto target_id = facts.replies_to_user ? inv->message.reply_to_author.id : std::string{};
+  auto group_id = inv->message.chat.kind == chat_kind::group ? inv->message.chat.id
+                                                              : std::string{};
+  if (env.direct_reads && group_id.empty())
+    if (auto users = env.direct_reads->facts(inv->message.platform, inv->message.author.id,
+                                             target_id))
+      return launch_with_users(self, std::move(inv), t, started, facts, std::move(*users));
   auto db = env.engines ? env.engines->database.get() : database_actor{};
   auto storage_down = [self, inv, t, started, users_required](const std::string& why) {
     if (!users_required) {
@@ -123,41 +167,11 @@ void check_users_then_launch(engine_actor self, std::shared_ptr<invocation> inv,
     storage_down("database engine not running");
     return;
   }
-  auto target_id = facts.replies_to_user ? inv->message.reply_to_author.id : std::string{};
-  auto group_id = inv->message.chat.kind == chat_kind::group ? inv->message.chat.id
-                                                              : std::string{};
   self->request(db, env.engine_timeout, facts_atom::value, inv->message.platform,
                 inv->message.author.id, target_id, group_id)
     .then(
       [self, inv, t, started, facts](guard_users& users) {
-        auto f = facts;
-        f.author_registered = users.author.found;
-        f.author_banned = users.author.found && users.author.user.banned;
-        f.author_linked = users.author.found && users.author.user.has_session_key;
-        f.author_crown_banned = users.author.found && users.author.user.crown_banned;
-        f.target_registered = users.target.found;
-        f.target_banned = users.target.found && users.target.user.banned;
-        // The fallback chain: the language a group's administrators chose
-        // for the group (everyone there reads the answer; /register stores
-        // each user's client language, so a user's own would always win),
-        // the user's, then the platform's hint (already in inv->language),
-        // then English.
-        auto& catalog = *self->state.env->texts;
-        if (catalog.has(users.group_language))
-          inv->language = users.group_language;
-        else if (users.author.found && catalog.has(users.author.user.language))
-          inv->language = users.author.user.language;
-        inv->users = std::move(users);
-        if (!(inv->spec->guards & guard_group_admin) || f.is_private || f.is_developer)
-          return check_then_launch(self, std::move(inv), t, started, f);
-        auto msg = inv->message;
-        resolve_group_admin(
-          self, msg, f,
-          [self, inv, t, started](guard_facts g) { check_then_launch(self, inv, t, started, g); },
-          [self, inv, t, started] {
-            answer(self, t, refuse(*inv, "guard.group_admin_unknown", {},
-                                   command_outcome::failed, started));
-          });
+        launch_with_users(self, inv, t, started, facts, std::move(users));
       },
       [storage_down, self](caf::error& err) { storage_down(self->system().render(err)); });
 }

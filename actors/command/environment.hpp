@@ -24,6 +24,10 @@ namespace lastgram::caching {
 class cache;
 } // namespace lastgram::caching
 
+namespace lastgram::database {
+class direct_reads;
+} // namespace lastgram::database
+
 namespace lastgram::command {
 
 class registry;
@@ -51,6 +55,11 @@ struct environment {
   /// counters) saves a round trip. Null with Redis, whose counters are the
   /// cluster's and go through the caching engine.
   std::shared_ptr<caching::cache> local_cache;
+  /// The guards' read and /ln's indexed count on the command's own thread
+  /// when the database is a SQLite file (actors/database/direct_reads.hpp);
+  /// null otherwise, or when it hands a read back: then the database engine
+  /// serves it.
+  std::shared_ptr<database::direct_reads> direct_reads;
   /// Deadline for requests a command makes to another engine.
   std::chrono::milliseconds engine_timeout{10000};
   /// Work placement in a cluster: the command engine of the node that owns

@@ -108,7 +108,9 @@ db_errc classify(const soci::soci_error& e, soci::session& sql) {
 
 result<void> store::impl::connect() {
   // Closing is a no-op on a fresh session and always needed on a broken one
-  // (is_connected is false, yet SOCI still holds the backend).
+  // (is_connected is false, yet SOCI still holds the backend). Statements
+  // prepared on the old connection go first.
+  forget_statements();
   sql.close();
   try {
     if (backend == backend_kind::postgresql) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,10 +20,52 @@ namespace lastgram::database {
 /// Maps a SOCI error on `sql` to the code callers act on.
 db_errc classify(const soci::soci_error& e, soci::session& sql);
 
+/// The users row of the guards' read, prepared once per connection: SQLite
+/// parses and plans it once, not at every command. Its values are bound by
+/// reference: set `platform` and `platform_id`, execute, read the rest.
+struct user_row_statement {
+  std::string platform;
+  std::string platform_id;
+  long long id = 0;
+  std::string stored_platform;
+  int has_session_key = 0;
+  int show_tags = 0;
+  int cover_as_link = 0;
+  int banned = 0;
+  int crown_banned = 0;
+  long long created_at = 0;
+  long long indexed_through = 0;
+  user_record x;
+  soci::statement st;
+  explicit user_row_statement(soci::session& sql); // store_users.cpp
+};
+
+/// The indexed count of one entity for one user (/ln's read), prepared once
+/// per connection like user_row_statement.
+struct plays_row_statement {
+  long long user = 0;
+  std::string kind;
+  std::string name;
+  std::string artist;
+  long long plays = 0;
+  long long counted_through = 0;
+  soci::statement st;
+  explicit plays_row_statement(soci::session& sql); // store_plays.cpp
+};
+
 struct store::impl {
   database_settings cfg;
   backend_kind backend = backend_kind::sqlite;
   soci::session sql;
+  // After `sql`, so destroyed before it. Dropped on any error and on
+  // reconnecting; prepared again on their next use.
+  std::unique_ptr<user_row_statement> user_row;
+  std::unique_ptr<plays_row_statement> plays_row;
+
+  void forget_statements() noexcept {
+    user_row.reset();
+    plays_row.reset();
+  }
 
   explicit impl(database_settings settings) : cfg(std::move(settings)) {
     backend = cfg.url.empty() ? backend_kind::sqlite : backend_kind::postgresql;
@@ -36,11 +79,13 @@ struct store::impl {
     try {
       return f();
     } catch (const soci::soci_error& e) {
+      forget_statements();
       // get_error_message, not what(): SOCI's context in what() lists the
       // bound values, session keys included, which must not reach logs.
       return R{db_error{classify(e, sql),
                         std::string{what} + ": " + e.get_error_message()}};
     } catch (const std::exception& e) {
+      forget_statements();
       return R{db_error{db_errc::other, std::string{what} + ": " + e.what()}};
     }
   }
@@ -50,6 +95,15 @@ struct store::impl {
 };
 
 namespace detail {
+
+/// Runs a kept statement that found its row to its end. A SQLite statement
+/// left on a row holds its read transaction open: the connection's next
+/// reads would see the database as it was then, and no checkpoint could
+/// pass that point. Its key is unique: the loop ends at the first step.
+inline void finish(soci::statement& st) {
+  while (st.fetch()) {
+  }
+}
 
 inline std::int64_t unix_now() {
   using namespace std::chrono;

@@ -10,6 +10,15 @@ namespace lastgram::database {
 
 using namespace detail;
 
+plays_row_statement::plays_row_statement(soci::session& sql)
+  : st((sql.prepare << "SELECT p.playcount, p.updated_at FROM entities e"
+                       " JOIN user_plays p ON p.entity_id = e.id AND p.user_id = :u"
+                       " WHERE e.kind = :k AND e.normalized_name = :nn"
+                       " AND e.normalized_artist = :na",
+        soci::into(plays), soci::into(counted_through), soci::use(user, "u"),
+        soci::use(kind, "k"), soci::use(name, "nn"), soci::use(artist, "na"))) {
+}
+
 result<std::int64_t> store::indexed_playcount(const indexed_plays_query& q) {
   return impl_->guard("indexed_playcount", [&]() -> result<std::int64_t> {
     bool every = q.kind == entity_kind::artist && q.depth == 0;
@@ -28,15 +37,17 @@ result<std::int64_t> store::indexed_playcount(const indexed_plays_query& q) {
         std::count_if(q.since.begin(), q.since.end(),
                       [&](std::int64_t t) { return t > counted_through; }));
     };
-    long long plays = 0;
-    long long counted_through = 0;
-    impl_->sql << "SELECT p.playcount, p.updated_at FROM entities e"
-                  " JOIN user_plays p ON p.entity_id = e.id AND p.user_id = :u"
-                  " WHERE e.kind = :k AND e.normalized_name = :nn AND e.normalized_artist = :na",
-      soci::into(plays), soci::into(counted_through), soci::use(u, "u"), soci::use(k, "k"),
-      soci::use(nn, "nn"), soci::use(na, "na");
-    if (impl_->sql.got_data())
-      return static_cast<std::int64_t>(plays) + later_than(counted_through);
+    if (!impl_->plays_row)
+      impl_->plays_row = std::make_unique<plays_row_statement>(impl_->sql);
+    auto& row = *impl_->plays_row;
+    row.user = u;
+    row.kind = k;
+    row.name = std::move(nn);
+    row.artist = std::move(na);
+    if (row.st.execute(true)) {
+      finish(row.st);
+      return static_cast<std::int64_t>(row.plays) + later_than(row.counted_through);
+    }
     if (every)
       return later_than(0);
     // No row: a list shorter than the depth was indexed whole, so the user

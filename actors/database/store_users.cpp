@@ -23,39 +23,26 @@ constexpr const char* user_columns
     " WHERE s.user_id = users.id AND s.status = 'done'), 0)";
 
 std::optional<user_record> fetch_user(soci::session& sql,
-                                      platform_kind platform,
-                                      std::string_view platform_id) {
-  std::string key_platform{to_string(platform)};
-  std::string key_id{platform_id};
-  user_record x;
-  long long id = 0;
-  long long created_at = 0;
-  long long indexed_through = 0;
-  std::string stored_platform;
-  int has_session_key = 0;
-  int show_tags = 0;
-  int cover_as_link = 0;
-  int banned = 0;
-  int crown_banned = 0;
-  sql << "SELECT " << user_columns
-      << " FROM users WHERE platform = :p AND platform_id = :id",
-    soci::into(id), soci::into(stored_platform), soci::into(x.platform_id),
-    soci::into(x.fm_username), soci::into(has_session_key),
-    soci::into(x.language), soci::into(show_tags), soci::into(cover_as_link),
-    soci::into(x.loved_emoji), soci::into(banned), soci::into(crown_banned),
-    soci::into(x.display_name), soci::into(created_at), soci::into(x.time_zone),
-    soci::into(indexed_through), soci::use(key_platform, "p"), soci::use(key_id, "id");
-  if (!sql.got_data())
+                                      std::unique_ptr<user_row_statement>& prepared,
+                                      platform_kind platform, std::string_view platform_id) {
+  if (!prepared)
+    prepared = std::make_unique<user_row_statement>(sql);
+  auto& q = *prepared;
+  q.platform = to_string(platform);
+  q.platform_id.assign(platform_id.data(), platform_id.size());
+  if (!q.st.execute(true))
     return std::nullopt;
-  x.id = id;
-  x.platform = platform_from(stored_platform);
-  x.has_session_key = has_session_key != 0;
-  x.show_tags = show_tags != 0;
-  x.cover_as_link = cover_as_link != 0;
-  x.banned = banned != 0;
-  x.crown_banned = crown_banned != 0;
-  x.created_at = created_at;
-  x.indexed_through = indexed_through;
+  finish(q.st);
+  user_record x = q.x;
+  x.id = q.id;
+  x.platform = platform_from(q.stored_platform);
+  x.has_session_key = q.has_session_key != 0;
+  x.show_tags = q.show_tags != 0;
+  x.cover_as_link = q.cover_as_link != 0;
+  x.banned = q.banned != 0;
+  x.crown_banned = q.crown_banned != 0;
+  x.created_at = q.created_at;
+  x.indexed_through = q.indexed_through;
   return x;
 }
 
@@ -78,10 +65,21 @@ void upsert_user_column(soci::session& sql, platform_kind platform,
 
 } // namespace
 
+user_row_statement::user_row_statement(soci::session& sql)
+  : st((sql.prepare << "SELECT " << user_columns
+                    << " FROM users WHERE platform = :p AND platform_id = :id",
+        soci::into(id), soci::into(stored_platform), soci::into(x.platform_id),
+        soci::into(x.fm_username), soci::into(has_session_key), soci::into(x.language),
+        soci::into(show_tags), soci::into(cover_as_link), soci::into(x.loved_emoji),
+        soci::into(banned), soci::into(crown_banned), soci::into(x.display_name),
+        soci::into(created_at), soci::into(x.time_zone), soci::into(indexed_through),
+        soci::use(platform, "p"), soci::use(platform_id, "id"))) {
+}
+
 result<std::optional<user_record>>
 store::get_user(platform_kind platform, std::string_view platform_id) {
   return impl_->guard("get_user", [&]() -> result<std::optional<user_record>> {
-    return fetch_user(impl_->sql, platform, platform_id);
+    return fetch_user(impl_->sql, impl_->user_row, platform, platform_id);
   });
 }
 
@@ -110,7 +108,7 @@ result<user_record> store::register_user(platform_kind platform,
            " THEN users.display_name ELSE excluded.display_name END",
       soci::use(key_platform, "p"), soci::use(key_id, "id"),
       soci::use(fm, "fm"), soci::use(name, "name"), soci::use(now, "now");
-    auto user = fetch_user(sql, platform, platform_id);
+    auto user = fetch_user(impl_->sql, impl_->user_row, platform, platform_id);
     if (!user)
       return not_found("register_user: row vanished");
     return std::move(*user);

@@ -1,5 +1,7 @@
 // A database worker: one detached actor (a real OS thread) owning one
-// blocking `store`, so no SQL ever runs on a CAF scheduler thread. It serves
+// blocking `store`, so that no SQL that can wait (on the network, on a lock)
+// runs on a CAF scheduler thread; only SQLite's two hot-path reads do
+// (direct_reads.hpp), and they hand back whatever would wait. It serves
 // the requests its router (engine.cpp) hands it, keeps its connection open
 // (reconnecting with backoff) and reports to the router when it is free
 // again and when it gains or loses the database.
@@ -15,11 +17,13 @@
 
 #include "caf/all.hpp"
 
+#include "actors/database/direct_reads.hpp"
 #include "actors/database/engine.hpp"
 #include "actors/database/store.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/support/exceptions.hpp"
+#include "actors/support/thread_name.hpp"
 #include "messages/errors.hpp"
 
 namespace lastgram::database::detail {
@@ -204,16 +208,6 @@ std::int64_t unix_seconds() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-result<user_lookup> lookup(result<std::optional<user_record>> res) {
-  if (!res)
-    return res.error();
-  user_lookup out;
-  out.found = res->has_value();
-  if (out.found)
-    out.user = std::move(**res);
-  return out;
-}
-
 // A write answered with a bool: true when done, false when the user it
 // needs is unknown (an answer, not an error).
 result<bool> done_unless_unknown(const result<void>& res) {
@@ -230,33 +224,6 @@ result<bool> done(const result<void>& res) {
   return res.error();
 }
 
-result<guard_users> read_facts(store& db, platform_kind p, const std::string& author,
-                               const std::string& target, const std::string& group) {
-  guard_users out;
-  auto a = lookup(db.get_user(p, author));
-  if (!a)
-    return a.error();
-  out.author = std::move(a).value();
-  if (!group.empty()) {
-    // Whoever runs a command in a group is one of its members (for
-    // who-knows), recorded in this same round trip.
-    if (out.author.found && !out.author.user.fm_username.empty())
-      if (auto m = db.record_member(p, group, author); !m)
-        return m.error();
-    auto g = db.get_group(p, group);
-    if (!g)
-      return g.error();
-    if (*g)
-      out.group_language = (*g)->language;
-  }
-  if (target.empty())
-    return out;
-  auto t = lookup(db.get_user(p, target));
-  if (!t)
-    return t.error();
-  out.target = std::move(t).value();
-  return out;
-}
 
 std::optional<bool> parse_flag(const std::string& value) {
   if (value == "true")
@@ -326,6 +293,7 @@ void start(worker_ptr self, database_settings cfg, caf::actor_addr router) {
 
 worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
                                         caf::actor_addr router) {
+  name_thread("lg.database");
   start(self, std::move(cfg), std::move(router));
   using str = const std::string&;
   return {

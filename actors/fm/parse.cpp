@@ -266,6 +266,11 @@ parse_result<top_list> parse_top(std::string_view body, period range,
 } // namespace
 
 std::optional<fm_error> lastfm_error_in(std::string_view body) {
+  // Every Last.fm error payload has an "error" member. A body without that
+  // text holds none, and is parsed once, by its method's parser, not here
+  // first as well (a recent tracks page is a few kilobytes).
+  if (body.find("\"error\"") == std::string_view::npos)
+    return std::nullopt;
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject())

@@ -13,6 +13,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/support/exceptions.hpp"
+#include "actors/support/thread_name.hpp"
 
 namespace lastgram::image {
 
@@ -76,6 +77,7 @@ collage_image failed_image() {
 /// actor, and the engine answers "failed" and replaces it.
 caf::behavior render_worker(caf::event_based_actor* self, render_function render,
                             caf::actor engine) {
+  name_thread("lg.image");
   keep_exception_text(self);
   return {
     [self, render, engine](render_atom, std::uint64_t id, const collage_request& req,

@@ -12,6 +12,7 @@
 #include "actors/indexer/engine_state.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/support/exceptions.hpp"
+#include "actors/support/thread_name.hpp"
 #include "messages/errors.hpp"
 
 namespace lastgram::indexer {
@@ -254,6 +255,7 @@ void index_new_user(self_ptr self, std::int64_t user, const std::string& fm_user
 }
 
 impl_actor::behavior_type engine_impl(self_ptr self, std::shared_ptr<const indexer_options> opts) {
+  name_thread("lg.indexer");
   keep_exception_text(self);
   self->state.opts = std::move(opts);
   self->send(self, tick_atom::value);

@@ -8,6 +8,7 @@
 #include "actors/logging/metrics.hpp"
 #include "actors/logging/recent.hpp"
 #include "actors/support/exceptions.hpp"
+#include "actors/support/thread_name.hpp"
 
 namespace lastgram::logging {
 
@@ -37,6 +38,7 @@ std::vector<problem_line> recent(std::uint32_t max) {
 }
 
 logging_actor::behavior_type engine_impl(engine_pointer self) {
+  name_thread("lg.logging");
   keep_exception_text(self);
   // Whatever stops the engine (node shutdown, a restart), the lines logged
   // so far reach the sink.

@@ -17,6 +17,8 @@
 #include <optional>
 #include <thread>
 
+#include <pthread.h>
+
 #include <boost/asio/io_context.hpp>
 
 #include "actors/logging/log.hpp"
@@ -111,6 +113,7 @@ std::error_code http_server::impl::start() {
 void http_server::impl::run_threads(int count) {
   for (int i = 0; i < count; ++i)
     threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "lg.http-server");
       for (;;) {
         try {
           ioc_->run();

@@ -4,6 +4,7 @@
 
 #include "actors/logging/log.hpp"
 #include "actors/support/exceptions.hpp"
+#include "actors/support/thread_name.hpp"
 #include "actors/translation/catalogs.hpp"
 #include "i18n/catalog.hpp"
 
@@ -48,6 +49,7 @@ reload_outcome reload(engine_state& st) {
 translation_actor::behavior_type engine_impl(engine_pointer self,
                                              std::shared_ptr<i18n::catalog> texts,
                                              i18n_settings settings) {
+  name_thread("lg.translation");
   keep_exception_text(self);
   self->state.texts = std::move(texts);
   self->state.settings = std::move(settings);

@@ -10,6 +10,8 @@
 #include <optional>
 #include <thread>
 
+#include <pthread.h>
+
 namespace lastgram::net {
 
 std::string to_string(http_errc e) {
@@ -57,6 +59,7 @@ http_client::http_client(options opts) : impl_(std::make_unique<impl>(std::move(
   auto n = std::max(impl_->core.options.threads, 1);
   for (int i = 0; i < n; ++i)
     impl_->threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "lg.http-client");
       // Requests turn their own exceptions into results; this only keeps the
       // thread serving the others should something escape all the same.
       for (;;) {

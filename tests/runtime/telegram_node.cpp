@@ -144,6 +144,11 @@ TEST_CASE("webhook: commands for another bot are ignored, ours with @name are ta
   // 333's answer is the marker: 222's update was handled before it.
   REQUIRE(api.wait_for([&] { return !api.sends_to(333).empty(); }, 10s));
   CHECK(api.sends_to(222).empty());
+  // The guards' read of 333 ran on the command's thread (SQLite's direct
+  // reads), not through a database worker.
+  auto metrics = http_get(node.port, "/metrics").body;
+  CHECK(metrics.find("lastgram_database_direct_reads_total{op=\"facts\",outcome=\"served\"} 1\n")
+        != std::string::npos);
 }
 
 TEST_CASE("limits: a burst to one chat is paced per chat without holding up other chats",

@@ -14,6 +14,8 @@
 #include "actors/command/commands/now_playing_index.hpp"
 #include "actors/command/context.hpp"
 #include "actors/command/guards.hpp"
+#include "actors/command/environment.hpp"
+#include "actors/database/direct_reads.hpp"
 
 #include "caf/event_based_actor.hpp"
 
@@ -112,15 +114,20 @@ void count_from_index(context run, now_playing_view view, std::vector<std::int64
         // Tags are a garnish: the answer goes out without them.
         [done](caf::error&) mutable { done(); });
   }
+  // A negative count: the index cannot tell.
+  auto take = [j, done](std::int64_t indexed) mutable {
+    if (indexed < 0)
+      j->unknown = true;
+    else
+      j->view.user_playcount = indexed;
+    done();
+  };
+  if (const auto& direct = run.env().direct_reads)
+    if (auto indexed = direct->indexed_playcount(q))
+      return take(*indexed);
   self->request(run.database(), run.engine_timeout(), plays_atom::value, std::move(q))
     .then(
-      [j, done](std::int64_t indexed) mutable {
-        if (indexed < 0)
-          j->unknown = true;
-        else
-          j->view.user_playcount = indexed;
-        done();
-      },
+      take,
       [j, done](caf::error&) mutable {
         j->unknown = true;
         done();

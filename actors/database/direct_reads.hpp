@@ -1,0 +1,74 @@
+#pragma once
+
+/// The hot path's reads on the calling thread, for a SQLite file.
+///
+/// Every command reads its guards (the author, and a replied-to user), and
+/// an indexed /ln reads one play count. Through the database engine each is
+/// a hand-off to a worker thread and back: two thread wake-ups, which cost
+/// more CPU than the query, a few tens of microseconds of SQLite reading
+/// pages it has in memory. With SQLite in WAL mode a reader never waits for
+/// the writer, so these reads run on the caller's thread, each on its own
+/// connection (one per slot, opened on first use; a slot is taken with
+/// try_lock, never waited for).
+///
+/// Whatever is not plainly served (every slot busy, no connection yet, any
+/// error, a lock held past a few milliseconds) is answered `std::nullopt`,
+/// and the caller asks the database engine as before, which reconnects,
+/// logs and counts failures. So an outage looks the same to the user.
+/// PostgreSQL answers over the network: there this object is not made and
+/// every read goes through the engine.
+///
+/// `lastgram_database_direct_reads_total{op, outcome}` counts reads served
+/// here (outcome "served") and those handed back (outcome "engine").
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/database/store.hpp"
+#include "messages/database.hpp"
+
+namespace lastgram::database {
+
+/// One guard lookup: `found` false when the user is unknown.
+result<user_lookup> lookup(result<std::optional<user_record>> res);
+
+/// The guards' read (the database engine's `facts` request): the author,
+/// the replied-to user when `target` is set and, in a group, the group's
+/// language, recording the author as one of its members.
+result<guard_users> read_facts(store& db, platform_kind p, const std::string& author,
+                               const std::string& target, const std::string& group);
+
+class direct_reads {
+public:
+  /// Null unless `cfg` names a SQLite file (not PostgreSQL, not ":memory:",
+  /// whose connections would each see a database of their own).
+  static std::shared_ptr<direct_reads> make(const database_settings& cfg, std::size_t slots);
+
+  direct_reads(const database_settings& cfg, std::size_t slots);
+  ~direct_reads();
+  direct_reads(const direct_reads&) = delete;
+  direct_reads& operator=(const direct_reads&) = delete;
+
+  /// The guards' read for a private chat (a group's read records a member:
+  /// a write, left to the engine).
+  std::optional<guard_users> facts(platform_kind p, const std::string& author,
+                                   const std::string& target);
+
+  /// The store's indexed_playcount.
+  std::optional<std::int64_t> indexed_playcount(const indexed_plays_query& q);
+
+private:
+  struct slot;
+  template <class T, class Call>
+  std::optional<T> run(int op, Call&& call);
+
+  database_settings cfg_;
+  std::vector<std::unique_ptr<slot>> slots_;
+};
+
+} // namespace lastgram::database
