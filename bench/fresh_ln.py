@@ -119,6 +119,10 @@ def main():
         bench.wait_idle(a.bot_pid, fake_tg)
         t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
         th1 = threads(a.bot_pid)
+        # The node's whole /metrics after the run, for what the table leaves out.
+        with urllib.request.urlopen(a.metrics) as r, open(
+                os.path.join(os.path.dirname(a.out), f'metrics-{a.label}-{rate:g}.txt'), 'wb') as f:
+            f.write(r.read())
         replies = max(1, d['replies'])
         by_method = {k: v - f0.get(k, 0) for k, v in f1.items() if v - f0.get(k, 0)}
         calls = sum(by_method.values())
