@@ -1,7 +1,8 @@
 #include "actors/database/direct_reads.hpp"
 
-#include <algorithm>
 #include <array>
+#include <chrono>
+#include <mutex>
 #include <utility>
 
 #include "actors/logging/log.hpp"

@@ -21,10 +21,8 @@
 /// `lastgram_database_direct_reads_total{op, outcome}` counts reads served
 /// here (outcome "served") and those handed back (outcome "engine").
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>

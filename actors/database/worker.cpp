@@ -224,7 +224,6 @@ result<bool> done(const result<void>& res) {
   return res.error();
 }
 
-
 std::optional<bool> parse_flag(const std::string& value) {
   if (value == "true")
     return true;

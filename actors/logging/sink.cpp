@@ -8,14 +8,14 @@
 #include <mutex>
 #include <utility>
 
-#include <pthread.h>
-
 #include <spdlog/async_logger.h>
 #include <spdlog/details/thread_pool.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include "actors/support/thread_name.hpp"
 
 namespace lastgram::log::detail {
 
@@ -141,7 +141,7 @@ std::shared_ptr<writer> writer::open(const std::string& file, const sink_options
   // One thread: lines leave the queue in the order they entered it.
   p->pool = std::make_shared<spdlog::details::thread_pool>(
     std::max<std::size_t>(options.queue_size, 1), 1,
-    [] { pthread_setname_np(pthread_self(), "lastgram-log"); });
+    [] { name_thread("lastgram-log"); });
   auto policy = spdlog::async_overflow_policy::overrun_oldest;
   p->lines = configured(
     std::make_shared<spdlog::async_logger>("lastgram", p->sink, p->pool, policy));

@@ -17,13 +17,12 @@
 #include <optional>
 #include <thread>
 
-#include <pthread.h>
-
 #include <boost/asio/io_context.hpp>
 
 #include "actors/logging/log.hpp"
 #include "actors/server/detail/listener.hpp"
 #include "actors/server/detail/state.hpp"
+#include "actors/support/thread_name.hpp"
 
 namespace lastgram::server {
 
@@ -113,7 +112,7 @@ std::error_code http_server::impl::start() {
 void http_server::impl::run_threads(int count) {
   for (int i = 0; i < count; ++i)
     threads_.emplace_back([this] {
-      pthread_setname_np(pthread_self(), "lg.http-server");
+      name_thread("lg.http-server");
       for (;;) {
         try {
           ioc_->run();

@@ -126,12 +126,7 @@ void count_from_index(context run, now_playing_view view, std::vector<std::int64
     if (auto indexed = direct->indexed_playcount(q))
       return take(*indexed);
   self->request(run.database(), run.engine_timeout(), plays_atom::value, std::move(q))
-    .then(
-      take,
-      [j, done](caf::error&) mutable {
-        j->unknown = true;
-        done();
-      });
+    .then(take, [take](caf::error&) mutable { take(-1); });
 }
 
 /// Asks for the subject's recent tracks: with `use_index`, the page since
