@@ -99,9 +99,9 @@ bench_register_users() {
   if [[ "$which" == postgres ]]; then
     psql "$LASTGRAM_DATABASE_URL" -qc \
       "INSERT INTO users (platform, platform_id, fm_username, display_name, created_at)
-       SELECT 'telegram', (100000000 + i)::text, 'benchuser' || i, 'user' || i,
+       SELECT 'telegram', (100000001 + i)::text, 'benchuser' || i, 'user' || i,
               extract(epoch from now())::bigint
-       FROM generate_series(1, $n) AS i ON CONFLICT DO NOTHING" >/dev/null
+       FROM generate_series(0, $n - 1) AS i ON CONFLICT DO NOTHING" >/dev/null
   else
     python3 - "$data/lastgram.sqlite3" "$n" <<'PY'
 import sqlite3, sys, time
