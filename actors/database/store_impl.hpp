@@ -53,6 +53,30 @@ struct plays_row_statement {
   explicit plays_row_statement(soci::session& sql); // store_plays.cpp
 };
 
+/// The inbox's insert (every webhook and poll), prepared once per connection
+/// like user_row_statement: on PostgreSQL a statement prepared at each call
+/// costs a Parse and a DEALLOCATE round trip besides its execution.
+struct inbox_add_statement {
+  std::string platform;
+  std::string update_id;
+  std::string payload;
+  std::string me;
+  long long at = 0;
+  soci::statement st;
+  explicit inbox_add_statement(soci::session& sql); // store_inbox.cpp
+};
+
+/// The inbox's two marks (every answered update), kept the same way; both
+/// bind the same values.
+struct inbox_mark_statements {
+  std::string platform;
+  std::string update_id;
+  long long at = 0;
+  soci::statement replied;
+  soci::statement done;
+  explicit inbox_mark_statements(soci::session& sql); // store_inbox.cpp
+};
+
 struct store::impl {
   database_settings cfg;
   backend_kind backend = backend_kind::sqlite;
@@ -61,10 +85,14 @@ struct store::impl {
   // reconnecting; prepared again on their next use.
   std::unique_ptr<user_row_statement> user_row;
   std::unique_ptr<plays_row_statement> plays_row;
+  std::unique_ptr<inbox_add_statement> inbox_insert;
+  std::unique_ptr<inbox_mark_statements> inbox_marks;
 
   void forget_statements() noexcept {
     user_row.reset();
     plays_row.reset();
+    inbox_insert.reset();
+    inbox_marks.reset();
   }
 
   explicit impl(database_settings settings) : cfg(std::move(settings)) {

@@ -52,6 +52,26 @@ std::vector<stale_row> stale_rows(soci::session& sql, const std::string& platfor
 
 } // namespace
 
+inbox_add_statement::inbox_add_statement(soci::session& sql)
+  : st((sql.prepare << "INSERT INTO update_inbox (platform, update_id, payload,"
+                       " received_at, claimed_by, claimed_at)"
+                       " VALUES (:p, :u, :body, :now, :me, :now)"
+                       " ON CONFLICT (platform, update_id) DO NOTHING",
+        soci::use(platform, "p"), soci::use(update_id, "u"), soci::use(payload, "body"),
+        soci::use(at, "now"), soci::use(me, "me"))) {
+}
+
+inbox_mark_statements::inbox_mark_statements(soci::session& sql)
+  : replied((sql.prepare << "UPDATE update_inbox SET replied = 1"
+                            " WHERE platform = :p AND update_id = :u",
+             soci::use(platform, "p"), soci::use(update_id, "u"))),
+    // A row done once keeps its first done_at (pruning counts from it).
+    done((sql.prepare << "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
+                         " THEN :now ELSE done_at END"
+                         " WHERE platform = :p AND update_id = :u",
+          soci::use(at, "now"), soci::use(platform, "p"), soci::use(update_id, "u"))) {
+}
+
 result<std::vector<std::string>> store::inbox_add(const std::vector<inbox_entry>& entries,
                                                   std::string_view claimer, std::int64_t now) {
   using res = result<std::vector<std::string>>;
@@ -60,28 +80,29 @@ result<std::vector<std::string>> store::inbox_add(const std::vector<inbox_entry>
     std::vector<std::string> fresh;
     if (entries.empty())
       return fresh;
-    // One transaction (one commit, one flush) for the whole batch: a poll's
-    // hundred updates cost one durable write, not a hundred.
-    soci::transaction tr{sql};
-    std::string platform;
-    std::string update_id;
-    std::string payload;
-    std::string me{claimer};
-    long long at = now;
-    soci::statement st = (sql.prepare << "INSERT INTO update_inbox (platform, update_id, payload,"
-                                         " received_at, claimed_by, claimed_at)"
-                                         " VALUES (:p, :u, :body, :now, :me, :now)"
-                                         " ON CONFLICT (platform, update_id) DO NOTHING",
-                          soci::use(platform, "p"), soci::use(update_id, "u"),
-                          soci::use(payload, "body"), soci::use(at, "now"), soci::use(me, "me"));
-    for (auto& e : entries) {
-      platform = to_string(e.platform);
-      update_id = e.update_id;
-      payload = e.payload;
-      st.execute(true);
-      if (st.get_affected_rows() > 0)
+    if (!impl_->inbox_insert)
+      impl_->inbox_insert = std::make_unique<inbox_add_statement>(sql);
+    auto& ins = *impl_->inbox_insert;
+    ins.me.assign(claimer);
+    ins.at = now;
+    auto add = [&](const inbox_entry& e) {
+      ins.platform = to_string(e.platform);
+      ins.update_id = e.update_id;
+      ins.payload = e.payload;
+      ins.st.execute(true);
+      if (ins.st.get_affected_rows() > 0)
         fresh.push_back(e.update_id);
+    };
+    // A webhook's one update is one statement, committed on its own: one
+    // round trip. A batch (a poll's hundred updates) is one transaction:
+    // one commit, one flush, not a hundred.
+    if (entries.size() == 1) {
+      add(entries.front());
+      return fresh;
     }
+    soci::transaction tr{sql};
+    for (auto& e : entries)
+      add(e);
     tr.commit();
     return fresh;
   });
@@ -142,9 +163,6 @@ result<std::int64_t> store::inbox_mark(platform_kind platform,
                                        const std::vector<std::string>& done, std::int64_t now) {
   return impl_->guard("inbox_mark", [&]() -> result<std::int64_t> {
     auto& sql = impl_->sql;
-    std::string p{to_string(platform)};
-    std::string u;
-    long long at = now;
     long long changed = 0;
     // One transaction for every mark gathered while the previous batch was
     // on its way (see inbox_claimer). Rows are taken in update-id order (as
@@ -156,31 +174,32 @@ result<std::int64_t> store::inbox_mark(platform_kind platform,
       rows[id].first = true;
     for (auto& id : done)
       rows[id].second = true;
-    soci::transaction tr{sql};
-    // Each statement is prepared only when the batch has marks of its kind.
-    std::optional<soci::statement> mark_replied;
-    if (!replied.empty())
-      mark_replied.emplace((sql.prepare << "UPDATE update_inbox SET replied = 1"
-                                           " WHERE platform = :p AND update_id = :u",
-                            soci::use(p, "p"), soci::use(u, "u")));
-    // A row done once keeps its first done_at (pruning counts from it).
-    std::optional<soci::statement> mark_done;
-    if (!done.empty())
-      mark_done.emplace((sql.prepare << "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
-                                        " THEN :now ELSE done_at END"
-                                        " WHERE platform = :p AND update_id = :u",
-                         soci::use(at, "now"), soci::use(p, "p"), soci::use(u, "u")));
-    auto apply = [&changed](std::optional<soci::statement>& st) {
-      st->execute(true);
-      changed += st->get_affected_rows();
+    if (rows.empty())
+      return changed;
+    if (!impl_->inbox_marks)
+      impl_->inbox_marks = std::make_unique<inbox_mark_statements>(sql);
+    auto& marks = *impl_->inbox_marks;
+    marks.platform = to_string(platform);
+    marks.at = now;
+    auto apply = [&changed](soci::statement& st) {
+      st.execute(true);
+      changed += st.get_affected_rows();
     };
-    for (auto& [id, which] : rows) {
-      u = id;
+    auto mark = [&](std::string_view id, std::pair<bool, bool> which) {
+      marks.update_id = id;
       if (which.first)
-        apply(mark_replied);
+        apply(marks.replied);
       if (which.second)
-        apply(mark_done);
+        apply(marks.done);
+    };
+    // One mark is one statement, committed on its own (one round trip).
+    if (rows.size() == 1 && !(rows.begin()->second.first && rows.begin()->second.second)) {
+      mark(rows.begin()->first, rows.begin()->second);
+      return static_cast<std::int64_t>(changed);
     }
+    soci::transaction tr{sql};
+    for (auto& [id, which] : rows)
+      mark(id, which);
     tr.commit();
     return static_cast<std::int64_t>(changed);
   });
