@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace lastgram::caching {
 
@@ -74,6 +75,32 @@ cache_status check_bucket(double rate_per_second, std::int64_t burst);
 /// The clock caches read expiry and backoff deadlines from; tests inject one.
 using clock_fn = std::function<std::chrono::steady_clock::time_point()>;
 
+/// One call of a batch (`cache::run`): the arguments of `get`, `set`,
+/// `erase`, `set_if_absent` or `increment`.
+struct cache_call {
+  enum class op : std::uint8_t { get, set, erase, set_if_absent, increment };
+  op what = op::get;
+  std::string key;
+  /// set, set_if_absent.
+  std::string value;
+  /// set, set_if_absent, increment.
+  std::int64_t ttl_seconds = 0;
+};
+
+/// What one call of a batch gave: an error, or `value` (get: std::nullopt on
+/// a miss), `flag` (erase, set_if_absent) or `count` (increment).
+struct cache_outcome {
+  std::optional<cache_error> error;
+  std::optional<std::string> value;
+  bool flag = false;
+  std::int64_t count = 0;
+};
+
+class cache;
+
+/// `call` run alone on `c`, through the matching single-call method.
+cache_outcome run_one(cache& c, const cache_call& call);
+
 /// A key-value cache with per-entry TTLs. Implementations say whether they
 /// are thread-safe; all of them may block (the Redis ones on the network, for
 /// at most their timeout), so event-based actors call them through a detached
@@ -114,6 +141,12 @@ public:
   virtual cache_result<token_decision>
   token_bucket_take(std::string_view key, double rate_per_second,
                     std::int64_t burst, std::int64_t now_ms) = 0;
+
+  /// Runs `calls` in order, each as its single-call method would, and
+  /// returns their outcomes in the same order. This default runs them one
+  /// by one; the Redis client sends them as one pipeline (one write, one
+  /// wait for every reply).
+  virtual std::vector<cache_outcome> run(const std::vector<cache_call>& calls);
 };
 
 } // namespace lastgram::caching

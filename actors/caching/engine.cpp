@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+#include <functional>
 
 #include "caf/all.hpp"
 
@@ -28,15 +30,24 @@ constexpr std::string_view engine = "caching";
 constexpr std::string_view probe_key = "lastgram:cache:probe";
 
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
+using send_batch_atom = caf::atom_constant<caf::atom("sendbatch")>;
 
 struct cache_state {
   std::unique_ptr<tiered_cache> cache;
   bool tick_pending = false;
+  // With Redis: the calls taken since the last pipeline went out, and who
+  // waits for each; `batch_pending` while a send_batch message is queued.
+  std::vector<cache_call> batch;
+  std::vector<std::function<void(cache_outcome&)>> waiting;
+  bool batch_pending = false;
+  metrics::counter pipelines;
+  metrics::counter pipelined_calls;
   static inline const char* name = "cache_engine";
 };
 
-/// The engine's door plus its private probe and tick messages.
-using cache_impl = cache_actor::extend<caf::reacts_to<probe_atom>, caf::reacts_to<tick_atom>>;
+/// The engine's door plus its private probe, tick and batch messages.
+using cache_impl = cache_actor::extend<caf::reacts_to<probe_atom>, caf::reacts_to<tick_atom>,
+                                       caf::reacts_to<send_batch_atom>>;
 using cache_self = cache_impl::stateful_base<cache_state>;
 
 // Runs on the engine's own thread, inside a cache call; the tiered cache
@@ -82,6 +93,83 @@ void write_failed(std::string_view op, const cache_error& err) {
             {log::kv("op", op), log::kv("error", to_string(err))});
 }
 
+// With Redis, calls are not sent one by one: each is queued and a
+// send_batch message goes to the back of the engine's own mailbox, so every
+// call already waiting there joins the same pipeline (one write, one wait for
+// all the replies). An idle engine sends a pipeline of one.
+bool batching(cache_self* self) {
+  return self->state.cache->stats().redis_configured;
+}
+
+void enqueue(cache_self* self, cache_call call, std::function<void(cache_outcome&)> reply) {
+  auto& st = self->state;
+  st.batch.push_back(std::move(call));
+  st.waiting.push_back(std::move(reply));
+  if (!st.batch_pending) {
+    st.batch_pending = true;
+    self->send(self, send_batch_atom::value);
+  }
+}
+
+void send_batch(cache_self* self) {
+  auto& st = self->state;
+  st.batch_pending = false;
+  if (st.batch.empty())
+    return;
+  auto calls = std::move(st.batch);
+  auto waiting = std::move(st.waiting);
+  st.batch.clear();
+  st.waiting.clear();
+  st.pipelines.inc();
+  st.pipelined_calls.inc(static_cast<double>(calls.size()));
+  auto outcomes = st.cache->run(calls);
+  arm_probe(self);
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    waiting[i](outcomes[i]);
+}
+
+// The replies to the calls, from their outcomes.
+caf::expected<cache_value> value_of(cache_outcome& o) {
+  cache_value out;
+  if (o.error) {
+    // Only a refused key gets here (outages fall back to memory): a miss.
+    log::debug(engine, "cache read failed", {log::kv("error", to_string(*o.error))});
+  } else if (o.value) {
+    out.found = true;
+    out.value = std::move(*o.value);
+  }
+  return out;
+}
+
+// false: not stored (put), or not removed / not claimed.
+caf::expected<bool> flag_of(cache_outcome& o, std::string_view op, bool stored) {
+  if (o.error) {
+    write_failed(op, *o.error);
+    return false;
+  }
+  return stored || o.flag;
+}
+
+// Runs `call` now (memory only) or queues it for the next pipeline (Redis),
+// and replies with `convert` of its outcome.
+template <class T, class Convert>
+caf::result<T> serve(cache_self* self, cache_call call, Convert convert) {
+  if (batching(self)) {
+    auto rp = self->make_response_promise<T>();
+    enqueue(self, std::move(call), [rp, convert](cache_outcome& o) mutable {
+      auto reply = convert(o);
+      if (reply)
+        rp.deliver(std::move(*reply));
+      else
+        rp.deliver(std::move(reply.error()));
+    });
+    return rp;
+  }
+  auto outcome = run_one(*self->state.cache, call);
+  arm_probe(self);
+  return convert(outcome);
+}
+
 cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
                                       std::shared_ptr<health_board> health,
                                       std::shared_ptr<memory_cache> memory) {
@@ -98,6 +186,13 @@ cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
     return cache_impl::behavior_type::make_empty_behavior();
   }
   self->state.cache = std::move(made).value();
+  if (batching(self)) {
+    self->state.pipelines = metrics::get_counter(
+      "lastgram_redis_pipelines_total",
+      "Batches of cache calls sent to Redis as one pipeline.");
+    self->state.pipelined_calls = metrics::get_counter(
+      "lastgram_redis_pipelined_calls_total", "Cache calls sent to Redis in those pipelines.");
+  }
   if (health)
     health->set_ready(engine, true);
   if (self->state.cache->stats().redis_configured)
@@ -115,45 +210,28 @@ cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
       self->state.cache->poll();
       arm_probe(self);
     },
-    [self](get_atom, const std::string& key) {
-      auto res = self->state.cache->get(key);
-      arm_probe(self);
-      cache_value out;
-      if (!res) {
-        // Only a refused key gets here (outages fall back to memory): a miss.
-        log::debug(engine, "cache read failed",
-                   {log::kv("error", to_string(res.error()))});
-      } else if (res.value()) {
-        out.found = true;
-        out.value = std::move(*res.value());
-      }
-      return out;
+    [self](send_batch_atom) { send_batch(self); },
+    [self](get_atom, std::string& key) {
+      return serve<cache_value>(self, {cache_call::op::get, std::move(key), {}, 0}, value_of);
     },
-    [self](put_atom, const std::string& key, const std::string& value,
-           std::int64_t ttl) {
-      auto res = self->state.cache->set(key, value, ttl);
-      arm_probe(self);
-      if (!res)
-        write_failed("put", res.error());
-      return res.has_value();
+    [self](put_atom, std::string& key, std::string& value, std::int64_t ttl) {
+      return serve<bool>(self, {cache_call::op::set, std::move(key), std::move(value), ttl},
+                         [](cache_outcome& o) { return flag_of(o, "put", true); });
     },
-    [self](erase_atom, const std::string& key) {
-      auto res = self->state.cache->erase(key);
-      arm_probe(self);
-      if (!res)
-        write_failed("erase", res.error());
-      return res && res.value();
+    [self](erase_atom, std::string& key) {
+      return serve<bool>(self, {cache_call::op::erase, std::move(key), {}, 0},
+                         [](cache_outcome& o) { return flag_of(o, "erase", false); });
     },
-    [self](claim_atom, const std::string& key, const std::string& value,
-           std::int64_t ttl) {
-      auto res = self->state.cache->set_if_absent(key, value, ttl);
-      arm_probe(self);
-      if (!res)
-        write_failed("claim", res.error());
-      return res && res.value();
+    [self](claim_atom, std::string& key, std::string& value, std::int64_t ttl) {
+      return serve<bool>(self,
+                         {cache_call::op::set_if_absent, std::move(key), std::move(value), ttl},
+                         [](cache_outcome& o) { return flag_of(o, "claim", false); });
     },
     [self](bucket_atom, const std::string& key, double rate,
            std::int64_t burst) -> caf::result<std::int64_t> {
+      // Not pipelined (one per Last.fm call, not one per command); the calls
+      // queued before it go out first, in order.
+      send_batch(self);
       auto res = self->state.cache->token_bucket_take(key, rate, burst,
                                                       wall_clock_ms());
       arm_probe(self);
@@ -162,13 +240,14 @@ cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
                                "token bucket: " + to_string(res.error()));
       return res.value().allowed ? std::int64_t{0} : res.value().wait_ms;
     },
-    [self](incr_atom, const std::string& key, std::int64_t ttl) -> caf::result<std::int64_t> {
-      auto res = self->state.cache->increment(key, ttl);
-      arm_probe(self);
-      if (!res)
-        return caf::make_error(caf::sec::invalid_argument,
-                               "counter: " + to_string(res.error()));
-      return res.value();
+    [self](incr_atom, std::string& key, std::int64_t ttl) {
+      return serve<std::int64_t>(self, {cache_call::op::increment, std::move(key), {}, ttl},
+                                 [](cache_outcome& o) -> caf::expected<std::int64_t> {
+                                   if (o.error)
+                                     return caf::make_error(caf::sec::invalid_argument,
+                                                            "counter: " + to_string(*o.error));
+                                   return o.count;
+                                 });
     },
   };
 }

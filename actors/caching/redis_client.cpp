@@ -225,6 +225,80 @@ const lua_script& token_bucket_script() {
   return result;
 }
 
+// What each command's reply means, alone or in a pipeline.
+cache_status read_set(const redisReply& r) {
+  if (r.type != REDIS_REPLY_STATUS)
+    return unexpected(r, "SET");
+  return {};
+}
+
+cache_result<std::optional<std::string>> read_get(const redisReply& r) {
+  if (r.type == REDIS_REPLY_NIL)
+    return std::optional<std::string>{};
+  if (r.type != REDIS_REPLY_STRING)
+    return unexpected(r, "GET");
+  return std::optional<std::string>{std::string{reply_text(r)}};
+}
+
+cache_result<bool> read_erase(const redisReply& r) {
+  if (r.type != REDIS_REPLY_INTEGER)
+    return unexpected(r, "DEL");
+  return r.integer > 0;
+}
+
+cache_result<bool> read_set_nx(const redisReply& r) {
+  if (r.type == REDIS_REPLY_NIL)
+    return false;
+  if (r.type != REDIS_REPLY_STATUS)
+    return unexpected(r, "SET NX");
+  return true;
+}
+
+cache_result<std::int64_t> read_increment(const redisReply& r) {
+  if (r.type != REDIS_REPLY_INTEGER)
+    return unexpected(r, "increment script");
+  return static_cast<std::int64_t>(r.integer);
+}
+
+bool is_noscript(const redisReply& r) {
+  return r.type == REDIS_REPLY_ERROR && reply_text(r).substr(0, 8) == "NOSCRIPT";
+}
+
+// One call's outcome from its reply.
+void decode(cache_call::op what, const redisReply& r, cache_outcome& out) {
+  auto fail = [&](const cache_error& e) { out.error = e; };
+  switch (what) {
+    case cache_call::op::get:
+      if (auto v = read_get(r))
+        out.value = std::move(v).value();
+      else
+        fail(v.error());
+      break;
+    case cache_call::op::set:
+      if (auto ok = read_set(r); !ok)
+        fail(ok.error());
+      break;
+    case cache_call::op::erase:
+      if (auto x = read_erase(r))
+        out.flag = x.value();
+      else
+        fail(x.error());
+      break;
+    case cache_call::op::set_if_absent:
+      if (auto x = read_set_nx(r))
+        out.flag = x.value();
+      else
+        fail(x.error());
+      break;
+    case cache_call::op::increment:
+      if (auto n = read_increment(r))
+        out.count = n.value();
+      else
+        fail(n.error());
+      break;
+  }
+}
+
 } // namespace
 
 // -- the client -----------------------------------------------------------------
@@ -355,15 +429,76 @@ struct redis_client::impl {
       ++stats.failures;
       return reply;
     }
-    if ((*reply)->type == REDIS_REPLY_ERROR) {
-      // The connection is fine; only outage-like replies make it unhealthy.
+    // The connection is fine; only outage-like error replies make it
+    // unhealthy.
+    account(**reply);
+    return reply;
+  }
+
+  // Keeps the health flag and counters for one reply, as `run` does.
+  void account(const redisReply& r) {
+    if (r.type == REDIS_REPLY_ERROR) {
       ++stats.failures;
-      if (is_outage(reply_error(**reply).code))
+      if (is_outage(reply_error(r).code))
         healthy = false;
-      return reply;
+      return;
     }
     healthy = true;
-    return reply;
+  }
+
+  // Sends every command in one write, then reads their replies in order. A
+  // transport failure fails the command it struck and every later one (the
+  // connection is dropped: their replies cannot be matched any more).
+  std::vector<cache_result<reply_ptr>>
+  pipeline(const std::vector<std::vector<std::string_view>>& commands) {
+    std::vector<cache_result<reply_ptr>> out;
+    out.reserve(commands.size());
+    auto fail_rest = [&](const cache_error& err) {
+      while (out.size() < commands.size()) {
+        ++stats.failures;
+        out.emplace_back(err);
+      }
+    };
+    if (auto ok = ensure_connected(); !ok) {
+      fail_rest(ok.error());
+      return out;
+    }
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& args : commands) {
+      argv.clear();
+      lens.clear();
+      for (auto arg : args) {
+        argv.push_back(arg.data());
+        lens.push_back(arg.size());
+      }
+      if (redisAppendCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(),
+                                 lens.data())
+          != REDIS_OK) {
+        cache_error err{cache_errc::other, "redis pipeline: out of memory"};
+        drop(err);
+        fail_rest(err);
+        return out;
+      }
+    }
+    sigpipe_guard guard;
+    for (const auto& args : commands) {
+      void* raw = nullptr;
+      errno = 0;
+      int rc = redisGetReply(ctx.get(), &raw);
+      int saved_errno = errno;
+      ++stats.commands;
+      if (rc != REDIS_OK || raw == nullptr) {
+        auto err = context_error(*ctx, saved_errno, "redis " + std::string{args.front()});
+        drop(err);
+        fail_rest(err);
+        return out;
+      }
+      reply_ptr reply{static_cast<redisReply*>(raw)};
+      account(*reply);
+      out.emplace_back(std::move(reply));
+    }
+    return out;
   }
 
   // EVALSHA, and EVAL when the server does not know the script (restart,
@@ -373,8 +508,7 @@ struct redis_client::impl {
     std::vector<std::string_view> args{"EVALSHA", script.sha, "1", key};
     args.insert(args.end(), argv.begin(), argv.end());
     auto reply = run(args);
-    if (reply && (*reply)->type == REDIS_REPLY_ERROR
-        && reply_text(**reply).substr(0, 8) == "NOSCRIPT") {
+    if (reply && is_noscript(**reply)) {
       --stats.failures;
       args[0] = "EVAL";
       args[1] = script.source;
@@ -433,30 +567,21 @@ cache_status redis_client::set(std::string_view key, std::string_view value,
   auto reply = impl_->run({"SET", key, value, "EX", ttl});
   if (!reply)
     return reply.error();
-  if ((*reply)->type != REDIS_REPLY_STATUS)
-    return unexpected(**reply, "SET");
-  return {};
+  return read_set(**reply);
 }
 
 cache_result<std::optional<std::string>> redis_client::get(std::string_view key) {
   auto reply = impl_->run({"GET", key});
   if (!reply)
     return reply.error();
-  auto& r = **reply;
-  if (r.type == REDIS_REPLY_NIL)
-    return std::optional<std::string>{};
-  if (r.type != REDIS_REPLY_STRING)
-    return unexpected(r, "GET");
-  return std::optional<std::string>{std::string{reply_text(r)}};
+  return read_get(**reply);
 }
 
 cache_result<bool> redis_client::erase(std::string_view key) {
   auto reply = impl_->run({"DEL", key});
   if (!reply)
     return reply.error();
-  if ((*reply)->type != REDIS_REPLY_INTEGER)
-    return unexpected(**reply, "DEL");
-  return (*reply)->integer > 0;
+  return read_erase(**reply);
 }
 
 cache_result<bool> redis_client::set_if_absent(std::string_view key,
@@ -468,12 +593,7 @@ cache_result<bool> redis_client::set_if_absent(std::string_view key,
   auto reply = impl_->run({"SET", key, value, "NX", "EX", ttl});
   if (!reply)
     return reply.error();
-  auto& r = **reply;
-  if (r.type == REDIS_REPLY_NIL)
-    return false;
-  if (r.type != REDIS_REPLY_STATUS)
-    return unexpected(r, "SET NX");
-  return true;
+  return read_set_nx(**reply);
 }
 
 cache_result<std::int64_t> redis_client::increment(std::string_view key,
@@ -484,9 +604,61 @@ cache_result<std::int64_t> redis_client::increment(std::string_view key,
   auto reply = impl_->eval(increment_script(), key, {ttl});
   if (!reply)
     return reply.error();
-  if ((*reply)->type != REDIS_REPLY_INTEGER)
-    return unexpected(**reply, "increment script");
-  return static_cast<std::int64_t>((*reply)->integer);
+  return read_increment(**reply);
+}
+
+std::vector<cache_outcome> redis_client::run(const std::vector<cache_call>& calls) {
+  using op = cache_call::op;
+  std::vector<cache_outcome> out(calls.size());
+  const auto& script = increment_script();
+  // The TTLs as text, and which calls are sent (a bad TTL is refused here,
+  // as the single calls refuse it).
+  std::vector<std::string> ttls(calls.size());
+  std::vector<std::size_t> sent;
+  std::vector<std::vector<std::string_view>> commands;
+  sent.reserve(calls.size());
+  commands.reserve(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const auto& c = calls[i];
+    if (c.what != op::get && c.what != op::erase) {
+      if (auto ok = check_ttl(c.ttl_seconds); !ok) {
+        out[i].error = ok.error();
+        continue;
+      }
+      ttls[i] = std::to_string(c.ttl_seconds);
+    }
+    switch (c.what) {
+      case op::get:
+        commands.push_back({"GET", c.key});
+        break;
+      case op::set:
+        commands.push_back({"SET", c.key, c.value, "EX", ttls[i]});
+        break;
+      case op::erase:
+        commands.push_back({"DEL", c.key});
+        break;
+      case op::set_if_absent:
+        commands.push_back({"SET", c.key, c.value, "NX", "EX", ttls[i]});
+        break;
+      case op::increment:
+        // EVAL, not EVALSHA: a NOSCRIPT answer could only be retried after
+        // the later calls of the pipeline had run, out of order. Redis
+        // finds the script by its body's SHA1 all the same.
+        commands.push_back({"EVAL", script.source, "1", c.key, ttls[i]});
+        break;
+    }
+    sent.push_back(i);
+  }
+  auto replies = impl_->pipeline(commands);
+  for (std::size_t k = 0; k < sent.size(); ++k) {
+    auto i = sent[k];
+    auto& reply = replies[k];
+    if (!reply)
+      out[i].error = reply.error();
+    else
+      decode(calls[i].what, **reply, out[i]);
+  }
+  return out;
 }
 
 cache_result<token_decision>

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/caching/cache.hpp"
 
@@ -106,6 +107,10 @@ public:
   cache_result<token_decision>
   token_bucket_take(std::string_view key, double rate_per_second,
                     std::int64_t burst, std::int64_t now_ms) override;
+
+  /// Sends every call as one pipeline: one write, then every reply read
+  /// in order. A connection that fails part way fails the rest of the calls.
+  std::vector<cache_outcome> run(const std::vector<cache_call>& calls) override;
 
   redis_client_stats stats() const noexcept;
 

@@ -101,6 +101,42 @@ tiered_cache::token_bucket_take(std::string_view key, double rate_per_second,
     });
 }
 
+std::vector<cache_outcome> tiered_cache::run(const std::vector<cache_call>& calls) {
+  using op = cache_call::op;
+  if (!redis_)
+    return memory_->run(calls);
+  auto writes = [](const cache_call& c) { return c.what == op::set || c.what == op::erase; };
+  // Memory is written first and always, as set and erase do alone.
+  std::vector<cache_outcome> local(calls.size());
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    if (writes(calls[i]))
+      local[i] = run_one(*memory_, calls[i]);
+  std::vector<cache_outcome> out;
+  std::size_t served = 0;
+  if (use_redis()) {
+    out = redis_->run(calls);
+    for (; served < calls.size(); ++served) {
+      const auto& err = out[served].error;
+      if (err && is_outage(err->code)) {
+        go_down(*err);
+        break;
+      }
+    }
+  } else {
+    out.resize(calls.size());
+  }
+  for (auto i = served; i < calls.size(); ++i) {
+    ++stats_.fallback_calls;
+    if (writes(calls[i])) {
+      remember(calls[i].key);
+      out[i] = std::move(local[i]);
+    } else {
+      out[i] = run_one(*memory_, calls[i]);
+    }
+  }
+  return out;
+}
+
 bool tiered_cache::poll() {
   return use_redis();
 }

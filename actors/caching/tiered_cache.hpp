@@ -95,6 +95,11 @@ public:
   token_bucket_take(std::string_view key, double rate_per_second,
                     std::int64_t burst, std::int64_t now_ms) override;
 
+  /// Redis's pipeline while it is up, each call as its single-call method
+  /// would be served: writes go to memory first and always, and from the
+  /// first outage-class error on, the rest of the batch falls back to memory.
+  std::vector<cache_outcome> run(const std::vector<cache_call>& calls) override;
+
   /// Probes Redis when it is down and the retry interval has passed, so the
   /// owner can recover without traffic (call it from a timer). Returns
   /// whether Redis serves.

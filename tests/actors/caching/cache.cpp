@@ -60,6 +60,21 @@ milliseconds time_of(F&& f) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
 }
 
+// A loopback socket that listens and never accepts by itself: the fd and
+// its port.
+std::pair<int, int> listening_socket() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  socklen_t len = sizeof(addr);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  return {fd, ntohs(addr.sin_port)};
+}
+
 // A plain hiredis connection that checks what the code under test did.
 class raw_redis {
 public:
@@ -396,6 +411,43 @@ TEMPLATE_TEST_CASE("bad token bucket parameters are refused", "[cache]",
   CHECK_FALSE(b.subject().token_bucket_take(k, 5, 0, 1000));
 }
 
+TEMPLATE_TEST_CASE("a batch runs its calls in order, each as it would run alone",
+                   "[cache]", memory_backend, redis_backend, tiered_backend) {
+  TestType b;
+  using op = cache_call::op;
+  auto k = b.key("k");
+  auto n = b.key("n");
+  auto lease = b.key("lease");
+  std::vector<cache_call> calls{
+    {op::get, k, {}, 0},          {op::set, k, "v1", 60},        {op::get, k, {}, 0},
+    {op::increment, n, {}, 60},   {op::increment, n, {}, 60},    {op::set_if_absent, lease, "a", 30},
+    {op::set_if_absent, lease, "b", 30}, {op::set, k, "v2", 0},  {op::erase, k, {}, 0},
+    {op::erase, k, {}, 0},        {op::get, k, {}, 0},           {op::get, lease, {}, 0},
+  };
+  auto out = b.subject().run(calls);
+  REQUIRE(out.size() == calls.size());
+  CHECK_FALSE(out[0].error);
+  CHECK_FALSE(out[0].value);
+  CHECK_FALSE(out[1].error);
+  CHECK(out[2].value == std::optional<std::string>{"v1"});
+  CHECK(out[3].count == 1);
+  CHECK(out[4].count == 2);
+  CHECK(out[5].flag);
+  CHECK_FALSE(out[6].flag);
+  // A ttl that is not positive is refused, and only that call.
+  REQUIRE(out[7].error);
+  CHECK(out[7].error->code == cache_errc::other);
+  CHECK(out[8].flag);
+  CHECK_FALSE(out[9].flag);
+  CHECK_FALSE(out[10].error);
+  CHECK_FALSE(out[10].value);
+  CHECK(out[11].value == std::optional<std::string>{"a"});
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (i != 7)
+      CHECK_FALSE(out[i].error);
+  CHECK(b.subject().run({}).empty());
+}
+
 // -- memory cache -------------------------------------------------------------------
 
 TEST_CASE("the least recently used entry is evicted first", "[cache]") {
@@ -555,18 +607,10 @@ TEST_CASE("a server that never answers times out within the timeout",
           "[cache]") {
   // A listening socket nobody accepts from: the kernel completes the
   // handshake, then the command waits forever.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  REQUIRE(::listen(fd, 4) == 0);
-  socklen_t len = sizeof(addr);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  auto [fd, port] = listening_socket();
   redis_options options;
   options.timeout = 200ms;
-  redis_client client{endpoint_for(ntohs(addr.sin_port)), options};
+  redis_client client{endpoint_for(port), options};
   cache_result<std::optional<std::string>> result{cache_error{}};
   auto took = time_of([&] { result = client.get("k"); });
   ::close(fd);
@@ -624,12 +668,89 @@ TEST_CASE("writing to a server that went away fails instead of raising "
   CHECK_FALSE((*client)->healthy());
 }
 
+TEST_CASE("a redis batch is one pipeline: every command is written before the first "
+          "reply is read",
+          "[cache]") {
+  // A server that answers nothing until it has received all three GETs: a
+  // client that waited for each reply before writing the next command would
+  // time out here instead.
+  auto listening = listening_socket();
+  int fd = listening.first;
+  int port = listening.second;
+  // accept and recv give up after 5 s, so a client that never comes cannot
+  // hang the test.
+  timeval bound{5, 0};
+  REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof(bound)) == 0);
+  std::atomic<int> seen_before_reply{0};
+  std::thread server{[&] {
+    int conn = ::accept(fd, nullptr, nullptr);
+    if (conn < 0)
+      return;
+    ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof(bound));
+    std::string got;
+    char buf[4096];
+    auto count = [&] {
+      int n = 0;
+      for (std::size_t at = got.find("GET"); at != std::string::npos; at = got.find("GET", at + 1))
+        ++n;
+      return n;
+    };
+    while (count() < 3) {
+      auto r = ::recv(conn, buf, sizeof(buf), 0);
+      if (r <= 0)
+        break;
+      got.append(buf, static_cast<std::size_t>(r));
+    }
+    seen_before_reply = count();
+    std::string replies = "$1\r\na\r\n$-1\r\n$1\r\nc\r\n";
+    (void) ::send(conn, replies.data(), replies.size(), MSG_NOSIGNAL);
+    ::close(conn);
+  }};
+  redis_options options;
+  options.timeout = 2000ms;
+  redis_client client{endpoint_for(port), options};
+  using op = cache_call::op;
+  auto out = client.run({{op::get, "a", {}, 0}, {op::get, "b", {}, 0}, {op::get, "c", {}, 0}});
+  server.join();
+  ::close(fd);
+  CHECK(seen_before_reply == 3);
+  REQUIRE(out.size() == 3);
+  CHECK_FALSE(out[0].error);
+  CHECK(out[0].value == std::optional<std::string>{"a"});
+  CHECK_FALSE(out[1].error);
+  CHECK_FALSE(out[1].value);
+  CHECK(out[2].value == std::optional<std::string>{"c"});
+}
+
+TEST_CASE("a batch whose connection breaks fails the rest of its calls", "[cache]") {
+  redis_server server{free_port()};
+  auto client = redis_client::connect(redis_url(server.port()));
+  REQUIRE(client);
+  server.shutdown();
+  using op = cache_call::op;
+  auto out = (*client)->run({{op::get, "a", {}, 0}, {op::set, "b", "v", 60},
+                             {op::increment, "c", {}, 60}});
+  REQUIRE(out.size() == 3);
+  for (auto& o : out) {
+    REQUIRE(o.error);
+    CHECK(is_outage(o.error->code));
+  }
+  CHECK_FALSE((*client)->healthy());
+}
+
 TEST_CASE("scripts still run after the server forgets them", "[cache]") {
   redis_backend b;
   auto k = b.key("counter");
   CHECK(b.client->increment(k, 60).value() == 1);
   b.raw.command({"SCRIPT", "FLUSH"});
   CHECK(b.client->increment(k, 60).value() == 2);
+  // In a batch too, in order.
+  b.raw.command({"SCRIPT", "FLUSH"});
+  auto out = b.client->run({{cache_call::op::increment, k, {}, 60},
+                            {cache_call::op::get, k, {}, 0}});
+  CHECK_FALSE(out[0].error);
+  CHECK(out[0].count == 3);
+  CHECK(out[1].value == std::optional<std::string>{"3"});
   CHECK(b.client->token_bucket_take(b.key("bucket"), 1, 1, 1000).value().allowed);
 }
 
@@ -733,6 +854,35 @@ TEST_CASE("the tiered cache serves from memory while redis is down and "
         == std::optional<std::string>{"reaches redis"});
   CHECK(tiered.stats().outages == 1);
   CHECK(rig.events.size() == 2);
+}
+
+TEST_CASE("a batch in an outage is served from memory, writes remembered for "
+          "recovery",
+          "[cache]") {
+  outage_rig rig;
+  auto& tiered = rig.tiered;
+  using op = cache_call::op;
+  auto first = tiered.run({{op::set, "k", "before", 60}, {op::get, "k", {}, 0}});
+  CHECK(first[1].value == std::optional<std::string>{"before"});
+  CHECK(raw_redis{rig.server.port()}.get("k") == std::optional<std::string>{"before"});
+  rig.server.shutdown();
+  auto served_before = tiered.stats().fallback_calls;
+  auto out = tiered.run({{op::set, "k", "during", 60}, {op::get, "k", {}, 0},
+                         {op::increment, "hits", {}, 60}, {op::increment, "hits", {}, 60}});
+  REQUIRE(out.size() == 4);
+  for (auto& o : out)
+    CHECK_FALSE(o.error);
+  CHECK(out[1].value == std::optional<std::string>{"during"});
+  CHECK(out[3].count == 2);
+  CHECK(tiered.stats().fallback_calls - served_before == 4);
+  CHECK(tiered.stats().pending_invalidations == 1);
+  REQUIRE(rig.events.size() == 1);
+  CHECK_FALSE(rig.events[0].first);
+  rig.server.start();
+  REQUIRE(rig.recovered());
+  // Redis's "before" was deleted on recovery rather than served.
+  CHECK(raw_redis{rig.server.port()}.get("k") == std::nullopt);
+  CHECK(tiered.stats().pending_invalidations == 0);
 }
 
 TEST_CASE("a redis that stops answering trips the timeout, and values written "

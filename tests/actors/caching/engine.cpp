@@ -207,6 +207,57 @@ TEST_CASE("the cache engine gets, puts, erases, claims and rate-limits",
   }
 }
 
+TEST_CASE("calls queued while the engine waits on redis go out as one pipeline, each "
+          "answered",
+          "[cache_engine]") {
+  // A server of its own: pausing the shared one would stall other tests.
+  redis_server server;
+  auto port = server.port();
+  engine_fixture f;
+  cache_settings settings;
+  settings.redis_url = redis_url(port);
+  settings.redis_timeout_ms = 5000;
+  auto cache = caching::spawn_engine(f.self.ptr(), settings, f.health);
+  f.handles.push_back(caf::actor_cast<caf::actor>(cache));
+  auto k = unique_prefix();
+  REQUIRE(f.put(cache, k + "seed", "s"));
+  auto pipelines = metrics::get_counter("lastgram_redis_pipelines_total", "");
+  auto calls = metrics::get_counter("lastgram_redis_pipelined_calls_total", "");
+  auto pipelines_before = pipelines.value();
+  auto calls_before = calls.value();
+  // Redis holds the engine's next call for 300 ms; the 200 calls sent
+  // meanwhile wait in its mailbox and leave together.
+  REQUIRE(redis_command(port, {"CLIENT", "PAUSE", "300", "ALL"}) == "OK");
+  constexpr int n = 200;
+  auto first = f.self->request(cache, 5s, get_atom::value, k + "seed");
+  std::vector<decltype(first)> gets;
+  std::vector<decltype(f.self->request(cache, 5s, incr_atom::value, k, std::int64_t{60}))> incrs;
+  for (int i = 0; i < n / 2; ++i) {
+    gets.push_back(f.self->request(cache, 5s, get_atom::value, k + "seed"));
+    incrs.push_back(f.self->request(cache, 5s, incr_atom::value, k + "n", std::int64_t{60}));
+  }
+  std::vector<std::int64_t> counts;
+  int hits = 0;
+  int failures = 0;
+  auto on_get = [&](cache_value& v) { hits += v.found && v.value == "s"; };
+  auto on_error = [&](caf::error&) { ++failures; };
+  first.receive(on_get, on_error);
+  for (auto& g : gets)
+    g.receive(on_get, on_error);
+  for (auto& r : incrs)
+    r.receive([&](std::int64_t c) { counts.push_back(c); }, on_error);
+  CHECK(failures == 0);
+  CHECK(hits == n / 2 + 1);
+  std::sort(counts.begin(), counts.end());
+  std::vector<std::int64_t> expected(n / 2);
+  for (int i = 0; i < n / 2; ++i)
+    expected[static_cast<std::size_t>(i)] = i + 1;
+  CHECK(counts == expected);
+  CHECK(calls.value() - calls_before == n + 1);
+  // The first call alone, then the rest in a few pipelines at most.
+  CHECK(pipelines.value() - pipelines_before <= 4);
+}
+
 TEST_CASE("a redis outage is answered from memory, logged once, and recovered "
           "without traffic",
           "[cache_engine]") {
