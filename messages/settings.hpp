@@ -147,7 +147,7 @@ struct database_settings {
   std::string path;
   /// Secret: a PostgreSQL URL from LASTGRAM_DATABASE_URL; empty means SQLite.
   std::string url;
-  std::int64_t pool_size = 2;
+  std::int64_t pool_size = 0;
   std::int64_t statement_timeout_ms = 5000;
   /// SQLite only: hot-path reads on the caller's thread (direct_reads).
   bool direct_reads = true;

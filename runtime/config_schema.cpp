@@ -181,8 +181,9 @@ std::vector<key_spec> engine_keys() {
     secret("database", "url", "LASTGRAM_DATABASE_URL", LG_FIELD(database.url),
            "PostgreSQL URL (postgresql://user:password@host:port/db); unset means SQLite.",
            check_postgres_url),
-    integer("database", "pool-size", LG_FIELD(database.pool_size), 1, 64,
-            "Database connections, each served by its own detached actor."),
+    integer("database", "pool-size", LG_FIELD(database.pool_size), 0, 64,
+            "Database connections, each served by its own detached actor; 0: 2 with SQLite "
+            "(its writes take one lock anyway), 4 with PostgreSQL."),
     integer("database", "statement-timeout-ms", LG_FIELD(database.statement_timeout_ms), 1,
             600000, "Deadline for one SQL statement."),
     boolean("database", "direct-reads", LG_FIELD(database.direct_reads),

@@ -200,7 +200,12 @@ void start(router_ptr self, database_settings cfg, std::shared_ptr<health_board>
     st.health->set_ready(engine, false);
   metrics::engine_up(engine, false);
   st.connected.set(0);
-  auto pool = std::clamp<std::int64_t>(st.cfg.pool_size, 1, 32);
+  // 0: SQLite's writes take one lock whatever the pool, while each
+  // PostgreSQL connection is a server process of its own: at 1,600 fresh
+  // /ln per second two connections queue the inbox's writes and the
+  // guards' reads behind each other, four keep up (README, "Fresh /ln").
+  auto wanted = st.cfg.pool_size > 0 ? st.cfg.pool_size : st.cfg.url.empty() ? 2 : 4;
+  auto pool = std::clamp<std::int64_t>(wanted, 1, 64);
   for (std::int64_t i = 0; i < pool; ++i)
     st.workers.push_back(worker_slot{detail::spawn_worker(self, st.cfg)});
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });

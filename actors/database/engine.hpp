@@ -52,7 +52,7 @@ inline constexpr std::chrono::milliseconds reconnect_backoff_max{5000};
 
 /// Spawns the database engine as a child of `parent` and returns its router
 /// behind the engine's typed door. The pool has `settings.pool_size` workers
-/// (at least 1, at most 32); each opens its own connection with `settings` on
+/// (0: 2 with SQLite, 4 with PostgreSQL; at most 64); each opens its own connection with `settings` on
 /// its own thread as soon as it starts. `health` may be null. The workers are
 /// linked to the router and stop with it, whether it is told to exit or simply
 /// dropped, so an actor_system can shut down. Note: a SQLite ":memory:" path

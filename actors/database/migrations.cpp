@@ -261,13 +261,31 @@ migration who_knows_covering_index() {
   };
 }
 
+/// How many albums and tracks each library's last full index holds (-1:
+/// indexed before this migration, so /ln counts the rows instead). When a
+/// track is missing from a user's index, /ln must know whether the index
+/// holds their whole list (then they never played it) or stops at the depth:
+/// one primary-key read rather than a count over the user's thousands of
+/// rows. Rows added since (incremental plays, who-knows refreshes) do not
+/// make the indexed list any longer.
+migration indexed_list_sizes() {
+  return {
+    10,
+    "index_state knows how long each indexed list is",
+    {
+      "ALTER TABLE index_state ADD COLUMN albums_indexed BIGINT NOT NULL DEFAULT -1",
+      "ALTER TABLE index_state ADD COLUMN tracks_indexed BIGINT NOT NULL DEFAULT -1",
+    },
+  };
+}
+
 } // namespace
 
 std::vector<migration> all_migrations() {
   return {initial_schema(), platform_state(), update_inbox(), user_time_zone(),
           group_settings(),
           indexed_libraries(), library_names(), who_knows_covering_index(),
-          crown_counters()};
+          crown_counters(), indexed_list_sizes()};
 }
 
 std::string render_sql(std::string_view statement, backend_kind backend) {

@@ -284,6 +284,13 @@ result<std::int64_t> store::commit_library(std::int64_t user_id, entity_kind kin
       soci::into(count), soci::use(u, "u"), soci::use(k, "k");
     sql << "DELETE FROM index_staging WHERE user_id = :u AND kind = :k", soci::use(u, "u"),
       soci::use(k, "k");
+    // How long the list is, for /ln's misses (store_plays.cpp).
+    if (kind == entity_kind::album)
+      sql << "UPDATE index_state SET albums_indexed = :n WHERE user_id = :u", soci::use(count, "n"),
+        soci::use(u, "u");
+    else if (kind == entity_kind::track)
+      sql << "UPDATE index_state SET tracks_indexed = :n WHERE user_id = :u", soci::use(count, "n"),
+        soci::use(u, "u");
     tr.commit();
     return static_cast<std::int64_t>(count);
   });

@@ -51,11 +51,23 @@ result<std::int64_t> store::indexed_playcount(const indexed_plays_query& q) {
     if (every)
       return later_than(0);
     // No row: a list shorter than the depth was indexed whole, so the user
-    // never played it; at the depth, it may sit below the cut.
-    long long rows = 0;
-    impl_->sql << "SELECT COUNT(*) FROM user_plays p JOIN entities e ON e.id = p.entity_id"
-                  " WHERE p.user_id = :u AND e.kind = :k",
-      soci::into(rows), soci::use(u, "u"), soci::use(k, "k");
+    // never played it; at the depth, it may sit below the cut. The last full
+    // index wrote the list's length; an index older than that column has
+    // its rows counted.
+    long long rows = -1;
+    if (q.kind != entity_kind::artist) {
+      soci::indicator ind = soci::i_ok;
+      impl_->sql << (q.kind == entity_kind::album
+                       ? "SELECT albums_indexed FROM index_state WHERE user_id = :u"
+                       : "SELECT tracks_indexed FROM index_state WHERE user_id = :u"),
+        soci::into(rows, ind), soci::use(u, "u");
+      if (!impl_->sql.got_data() || ind != soci::i_ok)
+        rows = -1;
+    }
+    if (rows < 0)
+      impl_->sql << "SELECT COUNT(*) FROM user_plays p JOIN entities e ON e.id = p.entity_id"
+                    " WHERE p.user_id = :u AND e.kind = :k",
+        soci::into(rows), soci::use(u, "u"), soci::use(k, "k");
     return rows < q.depth ? later_than(0) : std::int64_t{-1};
   });
 }

@@ -342,3 +342,38 @@ TEST_CASE("libraries of users active in groups fall due sooner", "[db][library]"
   REQUIRE(both.size() == 2);
   CHECK((both[0].user_id == active_fresh || both[1].user_id == active_fresh));
 }
+
+TEST_CASE("a miss in the index knows from the last full index whether the list was whole",
+          "[db][library]") {
+  auto backend = ANY_BACKEND;
+  INFO("backend " << to_string(backend));
+  test_db tdb{backend};
+  auto db = tdb.open();
+  auto user = db.register_user(platform_kind::telegram, "1", "rj", "RJ").value();
+  auto done = running(user.id, entity_kind::track, 1);
+  done.status = index_status::done;
+  done.last_scrobble_at = 1700000000;
+  REQUIRE_OK(db.stage_library_page(user.id, entity_kind::track,
+                                   {{"Song A", "Band", 5}, {"Song B", "Band", 4}},
+                                   running(user.id, entity_kind::track, 1)));
+  REQUIRE_OK(db.commit_library(user.id, entity_kind::track, done));
+  // A track found later: a third row, not a longer indexed list.
+  REQUIRE_OK(db.add_library_plays(user.id, entity_kind::track, {{"Song C", "Band", 1}}, done));
+  auto miss = [&](std::int64_t depth) {
+    indexed_plays_query q{user.id, entity_kind::track, "Song Z", "Band", depth,
+                          {1700000100, 1700000200}};
+    auto plays = db.indexed_playcount(q);
+    REQUIRE(plays);
+    return plays.value();
+  };
+  // Two tracks indexed: below a depth of 3 the list was whole (only the
+  // scrobbles since count); at a depth of 2 it may have been cut.
+  CHECK(miss(3) == 2);
+  CHECK(miss(2) == -1);
+  // An index from before the list length was kept counts its rows (three).
+  auto table = backend == backend_kind::sqlite ? std::string{"index_state"}
+                                                : tdb.name() + ".index_state";
+  tdb.admin() << "UPDATE " + table + " SET tracks_indexed = -1";
+  CHECK(miss(4) == 2);
+  CHECK(miss(3) == -1);
+}

@@ -224,6 +224,23 @@ TEST_CASE("a track the index lacks counts as new only when the index holds the w
     CHECK(has(e.say("/ln", "1"), "📊 36 scrobbles"));
     CHECK(e.info_calls() == std::pair{1, 0});
   }
+  SECTION("tracks added since the index do not make the indexed list reach the depth") {
+    // The index held one track of a depth of two: the whole list. A track
+    // found later (an incremental update) is a second row, but the list the
+    // index read is still shorter than the depth.
+    np_env e{2};
+    auto id = e.user("1", "growing", false);
+    e.index(id, {{"Song B", "Band", 7}});
+    index_state later;
+    later.user_id = id;
+    later.status = index_status::done;
+    later.last_full_at = indexed_at + 60;
+    later.last_scrobble_at = indexed_at;
+    REQUIRE(e.store.add_library_plays(id, entity_kind::track, {{"Song C", "Band", 3}}, later));
+    e.scrobbles("Song A", 2, 600);
+    CHECK(has(e.say("/ln", "1"), "📊 2 scrobbles"));
+    CHECK(e.fake.total_calls() == 1);
+  }
 }
 
 TEST_CASE("nothing since the index: the latest track is counted by the index alone",
