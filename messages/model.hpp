@@ -77,13 +77,18 @@ struct incoming_message {
   /// with quotes or spaces stays one literal argument.
   std::vector<std::string> arguments;
   bool has_arguments = false;
+  /// When the node took it from the platform (Unix milliseconds; 0 when
+  /// unknown, e.g. an update taken over from the inbox). The command
+  /// engine's door counts the wait it already had against
+  /// command.max-wait-ms.
+  std::int64_t received_at_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, incoming_message& x) {
   return f(caf::meta::type_name("incoming_message"), x.platform, x.message_id,
            x.chat, x.author, x.text, x.reply_to_message_id, x.reply_to_author,
-           x.has_reply_author, x.arguments, x.has_arguments);
+           x.has_reply_author, x.arguments, x.has_arguments, x.received_at_ms);
 }
 
 /// Semantic text styles; platforms render them (HTML, Markdown, plain text).

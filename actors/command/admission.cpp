@@ -27,10 +27,14 @@ std::chrono::microseconds admission_control::expected_wait(std::int64_t load) co
     static_cast<std::int64_t>(std::llround(per_answer_us_ * static_cast<double>(load)))};
 }
 
-bool admission_control::admits(std::int64_t load) const {
-  if (max_wait_.count() == 0 || load < min_in_hand || samples_ < min_samples)
+bool admission_control::admits(std::int64_t load, std::chrono::milliseconds waited) const {
+  if (max_wait_.count() == 0)
     return true;
-  return expected_wait(load) <= max_wait_;
+  if (waited > max_wait_)
+    return false;
+  if (load < min_in_hand || samples_ < min_samples)
+    return true;
+  return expected_wait(load) + waited <= max_wait_;
 }
 
 double admission_control::service_rate() const {

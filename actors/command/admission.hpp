@@ -39,10 +39,13 @@ public:
   /// times the time between answers (zero before any was measured).
   std::chrono::microseconds expected_wait(std::int64_t load) const;
 
-  /// Whether a command behind `load` others would be answered within the
-  /// promise. Fewer than min_in_hand ahead, or too few measurements, always
-  /// passes.
-  bool admits(std::int64_t load) const;
+  /// Whether a command behind `load` others, which already waited `waited`
+  /// before reaching the door (webhook, inbox, a busy database), would be
+  /// answered within the promise. One that already waited longer than the
+  /// promise never is; otherwise fewer than min_in_hand ahead, or too few
+  /// measurements, always passes.
+  bool admits(std::int64_t load,
+              std::chrono::milliseconds waited = std::chrono::milliseconds{0}) const;
 
   /// The measured service rate, answers per second (0 before any).
   double service_rate() const;

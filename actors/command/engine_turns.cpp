@@ -2,6 +2,7 @@
 // time in arrival order; a turn runs the guards, checks the arguments and
 // launches the command in its own actor.
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -9,6 +10,7 @@
 
 #include "actors/command/arguments.hpp"
 #include "actors/command/engine.hpp"
+#include "actors/support/wall_clock.hpp"
 #include "actors/command/engine_detail.hpp"
 #include "actors/command/environment.hpp"
 #include "actors/command/registry.hpp"
@@ -261,6 +263,14 @@ void run_guards(engine_actor self, turn_ptr t, const command_spec* spec, const s
 
 namespace {
 
+/// How long `msg` waited between the platform and the engine's door (0
+/// when unknown, or when the clocks of two nodes disagree the other way).
+std::chrono::milliseconds waited_before(const incoming_message& msg) {
+  if (msg.received_at_ms <= 0)
+    return std::chrono::milliseconds{0};
+  return std::chrono::milliseconds{std::max<std::int64_t>(0, unix_ms_now() - msg.received_at_ms)};
+}
+
 /// Takes a command into its chat's line: it starts now when the chat is
 /// idle, waits its turn otherwise, and is told to slow down when the chat's
 /// line is full; everyone is told "busy" when the node has too much to do.
@@ -279,9 +289,11 @@ caf::result<command_result> admit(engine_actor self, incoming_message msg, parse
   const auto* spec = env.commands->find(parsed.name);
   auto name = spec != nullptr ? spec->name : std::string{};
   // The hard cap on what is in hand, then the wait a new command would see
-  // at the rate the node answers: past the promise it is told at once.
+  // at the rate the node answers, on top of what it waited before the door:
+  // past the promise it is told at once.
   bool over_cap = load_of(st) >= env.settings.max_in_flight;
-  if (spec != nullptr && (over_cap || !st.admission.admits(local_load_of(st)))) {
+  if (spec != nullptr
+      && (over_cap || !st.admission.admits(local_load_of(st), waited_before(msg)))) {
     if (!over_cap)
       st.shed.inc();
     record(msg, name, command_outcome::busy, arrived);

@@ -6,6 +6,7 @@
 #include "actors/logging/log.hpp"
 #include "actors/multiplatform/discord_state.hpp"
 #include "actors/support/engines.hpp"
+#include "actors/support/wall_clock.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/command.hpp"
 #include "messages/database.hpp"
@@ -151,6 +152,7 @@ void run_command(dc_self self, interaction i) {
   auto declared = st.opts->declared_options ? st.opts->declared_options(i.command_name)
                                             : std::vector<std::string>{};
   auto msg = discord::to_message(i, declared);
+  msg.received_at_ms = unix_ms_now();
   remember_group(self, msg.chat);
   auto engine = st.opts->engines->command.get();
   if (!engine) {

@@ -6,6 +6,7 @@
 #include "actors/multiplatform/telegram_state.hpp"
 #include "actors/server/http_server.hpp"
 #include "actors/support/engines.hpp"
+#include "actors/support/wall_clock.hpp"
 #include "messages/cache.hpp"
 #include "messages/database.hpp"
 #include "platforms/telegram/update.hpp"
@@ -103,6 +104,7 @@ bool take_batch(self_ptr self, const api_result& res, std::vector<polled_update>
     return false;
   }
   out.reserve(batch.value().size());
+  auto received = unix_ms_now();
   for (auto& raw : batch.value()) {
     if (raw.update_id < st.offset)
       continue;
@@ -115,6 +117,7 @@ bool take_batch(self_ptr self, const api_result& res, std::vector<polled_update>
       continue;
     }
     hold(self, raw.update_id);
+    parsed.value().message.received_at_ms = received;
     out.push_back(polled_update{std::move(parsed).value(), std::move(raw.json)});
   }
   return true;
@@ -310,6 +313,7 @@ void add_webhook_route(server::http_server& srv, const telegram_settings& settin
                 reply({400, "text/plain; charset=utf-8", "bad update\n", {}});
                 return;
               }
+              parsed.value().message.received_at_ms = unix_ms_now();
               auto hdl = telegram();
               if (!hdl) {
                 reply({503, "text/plain; charset=utf-8", "not ready\n", {}});

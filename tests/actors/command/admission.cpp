@@ -21,6 +21,7 @@
 #include "actors/command/registry.hpp"
 #include "actors/support/engines.hpp"
 #include "actors/support/health.hpp"
+#include "actors/support/wall_clock.hpp"
 #include "actors/test_config.hpp"
 #include "i18n/catalog.hpp"
 #include "messages/type_ids.hpp"
@@ -93,6 +94,23 @@ TEST_CASE("a short line few measurements or a zero promise always admit",
   off.answered(tp{}, 40);
   answers(off, tp{}, 40, 1s, 40);
   CHECK(off.admits(1000000));
+}
+
+TEST_CASE("the wait before the door counts against the promise", "[command][admission]") {
+  admission_control a{1000ms};
+  tp t{};
+  a.answered(t, 50);
+  answers(a, t, 20, 10ms, 50); // 10 ms an answer: 50 ahead is 500 ms
+  CHECK(a.admits(50, 500ms));
+  CHECK_FALSE(a.admits(50, 501ms));
+  // Already late: told at once, even with a short line or nothing measured.
+  admission_control fresh{1000ms};
+  CHECK(fresh.admits(0, 1000ms));
+  CHECK_FALSE(fresh.admits(0, 1001ms));
+  CHECK_FALSE(a.admits(0, 2s));
+  // A zero promise never sheds.
+  admission_control off{0ms};
+  CHECK(off.admits(0, 1h));
 }
 
 namespace {
@@ -191,10 +209,11 @@ struct burst_fixture {
 
   /// Sends /slow from `n` users in chats of their own (`tag` and a number)
   /// at once, without waiting for any answer.
-  std::vector<handle> send(int n, const std::string& tag) {
+  std::vector<handle> send(int n, const std::string& tag, std::int64_t received_at_ms = 0) {
     std::vector<handle> sent;
     for (int i = 0; i < n; ++i) {
       incoming_message m;
+      m.received_at_ms = received_at_ms;
       m.platform = platform_kind::telegram;
       m.message_id = "1";
       m.chat.id = tag + std::to_string(i);
@@ -246,6 +265,19 @@ TEST_CASE("a burst past what the node serves in the promised wait is told busy a
   CHECK(ok >= 50);
   CHECK(ok <= 160);
   CHECK(f.served->load() == 40 + ok);
+}
+
+TEST_CASE("a command that already waited past the promise before the door is told busy",
+          "[command][admission]") {
+  burst_fixture f;
+  // The node is idle; these messages were taken from the platform 1.5 s and
+  // 0.2 s ago (a webhook held up in a busy database, say).
+  auto now = unix_ms_now();
+  auto late = f.send(3, "late", now - 1500);
+  CHECK(f.gather(late) == std::pair{0, 3});
+  auto prompt = f.send(3, "prompt", now - 200);
+  CHECK(f.gather(prompt) == std::pair{3, 0});
+  CHECK(f.served->load() == 3);
 }
 
 TEST_CASE("runs placed on another node do not count against this node's line",
