@@ -283,8 +283,12 @@ caf::result<command_result> admit(engine_actor self, incoming_message msg, parse
   // In a cluster the node that owns the chat runs it (its line and warm
   // cache stay in one place).
   if (may_place && env.place)
-    if (auto node = env.place(key))
+    if (auto node = env.place(key)) {
+      // Judged there by its own line alone: two nodes' clocks may disagree
+      // by more than the wait this one saw.
+      msg.received_at_ms = 0;
       return forward(self, std::move(node), std::move(msg), arrived);
+    }
   auto lang = pick_language(env, msg.author.language);
   const auto* spec = env.commands->find(parsed.name);
   auto name = spec != nullptr ? spec->name : std::string{};

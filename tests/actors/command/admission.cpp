@@ -280,6 +280,16 @@ TEST_CASE("a command that already waited past the promise before the door is tol
   CHECK(f.served->load() == 3);
 }
 
+TEST_CASE("a command placed on another node is judged by that node's line alone",
+          "[command][admission][cluster]") {
+  // The other node cannot tell its clock from this one's: the wait seen
+  // here does not travel, so these run there although 1.5 s old here.
+  burst_fixture f;
+  auto placed = f.send(3, "remote", unix_ms_now() - 1500);
+  CHECK(f.gather(placed) == std::pair{3, 0});
+  CHECK(f.remote_served->load() == 3);
+}
+
 TEST_CASE("runs placed on another node do not count against this node's line",
           "[command][admission][cluster]") {
   burst_fixture f;
