@@ -10,6 +10,7 @@
 #include "caf/all.hpp"
 
 #include "actors/image/covers.hpp"
+#include "actors/image/vips_module.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/support/exceptions.hpp"
@@ -179,13 +180,15 @@ void on_exit(self_ptr self, caf::exit_msg& msg) {
 void start(self_ptr self, std::shared_ptr<const engine_options> opts) {
   auto& st = self->state;
   const auto& s = opts->settings;
-  init_vips(vips_limits{s.vips_cache_mb, s.vips_threads});
   st.render = opts->render;
   if (!st.render) {
     render_options ro;
     ro.jpeg_quality = static_cast<int>(s.jpeg_quality);
-    st.render = [ro](const collage_request& req, const std::vector<std::string>& covers) {
-      return render_collage(req, covers, ro);
+    // libvips is loaded, and started, by the first collage (vips_module.hpp);
+    // a module that cannot load fails that collage with its reason.
+    vips_limits limits{s.vips_cache_mb, s.vips_threads};
+    st.render = [ro, limits](const collage_request& req, const std::vector<std::string>& covers) {
+      return vips_module(limits).render(req, covers, ro);
     };
   }
   auto cache = std::make_shared<cover_cache>(opts->cover_dir,
@@ -256,3 +259,12 @@ image_actor spawn_engine(caf::local_actor* parent, std::shared_ptr<const engine_
 }
 
 } // namespace lastgram::image
+
+#if defined(__SANITIZE_ADDRESS__)
+// LeakSanitizer's hook (in the node, which loads the libvips module late:
+// LeakSanitizer reads it at start): fontconfig's font patterns that Pango caches (for
+// libvips' text and for missing_glyphs) are never freed by design, and the
+// frames inside fontconfig carry no symbols to suppress them more narrowly.
+// Nothing of ours is hidden: the suppression names fontconfig's library only.
+extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
+#endif

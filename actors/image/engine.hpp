@@ -42,8 +42,9 @@ struct engine_options {
 /// Render slots for `configured` (0: the number of cores).
 int render_slots(std::int64_t configured);
 
-/// Spawns the engine as a child of `parent`; starts libvips (once per
-/// process) with the configured limits.
+/// Spawns the engine as a child of `parent`. libvips is loaded and started
+/// (once per process, with the configured limits) by the first collage
+/// drawn without `engine_options::render` (vips_module.hpp).
 image_actor spawn_engine(caf::local_actor* parent, std::shared_ptr<const engine_options> opts);
 
 } // namespace lastgram::image

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <rapidjson/stringbuffer.h>
@@ -83,6 +85,14 @@ std::string top_artists(const fake_call& call, const std::string& cdn) {
   return buf.GetString();
 }
 
+/// The files mapped into process `pid` (/proc/<pid>/maps).
+std::string maps_of(int pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/maps"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
@@ -121,11 +131,16 @@ TEST_CASE("telegram collage: /cllg sends a drawn photo and its buttons redraw it
   tg_user cid{1403, "Cid", "", "cid", "en"};
   auto group = tg_chat::group(-1009001, "Pictures", true);
   CHECK(contains(content(ask(tg, ana, group, "/register anafm")), "registered as"));
+  // libvips comes with the first collage (actors/image/vips_module.hpp): a
+  // node that has drawn nothing has not mapped it.
+  CHECK_FALSE(contains(maps_of(node.proc->pid()), "libvips"));
 
   // A 4x4 of artists over a month: an uploaded JPEG of 4 x 300 px.
   auto pic = ask(tg, ana, group, "/cllg 4x4 artist 1m");
   INFO(transcript(tg, group.id));
   REQUIRE(pic.message_id != 0);
+  CHECK(contains(maps_of(node.proc->pid()), "liblastgram_vips.so"));
+  CHECK(contains(maps_of(node.proc->pid()), "libvips"));
   CHECK(starts_with(pic.photo, "upload:1200x1200:"));
   CHECK(contains(pic.caption, "anafm"));
   bool asked = false;
