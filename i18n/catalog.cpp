@@ -49,17 +49,20 @@ bool format_slot(const std::shared_ptr<const catalog_state>& state, std::size_t 
     values[i] = to_formattable(a.value);
     ++i;
   }
+  auto* message = detail::thread_formatters::of(state).message(slot);
+  if (!message)
+    return false;
   icu::UnicodeString result;
   UErrorCode status = U_ZERO_ERROR;
-  detail::thread_formatters::of(state).message(slot).format(
-    names, values, static_cast<std::int32_t>(args.size()), result, status);
+  message->format(names, values, static_cast<std::int32_t>(args.size()), result, status);
   if (U_FAILURE(status))
     return false;
   out = detail::to_utf8(result);
   return true;
 }
 
-// Compiles every message; returns the state or fills `problems`.
+// Parses every message, to reject bad syntax at load; returns the state or
+// fills `problems`.
 std::shared_ptr<catalog_state> build(std::vector<detail::locale_file> files,
                                      std::string_view default_language,
                                      std::vector<std::string>& problems) {
@@ -82,17 +85,16 @@ std::shared_ptr<catalog_state> build(std::vector<detail::locale_file> files,
   else
     state->default_index = *default_index;
   const auto key_count = state->keys.size();
-  state->prototypes.resize(files.size() * key_count);
+  state->patterns.resize(files.size() * key_count);
   for (std::size_t l = 0; l < files.size(); ++l) {
-    for (const auto& [key, pattern] : files[l].messages) {
+    for (auto& [key, pattern] : files[l].messages) {
       std::string error;
-      auto compiled = detail::compile(files[l].language, pattern, error);
-      if (!compiled) {
+      if (!detail::compile(files[l].language, pattern, error)) {
         problems.push_back(files[l].language + ".json: key '" + key
                            + "': invalid ICU MessageFormat syntax: " + error);
         continue;
       }
-      state->prototypes[l * key_count + state->key_index.at(key)] = std::move(compiled);
+      state->patterns[l * key_count + state->key_index.at(key)] = std::move(pattern);
     }
   }
   return state;
@@ -147,7 +149,7 @@ load_result catalog::load(const std::string& dir, std::string_view default_langu
   const auto name_slot = state->key_slot("language.name");
   for (std::size_t l = 0; l < state->languages.size(); ++l) {
     std::string name;
-    if (!name_slot || !state->prototypes[l * state->keys.size() + *name_slot]
+    if (!name_slot || !state->patterns[l * state->keys.size() + *name_slot]
         || !format_slot(shared, l * state->keys.size() + *name_slot, {}, name))
       name = state->languages[l];
     state->names.push_back(std::move(name));
@@ -172,7 +174,7 @@ std::string catalog::format(std::initializer_list<std::string_view> langs, std::
   std::string out;
   auto try_language = [&](std::size_t language) {
     auto slot = language * key_count + *key_slot;
-    return state.prototypes[slot] && format_slot(snapshot, slot, args, out);
+    return state.patterns[slot] && format_slot(snapshot, slot, args, out);
   };
   for (auto lang : langs) {
     if (lang.empty())

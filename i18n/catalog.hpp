@@ -31,7 +31,7 @@ struct arg {
   arg_value value;
 };
 
-/// Every locale's ICU MessageFormat patterns, parsed once at load.
+/// Every locale's ICU MessageFormat patterns, checked at load.
 ///
 /// A catalog holds one immutable snapshot of the texts, which `replace`
 /// swaps atomically for another (a reload of the locale files): each const
@@ -42,15 +42,16 @@ struct arg {
 /// be called from any thread at once. ICU's
 /// MessageFormat is not safe for concurrent use (it initialises plural rules
 /// and number formats lazily inside `format`), so each thread formats with its
-/// own clones, made on first use of a message on that thread and kept in a
-/// thread-local cache: the hot path takes no lock and never re-parses.
+/// own parsed copies, made on first use of a message on that thread and kept
+/// in a thread-local cache: the hot path takes no lock and never re-parses,
+/// and no thread holds a parsed copy of a message it never formats.
 class catalog {
 public:
   /// An empty catalog: `format` returns the key, `languages()` is empty.
   catalog();
 
   /// Reads every `<lang>.json` in `dir` (a flat object of key -> pattern) and
-  /// compiles every pattern. Fails, listing every problem found, on unreadable
+  /// parses every pattern (keeping the text, not the parse). Fails, listing every problem found, on unreadable
   /// or invalid JSON, non-string values, invalid ICU syntax (with locale and
   /// key), or when `default_language` has no file. Missing keys are not load
   /// errors (formatting falls back); `check()` reports them.

@@ -9,48 +9,12 @@
 
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
-// SOCI's PostgreSQL header needs libpq-fe.h on the include path (Debian keeps
-// it in /usr/include/postgresql). Without it, errors are classified by SOCI's
-// category and the server's message instead of the exact SQLSTATE.
-#if __has_include(<libpq-fe.h>)
-#  include <soci/postgresql/soci-postgresql.h>
-#  define LASTGRAM_HAVE_PG_SQLSTATE 1
-#else
-namespace soci {
-// The backend's C entry point, exported for dynamic loading; declared here
-// because its header cannot be included.
-extern "C" backend_factory const* factory_postgresql();
-} // namespace soci
-#endif
+
+#include "actors/database/pg_module.hpp"
 
 namespace lastgram::database {
 
 namespace {
-
-#ifdef LASTGRAM_HAVE_PG_SQLSTATE
-std::optional<db_errc> classify_pg(const soci::soci_error& e) {
-  auto pg = dynamic_cast<const soci::postgresql_soci_error*>(&e);
-  if (pg == nullptr)
-    return std::nullopt;
-  auto state = pg->sqlstate();
-  if (state == "57014" || state == "55P03") // statement / lock timeout
-    return db_errc::timeout;
-  // 08: connection exception; 57P01..03: the server is shutting down or not
-  // accepting connections yet.
-  if (state.compare(0, 2, "08") == 0 || state.compare(0, 3, "57P") == 0)
-    return db_errc::unavailable;
-  return std::nullopt;
-}
-#else
-std::optional<db_errc> classify_pg(const soci::soci_error& e) {
-  // The English server text; other server locales fall through to `other`.
-  auto msg = e.get_error_message();
-  if (msg.find("statement timeout") != std::string::npos
-      || msg.find("lock timeout") != std::string::npos)
-    return db_errc::timeout;
-  return std::nullopt;
-}
-#endif
 
 // libpq accepts both URIs and "key=value" strings; add a connect timeout
 // unless the operator chose one, so an unreachable server fails fast. This
@@ -88,8 +52,10 @@ db_errc classify(const soci::soci_error& e, soci::session& sql) {
       default:
         break;
     }
-  } else if (auto code = classify_pg(e)) {
-    return *code;
+  } else if (auto pg = pg_module_if_loaded()) {
+    // A PostgreSQL error can only come from a session the module opened.
+    if (auto code = pg->classify(e))
+      return *code;
   }
   switch (e.get_error_category()) {
     case soci::soci_error::connection_error:
@@ -114,7 +80,13 @@ result<void> store::impl::connect() {
   sql.close();
   try {
     if (backend == backend_kind::postgresql) {
-      sql.open(*soci::factory_postgresql(), pg_conninfo(cfg));
+      const soci::backend_factory* factory = nullptr;
+      try {
+        factory = pg_module().factory;
+      } catch (const std::runtime_error& e) {
+        return db_error{db_errc::other, e.what()};
+      }
+      sql.open(*factory, pg_conninfo(cfg));
     } else {
       if (cfg.path.empty())
         return db_error{db_errc::other, "database.path is empty"};

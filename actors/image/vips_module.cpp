@@ -1,12 +1,9 @@
 #include "actors/image/vips_module.hpp"
 
-#include <cstdlib>
+#include "actors/support/module.hpp"
+
 #include <mutex>
 #include <stdexcept>
-
-#include <dlfcn.h>
-#include <limits.h>
-#include <unistd.h>
 
 #ifndef LASTGRAM_VIPS_MODULE_PATH
 #define LASTGRAM_VIPS_MODULE_PATH ""
@@ -16,50 +13,14 @@ namespace lastgram::image {
 
 namespace {
 
-constexpr const char* module_file = "liblastgram_vips.so";
-
-std::string executable_dir() {
-  char buf[PATH_MAX];
-  auto n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0)
-    return {};
-  std::string path(buf, static_cast<std::size_t>(n));
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string{} : path.substr(0, slash);
-}
-
-std::vector<std::string> candidates() {
-  std::vector<std::string> out;
-  if (const char* env = std::getenv("LASTGRAM_VIPS_MODULE"); env != nullptr && *env != '\0')
-    out.emplace_back(env);
-  if (auto dir = executable_dir(); !dir.empty())
-    out.push_back(dir + "/" + module_file);
-  if (*LASTGRAM_VIPS_MODULE_PATH != '\0')
-    out.emplace_back(LASTGRAM_VIPS_MODULE_PATH);
-  return out;
-}
-
 const vips_entry_points* load(std::string& why) {
-  for (const auto& path : candidates()) {
-    // RTLD_LOCAL: libvips' symbols stay inside the module.
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* err = ::dlerror();
-      why += path + ": " + (err != nullptr ? err : "not loaded") + "; ";
-      continue;
-    }
-    using entry_fn = const vips_entry_points* (*)();
-    auto entry = reinterpret_cast<entry_fn>(::dlsym(handle, vips_entry_symbol));
-    if (entry == nullptr) {
-      why += path + ": no " + std::string{vips_entry_symbol} + "; ";
-      ::dlclose(handle);
-      continue;
-    }
-    // Kept loaded for the process's life: libvips cannot be shut down and
-    // started again.
-    return entry();
-  }
-  return nullptr;
+  const support::module_place where{"liblastgram_vips.so", "LASTGRAM_VIPS_MODULE",
+                                    LASTGRAM_VIPS_MODULE_PATH};
+  using entry_fn = const vips_entry_points* (*)();
+  // Kept loaded for the process's life: libvips cannot be shut down and
+  // started again.
+  auto entry = reinterpret_cast<entry_fn>(support::load_module_symbol(where, vips_entry_symbol, why));
+  return entry == nullptr ? nullptr : entry();
 }
 
 } // namespace

@@ -58,8 +58,11 @@ field kv(std::string_view key, const char* value);
 
 /// How the asynchronous writer queues lines.
 struct sink_options {
-  /// Lines the queue holds; when full, the oldest is dropped.
-  std::size_t queue_size = 8192;
+  /// Lines the queue holds; when full, the oldest is dropped (and counted).
+  /// spdlog allocates every slot, about 400 bytes each, at start: 8,192 cost
+  /// 3.2 MB of idle memory, and the writer empties 1,024 in well under a
+  /// millisecond.
+  std::size_t queue_size = 1024;
   /// Called on the writer thread before each line is written. Tests slow or
   /// stop the writer with it; production leaves it empty.
   std::function<void()> before_write;

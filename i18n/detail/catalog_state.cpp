@@ -49,17 +49,20 @@ thread_formatters& thread_formatters::of(const std::shared_ptr<const catalog_sta
 thread_formatters::thread_formatters(const std::shared_ptr<const catalog_state>& state)
   : owner_(state),
     state_(state.get()),
-    messages_(state->prototypes.size()),
+    messages_(state->patterns.size()),
     lists_(state->languages.size()),
     list_tried_(state->languages.size(), false) {
   // nop
 }
 
-icu::MessageFormat& thread_formatters::message(std::size_t slot) {
-  auto& copy = messages_[slot];
-  if (!copy)
-    copy.reset(state_->prototypes[slot]->clone());
-  return *copy;
+icu::MessageFormat* thread_formatters::message(std::size_t slot) {
+  auto& parsed = messages_[slot];
+  if (!parsed) {
+    std::string error;
+    const auto language = slot / state_->keys.size();
+    parsed = compile(state_->languages[language], *state_->patterns[slot], error);
+  }
+  return parsed.get();
 }
 
 icu::ListFormatter* thread_formatters::list(std::size_t language) {

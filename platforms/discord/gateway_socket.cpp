@@ -1,5 +1,6 @@
 #include "platforms/discord/gateway_socket.hpp"
 
+#include "platforms/net/detail/tls_context.hpp"
 #include "platforms/net/url.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -70,16 +71,7 @@ std::optional<net::parsed_url> parse_ws_url(const std::string& url) {
 struct socket_core {
   explicit socket_core(socket_transport::options opts)
     : options(std::move(opts)), tls(asio::ssl::context::tls_client) {
-    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
-    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
-    error_code ec;
-    tls.set_default_verify_paths(ec);
-    if (!options.ca_file.empty()) {
-      tls.load_verify_file(options.ca_file, ec);
-      if (ec)
-        throw std::invalid_argument("cannot load CA file " + options.ca_file + ": " + ec.message());
-    }
-    tls.set_verify_mode(options.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    net::detail::configure_client_tls(tls, options.ca_file, options.verify_peer);
   }
 
   const socket_transport::options options;

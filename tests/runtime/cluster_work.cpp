@@ -213,6 +213,11 @@ TEST_CASE("three nodes share the commands, survive a killed member and move the 
   };
   CHECK(eventually([&] { return answered_once(1, next_update); }, 30s));
   check_ran_everywhere(nodes, 60);
+  // On PostgreSQL, each node loaded the PostgreSQL module (and libpq with it).
+  for (auto& n : nodes) {
+    INFO(n.name);
+    CHECK(maps_of(n.proc->pid()).find("liblastgram_pg.so") != std::string::npos);
+  }
   // attach --once --json on each node: every member, and every member's
   // engines (the thirteen of them, lyrics, image and indexer included).
   for (auto& n : nodes) {

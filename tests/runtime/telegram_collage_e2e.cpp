@@ -8,8 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <rapidjson/stringbuffer.h>
@@ -86,13 +84,6 @@ std::string top_artists(const fake_call& call, const std::string& cdn) {
 }
 
 /// The files mapped into process `pid` (/proc/<pid>/maps).
-std::string maps_of(int pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/maps"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
@@ -134,6 +125,9 @@ TEST_CASE("telegram collage: /cllg sends a drawn photo and its buttons redraw it
   // libvips comes with the first collage (actors/image/vips_module.hpp): a
   // node that has drawn nothing has not mapped it.
   CHECK_FALSE(contains(maps_of(node.proc->pid()), "libvips"));
+  // Nor, on SQLite, the PostgreSQL module and libpq (actors/database/pg_module.hpp).
+  CHECK_FALSE(contains(maps_of(node.proc->pid()), "liblastgram_pg.so"));
+  CHECK_FALSE(contains(maps_of(node.proc->pid()), "libpq"));
 
   // A 4x4 of artists over a month: an uploaded JPEG of 4 x 300 px.
   auto pic = ask(tg, ana, group, "/cllg 4x4 artist 1m");

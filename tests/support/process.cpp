@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <set>
+#include <sstream>
 #include <random>
 #include <mutex>
 #include <stdexcept>
@@ -243,6 +244,13 @@ http_reply http_get(unsigned short port, const std::string& path) {
     if (auto reply = probe.read_reply())
       return std::move(*reply);
   return {};
+}
+
+std::string maps_of(int pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/maps"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 } // namespace lastgram::test

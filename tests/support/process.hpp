@@ -77,4 +77,8 @@ unsigned short free_port();
 /// binary linking both files.
 http_reply http_get(unsigned short port, const std::string& path);
 
+/// The text of /proc/<pid>/maps: which files a process has mapped (e.g.
+/// whether a node loaded a module).
+std::string maps_of(int pid);
+
 } // namespace lastgram::test

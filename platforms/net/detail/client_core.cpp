@@ -1,6 +1,7 @@
 #include "platforms/net/detail/client_core.hpp"
 
 #include "platforms/net/detail/exchange.hpp"
+#include "platforms/net/detail/tls_context.hpp"
 
 #include <openssl/ssl.h>
 
@@ -21,19 +22,34 @@ connection_pool::limits pool_limits(const http_client::options& opts) {
 } // namespace
 
 client_core::client_core(http_client::options opts)
-  : options(std::move(opts)), tls(asio::ssl::context::tls_client), pool(pool_limits(options)) {
-  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
-  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+  : options(std::move(opts)), pool(pool_limits(options)) {
+  if (!options.ca_file.empty())
+    std::call_once(tls_once_, [this] { make_tls(); });
+}
+
+asio::ssl::context& client_core::tls() {
+  std::call_once(tls_once_, [this] { make_tls(); });
+  return *tls_;
+}
+
+void client_core::make_tls() {
+  configure_client_tls(tls_.emplace(asio::ssl::context::tls_client), options.ca_file,
+                       options.verify_peer);
+}
+
+void configure_client_tls(asio::ssl::context& ctx, const std::string& ca_file, bool verify_peer) {
+  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
   boost::system::error_code ec;
-  tls.set_default_verify_paths(ec);
+  ctx.set_default_verify_paths(ec);
   // A machine without a system store still works with an explicit ca_file, so
   // only a ca_file that fails to load is fatal.
-  if (!options.ca_file.empty()) {
-    tls.load_verify_file(options.ca_file, ec);
+  if (!ca_file.empty()) {
+    ctx.load_verify_file(ca_file, ec);
     if (ec)
-      throw std::invalid_argument("cannot load CA file " + options.ca_file + ": " + ec.message());
+      throw std::invalid_argument("cannot load CA file " + ca_file + ": " + ec.message());
   }
-  tls.set_verify_mode(options.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+  ctx.set_verify_mode(verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
 }
 
 std::uint64_t client_core::next_id() {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,8 +28,13 @@ public:
 
   const http_client::options options;
   asio::io_context ioc;
-  asio::ssl::context tls;
   connection_pool pool;
+
+  /// The TLS context, made at the first https request: loading the system's
+  /// CA store parses every certificate in it (about 1 MB of heap), which a
+  /// node that never leaves plain HTTP should not pay. A `ca_file` is loaded
+  /// by the constructor, so that a bad one fails the start.
+  asio::ssl::context& tls();
 
   /// A fresh request id.
   std::uint64_t next_id();
@@ -46,6 +52,10 @@ public:
   void report(const std::string& text) noexcept;
 
 private:
+  void make_tls();
+
+  std::once_flag tls_once_;
+  std::optional<asio::ssl::context> tls_;
   std::mutex mutex_;
   bool stopping_ = false;
   std::uint64_t next_id_ = 0;

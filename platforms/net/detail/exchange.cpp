@@ -218,7 +218,7 @@ std::string exchange::where() const {
 
 void exchange::open_connection() {
   if (url_.tls)
-    conn_ = std::make_unique<http_connection>(core_.ioc, core_.tls);
+    conn_ = std::make_unique<http_connection>(core_.ioc, core_.tls());
   else
     conn_ = std::make_unique<http_connection>(core_.ioc);
   reused_ = false;
