@@ -110,11 +110,22 @@ def main():
         bench.wait_idle(a.bot_pid, fake_tg)
         t0, o0, f0, r0 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
         th0 = threads(a.bot_pid)
+        # BENCH_PERF=1: a call-graph profile of the node while the rate runs,
+        # next to the table (perf report -i ...).
+        perf = None
+        if os.environ.get('BENCH_PERF') == '1':
+            perf = subprocess.Popen(
+                ['perf', 'record', '-q', '-F', '999', '-g', '-p', str(a.bot_pid), '-o',
+                 os.path.join(os.path.dirname(a.out), f'perf-{a.label}-{rate:g}.data'),
+                 '--', 'sleep', str(a.duration)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         p = subprocess.run(base + ['--rate', str(rate), '--duration', str(a.duration),
                                    '--users', str(n), '--user-base', str(100000001 + cursor),
                                    '--label', f'{a.label}@{rate:g}'],
                            capture_output=True, text=True, check=True)
         cursor += n
+        if perf is not None:
+            perf.wait()
         d = json.loads(p.stdout.strip().splitlines()[-1])
         bench.wait_idle(a.bot_pid, fake_tg)
         t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)

@@ -12,6 +12,8 @@
 #   bench/fresh_ln.sh [--store embedded|postgres|both] [--rates 250,500,1000]
 #                     [--duration 10] [--users 100000] [--fm-rate 0]
 #                     [--indexed]
+# BENCH_PERF=1 also records a call-graph profile of the node at each rate
+# (perf-<store>-<rate>.data in OUT_DIR).
 #
 # --indexed gives every user an indexed library first (bench/seed_index.py:
 # the indexed count of the track the fake plays for them, an index finished

@@ -29,10 +29,20 @@ std::string fold_bytes(std::string_view name) {
   return out;
 }
 
+bool is_ascii(std::string_view text) {
+  for (char ch : text)
+    if (static_cast<unsigned char>(ch) >= 0x80)
+      return false;
+  return true;
+}
+
 } // namespace
 
 std::string fold_name(std::string_view name) {
-  if (!detail::valid_utf8(name))
+  // For ASCII, Unicode's case folding is A-Z to a-z and its white space is
+  // the six the byte fold knows: the same result without ICU's UTF-16 round
+  // trip, for most of the names the commands compare.
+  if (is_ascii(name) || !detail::valid_utf8(name))
     return fold_bytes(name);
   auto text = icu::UnicodeString::fromUTF8(
     icu::StringPiece{name.data(), static_cast<int32_t>(name.size())});

@@ -188,9 +188,10 @@ std::vector<key_spec> engine_keys() {
     integer("database", "statement-timeout-ms", LG_FIELD(database.statement_timeout_ms), 1,
             600000, "Deadline for one SQL statement."),
     boolean("database", "direct-reads", LG_FIELD(database.direct_reads),
-            "With SQLite, the guards' read and /ln's indexed count run on the command's own "
-            "thread (a connection of their own per scheduler thread) rather than through a "
-            "database worker; false sends every read through the workers."),
+            "With SQLite, the guards' read, /ln's indexed count and the inbox's write and mark "
+            "of each update run on the caller's own thread (a connection of their own per "
+            "scheduler thread) rather than through a database worker; false sends all of them "
+            "through the workers."),
     integer("cache", "max-bytes", LG_FIELD(cache.max_bytes), 0, std::int64_t{1} << 34,
             "Size of the in-process cache in bytes; 0 disables it."),
     secret("cache", "redis-url", "LASTGRAM_REDIS_URL", LG_FIELD(cache.redis_url),

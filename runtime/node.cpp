@@ -125,6 +125,8 @@ discord_options_of(const settings& s, const node_parts& p,
   d->http = p.http;
   d->texts = p.texts;
   d->engines = p.engines;
+  if (p.env)
+    d->direct_db = p.env->direct_reads;
   d->declared_options = [commands](const std::string& name) {
     std::vector<std::string> names;
     if (const auto* spec = commands->find(name))
@@ -212,6 +214,7 @@ void make_parts(node_parts& parts, const settings& s, shutdown_latch& latch, boo
     t->http = p->http;
     t->texts = texts;
     t->engines = p->engines;
+    t->direct_db = env->direct_reads;
     if (!s.telegram.public_url.empty() && s.server.enabled) {
       // Pictures offered in inline answers, served by this node's server.
       server::image_store::limits l;

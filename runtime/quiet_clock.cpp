@@ -1,6 +1,8 @@
 #include "runtime/quiet_clock.hpp"
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -38,8 +40,14 @@ public:
     });
   }
 
+  // CAF 0.17 never cancels a request's timeout when the answer comes: the
+  // entry comes due and ships a request_timeout the actor then drops. A
+  // long-lived actor's requests (the inbox's writes, 5 s) so woke this
+  // thread, and then a worker, twice per command. Rounded up to a coarse
+  // grid (see coarse), they come due together: one wake per grid step.
   void set_request_timeout(time_point t, caf::abstract_actor* self,
                            caf::message_id id) override {
+    t = coarse(t, now());
     set_for(t, self,
             [this, t, id](caf::abstract_actor* a) { schedule::set_request_timeout(t, a, id); });
   }
@@ -145,6 +153,22 @@ public:
     std::unique_lock<std::mutex> guard{mx_};
     done_ = true;
     cv_.notify_all();
+  }
+
+  /// `t`, `now` + d, rounded up to a multiple of a step of at most d / 8
+  /// (a power of two of milliseconds, at most 128 ms): a request times out
+  /// at most an eighth later than it asked, and at most 128 ms.
+  static time_point coarse(time_point t, time_point now) {
+    using namespace std::chrono;
+    const auto d = duration_cast<milliseconds>(t - now).count();
+    if (d < 8)
+      return t;
+    std::int64_t step_ms = 1;
+    while (step_ms * 2 <= d / 8 && step_ms < 128)
+      step_ms *= 2;
+    const auto step = duration_cast<time_point::duration>(milliseconds{step_ms});
+    const auto since = t.time_since_epoch();
+    return time_point{((since + step - time_point::duration{1}) / step) * step};
   }
 
 private:

@@ -7,6 +7,7 @@
 
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
+#include "actors/support/wall_clock.hpp"
 
 namespace lastgram::database {
 
@@ -58,11 +59,11 @@ constexpr std::int64_t busy_timeout_ms = 5;
 /// After a failed open, the engine serves for this long before a retry.
 constexpr auto reopen_after = std::chrono::seconds{1};
 
-enum op_index : int { op_facts = 0, op_plays = 1 };
+enum op_index : int { op_facts = 0, op_plays = 1, op_inbox_add = 2, op_inbox_mark = 3 };
 
 struct counters {
-  std::array<metrics::counter, 2> served;
-  std::array<metrics::counter, 2> engine;
+  std::array<metrics::counter, 4> served;
+  std::array<metrics::counter, 4> engine;
 };
 
 const counters& direct_counters() {
@@ -70,9 +71,9 @@ const counters& direct_counters() {
     counters out;
     constexpr const char* name = "lastgram_database_direct_reads_total";
     constexpr const char* help
-      = "Hot-path SQLite reads run on the caller's thread (served) or handed to the database "
-        "engine (engine), by op.";
-    const std::array<const char*, 2> ops{"facts", "plays"};
+      = "Hot-path SQLite reads and inbox writes run on the caller's thread (served) or handed "
+        "to the database engine (engine), by op.";
+    const std::array<const char*, 4> ops{"facts", "plays", "inbox_add", "inbox_mark"};
     for (std::size_t i = 0; i < ops.size(); ++i) {
       out.served[i] = metrics::get_counter(name, help, {{"op", ops[i]}, {"outcome", "served"}});
       out.engine[i] = metrics::get_counter(name, help, {{"op", ops[i]}, {"outcome", "engine"}});
@@ -151,6 +152,19 @@ std::optional<guard_users> direct_reads::facts(platform_kind p, const std::strin
 
 std::optional<std::int64_t> direct_reads::indexed_playcount(const indexed_plays_query& q) {
   return run<std::int64_t>(op_plays, [&](store& db) { return db.indexed_playcount(q); });
+}
+
+std::optional<std::vector<std::string>> direct_reads::inbox_add(
+  const std::vector<inbox_entry>& entries, const std::string& claimer) {
+  return run<std::vector<std::string>>(
+    op_inbox_add, [&](store& db) { return db.inbox_add(entries, claimer, unix_ms_now() / 1000); });
+}
+
+std::optional<std::int64_t> direct_reads::inbox_mark(platform_kind p,
+                                                     const std::vector<std::string>& replied,
+                                                     const std::vector<std::string>& done) {
+  return run<std::int64_t>(
+    op_inbox_mark, [&](store& db) { return db.inbox_mark(p, replied, done, unix_ms_now() / 1000); });
 }
 
 } // namespace lastgram::database

@@ -1,15 +1,19 @@
 #pragma once
 
-/// The hot path's reads on the calling thread, for a SQLite file.
+/// The hot path's SQL on the calling thread, for a SQLite file.
 ///
 /// Every command reads its guards (the author, and a replied-to user), and
-/// an indexed /ln reads one play count. Through the database engine each is
-/// a hand-off to a worker thread and back: two thread wake-ups, which cost
-/// more CPU than the query, a few tens of microseconds of SQLite reading
+/// an indexed /ln reads one play count; every update is stored in the inbox
+/// and marked done once answered. Through the database engine each is a
+/// hand-off to a worker thread and back: two thread wake-ups, which cost
+/// more CPU than the statement, a few tens of microseconds of SQLite on
 /// pages it has in memory. With SQLite in WAL mode a reader never waits for
-/// the writer, so these reads run on the caller's thread, each on its own
+/// the writer, and the inbox's one-row writes hold the write lock for
+/// microseconds, so these run on the caller's thread, each on its own
 /// connection (one per slot, opened on first use; a slot is taken with
-/// try_lock, never waited for).
+/// try_lock, never waited for). A write waits at most a few milliseconds
+/// for another writer's lock (a library being indexed) before it is handed
+/// to the engine.
 ///
 /// Whatever is not plainly served (every slot busy, no connection yet, any
 /// error, a lock held past a few milliseconds) is answered `std::nullopt`,
@@ -59,6 +63,15 @@ public:
 
   /// The store's indexed_playcount.
   std::optional<std::int64_t> indexed_playcount(const indexed_plays_query& q);
+
+  /// The store's inbox_add of a batch (the database engine's inbox_atom):
+  /// the ids that were new.
+  std::optional<std::vector<std::string>> inbox_add(const std::vector<inbox_entry>& entries,
+                                                    const std::string& claimer);
+
+  /// The store's inbox_mark of a batch (the engine's inbox_mark_atom).
+  std::optional<std::int64_t> inbox_mark(platform_kind p, const std::vector<std::string>& replied,
+                                         const std::vector<std::string>& done);
 
 private:
   struct slot;

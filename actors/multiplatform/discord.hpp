@@ -23,6 +23,10 @@
 #include "messages/settings.hpp"
 
 namespace lastgram {
+namespace database {
+class direct_reads;
+} // namespace database
+
 struct engine_handles;
 } // namespace lastgram
 
@@ -52,6 +56,9 @@ struct discord_options {
   std::shared_ptr<net::http_client> http;
   std::shared_ptr<const i18n::catalog> texts;
   std::shared_ptr<const engine_handles> engines;
+  /// With a SQLite file, the inbox's writes on the actor's own thread
+  /// (actors/database/direct_reads.hpp); null: through the database engine.
+  std::shared_ptr<database::direct_reads> direct_db;
   /// The declared option names of a command (to order slash options as the
   /// command's arguments); empty for an unknown command.
   std::function<std::vector<std::string>(const std::string&)> declared_options;

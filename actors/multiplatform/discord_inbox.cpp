@@ -77,6 +77,7 @@ void start_inbox(dc_self self) {
   auto& s = self->state.opts->settings;
   self->state.claims.setup(platform_kind::discord, s.inbox_lease_seconds,
                            s.inbox_retention_hours);
+  self->state.claims.direct = self->state.opts->direct_db;
   // The figures exist from the start, at zero.
   for (auto reason : {"unacknowledged", "token_expired", "malformed"})
     expired(reason);

@@ -27,6 +27,7 @@
 #include "caf/all.hpp"
 
 #include "actors/logging/log.hpp"
+#include "actors/database/direct_reads.hpp"
 #include "actors/logging/metrics.hpp"
 #include "actors/multiplatform/inbox_policy.hpp"
 #include "messages/database.hpp"
@@ -120,6 +121,10 @@ public:
   };
   batch_queue<queued_mark> marks;
   batch_queue<queued_record> records;
+  /// With a SQLite file: the batches are written on this actor's own thread
+  /// when they can be (actors/database/direct_reads.hpp), and go to the
+  /// database engine otherwise.
+  std::shared_ptr<database::direct_reads> direct;
 
   metrics::gauge pending;
   metrics::counter recovered;
@@ -214,6 +219,16 @@ void inbox_flush_records(Self* self, inbox_claimer& c, database_actor db) {
     }
     inbox_flush_records(self, c, db);
   };
+  if (c.direct) {
+    if (auto fresh = c.direct->inbox_add(entries, c.id())) {
+      settle_all(
+        [&fresh](const std::string& id) {
+          return std::optional<bool>{std::find(fresh->begin(), fresh->end(), id) != fresh->end()};
+        },
+        caf::error{});
+      return;
+    }
+  }
   self->request(db, 5s, inbox_atom::value, std::move(entries), c.id())
     .then(
       [settle_all](const std::vector<std::string>& fresh) {
@@ -280,15 +295,23 @@ void inbox_flush_marks(Self* self, inbox_claimer& c, database_actor db) {
   std::vector<std::string> done;
   for (auto& m : batch)
     (m.which == inbox_mark::replied ? replied : done).push_back(m.update_id);
+  auto confirmed = [&c](const std::vector<inbox_claimer::queued_mark>& marks) {
+    auto now = std::chrono::steady_clock::now();
+    for (auto& m : marks)
+      c.mark_seconds.observe(std::chrono::duration<double>(now - m.since).count());
+  };
+  if (c.direct && c.direct->inbox_mark(c.platform(), replied, done)) {
+    confirmed(batch);
+    inbox_flush_marks(self, c, db);
+    return;
+  }
   auto marks = std::make_shared<std::vector<inbox_claimer::queued_mark>>(std::move(batch));
   self
     ->template request<caf::message_priority::high>(db, 5s, inbox_mark_atom::value, c.platform(),
                                                     std::move(replied), std::move(done))
     .then(
-      [self, &c, db, marks](std::int64_t) {
-        auto now = std::chrono::steady_clock::now();
-        for (auto& m : *marks)
-          c.mark_seconds.observe(std::chrono::duration<double>(now - m.since).count());
+      [self, &c, db, marks, confirmed](std::int64_t) {
+        confirmed(*marks);
         inbox_flush_marks(self, c, db);
       },
       [self, &c, db, marks](const caf::error&) {

@@ -126,6 +126,7 @@ void configure(self_ptr self, std::shared_ptr<const telegram_options> opts) {
   limits.max_queued = static_cast<std::size_t>(s.max_queued);
   st.limiter = telegram::send_limiter{limits};
   st.claims.setup(platform_kind::telegram, s.inbox_lease_seconds, s.inbox_retention_hours);
+  st.claims.direct = st.opts->direct_db;
   st.api = std::make_shared<telegram::bot_api>(
     s.api_url, s.token, st.opts->http, [](std::string_view method, std::string_view code) {
       metrics::get_counter("lastgram_telegram_requests_total",

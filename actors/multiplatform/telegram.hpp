@@ -21,6 +21,10 @@
 #include "messages/telegram.hpp"
 
 namespace lastgram {
+namespace database {
+class direct_reads;
+} // namespace database
+
 struct engine_handles;
 } // namespace lastgram
 
@@ -50,6 +54,9 @@ struct telegram_options {
   /// The other engines (command, event, database, caching) behind their
   /// typed doors; a handle is invalid while its engine is not running.
   std::shared_ptr<const engine_handles> engines;
+  /// With a SQLite file, the inbox's writes on the actor's own thread
+  /// (actors/database/direct_reads.hpp); null: through the database engine.
+  std::shared_ptr<database::direct_reads> direct_db;
   /// Polling mode in a cluster: whether this node is the one that polls
   /// (asked before every getUpdates, and every second while it is not).
   /// Unset: always.

@@ -145,3 +145,63 @@ TEST_CASE("direct reads serve what they can and hand back the rest", "[db]") {
   REQUIRE(during.has_value());
   CHECK(during->author.user.display_name == "A");
 }
+
+TEST_CASE("direct inbox writes store and mark updates, and hand back what waits on another "
+          "writer",
+          "[db]") {
+  test_db tdb{backend_kind::sqlite};
+  auto direct = direct_reads::make(tdb.settings(), 2);
+  REQUIRE(direct);
+  auto db = tdb.open();
+  auto entry = [](std::string id) {
+    inbox_entry e;
+    e.platform = platform_kind::telegram;
+    e.update_id = std::move(id);
+    e.payload = "{\"update_id\":" + e.update_id + "}";
+    e.received_at = 1700000000;
+    return e;
+  };
+
+  auto served_add = direct_count("inbox_add", "served");
+  auto fresh = direct->inbox_add({entry("101"), entry("102")}, "node-a");
+  REQUIRE(fresh.has_value());
+  CHECK(*fresh == std::vector<std::string>{"101", "102"});
+  CHECK(direct_count("inbox_add", "served") == served_add + 1);
+  // A re-delivery is stored once: not new the second time.
+  auto again = direct->inbox_add({entry("102"), entry("103")}, "node-a");
+  REQUIRE(again.has_value());
+  CHECK(*again == std::vector<std::string>{"103"});
+  auto pending = db.inbox_pending(platform_kind::telegram);
+  REQUIRE_OK(pending);
+  CHECK(*pending == 3);
+  auto holder = db.inbox_owner(platform_kind::telegram, "101");
+  REQUIRE_OK(holder);
+  REQUIRE(holder->has_value());
+  CHECK((*holder)->claimed_by == "node-a");
+
+  auto served_mark = direct_count("inbox_mark", "served");
+  auto marked = direct->inbox_mark(platform_kind::telegram, {"102"}, {"101"});
+  REQUIRE(marked.has_value());
+  CHECK(direct_count("inbox_mark", "served") == served_mark + 1);
+  pending = db.inbox_pending(platform_kind::telegram);
+  REQUIRE_OK(pending);
+  CHECK(*pending == 2);
+
+  // Another connection holds the write lock past the busy timeout: the
+  // write is handed back (the engine's worker waits for it), and nothing of
+  // it was stored.
+  auto engine_add = direct_count("inbox_add", "engine");
+  auto engine_mark = direct_count("inbox_mark", "engine");
+  tdb.admin() << "BEGIN IMMEDIATE";
+  CHECK_FALSE(direct->inbox_add({entry("104")}, "node-a").has_value());
+  CHECK_FALSE(direct->inbox_mark(platform_kind::telegram, {}, {"102"}).has_value());
+  tdb.admin() << "ROLLBACK";
+  CHECK(direct_count("inbox_add", "engine") == engine_add + 1);
+  CHECK(direct_count("inbox_mark", "engine") == engine_mark + 1);
+  auto absent = db.inbox_owner(platform_kind::telegram, "104");
+  REQUIRE_OK(absent);
+  CHECK_FALSE(absent->has_value());
+  pending = db.inbox_pending(platform_kind::telegram);
+  REQUIRE_OK(pending);
+  CHECK(*pending == 2);
+}
