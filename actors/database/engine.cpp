@@ -6,6 +6,7 @@
 #include "actors/database/engine.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -40,8 +41,8 @@ enum class link_state { unknown, up, down };
 
 struct worker_slot {
   worker_actor handle;
+  std::shared_ptr<detail::pool_board> board;
   link_state state = link_state::unknown;
-  bool busy = false;
 };
 
 /// A request waiting for a free worker, with its arguments and its promise
@@ -56,6 +57,8 @@ struct router_state {
   std::shared_ptr<health_board> health;
   std::vector<worker_slot> workers;
   std::deque<pending_request> queue;
+  /// queue.size(), for the workers (see detail::pool_board).
+  std::shared_ptr<std::atomic<std::size_t>> queued = std::make_shared<std::atomic<std::size_t>>(0);
   bool ready = false;
   bool outage_logged = false;
   bool overload_logged = false;
@@ -80,9 +83,23 @@ bool all_down(const router_state& st) {
 
 worker_slot* idle_worker(router_state& st) {
   for (auto& w : st.workers)
-    if (!w.busy && w.state != link_state::down)
+    if (w.state != link_state::down && w.board->free.load())
       return &w;
   return nullptr;
+}
+
+// Takes a worker for one request (it frees itself on its board).
+void occupy(worker_slot& w) {
+  w.board->free.store(false);
+}
+
+worker_slot make_slot(caf::local_actor* router, const router_state& st) {
+  auto board = std::make_shared<detail::pool_board>();
+  board->queued = st.queued;
+  worker_slot out;
+  out.handle = detail::spawn_worker(router, st.cfg, board);
+  out.board = std::move(board);
+  return out;
 }
 
 worker_slot* find_worker(router_state& st, const caf::actor_addr& who) {
@@ -109,16 +126,18 @@ void drain(router_ptr self) {
     for (auto& req : st.queue)
       req.refuse(unavailable(down_detail(st)));
     st.queue.clear();
+    st.queued->store(0);
     return;
   }
   while (!st.queue.empty()) {
     auto w = idle_worker(st);
     if (w == nullptr)
       break;
-    w->busy = true;
+    occupy(*w);
     st.queue.front().hand_to(w->handle);
     st.queue.pop_front();
   }
+  st.queued->store(st.queue.size());
   if (st.queue.empty())
     st.overload_logged = false;
 }
@@ -133,7 +152,7 @@ caf::result<R> submit(router_ptr self, Ts... xs) {
   if (all_down(st)) {
     rp.deliver(unavailable(down_detail(st)));
   } else if (auto w = idle_worker(st)) {
-    w->busy = true;
+    occupy(*w);
     rp.delegate(w->handle, std::move(xs)...);
   } else if (st.queue.size() >= max_queued_requests && !urgent) {
     if (!st.overload_logged) {
@@ -150,6 +169,10 @@ caf::result<R> submit(router_ptr self, Ts... xs) {
       st.queue.push_front(std::move(req));
     else
       st.queue.push_back(std::move(req));
+    // Stored before the workers' boards are read again (drain): a worker
+    // freed meanwhile either sees the queue or is seen free here.
+    st.queued->store(st.queue.size());
+    drain(self);
   }
   return rp;
 }
@@ -186,7 +209,7 @@ void on_exit(router_ptr self, caf::exit_msg& msg) {
   // A worker threw (a bug): its request got the error; replace it.
   log::error(engine, "database worker died", {{"reason", caf::to_string(msg.reason)}});
   metrics::actor_restarted(engine);
-  *w = worker_slot{detail::spawn_worker(self, self->state.cfg)};
+  *w = make_slot(self, self->state);
   publish_readiness(self);
   drain(self);
 }
@@ -207,7 +230,7 @@ void start(router_ptr self, database_settings cfg, std::shared_ptr<health_board>
   auto wanted = st.cfg.pool_size > 0 ? st.cfg.pool_size : st.cfg.url.empty() ? 2 : 4;
   auto pool = std::clamp<std::int64_t>(wanted, 1, 64);
   for (std::int64_t i = 0; i < pool; ++i)
-    st.workers.push_back(worker_slot{detail::spawn_worker(self, st.cfg)});
+    st.workers.push_back(make_slot(self, st));
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
 }
 
@@ -216,12 +239,7 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
   start(self, std::move(cfg), std::move(health));
   using str = std::string&;
   return {
-    [self](done_atom) {
-      auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-      if (auto w = find_worker(self->state, sender))
-        w->busy = false;
-      drain(self);
-    },
+    [self](done_atom) { drain(self); },
     [self](link_state_atom, bool connected, str error) {
       auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
       auto w = find_worker(self->state, sender);

@@ -46,6 +46,7 @@ struct worker_state {
   // Weak on purpose: the router owns its workers, and a worker holding it
   // strongly would keep an abandoned router (and so itself) alive forever.
   caf::actor_addr router;
+  std::shared_ptr<pool_board> board;
   std::optional<store> db;
   // The store is open and its last call did not lose the connection.
   bool connected = false;
@@ -185,11 +186,15 @@ caf::error fail(worker_ptr self, std::string_view op, const db_error& err) {
   return make_error(err.code, err.message);
 }
 
-// Answers one request. The router hears that this worker is free before the
-// answer leaves the handler, so it never hands a request to a busy worker.
+// Answers one request. The board says this worker is free before the answer
+// leaves the handler (a request handed to it meanwhile waits in its mailbox
+// for this one to finish); the router hears it only when requests wait.
 template <class T>
 caf::result<T> reply(worker_ptr self, std::string_view op, result<T> res) {
-  send_router(self, done_atom::value);
+  auto& board = *self->state.board;
+  board.free.store(true);
+  if (board.queued->load() > 0)
+    send_router(self, done_atom::value);
   if (!res)
     return fail(self, op, res.error());
   return std::move(res).value();
@@ -276,10 +281,12 @@ result<void> change_member(store& db, platform_kind p, member_change change,
   return db_error{db_errc::other, "unknown member change"};
 }
 
-void start(worker_ptr self, database_settings cfg, caf::actor_addr router) {
+void start(worker_ptr self, database_settings cfg, caf::actor_addr router,
+           std::shared_ptr<pool_board> board) {
   keep_exception_text(self);
   self->state.cfg = std::move(cfg);
   self->state.router = std::move(router);
+  self->state.board = std::move(board);
   // Only the router links to us: any exit message (even a normal one, which
   // CAF's default handler ignores) means the pool is going away.
   self->set_exit_handler(
@@ -291,9 +298,10 @@ void start(worker_ptr self, database_settings cfg, caf::actor_addr router) {
 }
 
 worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
-                                        caf::actor_addr router) {
+                                        caf::actor_addr router,
+                                        std::shared_ptr<pool_board> board) {
   name_thread("lg.database");
-  start(self, std::move(cfg), std::move(router));
+  start(self, std::move(cfg), std::move(router), std::move(board));
   using str = const std::string&;
   return {
     [self](tick_atom) {
@@ -442,8 +450,10 @@ worker_actor::behavior_type worker_impl(worker_ptr self, database_settings cfg,
 
 } // namespace
 
-worker_actor spawn_worker(caf::local_actor* router, const database_settings& cfg) {
-  return router->spawn<caf::detached + caf::linked>(worker_impl, cfg, router->address());
+worker_actor spawn_worker(caf::local_actor* router, const database_settings& cfg,
+                          std::shared_ptr<pool_board> board) {
+  return router->spawn<caf::detached + caf::linked>(worker_impl, cfg, router->address(),
+                                                    std::move(board));
 }
 
 } // namespace lastgram::database::detail

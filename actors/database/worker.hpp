@@ -3,6 +3,9 @@
 /// Internal to actors/database: what the router (engine.cpp) and its detached
 /// connection workers (worker.cpp) share. Nothing here leaves the node.
 
+#include <atomic>
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,8 +20,22 @@
 
 namespace lastgram::database::detail {
 
-/// (done): the worker answered its request and is free again.
+/// (done): a worker answered its request while requests wait in the
+/// router's queue (see pool_board).
 using done_atom = caf::atom_constant<caf::atom("db_done")>;
+
+/// What the router and one worker share without messages. The router
+/// clears `free` as it hands the worker a request; the worker sets it once
+/// it answered, and tells the router (done_atom) only when `queued` says
+/// requests wait. Each side stores, then loads (sequentially consistent):
+/// of a request queued while a worker finishes, one of the two sees the
+/// other's store, so no request waits beside a free worker. This saves the
+/// router a message, and its thread a wake-up, per request.
+struct pool_board {
+  std::atomic<bool> free{true};
+  /// Requests in the router's queue; shared by every worker's board.
+  std::shared_ptr<std::atomic<std::size_t>> queued;
+};
 
 /// (link_state, connected, error): the worker connected or lost the database.
 using link_state_atom = caf::atom_constant<caf::atom("db_link")>;
@@ -40,7 +57,9 @@ void count_error(db_errc code);
 
 /// Spawns one worker, detached (it blocks in SQL) and linked to `router`,
 /// which must be the calling actor: the worker reports to it and stops with
-/// it. The worker opens its connection with `cfg` as soon as it starts.
-worker_actor spawn_worker(caf::local_actor* router, const database_settings& cfg);
+/// it, and marks itself free on `board`. The worker opens its connection
+/// with `cfg` as soon as it starts.
+worker_actor spawn_worker(caf::local_actor* router, const database_settings& cfg,
+                          std::shared_ptr<pool_board> board);
 
 } // namespace lastgram::database::detail
