@@ -118,7 +118,9 @@ enum class user_setting : std::uint8_t {
 ///
 /// Inbox marks (inbox_mark) sent with high priority go ahead of the requests
 /// queued for a free connection: a mark that waits behind the queue lets a
-/// lease lapse and an update be answered twice.
+/// lease lapse and an update be answered twice. New updates (inbox) go
+/// ahead too: until stored, an update can be neither acknowledged nor told
+/// "busy", so under overload the queue's reads must not hold up the door.
 /// - (who_knows, request) -> who_knows_answer: in one transaction, upserts
 ///   the entity, stores the invoker's fresh count, reads the group's (or the
 ///   global) list, totals and the invoker's rank, and applies the crown rule

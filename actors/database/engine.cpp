@@ -288,7 +288,9 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
       return submit<bool>(self, a, p, std::move(id), kind, reachable);
     },
     [self](inbox_atom a, std::vector<inbox_entry>& entries, str claimer) {
-      return submit<std::vector<std::string>>(self, a, std::move(entries), std::move(claimer));
+      // New updates jump the queue, as marks do (see database.hpp).
+      return submit<std::vector<std::string>, true>(self, a, std::move(entries),
+                                                    std::move(claimer));
     },
     [self](inbox_atom a, platform_kind p) { return submit<std::int64_t>(self, a, p); },
     [self](inbox_claim_atom a, platform_kind p, str claimer, std::int64_t lease,
