@@ -24,10 +24,8 @@ const pg_entry_points& pg_module() {
   std::call_once(once, [] {
     const support::module_place where{"liblastgram_pg.so", "LASTGRAM_PG_MODULE",
                                       LASTGRAM_PG_MODULE_PATH};
-    using entry_fn = const pg_entry_points* (*)();
-    auto entry = reinterpret_cast<entry_fn>(support::load_module_symbol(where, pg_entry_symbol, why));
-    if (entry != nullptr)
-      loaded.store(entry(), std::memory_order_release);
+    loaded.store(support::load_module_entry<pg_entry_points>(where, pg_entry_symbol, why),
+                 std::memory_order_release);
   });
   auto points = loaded.load(std::memory_order_acquire);
   if (points == nullptr)

@@ -16,11 +16,9 @@ namespace {
 const vips_entry_points* load(std::string& why) {
   const support::module_place where{"liblastgram_vips.so", "LASTGRAM_VIPS_MODULE",
                                     LASTGRAM_VIPS_MODULE_PATH};
-  using entry_fn = const vips_entry_points* (*)();
   // Kept loaded for the process's life: libvips cannot be shut down and
   // started again.
-  auto entry = reinterpret_cast<entry_fn>(support::load_module_symbol(where, vips_entry_symbol, why));
-  return entry == nullptr ? nullptr : entry();
+  return support::load_module_entry<vips_entry_points>(where, vips_entry_symbol, why);
 }
 
 } // namespace

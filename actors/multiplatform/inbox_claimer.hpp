@@ -219,25 +219,23 @@ void inbox_flush_records(Self* self, inbox_claimer& c, database_actor db) {
     }
     inbox_flush_records(self, c, db);
   };
+  // Settles each as new or not by the ids the store reports new.
+  auto settle_stored = [settle_all](const std::vector<std::string>& fresh) {
+    settle_all(
+      [&fresh](const std::string& id) {
+        return std::optional<bool>{std::find(fresh.begin(), fresh.end(), id) != fresh.end()};
+      },
+      caf::error{});
+  };
   if (c.direct) {
     if (auto fresh = c.direct->inbox_add(entries, c.id())) {
-      settle_all(
-        [&fresh](const std::string& id) {
-          return std::optional<bool>{std::find(fresh->begin(), fresh->end(), id) != fresh->end()};
-        },
-        caf::error{});
+      settle_stored(*fresh);
       return;
     }
   }
   self->request(db, 5s, inbox_atom::value, std::move(entries), c.id())
     .then(
-      [settle_all](const std::vector<std::string>& fresh) {
-        settle_all(
-          [&fresh](const std::string& id) {
-            return std::optional<bool>{std::find(fresh.begin(), fresh.end(), id) != fresh.end()};
-          },
-          caf::error{});
-      },
+      settle_stored,
       [settle_all](const caf::error& err) {
         settle_all([](const std::string&) { return std::optional<bool>{}; }, err);
       });

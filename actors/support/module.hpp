@@ -23,4 +23,13 @@ struct module_place {
 /// appended to `why`.
 void* load_module_symbol(const module_place& where, const char* symbol, std::string& why);
 
+/// A module's entry points: `symbol` names a function returning a pointer to
+/// its `Points`, called once here; null (with `why`) when no module loads.
+template <class Points>
+const Points* load_module_entry(const module_place& where, const char* symbol, std::string& why) {
+  using entry_fn = const Points* (*)();
+  auto entry = reinterpret_cast<entry_fn>(load_module_symbol(where, symbol, why));
+  return entry == nullptr ? nullptr : entry();
+}
+
 } // namespace lastgram::support

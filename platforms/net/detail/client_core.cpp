@@ -24,7 +24,7 @@ connection_pool::limits pool_limits(const http_client::options& opts) {
 client_core::client_core(http_client::options opts)
   : options(std::move(opts)), pool(pool_limits(options)) {
   if (!options.ca_file.empty())
-    std::call_once(tls_once_, [this] { make_tls(); });
+    tls();
 }
 
 asio::ssl::context& client_core::tls() {
