@@ -1,4 +1,5 @@
 #include "actors/database/migrations.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -330,38 +331,15 @@ constexpr std::string_view schema_version_ddl
 // the end of each transaction.
 constexpr std::string_view pg_lock = "SELECT pg_advisory_xact_lock(7243151)";
 
-// BEGIN/COMMIT by hand: SQLite needs BEGIN IMMEDIATE so that two connections
-// migrating at once wait for each other (busy timeout) instead of failing on
-// a read-to-write lock upgrade.
-class txn {
+// A migration's transaction (see write_transaction: two connections
+// migrating at once wait for each other), which on PostgreSQL also takes the
+// migration lock.
+class txn : public detail::write_transaction {
 public:
-  txn(soci::session& sql, backend_kind backend) : sql_(sql) {
-    sql_ << (backend == backend_kind::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  txn(soci::session& sql, backend_kind backend) : write_transaction(sql, backend) {
     if (backend == backend_kind::postgresql)
-      sql_ << std::string{pg_lock};
+      sql << std::string{pg_lock};
   }
-
-  txn(const txn&) = delete;
-  txn& operator=(const txn&) = delete;
-
-  ~txn() {
-    if (done_)
-      return;
-    try {
-      sql_ << "ROLLBACK";
-    } catch (...) {
-      // The connection is gone; the server rolls back by itself.
-    }
-  }
-
-  void commit() {
-    sql_ << "COMMIT";
-    done_ = true;
-  }
-
-private:
-  soci::session& sql_;
-  bool done_ = false;
 };
 
 bool is_applied(soci::session& sql, std::int64_t id) {

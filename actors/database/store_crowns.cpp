@@ -3,6 +3,7 @@
 // crown settings.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -342,7 +343,7 @@ result<void> store::migrate_group(platform_kind platform, std::string_view from,
                                   std::string_view to) {
   return impl_->guard("migrate_group", [&]() -> result<void> {
     auto& sql = impl_->sql;
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     long long t = ensure_group(sql, platform, to);
     auto f = group_row(sql, platform, from);
     if (!f || *f == t) {

@@ -3,6 +3,7 @@
 // marked replied and done, and pruned once done for long enough.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <map>
 #include <optional>
@@ -100,7 +101,7 @@ result<std::vector<std::string>> store::inbox_add(const std::vector<inbox_entry>
       add(entries.front());
       return fresh;
     }
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     for (auto& e : entries)
       add(e);
     tr.commit();
@@ -197,7 +198,7 @@ result<std::int64_t> store::inbox_mark(platform_kind platform,
       mark(rows.begin()->first, rows.begin()->second);
       return static_cast<std::int64_t>(changed);
     }
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     for (auto& [id, which] : rows)
       mark(id, which);
     tr.commit();

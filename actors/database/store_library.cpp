@@ -14,6 +14,7 @@
 // text); names are bound.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <algorithm>
 #include <string>
@@ -238,7 +239,7 @@ result<std::int64_t> store::stage_library_page(std::int64_t user_id, entity_kind
   return impl_->guard("stage_library_page", [&]() -> result<std::int64_t> {
     auto& sql = impl_->sql;
     auto folded = fold_items(kind, items);
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     // The state is written first: SQLite takes its write lock at once.
     write_state(sql, state);
     if (state.page <= 1) {
@@ -265,7 +266,7 @@ result<std::int64_t> store::commit_library(std::int64_t user_id, entity_kind kin
     // /ln adds only the scrobbles after that (store_plays.cpp).
     long long now = indexed_row_mark;
     std::string k{to_string(kind)};
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     write_state(sql, state);
     sql << "DELETE FROM user_plays WHERE user_id = :u"
            " AND EXISTS (SELECT 1 FROM entities e WHERE e.id = user_plays.entity_id"
@@ -302,7 +303,7 @@ result<void> store::add_library_plays(std::int64_t user_id, entity_kind kind,
   return impl_->guard("add_library_plays", [&]() -> result<void> {
     auto& sql = impl_->sql;
     auto folded = fold_items(kind, items);
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     write_state(sql, state);
     upsert_entities(sql, kind, folded);
     skip_counted(sql, user_id, folded);

@@ -2,6 +2,7 @@
 // group's own settings (language, crowns per kind, threshold).
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <charconv>
 #include <string>
@@ -104,7 +105,7 @@ result<std::int64_t> store::clear_user_crowns(platform_kind platform, std::strin
                                               std::string_view user_id) {
   return impl_->guard("clear_user_crowns", [&]() -> result<std::int64_t> {
     auto& sql = impl_->sql;
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     auto g = row_id(sql, "groups", platform, group_id);
     auto u = row_id(sql, "users", platform, user_id);
     if (!g || !u)

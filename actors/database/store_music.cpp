@@ -1,6 +1,7 @@
 // Entities, play counts and who-knows lists, and the crowns built on them.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -193,7 +194,7 @@ result<crown_holder_record> store::set_crown_holder(std::int64_t group_id,
     long long pc = playcount;
     // The first statement of put_crown_holder is a write, so SQLite takes
     // its write lock (waiting up to the busy timeout) before reading.
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     auto out = put_crown_holder(sql, g, e, u, pc, unix_now());
     tr.commit();
     return out;

@@ -3,6 +3,7 @@
 // rule.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -147,7 +148,7 @@ result<void> store::put_artist_correction(std::string_view name, std::string_vie
     long long at = now;
     if (key.empty())
       return {};
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     sql << "INSERT INTO artist_corrections (normalized_name, canonical_name, checked_at)"
            " VALUES (:k, :c, :at) ON CONFLICT (normalized_name) DO UPDATE SET"
            " canonical_name = excluded.canonical_name, checked_at = excluded.checked_at",

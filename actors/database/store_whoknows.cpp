@@ -3,6 +3,7 @@
 // invoker's rank and the crown rule.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/transaction.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -297,7 +298,7 @@ result<who_knows_answer> store::run_who_knows(const who_knows_request& req) {
     bool of_artist = req.kind == entity_kind::artist;
     std::string name{of_artist ? canonical_artist(sql, req.name) : req.name};
     std::string artist{of_artist ? std::string{} : canonical_artist(sql, req.artist)};
-    soci::transaction tr{sql};
+    detail::write_transaction tr{sql, impl_->backend};
     // The run's writes (the invoker's fresh count, a crown change) need not
     // wait for the WAL flush, as on SQLite (WAL, synchronous=NORMAL): a
     // crash loses at most the last moments of them, never consistency, and
