@@ -28,8 +28,10 @@ enum class console_chat : std::uint8_t { private_chat, group };
 enum class telegram_mode : std::uint8_t { polling, webhook };
 
 /// scheduler.policy: CAF's "stealing" (work-stealing workers that poll, then
-/// sleep) or "sharing" (one shared queue; idle workers block).
-enum class scheduler_policy : std::uint8_t { stealing, sharing };
+/// sleep), CAF's "sharing" (one shared queue; idle workers block), or
+/// "affinity" (sharing, plus a queue per worker for what its own actors send;
+/// runtime/affinity_policy.hpp).
+enum class scheduler_policy : std::uint8_t { stealing, sharing, affinity };
 
 /// discord.mode: "gateway" (a websocket to Discord) or "interactions"
 /// (Discord POSTs interactions to the server engine).
@@ -49,7 +51,9 @@ inline const char* to_string(telegram_mode x) noexcept {
   return x == telegram_mode::webhook ? "webhook" : "polling";
 }
 inline const char* to_string(scheduler_policy x) noexcept {
-  return x == scheduler_policy::sharing ? "sharing" : "stealing";
+  return x == scheduler_policy::sharing    ? "sharing"
+         : x == scheduler_policy::affinity ? "affinity"
+                                           : "stealing";
 }
 inline const char* to_string(discord_mode x) noexcept {
   return x == discord_mode::interactions ? "interactions" : "gateway";
@@ -76,10 +80,13 @@ struct node_settings {
 struct scheduler_settings {
   std::int64_t max_threads = 2;
   std::int64_t max_throughput = 100;
-  /// Sharing by measurement (bench/fresh_ln.sh, 2026-12-03): fresh /ln at
-  /// 250/s cost 1.45 ms of node CPU per reply against 4.77 with stealing,
-  /// whose idle workers poll and sleep; p99 at 1,000/s 6.9 ms against 12.2.
-  scheduler_policy policy = scheduler_policy::sharing;
+  /// By measurement (bench/fresh_ln.sh): sharing beat stealing, whose idle
+  /// workers poll and sleep (2026-12-03: 1.45 against 4.77 ms of node CPU
+  /// per fresh /ln at 250/s); affinity beats sharing, which wakes a worker
+  /// for every message between actors (2026-12-07, SQLite at 1,000/s: 0.48
+  /// against 0.53 ms per reply, 6.3 against 9.1 context switches of the
+  /// workers per reply).
+  scheduler_policy policy = scheduler_policy::affinity;
   /// Work stealing: polls of an idle worker before it starts sleeping.
   std::int64_t spin_polls = 100;
   /// Work stealing: polls with short sleeps before the long sleeps.

@@ -368,12 +368,13 @@ void watch_root(caf::actor_system& sys, const caf::actor& root, shutdown_latch& 
   });
 }
 
-/// CAF's scheduler policy with the quiet clock (runtime/quiet_clock.hpp)
+/// The scheduler's policy with the quiet clock (runtime/quiet_clock.hpp)
 /// and, for work stealing, how idle workers poll.
 void configure_scheduler(caf::actor_system_config& cfg, const scheduler_settings& s) {
-  const bool sharing = s.policy == scheduler_policy::sharing;
-  cfg.set("scheduler.policy", sharing ? caf::atom("sharing") : caf::atom("stealing"));
-  use_quiet_clock(cfg, sharing);
+  const bool stealing = s.policy == scheduler_policy::stealing;
+  // CAF reads the word only for what it reports; the module decides.
+  cfg.set("scheduler.policy", stealing ? caf::atom("stealing") : caf::atom("sharing"));
+  use_quiet_clock(cfg, s.policy);
   cfg.set("work-stealing.aggressive-poll-attempts", static_cast<size_t>(s.spin_polls));
   cfg.set("work-stealing.moderate-poll-attempts", static_cast<size_t>(s.moderate_polls));
   cfg.set("work-stealing.moderate-sleep-duration",

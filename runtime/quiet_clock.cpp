@@ -17,6 +17,8 @@
 #include "caf/policy/work_sharing.hpp"
 #include "caf/policy/work_stealing.hpp"
 #include "caf/scheduler/coordinator.hpp"
+#include "messages/settings.hpp"
+#include "runtime/affinity_policy.hpp"
 
 namespace lastgram::runtime {
 
@@ -280,9 +282,11 @@ private:
 
 } // namespace
 
-void use_quiet_clock(caf::actor_system_config& cfg, bool sharing) {
-  cfg.module_factories.push_back([sharing](caf::actor_system& sys) -> caf::actor_system::module* {
-    if (sharing)
+void use_quiet_clock(caf::actor_system_config& cfg, scheduler_policy policy) {
+  cfg.module_factories.push_back([policy](caf::actor_system& sys) -> caf::actor_system::module* {
+    if (policy == scheduler_policy::affinity)
+      return new quiet_coordinator<affinity_policy>(sys);
+    if (policy == scheduler_policy::sharing)
       return new quiet_coordinator<caf::policy::work_sharing>(sys);
     return new quiet_coordinator<caf::policy::work_stealing>(sys);
   });

@@ -15,16 +15,22 @@
 /// (its simple_actor_clock does the bookkeeping and the shipping).
 
 #include <cstddef>
+#include <cstdint>
 
 namespace caf {
 class actor_system_config;
 } // namespace caf
 
+namespace lastgram {
+enum class scheduler_policy : std::uint8_t; // messages/settings.hpp
+} // namespace lastgram
+
 namespace lastgram::runtime {
 
-/// Loads CAF's scheduler (work sharing or work stealing, as CAF would) with
-/// the quiet clock into `cfg`. The scheduler's other settings
-/// (`scheduler.max-threads`, ...) are read from `cfg` as usual.
-void use_quiet_clock(caf::actor_system_config& cfg, bool sharing);
+/// Loads the scheduler (CAF's work sharing or work stealing, or the
+/// affinity policy of runtime/affinity_policy.hpp) with the quiet clock into
+/// `cfg`. The scheduler's other settings (`scheduler.max-threads`, ...) are
+/// read from `cfg` as usual.
+void use_quiet_clock(caf::actor_system_config& cfg, scheduler_policy policy);
 
 } // namespace lastgram::runtime

@@ -729,7 +729,7 @@ TEST_CASE("the scheduler keys choose CAF's policy and bound its polling", "[conf
   };
   auto at = [&](int line) { return dir.path("config.ini") + ":" + std::to_string(line) + ": "; };
   CHECK(single_error(file("policy=fifo\n"))
-        == at(2) + "scheduler.policy: fifo is not one of stealing|sharing");
+        == at(2) + "scheduler.policy: fifo is not one of stealing|sharing|affinity");
   CHECK(single_error(file("moderate-sleep-us=0\n"))
         == at(2) + "scheduler.moderate-sleep-us: 0 is out of range 1..1000000");
   CHECK(single_error(file("relaxed-sleep-ms=1001\n"))

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// A CAF 0.17 scheduler policy for few cores and chains of short messages:
+// work sharing (one central queue, idle workers block on it), plus a queue
+// per worker for what its own actors send.
+//
+// With plain work sharing every message an actor sends to an idle actor
+// pushes that actor on the central queue and wakes a sleeping worker, so a
+// command that passes through ten actors costs about ten wake-ups and
+// context switches, on two cores most of its CPU. Here an actor scheduled
+// from a worker goes on that worker's own queue and runs there right after
+// the current one, with no wake-up. A sleeping worker is woken only when
+// that queue already holds work (a second job waits), or when work comes
+// from outside the workers (network threads, the clock); a woken worker
+// takes the central queue's work first, then steals from the others'.
+//
+// Fairness: an actor that yields after max-throughput messages goes to the
+// central queue's end, and every 16th pick looks at the central queue
+// before the worker's own, so network arrivals are not starved by a busy
+// chain.
+
+#include "caf/policy/unprofiled.hpp"
+#include "caf/resumable.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+
+namespace lastgram::runtime {
+
+class affinity_policy : public caf::policy::unprofiled {
+public:
+  struct coordinator_data {
+    explicit coordinator_data(caf::scheduler::abstract_coordinator*) {
+    }
+    std::mutex lock;
+    std::condition_variable cv;
+    std::deque<caf::resumable*> queue; // guarded by lock
+    std::size_t sleepers = 0;          // guarded by lock
+  };
+
+  struct worker_data {
+    explicit worker_data(caf::scheduler::abstract_coordinator*) {
+    }
+    // The coordinator copies one initial value into every worker: each gets
+    // its own empty queue and lock.
+    worker_data(const worker_data&) {
+    }
+    std::mutex lock; // the owner pushes and pops, others steal
+    std::deque<caf::resumable*> local;
+    std::size_t picks = 0; // owner only
+  };
+
+  template <class Coordinator>
+  void central_enqueue(Coordinator* self, caf::resumable* job) {
+    auto& c = d(self);
+    std::unique_lock<std::mutex> guard{c.lock};
+    c.queue.push_back(job);
+    wake_one(c);
+  }
+
+  template <class Worker>
+  void external_enqueue(Worker* self, caf::resumable* job) {
+    central_enqueue(self->parent(), job);
+  }
+
+  template <class Worker>
+  void internal_enqueue(Worker* self, caf::resumable* job) {
+    auto& w = d(self);
+    bool waiting;
+    {
+      std::unique_lock<std::mutex> guard{w.lock};
+      waiting = !w.local.empty();
+      w.local.push_back(job);
+    }
+    // The first job waits only for the current one to finish; a second is
+    // worth a sleeping worker's wake-up.
+    if (waiting) {
+      auto& c = d(self->parent());
+      std::unique_lock<std::mutex> guard{c.lock};
+      wake_one(c);
+    }
+  }
+
+  template <class Worker>
+  void resume_job_later(Worker* self, caf::resumable* job) {
+    central_enqueue(self->parent(), job);
+  }
+
+  template <class Worker>
+  caf::resumable* dequeue(Worker* self) {
+    auto& w = d(self);
+    auto* parent = self->parent();
+    auto& c = d(parent);
+    const bool central_first = (++w.picks & 15u) == 0;
+    if (!central_first) {
+      if (auto* job = pop_front(w))
+        return job;
+    }
+    std::unique_lock<std::mutex> guard{c.lock};
+    for (;;) {
+      if (!c.queue.empty()) {
+        auto* job = c.queue.front();
+        c.queue.pop_front();
+        return job;
+      }
+      guard.unlock();
+      if (auto* job = pop_front(w))
+        return job;
+      guard.lock();
+      // Steal the oldest waiting job of another worker. Lock order is always
+      // central, then a worker's, and internal_enqueue never holds both.
+      for (std::size_t i = 0; i < parent->num_workers(); ++i) {
+        auto* other = parent->worker_by_id(i);
+        if (other == self)
+          continue;
+        if (auto* job = pop_front(other->data()))
+          return job;
+      }
+      ++c.sleepers;
+      c.cv.wait(guard);
+      --c.sleepers;
+    }
+  }
+
+  template <class Worker, class UnaryFunction>
+  void foreach_resumable(Worker* self, UnaryFunction f) {
+    auto& w = d(self);
+    drain(w.lock, w.local, f);
+  }
+
+  template <class Coordinator, class UnaryFunction>
+  void foreach_central_resumable(Coordinator* self, UnaryFunction f) {
+    auto& c = d(self);
+    drain(c.lock, c.queue, f);
+  }
+
+private:
+  /// Hands every job of `queue` to `f` (at shutdown), in order.
+  template <class UnaryFunction>
+  static void drain(std::mutex& lock, std::deque<caf::resumable*>& queue, UnaryFunction& f) {
+    std::unique_lock<std::mutex> guard{lock};
+    while (!queue.empty()) {
+      auto* job = queue.front();
+      queue.pop_front();
+      f(job);
+    }
+  }
+
+  /// Wakes a sleeping worker, if any; `c.lock` is held.
+  static void wake_one(coordinator_data& c) {
+    if (c.sleepers > 0)
+      c.cv.notify_one();
+  }
+
+  static caf::resumable* pop_front(worker_data& w) {
+    std::unique_lock<std::mutex> guard{w.lock};
+    if (w.local.empty())
+      return nullptr;
+    auto* job = w.local.front();
+    w.local.pop_front();
+    return job;
+  }
+};
+
+} // namespace lastgram::runtime
