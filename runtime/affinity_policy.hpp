@@ -15,6 +15,8 @@
 // from outside the workers (network threads, the clock); a woken worker
 // takes the central queue's work first, then steals from the others'.
 //
+// I/O threads may run work too, while every worker sleeps (io_helper.hpp).
+//
 // Fairness: an actor that yields after max-throughput messages goes to the
 // central queue's end, and every 16th pick looks at the central queue
 // before the worker's own, so network arrivals are not starved by a busy
@@ -22,6 +24,8 @@
 
 #include "caf/policy/unprofiled.hpp"
 #include "caf/resumable.hpp"
+
+#include "runtime/io_helper.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -58,6 +62,12 @@ public:
   void central_enqueue(Coordinator* self, caf::resumable* job) {
     auto& c = d(self);
     std::unique_lock<std::mutex> guard{c.lock};
+    // With every worker asleep, an I/O thread keeps what its handler woke
+    // and runs it after the handler (io_helper.hpp) rather than wake one.
+    if (c.sleepers == self->num_workers()) {
+      if (auto* h = io_helper::current(); h != nullptr && h->try_take(self, job))
+        return;
+    }
     c.queue.push_back(job);
     wake_one(c);
   }
@@ -69,6 +79,13 @@ public:
 
   template <class Worker>
   void internal_enqueue(Worker* self, caf::resumable* job) {
+    // CAF also passes an actor's last execution unit from other threads (a
+    // response promise delivered outside the actor): that worker may be
+    // asleep, so such a job goes through the shared queue.
+    if (running_worker() != self) {
+      central_enqueue(self->parent(), job);
+      return;
+    }
     auto& w = d(self);
     bool waiting;
     {
@@ -92,6 +109,7 @@ public:
 
   template <class Worker>
   caf::resumable* dequeue(Worker* self) {
+    running_worker() = self;
     auto& w = d(self);
     auto* parent = self->parent();
     auto& c = d(parent);
@@ -139,6 +157,12 @@ public:
   }
 
 private:
+  /// The worker whose thread this is (set by its first dequeue).
+  static const void*& running_worker() noexcept {
+    thread_local const void* worker = nullptr;
+    return worker;
+  }
+
   /// Hands every job of `queue` to `f` (at shutdown), in order.
   template <class UnaryFunction>
   static void drain(std::mutex& lock, std::deque<caf::resumable*>& queue, UnaryFunction& f) {

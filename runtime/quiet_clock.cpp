@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "caf/actor_cast.hpp"
@@ -267,9 +268,13 @@ protected:
       this->system().thread_terminates();
     }};
     super::start();
+    if constexpr (std::is_same_v<Policy, affinity_policy>)
+      io_helper::activate(this);
   }
 
   void stop() override {
+    if constexpr (std::is_same_v<Policy, affinity_policy>)
+      io_helper::deactivate(this);
     super::stop();
     clock_.stop();
     thread_.join();
@@ -284,8 +289,11 @@ private:
 
 void use_quiet_clock(caf::actor_system_config& cfg, scheduler_policy policy) {
   cfg.module_factories.push_back([policy](caf::actor_system& sys) -> caf::actor_system::module* {
-    if (policy == scheduler_policy::affinity)
+    if (policy == scheduler_policy::affinity) {
+      // The HTTP client's threads run work while the workers sleep.
+      io_helper::install_client_hooks();
       return new quiet_coordinator<affinity_policy>(sys);
+    }
     if (policy == scheduler_policy::sharing)
       return new quiet_coordinator<caf::policy::work_sharing>(sys);
     return new quiet_coordinator<caf::policy::work_stealing>(sys);

@@ -1,4 +1,5 @@
 #include "platforms/net/http_client.hpp"
+#include "platforms/net/io_hooks.hpp"
 
 #include "platforms/net/detail/client_core.hpp"
 #include "platforms/net/detail/exchange.hpp"
@@ -64,7 +65,7 @@ http_client::http_client(options opts) : impl_(std::make_unique<impl>(std::move(
       // thread serving the others should something escape all the same.
       for (;;) {
         try {
-          impl_->core.ioc.run();
+          net::run_io(impl_->core.ioc);
           return;
         } catch (const std::exception& e) {
           impl_->core.report(std::string{"an exception escaped an I/O thread: "} + e.what());

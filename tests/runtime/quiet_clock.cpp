@@ -10,9 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include "caf/all.hpp"
 
 #include "messages/settings.hpp"
+#include "platforms/net/io_hooks.hpp"
 #include "runtime/quiet_clock.hpp"
 
 using namespace std::chrono_literals;
@@ -253,4 +258,108 @@ TEST_CASE("affinity policy: many concurrent chains from outside all finish, and 
     },
     60s, scheduler_policy::affinity));
   CHECK(done->load() == 64);
+}
+
+/// An actor that asks `target` for an int with the atom it gets and passes
+/// the answer to `report`: a scheduled requester, so that the answer goes
+/// through the scheduler.
+static caf::actor spawn_relay(caf::actor_system& sys, caf::actor target, caf::actor report) {
+  return sys.spawn([=](caf::event_based_actor* me) -> caf::behavior {
+    return {[=](caf::atom_value a) {
+      me->request(target, 10s, a).then([=](int x) { me->send(report, x); });
+    }};
+  });
+}
+
+/// An actor whose answer to an atom is a response promise it hands to
+/// `held`, for another thread to deliver.
+static caf::behavior promise_keeper(caf::event_based_actor* me,
+                             std::shared_ptr<std::promise<caf::response_promise>> held) {
+  return {[=](caf::atom_value) -> caf::result<int> {
+    auto rp = me->make_response_promise<int>();
+    held->set_value(rp);
+    return rp;
+  }};
+}
+
+TEST_CASE("affinity policy: a response delivered from another thread after its actor's "
+          "worker fell asleep still arrives",
+          "[runtime][scheduler]") {
+  // CAF delivers a response promise with its actor's last execution unit,
+  // whatever the thread: the job must not wait in a sleeping worker's queue.
+  auto answered = std::make_shared<int>(0);
+  CHECK(ends_within(
+    [answered](caf::actor_system& sys) {
+      caf::scoped_actor self{sys};
+      auto held = std::make_shared<std::promise<caf::response_promise>>();
+      auto keeper = sys.spawn(promise_keeper, held);
+      auto relay = spawn_relay(sys, keeper, caf::actor_cast<caf::actor>(self));
+      for (int i = 0; i < 20; ++i) {
+        *held = {};
+        auto got = held->get_future();
+        self->send(relay, caf::atom("ask"));
+        // Delivered from this thread, once the keeper's handler is done.
+        got.get().deliver(i);
+        self->receive([&](int) { ++*answered; }, caf::after(5s) >> [] {});
+      }
+      caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(keeper, caf::exit_reason::user_shutdown);
+    },
+    120s, scheduler_policy::affinity));
+  CHECK(*answered == 20);
+}
+
+TEST_CASE("affinity policy: an I/O thread runs what its handler woke while the workers "
+          "sleep, and a response delivered later from elsewhere still arrives",
+          "[runtime][scheduler]") {
+  struct seen {
+    int on_io = 0;
+    int answered = 0;
+    int late = 0;
+  };
+  auto out = std::make_shared<seen>();
+  CHECK(ends_within(
+    [out](caf::actor_system& sys) {
+      boost::asio::io_context ioc;
+      auto work = boost::asio::make_work_guard(ioc);
+      std::thread io{[&ioc] { lastgram::net::run_io(ioc); }};
+      caf::scoped_actor self{sys};
+      auto report = caf::actor_cast<caf::actor>(self);
+      auto io_id = io.get_id();
+      auto echo = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+        return {[](int x) { return x; }};
+      });
+      auto probe = sys.spawn([=](caf::event_based_actor* me) -> caf::behavior {
+        return {[=](int i) {
+          // Where this runs, then a round trip to another actor.
+          me->send(report, std::this_thread::get_id() == io_id);
+          me->request(echo, 5s, i).then([=](int) { me->send(report, i); });
+        }};
+      });
+      for (int i = 0; i < 20; ++i) {
+        // The handler sends as an HTTP callback does: from outside CAF.
+        boost::asio::post(ioc, [probe, i] { caf::anon_send(probe, i); });
+        self->receive([&](bool here) { out->on_io += here; }, caf::after(5s) >> [] {});
+        self->receive([&](int) { ++out->answered; }, caf::after(5s) >> [] {});
+      }
+      // A relay woken on the I/O thread asks a keeper, which runs there too;
+      // its promise, delivered from this thread, goes through the scheduler.
+      auto held = std::make_shared<std::promise<caf::response_promise>>();
+      auto keeper = sys.spawn(promise_keeper, held);
+      auto relay = spawn_relay(sys, keeper, report);
+      auto got = held->get_future();
+      boost::asio::post(ioc, [relay] { caf::anon_send(relay, caf::atom("ask")); });
+      got.get().deliver(7);
+      self->receive([&](int x) { out->late = x; }, caf::after(5s) >> [] {});
+      work.reset();
+      io.join();
+      for (auto& a : {probe, echo, keeper, relay})
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    },
+    120s, scheduler_policy::affinity));
+  CHECK(out->answered == 20);
+  CHECK(out->late == 7);
+  // With every worker asleep between rounds, nearly all run on the I/O
+  // thread (none would with CAF's sharing, nor without the hooks).
+  CHECK(out->on_io >= 15);
 }
