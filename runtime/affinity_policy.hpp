@@ -120,11 +120,8 @@ public:
     }
     std::unique_lock<std::mutex> guard{c.lock};
     for (;;) {
-      if (!c.queue.empty()) {
-        auto* job = c.queue.front();
-        c.queue.pop_front();
+      if (auto* job = take_front(c.queue))
         return job;
-      }
       guard.unlock();
       if (auto* job = pop_front(w))
         return job;
@@ -167,11 +164,8 @@ private:
   template <class UnaryFunction>
   static void drain(std::mutex& lock, std::deque<caf::resumable*>& queue, UnaryFunction& f) {
     std::unique_lock<std::mutex> guard{lock};
-    while (!queue.empty()) {
-      auto* job = queue.front();
-      queue.pop_front();
+    while (auto* job = take_front(queue))
       f(job);
-    }
   }
 
   /// Wakes a sleeping worker, if any; `c.lock` is held.
@@ -180,13 +174,19 @@ private:
       c.cv.notify_one();
   }
 
+  /// The oldest job of `queue`, taken off it; null when it is empty. The
+  /// queue's lock is held.
+  static caf::resumable* take_front(std::deque<caf::resumable*>& queue) {
+    if (queue.empty())
+      return nullptr;
+    auto* job = queue.front();
+    queue.pop_front();
+    return job;
+  }
+
   static caf::resumable* pop_front(worker_data& w) {
     std::unique_lock<std::mutex> guard{w.lock};
-    if (w.local.empty())
-      return nullptr;
-    auto* job = w.local.front();
-    w.local.pop_front();
-    return job;
+    return take_front(w.local);
   }
 };
 

@@ -63,13 +63,8 @@ void io_helper::after_handler() noexcept {
     h->drain();
 }
 
-void io_helper::leave() noexcept {
-  if (auto* h = current())
-    h->drain();
-}
-
 void io_helper::install_client_hooks() noexcept {
-  net::set_io_thread_hooks({&io_helper::enter, &io_helper::after_handler, &io_helper::leave});
+  net::set_io_thread_hooks({&io_helper::enter, &io_helper::after_handler});
 }
 
 void io_helper::activate(caf::scheduler::abstract_coordinator* c) noexcept {

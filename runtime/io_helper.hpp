@@ -39,7 +39,6 @@ public:
   /// The hooks of net::io_thread_hooks.
   static void enter();
   static void after_handler() noexcept;
-  static void leave() noexcept;
 
   /// Installs the hooks for the HTTP client's threads (process-wide).
   static void install_client_hooks() noexcept;

@@ -11,34 +11,23 @@ namespace {
 
 std::atomic<void (*)()> enter_hook{nullptr};
 std::atomic<void (*)()> after_hook{nullptr};
-std::atomic<void (*)()> leave_hook{nullptr};
 
 } // namespace
 
 void set_io_thread_hooks(io_thread_hooks hooks) noexcept {
   enter_hook.store(hooks.enter);
   after_hook.store(hooks.after_handler);
-  leave_hook.store(hooks.leave);
 }
 
 std::size_t run_io(boost::asio::io_context& ioc) {
   // The hooks may be set after this thread started (the node makes its HTTP
   // client before its actor system): they are looked up until found.
   void (*after)() = nullptr;
-  void (*leave)() = nullptr;
-  struct leaving {
-    void (*&hook)();
-    ~leaving() {
-      if (hook != nullptr)
-        hook();
-    }
-  } on_exit{leave};
   std::size_t n = 0;
   for (;;) {
     if (after == nullptr && (after = after_hook.load()) != nullptr) {
       if (auto* enter = enter_hook.load())
         enter();
-      leave = leave_hook.load();
     }
     // After each handler, including one that threw: what it woke still runs.
     struct after_each {

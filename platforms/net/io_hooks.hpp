@@ -2,12 +2,11 @@
 #pragma once
 
 // What an I/O thread does around the handlers it runs. The runtime sets the
-// hooks once (a thread already running takes them up at its next handler),
-// when the scheduler can lend its
-// work to I/O threads (runtime/io_helper.hpp): then the actors a handler
-// woke run on that thread right after it, instead of waking a CAF worker.
-// Without hooks, run_io is io_context::run. The HTTP client's threads use
-// it.
+// hooks once, when the scheduler can lend its work to I/O threads
+// (runtime/io_helper.hpp); a thread already running takes them up at its
+// next handler. Then the actors a handler woke run on that thread right
+// after it, instead of waking a CAF worker. The HTTP client's threads run
+// their io_context through run_io.
 
 #include <cstddef>
 
@@ -20,10 +19,8 @@ namespace lastgram::net {
 struct io_thread_hooks {
   /// On the thread, before its first handler.
   void (*enter)() = nullptr;
-  /// After each handler.
+  /// After each handler, the last one included.
   void (*after_handler)() = nullptr;
-  /// On the thread, after its last handler.
-  void (*leave)() = nullptr;
 };
 
 /// Sets the hooks for I/O threads.

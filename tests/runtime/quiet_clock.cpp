@@ -75,22 +75,52 @@ bool ends_within(Scenario scenario, std::chrono::seconds deadline,
   return true;
 }
 
-/// Times CAF's worker threads have blocked so far (their voluntary context
-/// switches): each is a wait for work that ended in a wake-up.
-long worker_waits() {
-  long total = 0;
+/// Calls `f` with the /proc directory of each of CAF's worker threads.
+template <class F>
+void for_each_worker(F f) {
   for (auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream comm{e.path() / "comm"};
     std::string name;
     std::getline(comm, name);
-    if (name != "caf.multiplexer")
-      continue;
-    std::ifstream status{e.path() / "status"};
+    if (name == "caf.multiplexer")
+      f(e.path());
+  }
+}
+
+/// Times CAF's worker threads have blocked so far (their voluntary context
+/// switches): each is a wait for work that ended in a wake-up.
+long worker_waits() {
+  long total = 0;
+  for_each_worker([&](const std::filesystem::path& task) {
+    std::ifstream status{task / "status"};
     for (std::string line; std::getline(status, line);)
       if (line.rfind("voluntary_ctxt_switches:", 0) == 0)
         total += std::stol(line.substr(line.find(':') + 1));
-  }
+  });
   return total;
+}
+
+/// Waits, up to `deadline`, until every CAF worker thread sleeps (is
+/// blocked: state S), as all do once they wait for work. On a loaded
+/// machine a worker done with its job may stay runnable for a while.
+bool workers_asleep_within(std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    int seen = 0, awake = 0;
+    for_each_worker([&](const std::filesystem::path& task) {
+      std::ifstream stat{task / "stat"};
+      std::string line;
+      std::getline(stat, line);
+      auto close = line.rfind(')');
+      ++seen;
+      awake += close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'S';
+    });
+    if (seen > 0 && awake == 0)
+      return true;
+    if (std::chrono::steady_clock::now() > until)
+      return false;
+    std::this_thread::yield();
+  }
 }
 
 } // namespace
@@ -313,6 +343,7 @@ TEST_CASE("affinity policy: an I/O thread runs what its handler woke while the w
           "sleep, and a response delivered later from elsewhere still arrives",
           "[runtime][scheduler]") {
   struct seen {
+    int asleep = 0;
     int on_io = 0;
     int answered = 0;
     int late = 0;
@@ -337,6 +368,8 @@ TEST_CASE("affinity policy: an I/O thread runs what its handler woke while the w
         }};
       });
       for (int i = 0; i < 20; ++i) {
+        // The I/O thread keeps work only while every worker sleeps.
+        out->asleep += workers_asleep_within(2000ms);
         // The handler sends as an HTTP callback does: from outside CAF.
         boost::asio::post(ioc, [probe, i] { caf::anon_send(probe, i); });
         self->receive([&](bool here) { out->on_io += here; }, caf::after(5s) >> [] {});
@@ -357,9 +390,10 @@ TEST_CASE("affinity policy: an I/O thread runs what its handler woke while the w
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     },
     120s, scheduler_policy::affinity));
+  CHECK(out->asleep == 20);
   CHECK(out->answered == 20);
   CHECK(out->late == 7);
-  // With every worker asleep between rounds, nearly all run on the I/O
+  // With every worker asleep before each round, nearly all run on the I/O
   // thread (none would with CAF's sharing, nor without the hooks).
   CHECK(out->on_io >= 15);
 }
