@@ -138,10 +138,11 @@ std::vector<key_spec> engine_keys() {
     integer("command", "max-in-flight", LG_FIELD(command.max_in_flight), 1, 1000000,
             "Command runs in flight before new ones are told the bot is busy."),
     integer("command", "max-wait-ms", LG_FIELD(command.max_wait_ms), 0, 600000,
-            "Sheds load at the door: a command that would wait longer than this, counting "
-            "the time since the node took it from the platform and its line at the rate "
-            "the node has been answering, is told the bot is busy at once (max-in-flight "
-            "stays the hard cap). 0: no such limit."),
+            "The answer time the node promises, and how it sheds load at the door: a "
+            "command whose line (the time since the node took it from the platform, plus "
+            "the commands in hand at the rate the node has been answering) would take more "
+            "than half of this is told the bot is busy at once; the other half is for its "
+            "own run and its reply (max-in-flight stays the hard cap). 0: no such limit."),
     integer("command", "chat-queue-limit", LG_FIELD(command.chat_queue_limit), 1, 1000,
             "Commands of one chat waiting for their turn (a chat's commands run one at a "
             "time, in order) before more are told to slow down."),

@@ -34,7 +34,8 @@ bool admission_control::admits(std::int64_t load, std::chrono::milliseconds wait
     return false;
   if (load < min_in_hand || samples_ < min_samples)
     return true;
-  return expected_wait(load) + waited <= max_wait_;
+  auto line = std::chrono::duration<double, std::milli>(expected_wait(load) + waited);
+  return line.count() <= line_share * static_cast<double>(max_wait_.count());
 }
 
 double admission_control::service_rate() const {

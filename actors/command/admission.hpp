@@ -3,9 +3,10 @@
 /// Load shedding at the command engine's door, sized from what the node
 /// serves: an EWMA of the time between answers while the node stays busy
 /// (the inverse of its service rate) turns the commands already accepted
-/// into the wait a new one would see. A command whose wait would pass the
-/// promised deadline is told "busy" at once rather than left in line. Pure
-/// arithmetic on time points the caller passes in: no clock, no actors.
+/// into the wait a new one would see. A command whose wait would pass its
+/// share of the promised deadline is told "busy" at once rather than left in
+/// line. Pure arithmetic on time points the caller passes in: no clock, no
+/// actors.
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +23,13 @@ public:
   /// runs (a collage, a slow Last.fm answer) stretch the interval between
   /// answers without the node having a line to shed.
   static constexpr std::int64_t min_in_hand = 32;
+  /// The line (the wait before the door plus the estimated wait behind the
+  /// commands in hand) may fill this share of the promise. The rest is
+  /// headroom: the estimate is an average, and the command's own run and its
+  /// reply's trip come after the line. Under a sustained overload the line
+  /// settles at its limit, so with the whole promise as the limit about half
+  /// the accepted commands were late.
+  static constexpr double line_share = 0.5;
 
   /// `max_wait` is the promise (command.max-wait-ms); zero turns shedding
   /// off. `weight` is the EWMA's weight of a new interval.
@@ -40,10 +48,10 @@ public:
   std::chrono::microseconds expected_wait(std::int64_t load) const;
 
   /// Whether a command behind `load` others, which already waited `waited`
-  /// before reaching the door (webhook, inbox, a busy database), would be
-  /// answered within the promise. One that already waited longer than the
-  /// promise never is; otherwise fewer than min_in_hand ahead, or too few
-  /// measurements, always passes.
+  /// before reaching the door (webhook, inbox, a busy database), would leave
+  /// the line within its share of the promise (line_share). One that already
+  /// waited longer than the promise never does; otherwise fewer than
+  /// min_in_hand ahead, or too few measurements, always passes.
   bool admits(std::int64_t load,
               std::chrono::milliseconds waited = std::chrono::milliseconds{0}) const;
 

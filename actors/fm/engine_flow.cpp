@@ -299,6 +299,14 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
     .observe(std::chrono::duration<double>(now - j.sent_at).count());
   outcome out;
   auto herr = static_cast<net::http_errc>(http_error);
+  // Our own HTTP client's line to Last.fm is full: nothing was sent, and
+  // Last.fm is not at fault. A retry would only add to that line, and
+  // counting it as an outage would answer everyone from the cache; the
+  // caller is told "busy" at once.
+  if (herr == net::http_errc::queue_full) {
+    fail_busy(self, id, "HTTP client queue full");
+    return;
+  }
   if (herr != net::http_errc::ok)
     out.error = fm_error{from_http(herr), 0, "HTTP " + net::to_string(herr)
                                                + ": " + error_text,

@@ -419,6 +419,40 @@ TEST_CASE("a full queue answers busy at once", "[fm_engine]") {
   CHECK(e.fake.total_calls() == 3);
 }
 
+TEST_CASE("the HTTP client's own full line answers busy at once, without a retry",
+          "[fm_engine]") {
+  env e;
+  // One connection to Last.fm and a line of one behind it.
+  net::http_client::options tight;
+  tight.max_connections_per_host = 1;
+  tight.max_queued_per_host = 1;
+  e.http->shutdown();
+  e.http = std::make_shared<net::http_client>(tight);
+  auto s = e.settings();
+  s.rate_per_second = 0;
+  auto fm = e.engine(s);
+  auto busy_before = calls_metric("user.getInfo", "busy");
+  auto network_before = calls_metric("user.getInfo", "network");
+  // "a" holds the connection for 1.5 s and "b" waits behind it: the line is
+  // full when "c" comes.
+  e.fake.fail_next(1, fake_fault::slow(1500ms));
+  auto h1 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"a"});
+  REQUIRE(eventually([&] { return e.fake.total_calls() == 1; }));
+  auto h2 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"b"});
+  auto h3 = (*e.self)->request(fm, 20s, fm_user_atom::value, std::string{"c"});
+  auto r3 = await<fm::user_info>(h3);
+  CHECK(r3.code() == fm::fm_errc::busy);
+  // Told while "a" still holds the connection: nothing else went upstream.
+  CHECK(e.fake.total_calls() == 1);
+  CHECK(await<fm::user_info>(h1).value.has_value());
+  CHECK(await<fm::user_info>(h2).value.has_value());
+  // "c" was never sent again (a retry would have come within the 1.5 s),
+  // and it counts as busy, not as a network failure.
+  CHECK(e.fake.total_calls() == 2);
+  CHECK(calls_metric("user.getInfo", "busy") - busy_before == 1);
+  CHECK(calls_metric("user.getInfo", "network") - network_before == 0);
+}
+
 TEST_CASE("a rate of 0 means no limit: no request waits for a token", "[fm_engine]") {
   env e;
   auto s = e.settings();
