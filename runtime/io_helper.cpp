@@ -63,7 +63,7 @@ void io_helper::after_handler() noexcept {
     h->drain();
 }
 
-void io_helper::install_client_hooks() noexcept {
+void io_helper::install_io_hooks() noexcept {
   net::set_io_thread_hooks({&io_helper::enter, &io_helper::after_handler});
 }
 

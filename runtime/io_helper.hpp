@@ -14,9 +14,11 @@
 // left to the workers after 2 ms, so a busy node spreads its work as before
 // and sockets are not starved.
 //
-// Used for the HTTP client's threads only: its shutdown tolerates being
-// called from its own thread, while stopping the HTTP server joins its
-// threads.
+// Used for the HTTP client's and the HTTP server's threads: both stop
+// safely from one of their own threads (an actor run there may be the one
+// that stops them). For the server that saves the webhook's two hand-offs:
+// its actors run on the thread that read the request, and the answer is
+// written from there too.
 
 #include <cstddef>
 #include <deque>
@@ -40,8 +42,9 @@ public:
   static void enter();
   static void after_handler() noexcept;
 
-  /// Installs the hooks for the HTTP client's threads (process-wide).
-  static void install_client_hooks() noexcept;
+  /// Installs the hooks for the HTTP client's and server's threads
+  /// (process-wide).
+  static void install_io_hooks() noexcept;
 
   /// The affinity coordinator `c` starts lending work to I/O threads, or
   /// stops: deactivate returns once no I/O thread holds any of its work.

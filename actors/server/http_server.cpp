@@ -23,6 +23,7 @@
 #include "actors/server/detail/listener.hpp"
 #include "actors/server/detail/state.hpp"
 #include "actors/support/thread_name.hpp"
+#include "platforms/net/io_hooks.hpp"
 
 namespace lastgram::server {
 
@@ -78,7 +79,10 @@ struct http_server::impl {
   bool stopped_ = false;
   std::atomic<unsigned short> port_{0};
   // Declared before the I/O objects that use it, reset after them in stop().
-  std::unique_ptr<net::io_context> ioc_;
+  // Each thread holds it too: one of them may be the thread that stops the
+  // server (an actor run there, see runtime/io_helper.hpp), and that thread
+  // lets go of it last, once it leaves the io_context.
+  std::shared_ptr<net::io_context> ioc_;
   std::optional<detail::listener> listener_;
   std::vector<std::thread> threads_;
 };
@@ -92,7 +96,7 @@ std::error_code http_server::impl::start() {
   st_->routes.freeze();
 
   auto threads = static_cast<int>(std::clamp<std::int64_t>(settings_.threads, 1, 64));
-  ioc_ = std::make_unique<net::io_context>(threads);
+  ioc_ = std::make_shared<net::io_context>(threads);
   listener_.emplace(*ioc_, st_, gate_);
   if (auto ec = listener_->open(settings_.address, static_cast<unsigned short>(settings_.port))) {
     listener_.reset();
@@ -111,11 +115,13 @@ std::error_code http_server::impl::start() {
 
 void http_server::impl::run_threads(int count) {
   for (int i = 0; i < count; ++i)
-    threads_.emplace_back([this] {
+    threads_.emplace_back([ioc = ioc_] {
       name_thread("lg.http-server");
       for (;;) {
         try {
-          ioc_->run();
+          // With the hooks of runtime/io_helper.hpp: the actors a request's
+          // handler wakes may run on this thread right after it.
+          lastgram::net::run_io(*ioc);
           return;
         } catch (const std::exception& e) {
           // Handlers catch their own exceptions; this is the last line.
@@ -135,12 +141,21 @@ void http_server::impl::stop() {
     gate_->open = false;
   }
   ioc_->stop();
-  for (auto& t : threads_)
-    t.join();
+  // Stopped from one of our own threads (an actor it runs): that thread
+  // cannot join itself, and leaves the io_context when what it runs now
+  // returns, holding the io_context alive until then.
+  auto me = std::this_thread::get_id();
+  for (auto& t : threads_) {
+    if (t.get_id() == me)
+      t.detach();
+    else
+      t.join();
+  }
   threads_.clear();
   listener_.reset();
   // Destroys the handlers still queued, and with them every session and
-  // its socket: that closes all connections.
+  // its socket: that closes all connections (when stopped from one of our
+  // threads, as that thread leaves it).
   ioc_.reset();
   log::info(engine_name, "stopped", {log::kv("port", port_.load())});
 }

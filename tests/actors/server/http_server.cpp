@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -606,4 +607,38 @@ TEST_CASE("stop closes open connections and is idempotent", "[http]") {
   http_probe after{port};
   CHECK_FALSE(after.connected());
   CHECK(srv.start());
+}
+
+TEST_CASE("the server stops, and goes away, from one of its own threads", "[http]") {
+  // An actor the server's thread runs after a request's handler (see
+  // runtime/io_helper.hpp) may be the one that stops the server: that thread
+  // cannot join itself. Here the handler itself does it.
+  using namespace std::chrono_literals;
+  auto threads = GENERATE(1, 2);
+  auto s = test_settings();
+  s.threads = threads;
+  auto srv = std::make_unique<http_server>(s);
+  std::promise<std::thread::id> stopped;
+  auto done = stopped.get_future();
+  auto destroy = GENERATE(false, true);
+  srv->route("GET", "/stop", [&](const http_request&, responder reply) {
+    reply(text("bye\n"));
+    if (destroy)
+      srv.reset();
+    else
+      srv->stop();
+    stopped.set_value(std::this_thread::get_id());
+  });
+  REQUIRE_FALSE(srv->start());
+  auto port = srv->port();
+  http_probe probe{port};
+  REQUIRE(probe.send(http_request_text("GET", "/stop")));
+  REQUIRE(done.wait_for(5s) == std::future_status::ready);
+  CHECK(done.get() != std::this_thread::get_id());
+  // The port is closed, and the connection with it once that thread has
+  // left the io_context.
+  CHECK(eventually([&] { return !http_probe{port}.connected(); }));
+  CHECK(probe.closed_by_peer());
+  if (!destroy)
+    srv->stop(); // idempotent, from another thread as well
 }
