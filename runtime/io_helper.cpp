@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "runtime/io_helper.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -26,6 +27,10 @@ std::atomic<int> holding{0};
 constexpr std::size_t max_kept = 256;
 /// How long one thread runs kept work before handing the rest on.
 constexpr auto drain_budget = std::chrono::milliseconds{2};
+/// Messages an actor handles per turn here (a worker handles up to
+/// scheduler.max-throughput): an actor with more waiting than that is busy,
+/// and busy actors are the workers' (see drain).
+constexpr std::size_t io_throughput = 8;
 
 /// Kept until the process exits, not with their threads: an actor that ran
 /// on one keeps it as its last execution unit, which CAF may use after the
@@ -63,7 +68,7 @@ void io_helper::after_handler() noexcept {
     h->drain();
 }
 
-void io_helper::install_io_hooks() noexcept {
+void io_helper::install_client_hooks() noexcept {
   net::set_io_thread_hooks({&io_helper::enter, &io_helper::after_handler});
 }
 
@@ -116,18 +121,22 @@ void io_helper::drain() noexcept {
   if (!holding_)
     return;
   auto until = std::chrono::steady_clock::now() + drain_budget;
-  const auto throughput = coordinator_->max_throughput();
-  for (std::size_t n = 1; !jobs_.empty(); ++n) {
-    if (n % 8 == 0 && std::chrono::steady_clock::now() > until) {
+  const auto throughput = std::min(coordinator_->max_throughput(), io_throughput);
+  while (!jobs_.empty()) {
+    // Checked at every job (a clock read through the vDSO): a thread that
+    // holds on to actors past its budget reads its sockets late.
+    if (std::chrono::steady_clock::now() > until) {
       spill();
       break;
     }
     auto* job = jobs_.front();
     jobs_.pop_front();
-    // As a CAF worker does with what resume says.
     switch (job->resume(this, throughput)) {
       case caf::resumable::resume_later:
-        jobs_.push_back(job);
+        // More waiting than one turn here: a busy actor, for the workers.
+        spilling_ = true;
+        coordinator_->enqueue(job);
+        spilling_ = false;
         break;
       case caf::resumable::done:
       case caf::resumable::awaiting_message:

@@ -14,11 +14,11 @@
 // left to the workers after 2 ms, so a busy node spreads its work as before
 // and sockets are not starved.
 //
-// Used for the HTTP client's and the HTTP server's threads: both stop
-// safely from one of their own threads (an actor run there may be the one
-// that stops them). For the server that saves the webhook's two hand-offs:
-// its actors run on the thread that read the request, and the answer is
-// written from there too.
+// Used for the HTTP client's threads only. The HTTP server's thread did it
+// too for a while (2026-12-07): 7 % less CPU per fresh /ln at 1,000 and
+// 1,600 a second, but past capacity its one thread, busy with actors, read
+// and acknowledged the webhooks late, and fewer of them were answered
+// within a second (README, "Performance").
 
 #include <cstddef>
 #include <deque>
@@ -42,9 +42,8 @@ public:
   static void enter();
   static void after_handler() noexcept;
 
-  /// Installs the hooks for the HTTP client's and server's threads
-  /// (process-wide).
-  static void install_io_hooks() noexcept;
+  /// Installs the hooks for the HTTP client's threads (process-wide).
+  static void install_client_hooks() noexcept;
 
   /// The affinity coordinator `c` starts lending work to I/O threads, or
   /// stops: deactivate returns once no I/O thread holds any of its work.

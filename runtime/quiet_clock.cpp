@@ -290,8 +290,8 @@ private:
 void use_quiet_clock(caf::actor_system_config& cfg, scheduler_policy policy) {
   cfg.module_factories.push_back([policy](caf::actor_system& sys) -> caf::actor_system::module* {
     if (policy == scheduler_policy::affinity) {
-      // The HTTP client's and server's threads run work while the workers sleep.
-      io_helper::install_io_hooks();
+      // The HTTP client's threads run work while the workers sleep.
+      io_helper::install_client_hooks();
       return new quiet_coordinator<affinity_policy>(sys);
     }
     if (policy == scheduler_policy::sharing)

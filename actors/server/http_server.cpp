@@ -23,7 +23,6 @@
 #include "actors/server/detail/listener.hpp"
 #include "actors/server/detail/state.hpp"
 #include "actors/support/thread_name.hpp"
-#include "platforms/net/io_hooks.hpp"
 
 namespace lastgram::server {
 
@@ -80,8 +79,8 @@ struct http_server::impl {
   std::atomic<unsigned short> port_{0};
   // Declared before the I/O objects that use it, reset after them in stop().
   // Each thread holds it too: one of them may be the thread that stops the
-  // server (an actor run there, see runtime/io_helper.hpp), and that thread
-  // lets go of it last, once it leaves the io_context.
+  // server (a handler, or what it calls), and that thread lets go of it
+  // last, once it leaves the io_context.
   std::shared_ptr<net::io_context> ioc_;
   std::optional<detail::listener> listener_;
   std::vector<std::thread> threads_;
@@ -119,9 +118,7 @@ void http_server::impl::run_threads(int count) {
       name_thread("lg.http-server");
       for (;;) {
         try {
-          // With the hooks of runtime/io_helper.hpp: the actors a request's
-          // handler wakes may run on this thread right after it.
-          lastgram::net::run_io(*ioc);
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           // Handlers catch their own exceptions; this is the last line.
@@ -141,7 +138,7 @@ void http_server::impl::stop() {
     gate_->open = false;
   }
   ioc_->stop();
-  // Stopped from one of our own threads (an actor it runs): that thread
+  // Stopped from one of our own threads (a handler): that thread
   // cannot join itself, and leaves the io_context when what it runs now
   // returns, holding the io_context alive until then.
   auto me = std::this_thread::get_id();

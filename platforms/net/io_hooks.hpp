@@ -5,8 +5,8 @@
 // hooks once, when the scheduler can lend its work to I/O threads
 // (runtime/io_helper.hpp); a thread already running takes them up at its
 // next handler. Then the actors a handler woke run on that thread right
-// after it, instead of waking a CAF worker. The HTTP client's and the HTTP
-// server's threads run their io_context through run_io.
+// after it, instead of waking a CAF worker. The HTTP client's threads run
+// their io_context through run_io.
 
 #include <cstddef>
 

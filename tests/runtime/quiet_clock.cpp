@@ -5,8 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <map>
-#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,16 +13,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <pthread.h>
 
 #include "caf/all.hpp"
-
-#include "actors/server/http_server.hpp"
 
 #include "messages/settings.hpp"
 #include "platforms/net/io_hooks.hpp"
 #include "runtime/quiet_clock.hpp"
-#include "support/http_probe.hpp"
 
 using namespace std::chrono_literals;
 
@@ -402,75 +396,4 @@ TEST_CASE("affinity policy: an I/O thread runs what its handler woke while the w
   // With every worker asleep before each round, nearly all run on the I/O
   // thread (none would with CAF's sharing, nor without the hooks).
   CHECK(out->on_io >= 15);
-}
-
-TEST_CASE("affinity policy: the HTTP server's thread runs the actor a request's handler "
-          "woke while the workers sleep, and the answer goes out",
-          "[runtime][scheduler][http]") {
-  struct seen {
-    int asleep = 0;
-    int on_server = 0;
-    int answered = 0;
-  };
-  auto out = std::make_shared<seen>();
-  CHECK(ends_within(
-    [out](caf::actor_system& sys) {
-      using lastgram::server::responder;
-      // The responders of requests in flight, by number.
-      struct waiting {
-        std::mutex mtx;
-        std::map<int, responder> by_id;
-      };
-      auto held = std::make_shared<waiting>();
-      // Answers with the name of the thread it runs on.
-      auto probe = sys.spawn([held](caf::event_based_actor*) -> caf::behavior {
-        return {[held](int i) {
-          char name[16] = {};
-          pthread_getname_np(pthread_self(), name, sizeof name);
-          responder reply;
-          {
-            std::lock_guard<std::mutex> guard{held->mtx};
-            reply = std::move(held->by_id.at(i));
-            held->by_id.erase(i);
-          }
-          reply({200, "text/plain; charset=utf-8", std::string{name}, {}});
-        }};
-      });
-      lastgram::server_settings s;
-      s.address = "127.0.0.1";
-      s.port = 0;
-      s.threads = 1;
-      lastgram::server::http_server srv{s};
-      auto next = std::make_shared<std::atomic<int>>(0);
-      // As the webhook routes do: the handler hands the request to an actor.
-      srv.route("GET", "/probe",
-                [held, next, probe](const lastgram::server::http_request&, responder reply) {
-                  int i = (*next)++;
-                  {
-                    std::lock_guard<std::mutex> guard{held->mtx};
-                    held->by_id.emplace(i, std::move(reply));
-                  }
-                  caf::anon_send(probe, i);
-                });
-      if (srv.start())
-        return;
-      for (int i = 0; i < 20; ++i) {
-        // The server's thread keeps work only while every worker sleeps.
-        out->asleep += workers_asleep_within(2000ms);
-        auto r = lastgram::test::http_exchange(srv.port(),
-                                               lastgram::test::http_request_text("GET", "/probe"));
-        if (r && r->status == 200) {
-          ++out->answered;
-          out->on_server += r->body == "lg.http-server";
-        }
-      }
-      caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
-      srv.stop();
-    },
-    120s, scheduler_policy::affinity));
-  CHECK(out->asleep == 20);
-  CHECK(out->answered == 20);
-  // Nearly all on the server's thread (none would with CAF's sharing, nor
-  // with the server's threads running their io_context without the hooks).
-  CHECK(out->on_server >= 15);
 }

@@ -610,9 +610,8 @@ TEST_CASE("stop closes open connections and is idempotent", "[http]") {
 }
 
 TEST_CASE("the server stops, and goes away, from one of its own threads", "[http]") {
-  // An actor the server's thread runs after a request's handler (see
-  // runtime/io_helper.hpp) may be the one that stops the server: that thread
-  // cannot join itself. Here the handler itself does it.
+  // A handler, or something it calls, may be what stops the server: that
+  // thread cannot join itself.
   using namespace std::chrono_literals;
   auto threads = GENERATE(1, 2);
   auto s = test_settings();
