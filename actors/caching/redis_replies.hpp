@@ -1,0 +1,60 @@
+#pragma once
+
+// Internal to actors/caching: what Redis's replies mean, and the Lua scripts
+// the client runs (redis_client.cpp holds the connection). Kept apart so the
+// client reads as connection handling, and these as the protocol.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "actors/caching/cache.hpp"
+
+struct redisReply;
+
+namespace lastgram::caching::detail {
+
+/// A string reply's text.
+std::string_view reply_text(const redisReply& x);
+
+/// An error reply as a cache_error: "unavailable" for the prefixes that mean
+/// the server cannot serve now (LOADING, BUSY, READONLY, ...), so callers
+/// fall back as in an outage; "other" for the rest.
+cache_error reply_error(const redisReply& x);
+
+/// A reply of the wrong type to `command` (an error reply as reply_error).
+cache_error unexpected(const redisReply& x, std::string_view command);
+
+/// `x` in its shortest round-trip form, as the scripts read it.
+std::string format_double(double x);
+
+/// A Lua script and its SHA1 (for EVALSHA).
+struct lua_script {
+  explicit lua_script(std::string_view text);
+  std::string_view source;
+  std::string sha;
+};
+
+/// KEYS[1] counter, ARGV[1] TTL seconds: INCR, setting the TTL on the first
+/// increment (and repairing a counter that lost it).
+const lua_script& increment_script();
+
+/// KEYS[1] bucket hash; ARGV: rate per second, burst, now ms, lifetime ms.
+/// Answers {allowed, wait ms}.
+const lua_script& token_bucket_script();
+
+/// What each command's reply means, alone or in a pipeline.
+cache_status read_set(const redisReply& r);
+cache_result<std::optional<std::string>> read_get(const redisReply& r);
+cache_result<bool> read_erase(const redisReply& r);
+cache_result<bool> read_set_nx(const redisReply& r);
+cache_result<std::int64_t> read_increment(const redisReply& r);
+
+/// Whether `r` says the server does not know the script (EVALSHA).
+bool is_noscript(const redisReply& r);
+
+/// One pipelined call's outcome from its reply.
+void decode(cache_call::op what, const redisReply& r, cache_outcome& out);
+
+} // namespace lastgram::caching::detail
