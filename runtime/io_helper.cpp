@@ -134,9 +134,7 @@ void io_helper::drain() noexcept {
     switch (job->resume(this, throughput)) {
       case caf::resumable::resume_later:
         // More waiting than one turn here: a busy actor, for the workers.
-        spilling_ = true;
-        coordinator_->enqueue(job);
-        spilling_ = false;
+        hand_on(job);
         break;
       case caf::resumable::done:
       case caf::resumable::awaiting_message:
@@ -155,14 +153,18 @@ void io_helper::drain() noexcept {
 }
 
 void io_helper::spill() noexcept {
-  // Through the coordinator, as any thread would; spilling_ keeps
-  // try_take from taking them back.
-  spilling_ = true;
   while (!jobs_.empty()) {
     auto* job = jobs_.front();
     jobs_.pop_front();
-    coordinator_->enqueue(job);
+    hand_on(job);
   }
+}
+
+void io_helper::hand_on(caf::resumable* job) noexcept {
+  // Through the coordinator, as any thread would; spilling_ keeps
+  // try_take from taking it back.
+  spilling_ = true;
+  coordinator_->enqueue(job);
   spilling_ = false;
 }
 

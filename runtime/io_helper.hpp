@@ -61,6 +61,8 @@ public:
 private:
   void drain() noexcept;
   void spill() noexcept;
+  /// Gives one job to the workers.
+  void hand_on(caf::resumable* job) noexcept;
 
   std::deque<caf::resumable*> jobs_;
   caf::scheduler::abstract_coordinator* coordinator_ = nullptr;

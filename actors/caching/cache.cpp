@@ -52,37 +52,25 @@ cache_status check_bucket(double rate_per_second, std::int64_t burst) {
   return {};
 }
 
-namespace {
-
-template <class T, class Put>
-void take(cache_result<T> res, cache_outcome& out, Put put) {
-  if (!res)
-    out.error = std::move(res.error());
-  else
-    put(std::move(res.value()));
-}
-
-} // namespace
-
 cache_outcome run_one(cache& c, const cache_call& call) {
   cache_outcome out;
   switch (call.what) {
     case cache_call::op::get:
-      take(c.get(call.key), out, [&](std::optional<std::string> v) { out.value = std::move(v); });
+      settle(c.get(call.key), out, [&](std::optional<std::string> v) { out.value = std::move(v); });
       break;
     case cache_call::op::set:
       if (auto ok = c.set(call.key, call.value, call.ttl_seconds); !ok)
         out.error = std::move(ok.error());
       break;
     case cache_call::op::erase:
-      take(c.erase(call.key), out, [&](bool x) { out.flag = x; });
+      settle(c.erase(call.key), out, [&](bool x) { out.flag = x; });
       break;
     case cache_call::op::set_if_absent:
-      take(c.set_if_absent(call.key, call.value, call.ttl_seconds), out,
+      settle(c.set_if_absent(call.key, call.value, call.ttl_seconds), out,
            [&](bool x) { out.flag = x; });
       break;
     case cache_call::op::increment:
-      take(c.increment(call.key, call.ttl_seconds), out, [&](std::int64_t n) { out.count = n; });
+      settle(c.increment(call.key, call.ttl_seconds), out, [&](std::int64_t n) { out.count = n; });
       break;
   }
   return out;

@@ -98,6 +98,16 @@ struct cache_outcome {
 
 class cache;
 
+/// Settles `out` from one call's result: its error, or its value through
+/// `put` (which stores it in the field the call fills).
+template <class T, class Put>
+void settle(cache_result<T> res, cache_outcome& out, Put put) {
+  if (!res)
+    out.error = std::move(res.error());
+  else
+    put(std::move(res.value()));
+}
+
 /// `call` run alone on `c`, through the matching single-call method.
 cache_outcome run_one(cache& c, const cache_call& call);
 

@@ -151,35 +151,22 @@ bool is_noscript(const redisReply& r) {
 
 // One call's outcome from its reply.
 void decode(cache_call::op what, const redisReply& r, cache_outcome& out) {
-  auto fail = [&](const cache_error& e) { out.error = e; };
   switch (what) {
     case cache_call::op::get:
-      if (auto v = read_get(r))
-        out.value = std::move(v).value();
-      else
-        fail(v.error());
+      settle(read_get(r), out, [&](std::optional<std::string> v) { out.value = std::move(v); });
       break;
     case cache_call::op::set:
       if (auto ok = read_set(r); !ok)
-        fail(ok.error());
+        out.error = ok.error();
       break;
     case cache_call::op::erase:
-      if (auto x = read_erase(r))
-        out.flag = x.value();
-      else
-        fail(x.error());
+      settle(read_erase(r), out, [&](bool x) { out.flag = x; });
       break;
     case cache_call::op::set_if_absent:
-      if (auto x = read_set_nx(r))
-        out.flag = x.value();
-      else
-        fail(x.error());
+      settle(read_set_nx(r), out, [&](bool x) { out.flag = x; });
       break;
     case cache_call::op::increment:
-      if (auto n = read_increment(r))
-        out.count = n.value();
-      else
-        fail(n.error());
+      settle(read_increment(r), out, [&](std::int64_t n) { out.count = n; });
       break;
   }
 }
