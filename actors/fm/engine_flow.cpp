@@ -291,6 +291,16 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
   if (i == st.jobs.end())
     return;
   auto& j = i->second;
+  auto herr = static_cast<net::http_errc>(http_error);
+  // Our own HTTP client's line to Last.fm is full: nothing was sent, and
+  // Last.fm is not at fault. A retry would only add to that line, and
+  // counting it as an outage would answer everyone from the cache; the
+  // caller is told "busy" at once. Not a Last.fm call either, so it has no
+  // duration.
+  if (herr == net::http_errc::queue_full) {
+    fail_busy(self, id, "HTTP client queue full");
+    return;
+  }
   auto now = clock::now();
   metrics::get_histogram("lastgram_lastfm_call_duration_seconds",
                          "Duration of Last.fm calls.",
@@ -298,15 +308,6 @@ void on_reply(self_ptr self, std::uint64_t id, std::int32_t http_error,
                          metrics::default_latency_buckets())
     .observe(std::chrono::duration<double>(now - j.sent_at).count());
   outcome out;
-  auto herr = static_cast<net::http_errc>(http_error);
-  // Our own HTTP client's line to Last.fm is full: nothing was sent, and
-  // Last.fm is not at fault. A retry would only add to that line, and
-  // counting it as an outage would answer everyone from the cache; the
-  // caller is told "busy" at once.
-  if (herr == net::http_errc::queue_full) {
-    fail_busy(self, id, "HTTP client queue full");
-    return;
-  }
   if (herr != net::http_errc::ok)
     out.error = fm_error{from_http(herr), 0, "HTTP " + net::to_string(herr)
                                                + ": " + error_text,

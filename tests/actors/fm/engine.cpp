@@ -104,6 +104,18 @@ double metric(const char* name) {
   return metrics::get_counter(name, "").value();
 }
 
+// Observations of lastgram_lastfm_call_duration_seconds{method}.
+double durations_observed(std::string_view method) {
+  auto all = metrics::read_all();
+  auto i = all.find("lastgram_lastfm_call_duration_seconds");
+  if (i == all.end())
+    return 0;
+  for (const auto& r : i->second)
+    if (r.label("method") == method)
+      return r.value;
+  return 0;
+}
+
 double calls_metric(std::string_view method, std::string_view outcome) {
   return metrics::get_counter("lastgram_lastfm_calls_total", "",
                               {{"method", method}, {"outcome", outcome}})
@@ -433,6 +445,7 @@ TEST_CASE("the HTTP client's own full line answers busy at once, without a retry
   auto fm = e.engine(s);
   auto busy_before = calls_metric("user.getInfo", "busy");
   auto network_before = calls_metric("user.getInfo", "network");
+  auto durations_before = durations_observed("user.getInfo");
   // "a" holds the connection for 1.5 s and "b" waits behind it: the line is
   // full when "c" comes.
   e.fake.fail_next(1, fake_fault::slow(1500ms));
@@ -451,6 +464,8 @@ TEST_CASE("the HTTP client's own full line answers busy at once, without a retry
   CHECK(e.fake.total_calls() == 2);
   CHECK(calls_metric("user.getInfo", "busy") - busy_before == 1);
   CHECK(calls_metric("user.getInfo", "network") - network_before == 0);
+  // Only the two calls Last.fm answered have a duration.
+  CHECK(durations_observed("user.getInfo") - durations_before == 2);
 }
 
 TEST_CASE("a rate of 0 means no limit: no request waits for a token", "[fm_engine]") {
