@@ -20,9 +20,45 @@ CLK_TCK = os.sysconf('SC_CLK_TCK')
 OUTCOME = re.compile(r'^lastgram_commands_total\{([^}]*)\}\s+([0-9.e+]+)$')
 
 
-def outcomes(metrics_url):
+BUCKET = re.compile(r'^([a-z_]+)_bucket\{([^}]*)\}\s+([0-9.e+]+)$')
+
+
+def scrape(metrics_url):
     with urllib.request.urlopen(metrics_url) as r:
-        text = r.read().decode()
+        return r.read().decode()
+
+
+def buckets(text, name, method=None):
+    """Cumulative counts by upper bound of histogram `name`, summed over its
+    series (only those of Last.fm method `method`, when given)."""
+    out = {}
+    for line in text.splitlines():
+        m = BUCKET.match(line)
+        if not m or m.group(1) != name:
+            continue
+        labels = dict(kv.split('=', 1) for kv in m.group(2).split(','))
+        if method is not None and labels.get('method', '').strip('"') != method:
+            continue
+        le = float(labels['le'].strip('"').replace('+Inf', 'inf'))
+        out[le] = out.get(le, 0) + float(m.group(3))
+    return out
+
+
+def quantile_bound(before, after, q):
+    """The upper bound (ms) of the bucket holding quantile q of what was
+    observed between two scrapes; None when nothing was."""
+    delta = sorted((le, after[le] - before.get(le, 0)) for le in after)
+    if not delta or delta[-1][1] <= 0:
+        return None
+    for le, n in delta:
+        if n >= q * delta[-1][1]:
+            return le * 1000
+    return None
+
+
+def outcomes(metrics_url, text=None):
+    if text is None:
+        text = scrape(metrics_url)
     out = {}
     for line in text.splitlines():
         m = OUTCOME.match(line)
@@ -103,12 +139,14 @@ def main():
     cursor = 0
     methods = []
     d_threads = []
+    times = []
     for rate in [float(r) for r in a.rates.split(',')]:
         n = int(rate * a.duration)
         if cursor + n > a.users - 150:
             cursor = 0
         bench.wait_idle(a.bot_pid, fake_tg)
-        t0, o0, f0, r0 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
+        m0 = scrape(a.metrics)
+        t0, o0, f0, r0 = bench.ticks(a.bot_pid), outcomes(a.metrics, m0), fm_calls(), rss_mb(a.bot_pid)
         th0 = threads(a.bot_pid)
         # BENCH_PERF=1: a call-graph profile of the node while the rate runs,
         # next to the table (perf report -i ...).
@@ -128,12 +166,21 @@ def main():
             perf.wait()
         d = json.loads(p.stdout.strip().splitlines()[-1])
         bench.wait_idle(a.bot_pid, fake_tg)
-        t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics), fm_calls(), rss_mb(a.bot_pid)
+        m1 = scrape(a.metrics)
+        t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics, m1), fm_calls(), rss_mb(a.bot_pid)
         th1 = threads(a.bot_pid)
         # The node's whole /metrics after the run, for what the table leaves out.
-        with urllib.request.urlopen(a.metrics) as r, open(
-                os.path.join(os.path.dirname(a.out), f'metrics-{a.label}-{rate:g}.txt'), 'wb') as f:
-            f.write(r.read())
+        with open(os.path.join(os.path.dirname(a.out), f'metrics-{a.label}-{rate:g}.txt'), 'w') as f:
+            f.write(m1)
+        # Where the latency went, by the node's own histograms: its commands,
+        # and within them the one Last.fm call of each (the fake's answer,
+        # on the same two cores, plus our HTTP client's line).
+        cmd = [buckets(m, 'lastgram_command_duration_seconds') for m in (m0, m1)]
+        fm = [buckets(m, 'lastgram_lastfm_call_duration_seconds', 'user.getRecentTracks')
+              for m in (m0, m1)]
+        times.append((rate, d.get('machine_cpu_busy_pct'),
+                      [quantile_bound(cmd[0], cmd[1], q) for q in (0.5, 0.99)],
+                      [quantile_bound(fm[0], fm[1], q) for q in (0.5, 0.99)]))
         replies = max(1, d['replies'])
         by_method = {k: v - f0.get(k, 0) for k, v in f1.items() if v - f0.get(k, 0)}
         calls = sum(by_method.values())
@@ -153,6 +200,14 @@ def main():
         d_threads.append((rate, per_thread))
     print('\nLast.fm calls by method, per run: ' + '; '.join(
         f"{rate:g}/s: " + ', '.join(f'{k} {v:g}' for k, v in sorted(m.items())) for rate, m in methods))
+
+    def bound(x):
+        return 'none' if x is None else f'≤ {x:g} ms'
+
+    print('\nWhere the latency went, per run (machine busy; the node\'s histograms, bucket bounds): '
+          + '; '.join(f"{rate:g}/s: machine {busy} % busy, command p50 {bound(c[0])}, p99 {bound(c[1])}"
+                      f", of which the Last.fm call p50 {bound(f[0])}, p99 {bound(f[1])}"
+                      for rate, busy, c, f in times))
 
     print('\nNode CPU ms and context switches per reply, by thread name, per run:')
     for rate, per in d_threads:
