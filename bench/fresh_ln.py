@@ -17,10 +17,7 @@ import sys
 import urllib.request
 
 CLK_TCK = os.sysconf('SC_CLK_TCK')
-OUTCOME = re.compile(r'^lastgram_commands_total\{([^}]*)\}\s+([0-9.e+]+)$')
-
-
-BUCKET = re.compile(r'^([a-z_]+)_bucket\{([^}]*)\}\s+([0-9.e+]+)$')
+SERIES = re.compile(r'^([a-z_]+)\{([^}]*)\}\s+([0-9.e+]+)$')
 
 
 def scrape(metrics_url):
@@ -28,19 +25,25 @@ def scrape(metrics_url):
         return r.read().decode()
 
 
+def series(text, name):
+    """(labels, value) of every series of metric `name` in a /metrics text,
+    the label values unquoted."""
+    for line in text.splitlines():
+        m = SERIES.match(line)
+        if m and m.group(1) == name:
+            labels = dict(kv.split('=', 1) for kv in m.group(2).split(','))
+            yield {k: v.strip('"') for k, v in labels.items()}, float(m.group(3))
+
+
 def buckets(text, name, method=None):
     """Cumulative counts by upper bound of histogram `name`, summed over its
     series (only those of Last.fm method `method`, when given)."""
     out = {}
-    for line in text.splitlines():
-        m = BUCKET.match(line)
-        if not m or m.group(1) != name:
+    for labels, value in series(text, name + '_bucket'):
+        if method is not None and labels.get('method', '') != method:
             continue
-        labels = dict(kv.split('=', 1) for kv in m.group(2).split(','))
-        if method is not None and labels.get('method', '').strip('"') != method:
-            continue
-        le = float(labels['le'].strip('"').replace('+Inf', 'inf'))
-        out[le] = out.get(le, 0) + float(m.group(3))
+        le = float(labels['le'].replace('+Inf', 'inf'))
+        out[le] = out.get(le, 0) + value
     return out
 
 
@@ -56,17 +59,12 @@ def quantile_bound(before, after, q):
     return None
 
 
-def outcomes(metrics_url, text=None):
-    if text is None:
-        text = scrape(metrics_url)
+def outcomes(text):
+    """lastgram_commands_total summed by outcome."""
     out = {}
-    for line in text.splitlines():
-        m = OUTCOME.match(line)
-        if not m:
-            continue
-        labels = dict(kv.split('=', 1) for kv in m.group(1).split(','))
-        key = labels.get('outcome', '""').strip('"')
-        out[key] = out.get(key, 0) + float(m.group(2))
+    for labels, value in series(text, 'lastgram_commands_total'):
+        key = labels.get('outcome', '')
+        out[key] = out.get(key, 0) + value
     return out
 
 
@@ -146,7 +144,7 @@ def main():
             cursor = 0
         bench.wait_idle(a.bot_pid, fake_tg)
         m0 = scrape(a.metrics)
-        t0, o0, f0, r0 = bench.ticks(a.bot_pid), outcomes(a.metrics, m0), fm_calls(), rss_mb(a.bot_pid)
+        t0, o0, f0, r0 = bench.ticks(a.bot_pid), outcomes(m0), fm_calls(), rss_mb(a.bot_pid)
         th0 = threads(a.bot_pid)
         # BENCH_PERF=1: a call-graph profile of the node while the rate runs,
         # next to the table (perf report -i ...).
@@ -167,7 +165,7 @@ def main():
         d = json.loads(p.stdout.strip().splitlines()[-1])
         bench.wait_idle(a.bot_pid, fake_tg)
         m1 = scrape(a.metrics)
-        t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(a.metrics, m1), fm_calls(), rss_mb(a.bot_pid)
+        t1, o1, f1, r1 = bench.ticks(a.bot_pid), outcomes(m1), fm_calls(), rss_mb(a.bot_pid)
         th1 = threads(a.bot_pid)
         # The node's whole /metrics after the run, for what the table leaves out.
         with open(os.path.join(os.path.dirname(a.out), f'metrics-{a.label}-{rate:g}.txt'), 'w') as f:
