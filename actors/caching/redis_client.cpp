@@ -50,48 +50,40 @@ timeval to_timeval(std::chrono::milliseconds x) {
   return result;
 }
 
-// hiredis writes with write(2): a server that closed the connection would
-// raise SIGPIPE and kill the process. Block it on this thread for the call and
-// swallow the one we caused, leaving the process's disposition alone.
-class sigpipe_guard {
-public:
-  sigpipe_guard() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    sigset_t pending;
-    sigemptyset(&pending);
-    sigpending(&pending);
-    // A SIGPIPE pending from elsewhere is not ours to swallow.
-    if (sigismember(&pending, SIGPIPE) == 1)
-      return;
-    active_ = pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
-  }
+// hiredis 0.14 writes with write(2): a server that closed the connection
+// raises SIGPIPE, whose default action ends the process. The first call on a
+// thread blocks SIGPIPE on that thread for good, leaving the process's
+// disposition alone; no other I/O of ours wants the signal (Asio and libpq
+// send with MSG_NOSIGNAL), so blocking it costs nothing, where blocking and
+// restoring it around every call cost four system calls per Redis round
+// trip. A failed call then consumes the one it caused: a write that raised
+// it failed with EPIPE.
+void block_sigpipe_here() {
+  thread_local bool blocked = false;
+  if (blocked)
+    return;
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  blocked = pthread_sigmask(SIG_BLOCK, &pipe, nullptr) == 0;
+}
 
-  ~sigpipe_guard() {
-    if (!active_)
-      return;
-    auto saved = errno;
-    sigset_t pending;
-    sigemptyset(&pending);
-    sigpending(&pending);
-    if (sigismember(&pending, SIGPIPE) == 1) {
-      timespec zero{0, 0};
-      while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
-        // retry
-      }
+void swallow_sigpipe() {
+  auto saved = errno;
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  sigset_t pending;
+  sigemptyset(&pending);
+  sigpending(&pending);
+  if (sigismember(&pending, SIGPIPE) == 1) {
+    timespec zero{0, 0};
+    while (sigtimedwait(&pipe, nullptr, &zero) == -1 && errno == EINTR) {
+      // retry
     }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    errno = saved;
   }
-
-  sigpipe_guard(const sigpipe_guard&) = delete;
-  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
-
-private:
-  sigset_t pipe_;
-  sigset_t old_;
-  bool active_ = false;
-};
+  errno = saved;
+}
 
 bool is_timeout(int err, const char* text) {
   if (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT
@@ -164,15 +156,14 @@ struct redis_client::impl {
     }
     void* raw = nullptr;
     int saved_errno = 0;
-    {
-      sigpipe_guard guard;
-      errno = 0;
-      raw = redisCommandArgv(ctx.get(), static_cast<int>(argv.size()),
-                             argv.data(), lens.data());
-      saved_errno = errno;
-    }
+    block_sigpipe_here();
+    errno = 0;
+    raw = redisCommandArgv(ctx.get(), static_cast<int>(argv.size()),
+                           argv.data(), lens.data());
+    saved_errno = errno;
     ++stats.commands;
     if (raw == nullptr) {
+      swallow_sigpipe();
       auto err = context_error(*ctx, saved_errno, "redis " + std::string{args.front()});
       drop(err);
       return err;
@@ -305,7 +296,7 @@ struct redis_client::impl {
         return out;
       }
     }
-    sigpipe_guard guard;
+    block_sigpipe_here();
     for (const auto& args : commands) {
       void* raw = nullptr;
       errno = 0;
@@ -313,6 +304,7 @@ struct redis_client::impl {
       int saved_errno = errno;
       ++stats.commands;
       if (rc != REDIS_OK || raw == nullptr) {
+        swallow_sigpipe();
         auto err = context_error(*ctx, saved_errno, "redis " + std::string{args.front()});
         drop(err);
         fail_rest(err);

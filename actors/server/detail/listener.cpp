@@ -100,12 +100,14 @@ void listener::admit(tcp::socket socket) {
   auto peer = socket.remote_endpoint(peer_ec);
   if (peer_ec)
     return fail(peer_ec, "remote endpoint"); // already gone: closing is all there is
-  auto address = peer.address().to_string();
-  switch (st_->slots.try_admit(address, is_loopback(peer.address()))) {
-  case admission::verdict::admitted:
-    return std::make_shared<session>(std::move(socket), st_, gate_,
-                                      std::make_unique<connection_slot>(st_, address))
+  session_peer who{peer.address().to_string(), is_loopback(peer.address())};
+  switch (st_->slots.try_admit(who.address, who.loopback)) {
+  case admission::verdict::admitted: {
+    auto slot = std::make_unique<connection_slot>(st_, who.address);
+    return std::make_shared<session>(std::move(socket), st_, gate_, std::move(slot),
+                                      std::move(who))
       ->run();
+  }
   case admission::verdict::server_full:
     return turn_away(std::move(socket), "too many clients\n");
   case admission::verdict::address_full:

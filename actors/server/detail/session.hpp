@@ -27,10 +27,18 @@ namespace lastgram::server::detail {
 /// hands it to its handler, waits for the answer (with a deadline), writes
 /// it, and repeats while keep-alive. One write in flight by
 /// construction: the next request is read only after the answer went out.
+/// Who is at the other end of a connection, as the listener found it on
+/// accepting it (once per connection, not once per request).
+struct session_peer {
+  std::string address;
+  bool loopback = false;
+};
+
 class session : public std::enable_shared_from_this<session> {
 public:
   session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<const shared_state> st,
-          std::shared_ptr<gate> g, std::unique_ptr<connection_slot> slot);
+          std::shared_ptr<gate> g, std::unique_ptr<connection_slot> slot,
+          session_peer peer);
 
   /// Starts reading on the connection's strand.
   void run();
@@ -57,6 +65,7 @@ private:
   std::shared_ptr<const shared_state> st_;
   std::shared_ptr<gate> gate_;
   std::unique_ptr<connection_slot> slot_;
+  session_peer peer_;
   boost::beast::flat_buffer buffer_;
   std::optional<request_parser> parser_;
   boost::beast::http::response<boost::beast::http::string_body> res_;

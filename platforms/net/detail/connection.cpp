@@ -4,15 +4,29 @@
 #include <sys/types.h>
 
 #include <cerrno>
+#include <cstddef>
 
 namespace lastgram::net::detail {
 
+namespace {
+
+/// The read buffer's room from the start. Beast reads as much as the buffer
+/// has room for (at least 512 bytes), and since the parser takes every byte
+/// it reads, a buffer that starts empty stays at 512: a 4 KB answer was 8
+/// reads, each with its own trip through the reactor. 16 KiB takes a typical
+/// Last.fm or Bot API answer in one read, for 16 KiB per open connection.
+constexpr std::size_t read_room = 16 * 1024;
+
+} // namespace
+
 http_connection::http_connection(asio::io_context& ioc) {
   plain_.emplace(ioc);
+  buffer_.reserve(read_room);
 }
 
 http_connection::http_connection(asio::io_context& ioc, asio::ssl::context& ctx) {
   tls_.emplace(ioc, ctx);
+  buffer_.reserve(read_room);
 }
 
 tcp::socket& http_connection::socket() {

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -666,6 +667,11 @@ TEST_CASE("writing to a server that went away fails instead of raising "
   REQUIRE_FALSE(result);
   CHECK(result.error().code == cache_errc::unavailable);
   CHECK_FALSE((*client)->healthy());
+  // The signal that write raised was consumed, not left pending.
+  sigset_t pending;
+  sigemptyset(&pending);
+  sigpending(&pending);
+  CHECK(sigismember(&pending, SIGPIPE) == 0);
 }
 
 TEST_CASE("a redis batch is one pipeline: every command is written before the first "
