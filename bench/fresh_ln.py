@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -104,6 +105,27 @@ def threads(pid):
     return out
 
 
+def syscalls_by_thread(path):
+    """perf trace -s's summary: {thread name: {system call: calls}}, the
+    threads of one name added up."""
+    out = {}
+    name = None
+    try:
+        text = open(path).read()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        m = re.match(r'^ (\S.*) \(\d+\), \d+ events', line)
+        if m:
+            name = m.group(1)
+            continue
+        m = re.match(r'^ {3}([a-z_0-9]+) +(\d+) ', line)
+        if m and name is not None and m.group(1) != 'syscall':
+            calls = out.setdefault(name, {})
+            calls[m.group(1)] = calls.get(m.group(1), 0) + int(m.group(2))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--harness', required=True)
@@ -137,6 +159,7 @@ def main():
     cursor = 0
     methods = []
     d_threads = []
+    d_syscalls = []
     times = []
     for rate in [float(r) for r in a.rates.split(',')]:
         n = int(rate * a.duration)
@@ -155,6 +178,14 @@ def main():
                  os.path.join(os.path.dirname(a.out), f'perf-{a.label}-{rate:g}.data'),
                  '--', 'sleep', str(a.duration)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # BENCH_SYSCALLS=1: the node's system calls while the rate runs, by
+        # thread (perf trace -s); the tracing slows the node, so that run's
+        # CPU and latency are not comparable with an untraced one.
+        trace = None
+        trace_out = os.path.join(os.path.dirname(a.out), f'syscalls-{a.label}-{rate:g}.txt')
+        if os.environ.get('BENCH_SYSCALLS') == '1':
+            trace = subprocess.Popen(['perf', 'trace', '-s', '-p', str(a.bot_pid), '-o', trace_out],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         p = subprocess.run(base + ['--rate', str(rate), '--duration', str(a.duration),
                                    '--users', str(n), '--user-base', str(100000001 + cursor),
                                    '--label', f'{a.label}@{rate:g}'],
@@ -162,6 +193,9 @@ def main():
         cursor += n
         if perf is not None:
             perf.wait()
+        if trace is not None:
+            trace.send_signal(signal.SIGINT)
+            trace.wait()
         d = json.loads(p.stdout.strip().splitlines()[-1])
         bench.wait_idle(a.bot_pid, fake_tg)
         m1 = scrape(a.metrics)
@@ -196,6 +230,8 @@ def main():
         per_thread = {k: ((v[0] - th0.get(k, (0, 0))[0]) / CLK_TCK * 1000 / replies,
                           (v[1] - th0.get(k, (0, 0))[1]) / replies) for k, v in th1.items()}
         d_threads.append((rate, per_thread))
+        if trace is not None:
+            d_syscalls.append((rate, syscalls_by_thread(trace_out), replies))
     print('\nLast.fm calls by method, per run: ' + '; '.join(
         f"{rate:g}/s: " + ', '.join(f'{k} {v:g}' for k, v in sorted(m.items())) for rate, m in methods))
 
@@ -212,6 +248,17 @@ def main():
         busy_threads = sorted(((k, v) for k, v in per.items() if v[0] > 0.005 or v[1] > 0.05),
                               key=lambda kv: -kv[1][0])
         print(f"  {rate:g}/s: " + ', '.join(f'{k} {v[0]:.3f} ms / {v[1]:.1f}' for k, v in busy_threads))
+
+    if d_syscalls:
+        print('\nSystem calls per reply, by thread name (BENCH_SYSCALLS=1, traced runs):')
+        for rate, by_thread, replies in d_syscalls:
+            total = sum(sum(c.values()) for c in by_thread.values()) / replies
+            print(f"  {rate:g}/s: {total:.1f} in all")
+            for name, calls in sorted(by_thread.items(), key=lambda kv: -sum(kv[1].values())):
+                shown = [(k, v / replies) for k, v in sorted(calls.items(), key=lambda kv: -kv[1])
+                         if v / replies >= 0.1]
+                if shown:
+                    print(f"    {name}: " + ', '.join(f'{k} {v:.1f}' for k, v in shown))
 
 
 if __name__ == '__main__':

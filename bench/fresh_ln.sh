@@ -13,7 +13,10 @@
 #                     [--duration 10] [--users 100000] [--fm-rate 0]
 #                     [--indexed]
 # BENCH_PERF=1 also records a call-graph profile of the node at each rate
-# (perf-<store>-<rate>.data in OUT_DIR).
+# (perf-<store>-<rate>.data in OUT_DIR). BENCH_SYSCALLS=1 counts the node's
+# system calls at each rate (perf trace -s; syscalls-<store>-<rate>.txt) and
+# prints them per reply, by thread; tracing slows the node, so such a run's
+# CPU and latency figures are not comparable with an untraced run's.
 #
 # --indexed gives every user an indexed library first (bench/seed_index.py:
 # the indexed count of the track the fake plays for them, an index finished
