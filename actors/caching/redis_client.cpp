@@ -58,21 +58,24 @@ timeval to_timeval(std::chrono::milliseconds x) {
 // restoring it around every call cost four system calls per Redis round
 // trip. A failed call then consumes the one it caused: a write that raised
 // it failed with EPIPE.
+sigset_t sigpipe_set() {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  return pipe;
+}
+
 void block_sigpipe_here() {
   thread_local bool blocked = false;
   if (blocked)
     return;
-  sigset_t pipe;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
+  auto pipe = sigpipe_set();
   blocked = pthread_sigmask(SIG_BLOCK, &pipe, nullptr) == 0;
 }
 
 void swallow_sigpipe() {
   auto saved = errno;
-  sigset_t pipe;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
+  auto pipe = sigpipe_set();
   sigset_t pending;
   sigemptyset(&pending);
   sigpending(&pending);

@@ -23,10 +23,6 @@
 
 namespace lastgram::server::detail {
 
-/// Reads a request (its head within head_timeout, the rest within timeout),
-/// hands it to its handler, waits for the answer (with a deadline), writes
-/// it, and repeats while keep-alive. One write in flight by
-/// construction: the next request is read only after the answer went out.
 /// Who is at the other end of a connection, as the listener found it on
 /// accepting it (once per connection, not once per request).
 struct session_peer {
@@ -34,6 +30,10 @@ struct session_peer {
   bool loopback = false;
 };
 
+/// Reads a request (its head within head_timeout, the rest within timeout),
+/// hands it to its handler, waits for the answer (with a deadline), writes
+/// it, and repeats while keep-alive. One write in flight by
+/// construction: the next request is read only after the answer went out.
 class session : public std::enable_shared_from_this<session> {
 public:
   session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<const shared_state> st,

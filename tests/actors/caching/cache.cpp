@@ -7,10 +7,10 @@
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <string>
 #include <thread>
