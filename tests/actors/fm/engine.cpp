@@ -24,6 +24,7 @@
 #include "messages/type_ids.hpp"
 #include "platforms/net/http_client.hpp"
 #include "support/fake_lastfm.hpp"
+#include "support/metric_series.hpp"
 #include "support/redis_server.hpp"
 
 using namespace lastgram;
@@ -106,14 +107,8 @@ double metric(const char* name) {
 
 // Observations of lastgram_lastfm_call_duration_seconds{method}.
 double durations_observed(std::string_view method) {
-  auto all = metrics::read_all();
-  auto i = all.find("lastgram_lastfm_call_duration_seconds");
-  if (i == all.end())
-    return 0;
-  for (const auto& r : i->second)
-    if (r.label("method") == method)
-      return r.value;
-  return 0;
+  return test::series_value("lastgram_lastfm_call_duration_seconds", "method", method)
+    .value_or(0);
 }
 
 double calls_metric(std::string_view method, std::string_view outcome) {

@@ -31,6 +31,7 @@
 #include "platforms/net/http_client.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_bot_api.hpp"
+#include "support/metric_series.hpp"
 
 using namespace lastgram;
 using namespace std::chrono_literals;
@@ -420,14 +421,7 @@ struct claimer_fixture {
 };
 
 double mark_seconds_count(std::string_view platform) {
-  auto all = metrics::read_all();
-  auto it = all.find("lastgram_inbox_mark_seconds");
-  if (it == all.end())
-    return -1;
-  for (auto& r : it->second)
-    if (r.label("platform") == platform)
-      return r.value;
-  return -1;
+  return test::series_value("lastgram_inbox_mark_seconds", "platform", platform).value_or(-1);
 }
 
 } // namespace
