@@ -61,9 +61,17 @@ bench_build
 bench_fakes_start
 if [[ "$indexed" == 1 ]]; then bench_fm_since_start; fi
 
+stop_services() {
+  RUN_DIR="$OUT_DIR/services" PG_PORT="$pg_port" REDIS_PORT="$redis_port" \
+    bash "$harness/services.sh" stop >/dev/null 2>&1 || true
+}
+
 run_store() {
   local which="$1"
   if [[ "$which" == postgres ]]; then
+    # A run that fails half-way (a node that does not start) must not leave
+    # PostgreSQL and Redis holding the ports for the next one.
+    trap 'stop_services; bench_cleanup' EXIT
     RUN_DIR="$OUT_DIR/services" PG_PORT="$pg_port" REDIS_PORT="$redis_port" \
       bash "$harness/services.sh" start >/dev/null
     su postgres -c "psql -h 127.0.0.1 -p $pg_port -U postgres -qc 'DROP DATABASE IF EXISTS lastgram_bench'" >/dev/null
@@ -88,8 +96,8 @@ run_store() {
     --rates "$rates" --duration "$duration" --users "$users" --label "$which" --out "$OUT_DIR/results.jsonl"
   bench_stop_node
   if [[ "$which" == postgres ]]; then
-    RUN_DIR="$OUT_DIR/services" PG_PORT="$pg_port" REDIS_PORT="$redis_port" \
-      bash "$harness/services.sh" stop >/dev/null || true
+    stop_services
+    trap bench_cleanup EXIT
   fi
 }
 

@@ -146,7 +146,9 @@ struct server_settings {
   std::int64_t head_timeout_seconds = 5;
   /// Connections one client address may hold at once.
   std::int64_t max_connections_per_address = 64;
-  std::int64_t threads = 1;
+  /// 0: on SQLite the server runs on the node's HTTP client loop, with
+  /// PostgreSQL on a thread of its own (runtime/engine_tree.cpp).
+  std::int64_t threads = 0;
 };
 
 struct database_settings {

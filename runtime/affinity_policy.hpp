@@ -69,7 +69,7 @@ public:
         return;
     }
     c.queue.push_back(job);
-    wake_one(c);
+    wake_one(c, guard);
   }
 
   template <class Worker>
@@ -98,7 +98,7 @@ public:
     if (waiting) {
       auto& c = d(self->parent());
       std::unique_lock<std::mutex> guard{c.lock};
-      wake_one(c);
+      wake_one(c, guard);
     }
   }
 
@@ -168,9 +168,16 @@ private:
       f(job);
   }
 
-  /// Wakes a sleeping worker, if any; `c.lock` is held.
-  static void wake_one(coordinator_data& c) {
-    if (c.sleepers > 0)
+  /// Wakes a sleeping worker, if any. `guard` holds `c.lock` and is
+  /// released before the notification: glibc's condition variable does not
+  /// hand the mutex over, so a worker woken while the notifier still holds
+  /// it would wake only to block on the mutex (two more futex calls and,
+  /// often, one more context switch). A sleeper counted under the lock is
+  /// already waiting on `cv`, so the notification after unlocking reaches it.
+  static void wake_one(coordinator_data& c, std::unique_lock<std::mutex>& guard) {
+    const bool someone_sleeps = c.sleepers > 0;
+    guard.unlock();
+    if (someone_sleeps)
       c.cv.notify_one();
   }
 

@@ -179,7 +179,10 @@ std::vector<key_spec> engine_keys() {
             1, 1024,
             "Connections one client address may hold at once; more get 503. Behind a reverse "
             "proxy on the same host every connection comes from the proxy: raise it then."),
-    integer("server", "threads", LG_FIELD(server.threads), 1, 64, "I/O threads of the server."),
+    integer("server", "threads", LG_FIELD(server.threads), 0, 64,
+            "I/O threads of the server. 0: on SQLite the node's outgoing HTTP thread serves "
+            "it too, so a webhook's command runs where it was read, with no hand-off between "
+            "threads; on PostgreSQL one thread of its own."),
     text("database", "path", LG_FIELD(database.path),
          "SQLite file; empty means <node.data-dir>/lastgram.sqlite3. Unused when "
          "LASTGRAM_DATABASE_URL selects PostgreSQL."),

@@ -14,11 +14,13 @@
 // left to the workers after 2 ms, so a busy node spreads its work as before
 // and sockets are not starved.
 //
-// Used for the HTTP client's threads only. The HTTP server's thread did it
-// too for a while (2026-12-07): 7 % less CPU per fresh /ln at 1,000 and
-// 1,600 a second, but past capacity its one thread, busy with actors, read
-// and acknowledged the webhooks late, and fewer of them were answered
-// within a second (README, "Performance").
+// Used for the HTTP client's threads. With `server.threads=0` (the default)
+// on SQLite the HTTP server runs on that loop too (share_loop), so one
+// thread reads a webhook, runs the command it wakes and writes the
+// command's Last.fm and Telegram requests. The server's own thread lending
+// a hand was tried first (2026-12-07) and left out: its requests still went
+// to the client's thread, and past capacity it acknowledged webhooks late
+// (README, "Fresh /ln").
 
 #include <cstddef>
 #include <deque>

@@ -29,6 +29,13 @@ namespace lastgram::server {
 namespace net = boost::asio;
 using detail::engine_name;
 
+namespace {
+
+/// How long stop() waits for the sessions on a shared loop to end.
+constexpr std::chrono::seconds shared_loop_stop_wait{2};
+
+} // namespace
+
 std::string http_request::header(std::string_view name) const {
   auto same = [](std::string_view a, std::string_view b) {
     return a.size() == b.size()
@@ -82,8 +89,13 @@ struct http_server::impl {
   // server (a handler, or what it calls), and that thread lets go of it
   // last, once it leaves the io_context.
   std::shared_ptr<net::io_context> ioc_;
-  std::optional<detail::listener> listener_;
+  /// Set by share_loop: ioc_ is someone else's, run by their threads.
+  std::shared_ptr<net::io_context> shared_loop_;
+  std::shared_ptr<detail::listener> listener_;
   std::vector<std::thread> threads_;
+
+  void stop_own_threads();
+  void stop_on_shared_loop();
 };
 
 std::error_code http_server::impl::start() {
@@ -95,8 +107,13 @@ std::error_code http_server::impl::start() {
   st_->routes.freeze();
 
   auto threads = static_cast<int>(std::clamp<std::int64_t>(settings_.threads, 1, 64));
-  ioc_ = std::make_shared<net::io_context>(threads);
-  listener_.emplace(*ioc_, st_, gate_);
+  if (shared_loop_) {
+    ioc_ = shared_loop_;
+    threads = 0;
+  } else {
+    ioc_ = std::make_shared<net::io_context>(threads);
+  }
+  listener_ = std::make_shared<detail::listener>(*ioc_, st_, gate_);
   if (auto ec = listener_->open(settings_.address, static_cast<unsigned short>(settings_.port))) {
     listener_.reset();
     ioc_.reset();
@@ -137,6 +154,14 @@ void http_server::impl::stop() {
     std::lock_guard<std::mutex> gate_guard{gate_->mtx};
     gate_->open = false;
   }
+  if (shared_loop_)
+    stop_on_shared_loop();
+  else
+    stop_own_threads();
+  log::info(engine_name, "stopped", {log::kv("port", port_.load())});
+}
+
+void http_server::impl::stop_own_threads() {
   ioc_->stop();
   // Stopped from one of our own threads (a handler): that thread
   // cannot join itself, and leaves the io_context when what it runs now
@@ -154,7 +179,32 @@ void http_server::impl::stop() {
   // its socket: that closes all connections (when stopped from one of our
   // threads, as that thread leaves it).
   ioc_.reset();
-  log::info(engine_name, "stopped", {log::kv("port", port_.load())});
+}
+
+void http_server::impl::stop_on_shared_loop() {
+  // The loop goes on serving its owner: close the listener and every
+  // session on it, and wait (bounded) for the sessions to end. From the
+  // loop's own thread that wait could not end; the closing still happens.
+  listener_->close();
+  listener_.reset();
+  std::vector<std::function<void()>> aborts;
+  std::unique_lock<std::mutex> guard{gate_->sessions_mtx};
+  gate_->closing = true;
+  for (const auto& [who, abort] : gate_->sessions)
+    aborts.push_back(abort);
+  guard.unlock();
+  for (auto& abort : aborts)
+    abort();
+  aborts.clear();
+  if (!ioc_->get_executor().running_in_this_thread()) {
+    guard.lock();
+    if (!gate_->ended.wait_for(guard, shared_loop_stop_wait,
+                               [this] { return gate_->sessions.empty(); }))
+      log::warn(engine_name, "connections still open after stop",
+                {log::kv("connections", static_cast<std::int64_t>(gate_->sessions.size()))});
+    guard.unlock();
+  }
+  ioc_.reset();
 }
 
 http_server::http_server(const server_settings& settings, std::size_t max_connections)
@@ -174,6 +224,12 @@ void http_server::route_prefix(std::string method, std::string prefix, handler h
   std::lock_guard<std::mutex> guard{impl_->lifecycle_mtx_};
   if (impl_->can_add_route(prefix))
     impl_->st_->routes.add_prefix(std::move(method), std::move(prefix), std::move(h));
+}
+
+void http_server::share_loop(std::shared_ptr<boost::asio::io_context> loop) {
+  std::lock_guard<std::mutex> guard{impl_->lifecycle_mtx_};
+  if (!impl_->started_)
+    impl_->shared_loop_ = std::move(loop);
 }
 
 std::error_code http_server::start() {

@@ -28,6 +28,10 @@
 
 #include "messages/settings.hpp"
 
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
 namespace lastgram::server {
 
 /// One request as the handlers see it. `path` and `query` split `target` at
@@ -89,6 +93,13 @@ public:
   /// Serves `method` requests whose path starts with `prefix`; the longest
   /// matching prefix wins, and exact routes win over prefixes.
   void route_prefix(std::string method, std::string prefix, handler h);
+
+  /// Runs on `loop`, whose owner's threads run it, instead of on threads of
+  /// its own (settings.threads is then ignored). Call before start(); `loop`
+  /// must run until stop() returned. stop() then closes the listener and
+  /// every connection and waits (at most 2 s) for them to end; it leaves the
+  /// loop running.
+  void share_loop(std::shared_ptr<boost::asio::io_context> loop);
 
   /// Binds, listens and starts the threads. Returns the error instead of
   /// throwing (bad address, address in use, permission denied, already

@@ -88,6 +88,10 @@ void http_client::request(http_call call, std::function<void(http_result)> done)
   ex->start();
 }
 
+boost::asio::io_context& http_client::loop() noexcept {
+  return impl_->core.ioc;
+}
+
 void http_client::shutdown() {
   auto live = impl_->core.stop();
   impl_->core.pool.close();

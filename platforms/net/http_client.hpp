@@ -10,6 +10,10 @@
 #include <utility>
 #include <vector>
 
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
 namespace lastgram::net {
 
 /// One outgoing HTTP request.
@@ -137,6 +141,11 @@ public:
   /// thread with `cancelled`. `done` must not throw (an exception goes to
   /// `options::on_error`, and the client carries on).
   void request(http_call call, std::function<void(http_result)> done);
+
+  /// The I/O loop the client's threads run. Others may run their own I/O on
+  /// it (the node's HTTP server does), so that one thread serves both; what
+  /// they leave on it keeps shutdown()'s join waiting.
+  boost::asio::io_context& loop() noexcept;
 
   /// Completes every pending request with `cancelled`, closes all connections
   /// and joins the I/O threads. Idempotent. Called from inside a callback it

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string_view>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -75,7 +76,15 @@ void listener::do_accept() {
   // Each connection gets its own strand, so handlers of one session never
   // run concurrently even with several I/O threads.
   acceptor_.async_accept(net::make_strand(ioc_),
-                         beast::bind_front_handler(&listener::on_accept, this));
+                         beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::close() {
+  net::dispatch(ioc_, [self = shared_from_this()] {
+    beast::error_code ec;
+    self->acceptor_.close(ec);
+    self->backoff_.cancel();
+  });
 }
 
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -85,9 +94,9 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     // E.g. out of file descriptors: back off instead of spinning.
     fail(ec, "accept");
     backoff_.expires_after(std::chrono::milliseconds{50});
-    backoff_.async_wait([this](beast::error_code wait_ec) {
-      if (!wait_ec)
-        do_accept();
+    backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec && self->acceptor_.is_open())
+        self->do_accept();
     });
     return;
   }

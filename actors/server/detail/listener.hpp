@@ -17,9 +17,10 @@
 namespace lastgram::server::detail {
 
 /// Accepts connections and starts a session for each, or turns one away with
-/// 503 when the admission limits (all slots, or its address's share) say so. Lives as long as the
-/// io_context runs (the server destroys it after joining its threads).
-class listener {
+/// 503 when the admission limits (all slots, or its address's share) say so. Each
+/// pending accept or back-off holds it, so it lives until close() and the
+/// last of those handlers, or until its io_context is destroyed.
+class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(boost::asio::io_context& ioc, std::shared_ptr<shared_state> st,
            std::shared_ptr<gate> g);
@@ -32,6 +33,9 @@ public:
 
   /// Starts accepting; call after open() succeeded.
   void run();
+
+  /// Stops accepting (on the io_context; callable from any thread).
+  void close();
 
 private:
   std::error_code resolve(const std::string& address, unsigned short port,

@@ -62,7 +62,24 @@ session::session(tcp::socket&& socket, std::shared_ptr<const shared_state> st,
   buffer_.reserve(std::min<std::size_t>(4096, buffer_.max_size()));
 }
 
+session::~session() {
+  std::lock_guard<std::mutex> guard{gate_->sessions_mtx};
+  if (gate_->sessions.erase(this) > 0)
+    gate_->ended.notify_all();
+}
+
 void session::run() {
+  {
+    std::lock_guard<std::mutex> guard{gate_->sessions_mtx};
+    // Accepted while the server stops: closed at once (the socket's
+    // destructor closes it).
+    if (gate_->closing)
+      return;
+    gate_->sessions.emplace(this, [weak = weak_from_this()] {
+      if (auto self = weak.lock())
+        self->abort();
+    });
+  }
   net::dispatch(stream_.get_executor(),
                 beast::bind_front_handler(&session::do_read, shared_from_this()));
 }
@@ -227,6 +244,16 @@ void session::on_write(bool close, beast::error_code ec, std::size_t) {
       ->start();
   res_ = {};
   do_read();
+}
+
+void session::abort() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->awaiting_ = false;
+    self->handler_timer_.cancel();
+    beast::error_code ec;
+    self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    self->stream_.close();
+  });
 }
 
 void session::do_close() {

@@ -40,8 +40,15 @@ public:
           std::shared_ptr<gate> g, std::unique_ptr<connection_slot> slot,
           session_peer peer);
 
-  /// Starts reading on the connection's strand.
+  ~session();
+
+  /// Starts reading on the connection's strand, and joins the gate's open
+  /// sessions until destroyed.
   void run();
+
+  /// Ends the connection now, whatever it is doing (on its strand; callable
+  /// from any thread): the server is stopping.
+  void abort();
 
 private:
   using request_type = boost::beast::http::request<boost::beast::http::string_body>;

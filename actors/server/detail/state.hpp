@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -73,9 +75,22 @@ struct shared_state {
 
 /// Answers from other threads pass through here; stop() closes it before
 /// the io_context goes away, so a late responder never posts into the void.
+/// It also knows every open session, so that a server sharing an I/O loop
+/// it cannot stop (http_server::share_loop) can close them all and wait for
+/// them to end.
 struct gate {
   std::mutex mtx;
   bool open = true;
+  /// Guards the three below. Not `mtx`: a responder may drop the last
+  /// reference to its session while it holds `mtx`.
+  std::mutex sessions_mtx;
+  /// Each open session's abort (see session::abort), by session.
+  std::unordered_map<const void*, std::function<void()>> sessions;
+  /// Set once the server closes its sessions: a session starting later
+  /// closes at once.
+  bool closing = false;
+  /// Signalled when a session leaves `sessions`.
+  std::condition_variable ended;
 };
 
 /// Holds one admitted connection slot until destroyed.

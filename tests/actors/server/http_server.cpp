@@ -13,6 +13,10 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include "actors/logging/metrics.hpp"
 #include "actors/server/http_server.hpp"
 #include "support/eventually.hpp"
@@ -640,4 +644,90 @@ TEST_CASE("the server stops, and goes away, from one of its own threads", "[http
   CHECK(probe.closed_by_peer());
   if (!destroy)
     srv->stop(); // idempotent, from another thread as well
+}
+
+namespace {
+
+/// An I/O loop run by one thread of the test's, as the node's HTTP client
+/// runs the loop it lends the server (http_server::share_loop).
+struct loop_thread {
+  std::shared_ptr<boost::asio::io_context> ioc = std::make_shared<boost::asio::io_context>(1);
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
+    ioc->get_executor()};
+  std::thread thread{[this] { ioc->run(); }};
+  ~loop_thread() {
+    work.reset();
+    ioc->stop();
+    thread.join();
+  }
+  /// Whether a task posted now still runs (within 5 s).
+  bool still_runs() {
+    std::promise<void> ran;
+    auto done = ran.get_future();
+    boost::asio::post(*ioc, [&ran] { ran.set_value(); });
+    return done.wait_for(std::chrono::seconds{5}) == std::future_status::ready;
+  }
+};
+
+} // namespace
+
+TEST_CASE("on a shared loop the server serves on the loop's thread, and stop closes every "
+          "connection and leaves the loop running",
+          "[http]") {
+  loop_thread loop;
+  http_server srv{test_settings()};
+  srv.share_loop(loop.ioc);
+  std::atomic<bool> on_loop_thread{false};
+  responder_queue waiting;
+  srv.route("GET", "/where", [&](const http_request&, responder reply) {
+    on_loop_thread = std::this_thread::get_id() == loop.thread.get_id();
+    reply(text("here\n"));
+  });
+  srv.route("GET", "/never", [&](const http_request&, responder reply) {
+    waiting.push(std::move(reply));
+  });
+  REQUIRE_FALSE(srv.start());
+  auto port = srv.port();
+
+  http_probe idle{port};
+  REQUIRE(idle.send(http_request_text("GET", "/where")));
+  auto reply = idle.read_reply();
+  REQUIRE(reply);
+  CHECK(reply->body == "here\n");
+  CHECK(on_loop_thread);
+  // A connection whose handler has not answered yet.
+  http_probe pending{port};
+  REQUIRE(pending.send(http_request_text("GET", "/never")));
+  auto late = waiting.pop();
+
+  srv.stop();
+  CHECK(idle.closed_by_peer());
+  CHECK(pending.closed_by_peer());
+  CHECK_FALSE(http_probe{port}.connected());
+  late(text("too late\n")); // ignored, and harmless
+  CHECK(loop.still_runs());
+  srv.stop(); // idempotent
+}
+
+TEST_CASE("on a shared loop the server stops from a handler on the loop's thread",
+          "[http]") {
+  using namespace std::chrono_literals;
+  loop_thread loop;
+  auto srv = std::make_unique<http_server>(test_settings());
+  srv->share_loop(loop.ioc);
+  std::promise<void> stopped;
+  auto done = stopped.get_future();
+  srv->route("GET", "/stop", [&](const http_request&, responder reply) {
+    reply(text("bye\n"));
+    srv->stop();
+    stopped.set_value();
+  });
+  REQUIRE_FALSE(srv->start());
+  auto port = srv->port();
+  http_probe probe{port};
+  REQUIRE(probe.send(http_request_text("GET", "/stop")));
+  REQUIRE(done.wait_for(5s) == std::future_status::ready);
+  CHECK(eventually([&] { return !http_probe{port}.connected(); }));
+  CHECK(probe.closed_by_peer());
+  CHECK(loop.still_runs());
 }
