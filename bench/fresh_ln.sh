@@ -61,9 +61,10 @@ bench_build
 bench_fakes_start
 if [[ "$indexed" == 1 ]]; then bench_fm_since_start; fi
 
-stop_services() {
+# The harness's PostgreSQL and Redis: services start|stop.
+services() {
   RUN_DIR="$OUT_DIR/services" PG_PORT="$pg_port" REDIS_PORT="$redis_port" \
-    bash "$harness/services.sh" stop >/dev/null 2>&1 || true
+    bash "$harness/services.sh" "$1" >/dev/null
 }
 
 run_store() {
@@ -71,9 +72,8 @@ run_store() {
   if [[ "$which" == postgres ]]; then
     # A run that fails half-way (a node that does not start) must not leave
     # PostgreSQL and Redis holding the ports for the next one.
-    trap 'stop_services; bench_cleanup' EXIT
-    RUN_DIR="$OUT_DIR/services" PG_PORT="$pg_port" REDIS_PORT="$redis_port" \
-      bash "$harness/services.sh" start >/dev/null
+    trap 'services stop 2>/dev/null; bench_cleanup' EXIT
+    services start
     su postgres -c "psql -h 127.0.0.1 -p $pg_port -U postgres -qc 'DROP DATABASE IF EXISTS lastgram_bench'" >/dev/null
     su postgres -c "psql -h 127.0.0.1 -p $pg_port -U postgres -qc 'CREATE DATABASE lastgram_bench'" >/dev/null
     export LASTGRAM_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/lastgram_bench"
@@ -96,7 +96,7 @@ run_store() {
     --rates "$rates" --duration "$duration" --users "$users" --label "$which" --out "$OUT_DIR/results.jsonl"
   bench_stop_node
   if [[ "$which" == postgres ]]; then
-    stop_services
+    services stop || true
     trap bench_cleanup EXIT
   fi
 }
