@@ -146,8 +146,8 @@ struct server_settings {
   std::int64_t head_timeout_seconds = 5;
   /// Connections one client address may hold at once.
   std::int64_t max_connections_per_address = 64;
-  /// 0: on SQLite the server runs on the node's HTTP client loop, with
-  /// PostgreSQL on a thread of its own (runtime/engine_tree.cpp).
+  /// 0: the server runs on the node's HTTP client loop; on PostgreSQL
+  /// without direct reads on a thread of its own (runtime/engine_tree.cpp).
   std::int64_t threads = 0;
 };
 
@@ -158,7 +158,9 @@ struct database_settings {
   std::string url;
   std::int64_t pool_size = 0;
   std::int64_t statement_timeout_ms = 5000;
-  /// SQLite only: hot-path reads on the caller's thread (direct_reads).
+  /// Hot-path reads and inbox writes off the database workers: on the
+  /// caller's thread with SQLite (direct_reads), pipelined on the HTTP
+  /// client's loop with PostgreSQL (pg_lane).
   bool direct_reads = true;
 };
 
@@ -167,6 +169,9 @@ struct cache_settings {
   /// Secret: redis URL from LASTGRAM_REDIS_URL; empty means in-process only.
   std::string redis_url;
   std::int64_t redis_timeout_ms = 200;
+  /// With Redis: each command's get, put and counter calls pipelined on the
+  /// HTTP client's loop (caching/redis_lane.hpp).
+  bool redis_direct = true;
 };
 
 struct lastfm_settings {

@@ -180,9 +180,9 @@ std::vector<key_spec> engine_keys() {
             "Connections one client address may hold at once; more get 503. Behind a reverse "
             "proxy on the same host every connection comes from the proxy: raise it then."),
     integer("server", "threads", LG_FIELD(server.threads), 0, 64,
-            "I/O threads of the server. 0: on SQLite the node's outgoing HTTP thread serves "
-            "it too, so a webhook's command runs where it was read, with no hand-off between "
-            "threads; on PostgreSQL one thread of its own."),
+            "I/O threads of the server. 0: the node's outgoing HTTP thread serves it too, so a "
+            "webhook's command runs where it was read, with no hand-off between threads; on "
+            "PostgreSQL with database.direct-reads=false, one thread of its own."),
     text("database", "path", LG_FIELD(database.path),
          "SQLite file; empty means <node.data-dir>/lastgram.sqlite3. Unused when "
          "LASTGRAM_DATABASE_URL selects PostgreSQL."),
@@ -195,9 +195,10 @@ std::vector<key_spec> engine_keys() {
     integer("database", "statement-timeout-ms", LG_FIELD(database.statement_timeout_ms), 1,
             600000, "Deadline for one SQL statement."),
     boolean("database", "direct-reads", LG_FIELD(database.direct_reads),
-            "With SQLite, the guards' read, /ln's indexed count and the inbox's write and mark "
-            "of each update run on the caller's own thread (a connection of their own per "
-            "scheduler thread) rather than through a database worker; false sends all of them "
+            "The guards' read, /ln's indexed count and the inbox's write and mark of each "
+            "update skip the database workers: with SQLite they run on the caller's own thread "
+            "(a connection of their own per scheduler thread), with PostgreSQL they are "
+            "pipelined on one connection of the HTTP client's thread; false sends all of them "
             "through the workers."),
     integer("cache", "max-bytes", LG_FIELD(cache.max_bytes), 0, std::int64_t{1} << 34,
             "Size of the in-process cache in bytes; 0 disables it."),
@@ -206,6 +207,10 @@ std::vector<key_spec> engine_keys() {
            "unset means in-process only.", check_redis_url),
     integer("cache", "redis-timeout-ms", LG_FIELD(cache.redis_timeout_ms), 1, 60000,
             "Deadline for one Redis command."),
+    boolean("cache", "redis-direct", LG_FIELD(cache.redis_direct),
+            "With Redis, each command's cache reads, writes and rate counters are pipelined on "
+            "one connection of the HTTP client's thread rather than through the caching "
+            "engine's thread; false sends all of them through the engine."),
     text("lastfm", "api-url", LG_FIELD(lastfm.api_url), "Last.fm API endpoint.", http_url),
     secret("lastfm", "api-key", "LASTGRAM_LASTFM_API_KEY", LG_FIELD(lastfm.api_key),
            "Last.fm API key."),

@@ -35,8 +35,13 @@ namespace lastgram::net {
 class http_client;
 } // namespace lastgram::net
 
+namespace lastgram::database {
+class pg_lane;
+} // namespace lastgram::database
+
 namespace lastgram::caching {
 class cache;
+class redis_lane;
 class memory_cache;
 } // namespace lastgram::caching
 
@@ -88,6 +93,13 @@ struct node_parts {
   std::shared_ptr<handle_slot<translation_actor>> translation
     = std::make_shared<handle_slot<translation_actor>>();
   std::shared_ptr<net::http_client> http;
+  /// PostgreSQL's pipelined lane on the HTTP client's loop (pg_lane.hpp),
+  /// made with the database engine's first start; null on SQLite. After
+  /// `http`: it goes first.
+  std::shared_ptr<database::pg_lane> pg_lane;
+  /// Redis's pipelined lane on the same loop (caching/redis_lane.hpp), made
+  /// with the caching engine's first start; null without Redis.
+  std::shared_ptr<caching::redis_lane> redis_lane;
   /// The node's in-process cache: the caching engine's memory tier, which it
   /// keeps across restarts. Without Redis the fm and command engines call it
   /// directly (`direct_cache`); with Redis that is null and they go through

@@ -12,6 +12,8 @@
 
 #include "caf/all.hpp"
 
+#include "actors/caching/memory_cache.hpp"
+#include "actors/caching/redis_lane.hpp"
 #include "actors/caching/tiered_cache.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
@@ -52,15 +54,19 @@ using cache_self = cache_impl::stateful_base<cache_state>;
 
 // Runs on the engine's own thread, inside a cache call; the tiered cache
 // calls it once when an outage starts and once when it ends.
-status_hook redis_status_hook() {
+status_hook redis_status_hook(std::shared_ptr<redis_lane> lane) {
   auto up = metrics::get_gauge("lastgram_redis_up",
                                "Whether Redis serves the cache (1) or the node "
                                "falls back to memory (0).");
   auto outages = metrics::get_counter("lastgram_redis_outages_total",
                                       "Redis outages seen by the cache.");
   up.set(1);
-  return [up, outages](bool is_up, std::string reason) {
+  return [up, outages, lane](bool is_up, std::string reason) {
     up.set(is_up ? 1 : 0);
+    // The lane serves while the tiered cache does: not during an outage,
+    // nor until it has deleted what this node wrote meanwhile.
+    if (lane)
+      lane->serving(is_up);
     if (is_up) {
       log::info(engine, "redis back", {{"detail", std::move(reason)}});
       return;
@@ -172,11 +178,12 @@ caf::result<T> serve(cache_self* self, cache_call call, Convert convert) {
 
 cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
                                       std::shared_ptr<health_board> health,
-                                      std::shared_ptr<memory_cache> memory) {
+                                      std::shared_ptr<memory_cache> memory,
+                                      std::shared_ptr<redis_lane> lane) {
   keep_exception_text(self);
   status_hook hook;
   if (!settings.redis_url.empty())
-    hook = redis_status_hook();
+    hook = redis_status_hook(std::move(lane));
   auto made = tiered_cache::from_settings(settings, std::move(hook), std::move(memory));
   if (!made) {
     log::error(engine, "cannot start the cache",
@@ -252,21 +259,138 @@ cache_impl::behavior_type engine_impl(cache_self* self, cache_settings settings,
   };
 }
 
+/// The door with Redis and a lane (see spawn_engine).
+struct front_state {
+  cache_actor back;
+  std::shared_ptr<redis_lane> lane;
+  std::shared_ptr<memory_cache> memory;
+  /// lastgram_cache_direct_calls_total{outcome}: calls the lane answered
+  /// (served) or handed to the engine's thread (engine).
+  metrics::counter served;
+  metrics::counter handed;
+  static inline const char* name = "cache_engine";
+};
+
+using front_ptr = cache_actor::stateful_pointer<front_state>;
+
+/// Sends `call` through the lane and answers with `convert` of its outcome;
+/// what the lane hands back goes to the engine proper as `xs...`, which
+/// answers the original requester.
+template <class T, class Convert, class... Ts>
+caf::result<T> through_lane(front_ptr self, cache_call call, Convert convert, Ts... xs) {
+  auto& st = self->state;
+  auto rp = self->template make_response_promise<T>();
+  std::vector<cache_call> calls;
+  calls.push_back(std::move(call));
+  st.lane->run(std::move(calls), [rp, back = st.back, served = st.served, handed = st.handed,
+                                  convert, xs...](auto outcomes) mutable {
+    if (!outcomes) {
+      handed.inc();
+      rp.delegate(back, std::move(xs)...);
+      return;
+    }
+    served.inc();
+    auto reply = convert(outcomes->front());
+    if (reply)
+      rp.deliver(std::move(*reply));
+    else
+      rp.deliver(std::move(reply.error()));
+  });
+  return rp;
+}
+
+void spawn_back(caf::local_actor* self, front_state& st, cache_settings settings,
+                std::shared_ptr<health_board> health) {
+  st.back = self->spawn<caf::detached + caf::linked>(
+    [](cache_self* back, cache_settings s, std::shared_ptr<health_board> h,
+       std::shared_ptr<memory_cache> m, std::shared_ptr<redis_lane> l) {
+      name_thread("lg.cache");
+      return engine_impl(back, std::move(s), std::move(h), std::move(m), std::move(l));
+    },
+    std::move(settings), std::move(health), st.memory, st.lane);
+}
+
+cache_actor::behavior_type front_impl(front_ptr self, cache_settings settings,
+                                      std::shared_ptr<health_board> health,
+                                      std::shared_ptr<memory_cache> memory,
+                                      std::shared_ptr<redis_lane> lane) {
+  keep_exception_text(self);
+  auto& st = self->state;
+  if (!memory)
+    memory = std::make_shared<memory_cache>(
+      static_cast<std::size_t>(std::max<std::int64_t>(settings.max_bytes, 1)));
+  st.memory = std::move(memory);
+  st.lane = std::move(lane);
+  constexpr const char* name = "lastgram_cache_direct_calls_total";
+  constexpr const char* help = "Cache gets, puts and counters sent through Redis's pipelined "
+                               "lane (served) or handed to the caching engine's thread (engine).";
+  st.served = metrics::get_counter(name, help, {{"outcome", "served"}});
+  st.handed = metrics::get_counter(name, help, {{"outcome", "engine"}});
+  spawn_back(self, st, std::move(settings), std::move(health));
+  return {
+    [self](get_atom a, std::string& key) -> caf::result<cache_value> {
+      auto& s = self->state;
+      if (!s.lane->up())
+        return self->delegate(s.back, a, std::move(key));
+      return through_lane<cache_value>(self, {cache_call::op::get, key, {}, 0}, value_of, a,
+                                       key);
+    },
+    [self](put_atom a, std::string& key, std::string& value,
+           std::int64_t ttl) -> caf::result<bool> {
+      auto& s = self->state;
+      if (!s.lane->up())
+        return self->delegate(s.back, a, std::move(key), std::move(value), ttl);
+      // As the tiered cache: memory is written first and always (it is what
+      // an outage falls back to).
+      static_cast<void>(s.memory->set(key, value, ttl));
+      return through_lane<bool>(
+        self, {cache_call::op::set, key, value, ttl},
+        [](cache_outcome& o) { return flag_of(o, "put", true); }, a, key, value, ttl);
+    },
+    [self](incr_atom a, std::string& key, std::int64_t ttl) -> caf::result<std::int64_t> {
+      auto& s = self->state;
+      if (!s.lane->up())
+        return self->delegate(s.back, a, std::move(key), ttl);
+      return through_lane<std::int64_t>(
+        self, {cache_call::op::increment, key, {}, ttl},
+        [](cache_outcome& o) -> caf::expected<std::int64_t> {
+          if (o.error)
+            return caf::make_error(caf::sec::invalid_argument, "counter: " + to_string(*o.error));
+          return o.count;
+        },
+        a, key, ttl);
+    },
+    [self](erase_atom a, std::string& key) {
+      return self->delegate(self->state.back, a, std::move(key));
+    },
+    [self](claim_atom a, std::string& key, std::string& value, std::int64_t ttl) {
+      return self->delegate(self->state.back, a, std::move(key), std::move(value), ttl);
+    },
+    [self](bucket_atom a, std::string& key, double rate, std::int64_t burst) {
+      return self->delegate(self->state.back, a, std::move(key), rate, burst);
+    },
+  };
+}
+
 } // namespace
 
 cache_actor spawn_engine(caf::local_actor* parent, cache_settings settings,
-                        std::shared_ptr<health_board> health,
-                        std::shared_ptr<memory_cache> memory) {
+                         std::shared_ptr<health_board> health,
+                         std::shared_ptr<memory_cache> memory, std::shared_ptr<redis_lane> lane) {
+  if (!settings.redis_url.empty() && lane)
+    return parent->spawn(front_impl, std::move(settings), std::move(health), std::move(memory),
+                         std::move(lane));
   // Redis calls block (up to redis_timeout_ms each): give them a thread.
   if (!settings.redis_url.empty())
     return parent->spawn<caf::detached>(
       [](cache_self* self, cache_settings s, std::shared_ptr<health_board> h,
          std::shared_ptr<memory_cache> m) {
         name_thread("lg.cache");
-        return engine_impl(self, std::move(s), std::move(h), std::move(m));
+        return engine_impl(self, std::move(s), std::move(h), std::move(m), nullptr);
       },
       std::move(settings), std::move(health), std::move(memory));
-  return parent->spawn(engine_impl, std::move(settings), std::move(health), std::move(memory));
+  return parent->spawn(engine_impl, std::move(settings), std::move(health), std::move(memory),
+                       nullptr);
 }
 
 } // namespace lastgram::caching

@@ -36,6 +36,7 @@ class health_board;
 namespace lastgram::caching {
 
 class memory_cache;
+class redis_lane;
 
 /// How often the engine probes a Redis that is down.
 inline constexpr std::chrono::milliseconds redis_probe_interval{1000};
@@ -47,8 +48,14 @@ inline constexpr std::chrono::milliseconds redis_probe_interval{1000};
 /// `caf::sec::invalid_argument` and the reason logged. A given `memory` is
 /// the memory tier (the node's, which engines without Redis read and write
 /// directly, and which outlives a restart of this engine); null makes one.
+///
+/// With Redis and a `lane` (redis_lane.hpp), the door is an actor of the
+/// scheduler that sends get, put and incr through the lane while it is up,
+/// and every other call, and what the lane hands back, to the engine proper
+/// on its own thread, linked to it.
 cache_actor spawn_engine(caf::local_actor* parent, cache_settings settings,
                          std::shared_ptr<health_board> health,
-                         std::shared_ptr<memory_cache> memory = nullptr);
+                         std::shared_ptr<memory_cache> memory = nullptr,
+                         std::shared_ptr<redis_lane> lane = nullptr);
 
 } // namespace lastgram::caching

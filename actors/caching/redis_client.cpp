@@ -50,43 +50,6 @@ timeval to_timeval(std::chrono::milliseconds x) {
   return result;
 }
 
-// hiredis 0.14 writes with write(2): a server that closed the connection
-// raises SIGPIPE, whose default action ends the process. The first call on a
-// thread blocks SIGPIPE on that thread for good, leaving the process's
-// disposition alone; no other I/O of ours wants the signal (Asio and libpq
-// send with MSG_NOSIGNAL), so blocking it costs nothing, where blocking and
-// restoring it around every call cost four system calls per Redis round
-// trip. A failed call then consumes the one it caused: a write that raised
-// it failed with EPIPE.
-sigset_t sigpipe_set() {
-  sigset_t pipe;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  return pipe;
-}
-
-void block_sigpipe_here() {
-  thread_local bool blocked = false;
-  if (blocked)
-    return;
-  auto pipe = sigpipe_set();
-  blocked = pthread_sigmask(SIG_BLOCK, &pipe, nullptr) == 0;
-}
-
-void swallow_sigpipe() {
-  auto saved = errno;
-  auto pipe = sigpipe_set();
-  sigset_t pending;
-  sigemptyset(&pending);
-  sigpending(&pending);
-  if (sigismember(&pending, SIGPIPE) == 1) {
-    timespec zero{0, 0};
-    while (sigtimedwait(&pipe, nullptr, &zero) == -1 && errno == EINTR) {
-      // retry
-    }
-  }
-  errno = saved;
-}
 
 bool is_timeout(int err, const char* text) {
   if (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT
@@ -175,26 +138,14 @@ struct redis_client::impl {
   }
 
   cache_status handshake() {
-    if (!endpoint.password.empty()) {
-      std::vector<std::string_view> args{"AUTH"};
-      if (!endpoint.username.empty())
-        args.emplace_back(endpoint.username);
-      args.emplace_back(endpoint.password);
+    for (const auto& command : handshake_commands(endpoint)) {
+      std::vector<std::string_view> args{command.begin(), command.end()};
       auto reply = exec(args);
       if (!reply)
         return reply.error();
       if ((*reply)->type != REDIS_REPLY_STATUS)
-        return cache_error{cache_errc::unavailable,
-                           "redis AUTH failed: " + to_string(unexpected(**reply, "AUTH"))};
-    }
-    if (endpoint.db != 0) {
-      auto db = std::to_string(endpoint.db);
-      auto reply = exec({"SELECT", db});
-      if (!reply)
-        return reply.error();
-      if ((*reply)->type != REDIS_REPLY_STATUS)
-        return cache_error{cache_errc::unavailable,
-                           "redis SELECT failed: " + to_string(unexpected(**reply, "SELECT"))};
+        return cache_error{cache_errc::unavailable, "redis " + command.front() + " failed: "
+                                                      + to_string(unexpected(**reply, args[0]))};
     }
     return {};
   }
@@ -427,9 +378,7 @@ cache_result<std::int64_t> redis_client::increment(std::string_view key,
 }
 
 std::vector<cache_outcome> redis_client::run(const std::vector<cache_call>& calls) {
-  using op = cache_call::op;
   std::vector<cache_outcome> out(calls.size());
-  const auto& script = increment_script();
   // The TTLs as text, and which calls are sent (a bad TTL is refused here,
   // as the single calls refuse it).
   std::vector<std::string> ttls(calls.size());
@@ -437,35 +386,13 @@ std::vector<cache_outcome> redis_client::run(const std::vector<cache_call>& call
   std::vector<std::vector<std::string_view>> commands;
   sent.reserve(calls.size());
   commands.reserve(calls.size());
+  std::vector<std::string_view> command;
   for (std::size_t i = 0; i < calls.size(); ++i) {
-    const auto& c = calls[i];
-    if (c.what != op::get && c.what != op::erase) {
-      if (auto ok = check_ttl(c.ttl_seconds); !ok) {
-        out[i].error = ok.error();
-        continue;
-      }
-      ttls[i] = std::to_string(c.ttl_seconds);
+    if (auto refused = command_of(calls[i], ttls[i], command)) {
+      out[i].error = std::move(*refused);
+      continue;
     }
-    switch (c.what) {
-      case op::get:
-        commands.push_back({"GET", c.key});
-        break;
-      case op::set:
-        commands.push_back({"SET", c.key, c.value, "EX", ttls[i]});
-        break;
-      case op::erase:
-        commands.push_back({"DEL", c.key});
-        break;
-      case op::set_if_absent:
-        commands.push_back({"SET", c.key, c.value, "NX", "EX", ttls[i]});
-        break;
-      case op::increment:
-        // EVAL, not EVALSHA: a NOSCRIPT answer could only be retried after
-        // the later calls of the pipeline had run, out of order. Redis
-        // finds the script by its body's SHA1 all the same.
-        commands.push_back({"EVAL", script.source, "1", c.key, ttls[i]});
-        break;
-    }
+    commands.push_back(command);
     sent.push_back(i);
   }
   auto replies = impl_->pipeline(commands);

@@ -38,6 +38,10 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url);
 /// The endpoint as `redis://host:port/db`, with any password left out.
 std::string describe(const redis_endpoint& x);
 
+/// What a new connection to `x` sends first: AUTH when it has a password,
+/// SELECT when its db is not 0 (each answered with a status).
+std::vector<std::vector<std::string>> handshake_commands(const redis_endpoint& x);
+
 /// How a redis_client waits.
 struct redis_options {
   /// Bound on connecting and on each command (read and write).

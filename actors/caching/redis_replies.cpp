@@ -1,8 +1,12 @@
 #include "actors/caching/redis_replies.hpp"
 
 #include <array>
+#include <cerrno>
+#include <csignal>
 #include <charconv>
 #include <utility>
+
+#include <pthread.h>
 
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
@@ -169,6 +173,77 @@ void decode(cache_call::op what, const redisReply& r, cache_outcome& out) {
       settle(read_increment(r), out, [&](std::int64_t n) { out.count = n; });
       break;
   }
+}
+
+std::optional<cache_error> command_of(const cache_call& c, std::string& ttl,
+                                      std::vector<std::string_view>& out) {
+  using op = cache_call::op;
+  out.clear();
+  if (c.what != op::get && c.what != op::erase) {
+    if (auto ok = check_ttl(c.ttl_seconds); !ok)
+      return ok.error();
+    ttl = std::to_string(c.ttl_seconds);
+  }
+  switch (c.what) {
+    case op::get:
+      out = {"GET", c.key};
+      break;
+    case op::set:
+      out = {"SET", c.key, c.value, "EX", ttl};
+      break;
+    case op::erase:
+      out = {"DEL", c.key};
+      break;
+    case op::set_if_absent:
+      out = {"SET", c.key, c.value, "NX", "EX", ttl};
+      break;
+    case op::increment:
+      out = {"EVAL", increment_script().source, "1", c.key, ttl};
+      break;
+  }
+  return std::nullopt;
+}
+
+// hiredis 0.14 writes with write(2): a server that closed the connection
+// raises SIGPIPE, whose default action ends the process. The first call on a
+// thread blocks SIGPIPE on that thread for good, leaving the process's
+// disposition alone; no other I/O of ours wants the signal (Asio and libpq
+// send with MSG_NOSIGNAL), so blocking it costs nothing, where blocking and
+// restoring it around every call cost four system calls per Redis round
+// trip. A failed call then consumes the one it caused: a write that raised
+// it failed with EPIPE.
+namespace {
+
+sigset_t sigpipe_set() {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  return pipe;
+}
+
+} // namespace
+
+void block_sigpipe_here() {
+  thread_local bool blocked = false;
+  if (blocked)
+    return;
+  auto pipe = sigpipe_set();
+  blocked = pthread_sigmask(SIG_BLOCK, &pipe, nullptr) == 0;
+}
+
+void swallow_sigpipe() {
+  auto saved = errno;
+  auto pipe = sigpipe_set();
+  sigset_t pending;
+  sigemptyset(&pending);
+  sigpending(&pending);
+  if (sigismember(&pending, SIGPIPE) == 1) {
+    timespec zero{0, 0};
+    while (sigtimedwait(&pipe, nullptr, &zero) == -1 && errno == EINTR) {
+      // retry
+    }
+  }
+  errno = saved;
 }
 
 } // namespace lastgram::caching::detail

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "actors/caching/cache.hpp"
 
 struct redisReply;
@@ -53,6 +55,21 @@ cache_result<std::int64_t> read_increment(const redisReply& r);
 
 /// Whether `r` says the server does not know the script (EVALSHA).
 bool is_noscript(const redisReply& r);
+
+/// The Redis command of one call, its arguments viewing `c` and `ttl`
+/// (which receives the TTL's text); the error a bad TTL gets instead.
+/// Increments run the increment script by EVAL, not EVALSHA: a NOSCRIPT
+/// answer could only be retried after the later calls of a pipeline had
+/// run, out of order. Redis finds the script by its body's SHA1 all the same.
+std::optional<cache_error> command_of(const cache_call& c, std::string& ttl,
+                                      std::vector<std::string_view>& out);
+
+/// hiredis 0.14 writes with write(2), and a write to a closed connection
+/// raises SIGPIPE: every thread that talks to Redis blocks it on itself
+/// first (once), and a failed call consumes the one it raised (see
+/// redis_replies.cpp).
+void block_sigpipe_here();
+void swallow_sigpipe();
 
 /// One pipelined call's outcome from its reply.
 void decode(cache_call::op what, const redisReply& r, cache_outcome& out);

@@ -100,4 +100,18 @@ std::string describe(const redis_endpoint& x) {
   return result;
 }
 
+std::vector<std::vector<std::string>> handshake_commands(const redis_endpoint& x) {
+  std::vector<std::vector<std::string>> out;
+  if (!x.password.empty()) {
+    std::vector<std::string> auth{"AUTH"};
+    if (!x.username.empty())
+      auth.push_back(x.username);
+    auth.push_back(x.password);
+    out.push_back(std::move(auth));
+  }
+  if (x.db != 0)
+    out.push_back({"SELECT", std::to_string(x.db)});
+  return out;
+}
+
 } // namespace lastgram::caching

@@ -59,8 +59,6 @@ constexpr std::int64_t busy_timeout_ms = 5;
 /// After a failed open, the engine serves for this long before a retry.
 constexpr auto reopen_after = std::chrono::seconds{1};
 
-enum op_index : int { op_facts = 0, op_plays = 1, op_inbox_add = 2, op_inbox_mark = 3 };
-
 struct counters {
   std::array<metrics::counter, 4> served;
   std::array<metrics::counter, 4> engine;
@@ -71,8 +69,9 @@ const counters& direct_counters() {
     counters out;
     constexpr const char* name = "lastgram_database_direct_reads_total";
     constexpr const char* help
-      = "Hot-path SQLite reads and inbox writes run on the caller's thread (served) or handed "
-        "to the database engine (engine), by op.";
+      = "Hot-path reads and inbox writes served off the database engine's workers (served: "
+        "SQLite on the caller's thread, PostgreSQL's pipelined lane) or handed to them "
+        "(engine), by op.";
     const std::array<const char*, 4> ops{"facts", "plays", "inbox_add", "inbox_mark"};
     for (std::size_t i = 0; i < ops.size(); ++i) {
       out.served[i] = metrics::get_counter(name, help, {{"op", ops[i]}, {"outcome", "served"}});
@@ -84,6 +83,11 @@ const counters& direct_counters() {
 }
 
 } // namespace
+
+void count_hot(hot_op op, bool served) {
+  const auto& c = direct_counters();
+  (served ? c.served : c.engine)[static_cast<std::size_t>(op)].inc();
+}
 
 struct direct_reads::slot {
   std::mutex mtx;
@@ -108,8 +112,7 @@ direct_reads::direct_reads(const database_settings& cfg, std::size_t slots) : cf
 direct_reads::~direct_reads() = default;
 
 template <class T, class Call>
-std::optional<T> direct_reads::run(int op, Call&& call) {
-  const auto& count = direct_counters();
+std::optional<T> direct_reads::run(hot_op op, Call&& call) {
   for (auto& s : slots_) {
     std::unique_lock<std::mutex> guard{s->mtx, std::try_to_lock};
     if (!guard.owns_lock())
@@ -135,36 +138,36 @@ std::optional<T> direct_reads::run(int op, Call&& call) {
         s->db.reset();
       break;
     }
-    count.served[static_cast<std::size_t>(op)].inc();
+    count_hot(op, true);
     return std::optional<T>{std::move(res).value()};
   }
-  count.engine[static_cast<std::size_t>(op)].inc();
+  count_hot(op, false);
   return std::nullopt;
 }
 
 std::optional<guard_users> direct_reads::facts(platform_kind p, const std::string& author,
                                                const std::string& target) {
   static const std::string no_group;
-  return run<guard_users>(op_facts, [&](store& db) {
+  return run<guard_users>(hot_op::facts, [&](store& db) {
     return read_facts(db, p, author, target, no_group);
   });
 }
 
 std::optional<std::int64_t> direct_reads::indexed_playcount(const indexed_plays_query& q) {
-  return run<std::int64_t>(op_plays, [&](store& db) { return db.indexed_playcount(q); });
+  return run<std::int64_t>(hot_op::plays, [&](store& db) { return db.indexed_playcount(q); });
 }
 
 std::optional<std::vector<std::string>> direct_reads::inbox_add(
   const std::vector<inbox_entry>& entries, const std::string& claimer) {
   return run<std::vector<std::string>>(
-    op_inbox_add, [&](store& db) { return db.inbox_add(entries, claimer, unix_ms_now() / 1000); });
+    hot_op::inbox_add, [&](store& db) { return db.inbox_add(entries, claimer, unix_ms_now() / 1000); });
 }
 
 std::optional<std::int64_t> direct_reads::inbox_mark(platform_kind p,
                                                      const std::vector<std::string>& replied,
                                                      const std::vector<std::string>& done) {
   return run<std::int64_t>(
-    op_inbox_mark, [&](store& db) { return db.inbox_mark(p, replied, done, unix_ms_now() / 1000); });
+    hot_op::inbox_mark, [&](store& db) { return db.inbox_mark(p, replied, done, unix_ms_now() / 1000); });
 }
 
 } // namespace lastgram::database

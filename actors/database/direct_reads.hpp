@@ -23,7 +23,8 @@
 /// every read goes through the engine.
 ///
 /// `lastgram_database_direct_reads_total{op, outcome}` counts reads served
-/// here (outcome "served") and those handed back (outcome "engine").
+/// here (outcome "served") and those handed back (outcome "engine"), and
+/// does the same for PostgreSQL's lane (pg_lane.hpp).
 
 #include <cstdint>
 #include <memory>
@@ -44,6 +45,14 @@ result<user_lookup> lookup(result<std::optional<user_record>> res);
 /// language, recording the author as one of its members.
 result<guard_users> read_facts(store& db, platform_kind p, const std::string& author,
                                const std::string& target, const std::string& group);
+
+/// The hot path's operations, as lastgram_database_direct_reads_total's
+/// `op` label names them.
+enum class hot_op { facts = 0, plays = 1, inbox_add = 2, inbox_mark = 3 };
+
+/// Counts one hot-path operation served off the engine's workers (by
+/// direct_reads here, by pg_lane on PostgreSQL) or handed to them.
+void count_hot(hot_op op, bool served);
 
 class direct_reads {
 public:
@@ -76,7 +85,7 @@ public:
 private:
   struct slot;
   template <class T, class Call>
-  std::optional<T> run(int op, Call&& call);
+  std::optional<T> run(hot_op op, Call&& call);
 
   database_settings cfg_;
   std::vector<std::unique_ptr<slot>> slots_;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +18,8 @@
 
 #include "caf/all.hpp"
 
+#include "actors/database/direct_reads.hpp"
+#include "actors/database/pg_lane.hpp"
 #include "actors/database/worker.hpp"
 #include "actors/logging/log.hpp"
 #include "actors/logging/metrics.hpp"
@@ -33,6 +36,7 @@ using detail::count_error;
 using detail::done_atom;
 using detail::link_state_atom;
 using detail::router_actor;
+using detail::via_workers_atom;
 using detail::worker_actor;
 
 constexpr std::string_view engine = detail::engine_name;
@@ -55,6 +59,8 @@ struct pending_request {
 struct router_state {
   database_settings cfg;
   std::shared_ptr<health_board> health;
+  /// PostgreSQL's pipelined lane for the hot path, or null.
+  std::shared_ptr<pg_lane> lane;
   std::vector<worker_slot> workers;
   std::deque<pending_request> queue;
   /// queue.size(), for the workers (see detail::pool_board).
@@ -177,6 +183,34 @@ caf::result<R> submit(router_ptr self, Ts... xs) {
   return rp;
 }
 
+/// The lane, when it is up and has room for a request of `op`; null (the
+/// workers' turn, counted) otherwise.
+pg_lane* lane_for(router_ptr self, hot_op op) {
+  auto* lane = self->state.lane.get();
+  if (lane == nullptr)
+    return nullptr;
+  if (lane->up())
+    return lane;
+  count_hot(op, false);
+  return nullptr;
+}
+
+/// Asks the lane (`ask(done)` calls it) and answers with what it says; when
+/// it cannot answer, the same request goes to the workers through this
+/// router (via_workers), still answering the original requester.
+template <class R, class Ask, class... Ts>
+caf::result<R> through_lane(router_ptr self, Ask ask, Ts... xs) {
+  auto rp = self->template make_response_promise<R>();
+  auto me = caf::actor_cast<router_actor>(self);
+  ask([rp, me, xs...](std::optional<R> answer) mutable {
+    if (answer)
+      rp.deliver(std::move(*answer));
+    else
+      rp.delegate(me, via_workers_atom::value, std::move(xs)...);
+  });
+  return rp;
+}
+
 void publish_readiness(router_ptr self) {
   auto& st = self->state;
   auto connected = std::count_if(st.workers.begin(), st.workers.end(),
@@ -214,11 +248,13 @@ void on_exit(router_ptr self, caf::exit_msg& msg) {
   drain(self);
 }
 
-void start(router_ptr self, database_settings cfg, std::shared_ptr<health_board> health) {
+void start(router_ptr self, database_settings cfg, std::shared_ptr<health_board> health,
+           std::shared_ptr<pg_lane> lane) {
   keep_exception_text(self);
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.health = std::move(health);
+  st.lane = std::move(lane);
   if (st.health)
     st.health->set_ready(engine, false);
   metrics::engine_up(engine, false);
@@ -235,8 +271,9 @@ void start(router_ptr self, database_settings cfg, std::shared_ptr<health_board>
 }
 
 router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
-                                        std::shared_ptr<health_board> health) {
-  start(self, std::move(cfg), std::move(health));
+                                        std::shared_ptr<health_board> health,
+                                        std::shared_ptr<pg_lane> lane) {
+  start(self, std::move(cfg), std::move(health), std::move(lane));
   using str = std::string&;
   return {
     [self](done_atom) { drain(self); },
@@ -254,7 +291,19 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](get_user_atom a, platform_kind p, str id) {
       return submit<user_lookup>(self, a, p, std::move(id));
     },
-    [self](facts_atom a, platform_kind p, str author, str target, str group) {
+    [self](facts_atom a, platform_kind p, str author, str target,
+           str group) -> caf::result<guard_users> {
+      // A group's read records a member (a write that depends on the read).
+      if (group.empty())
+        if (auto* pipelined = lane_for(self, hot_op::facts))
+          return through_lane<guard_users>(
+            self, [&](auto done) { pipelined->facts(p, author, target, std::move(done)); }, a, p,
+            author, target, group);
+      return submit<guard_users>(self, a, p, std::move(author), std::move(target),
+                                 std::move(group));
+    },
+    [self](via_workers_atom, facts_atom a, platform_kind p, str author, str target, str group) {
+      count_hot(hot_op::facts, false);
       return submit<guard_users>(self, a, p, std::move(author), std::move(target),
                                  std::move(group));
     },
@@ -287,8 +336,18 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](reachable_atom a, platform_kind p, str id, chat_kind kind, bool reachable) {
       return submit<bool>(self, a, p, std::move(id), kind, reachable);
     },
-    [self](inbox_atom a, std::vector<inbox_entry>& entries, str claimer) {
+    [self](inbox_atom a, std::vector<inbox_entry>& entries,
+           str claimer) -> caf::result<std::vector<std::string>> {
+      if (auto* pipelined = lane_for(self, hot_op::inbox_add))
+        return through_lane<std::vector<std::string>>(
+          self, [&](auto done) { pipelined->inbox_add(entries, claimer, std::move(done)); }, a,
+          entries, claimer);
       // New updates jump the queue, as marks do (see database.hpp).
+      return submit<std::vector<std::string>, true>(self, a, std::move(entries),
+                                                    std::move(claimer));
+    },
+    [self](via_workers_atom, inbox_atom a, std::vector<inbox_entry>& entries, str claimer) {
+      count_hot(hot_op::inbox_add, false);
       return submit<std::vector<std::string>, true>(self, a, std::move(entries),
                                                     std::move(claimer));
     },
@@ -298,8 +357,17 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
       return submit<std::vector<inbox_entry>>(self, a, p, std::move(claimer), lease, limit);
     },
     [self](inbox_mark_atom a, platform_kind p, std::vector<std::string>& replied,
-           std::vector<std::string>& done) {
+           std::vector<std::string>& done) -> caf::result<std::int64_t> {
+      if (auto* pipelined = lane_for(self, hot_op::inbox_mark))
+        return through_lane<std::int64_t>(
+          self, [&](auto answer) { pipelined->inbox_mark(p, replied, done, std::move(answer)); }, a,
+          p, replied, done);
       // Marks keep leases honest: they jump the queue (see database.hpp).
+      return submit<std::int64_t, true>(self, a, p, std::move(replied), std::move(done));
+    },
+    [self](via_workers_atom, inbox_mark_atom a, platform_kind p,
+           std::vector<std::string>& replied, std::vector<std::string>& done) {
+      count_hot(hot_op::inbox_mark, false);
       return submit<std::int64_t, true>(self, a, p, std::move(replied), std::move(done));
     },
     [self](inbox_owner_atom a, platform_kind p, str id) {
@@ -324,7 +392,14 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
     [self](member_atom a, platform_kind p, member_change change, str x, str y) {
       return submit<bool>(self, a, p, change, std::move(x), std::move(y));
     },
-    [self](plays_atom a, indexed_plays_query& q) {
+    [self](plays_atom a, indexed_plays_query& q) -> caf::result<std::int64_t> {
+      if (auto* pipelined = lane_for(self, hot_op::plays))
+        return through_lane<std::int64_t>(
+          self, [&](auto done) { pipelined->plays(q, std::move(done)); }, a, q);
+      return submit<std::int64_t>(self, a, std::move(q));
+    },
+    [self](via_workers_atom, plays_atom a, indexed_plays_query& q) {
+      count_hot(hot_op::plays, false);
       return submit<std::int64_t>(self, a, std::move(q));
     },
     [self](crown_ban_atom a, platform_kind p, str id, bool on) {
@@ -345,8 +420,9 @@ router_actor::behavior_type router_impl(router_ptr self, database_settings cfg,
 } // namespace
 
 database_actor spawn_engine(caf::local_actor* parent, database_settings settings,
-                            std::shared_ptr<health_board> health) {
-  return parent->spawn(router_impl, std::move(settings), std::move(health));
+                            std::shared_ptr<health_board> health,
+                            std::shared_ptr<pg_lane> lane) {
+  return parent->spawn(router_impl, std::move(settings), std::move(health), std::move(lane));
 }
 
 } // namespace lastgram::database

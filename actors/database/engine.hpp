@@ -36,6 +36,8 @@ class health_board;
 
 namespace lastgram::database {
 
+class pg_lane;
+
 /// Requests waiting for a free worker beyond which new ones are refused with
 /// `unavailable` ("busy") instead of queueing.
 inline constexpr std::size_t max_queued_requests = 1000;
@@ -58,7 +60,11 @@ inline constexpr std::chrono::milliseconds reconnect_backoff_max{5000};
 /// dropped, so an actor_system can shut down. Note: a SQLite ":memory:" path
 /// gives every worker its own empty database, so it is only usable for tests
 /// that migrate nothing.
+///
+/// With `lane` (PostgreSQL, pg_lane.hpp) the hot path's requests go through
+/// it while it is up, and to the workers when it cannot answer them.
 database_actor spawn_engine(caf::local_actor* parent, database_settings settings,
-                            std::shared_ptr<health_board> health);
+                            std::shared_ptr<health_board> health,
+                            std::shared_ptr<pg_lane> lane = nullptr);
 
 } // namespace lastgram::database

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/database/pg_pipe.hpp"
 #include "messages/db.hpp"
 
 namespace soci {
@@ -26,6 +27,8 @@ struct pg_entry_points {
   /// The class of a PostgreSQL error by its SQLSTATE (timeouts, a server
   /// gone or shutting down); nullopt when `e` is not one or no rule applies.
   std::optional<db_errc> (*classify)(const soci::soci_error& e);
+  /// A non-blocking pipelined connection (pg_pipe.hpp), for the hot path.
+  open_pipe_fn open_pipe;
 };
 
 /// The name of the one symbol the module exports: a function returning a

@@ -14,8 +14,6 @@
 
 namespace lastgram::database {
 
-namespace {
-
 // libpq accepts both URIs and "key=value" strings; add a connect timeout
 // unless the operator chose one, so an unreachable server fails fast. This
 // also keeps URIs working: SOCI 4.0 splits the string into key=value pairs
@@ -34,7 +32,13 @@ std::string pg_conninfo(const database_settings& cfg) {
   return out + "connect_timeout=" + std::to_string(secs);
 }
 
-} // namespace
+std::vector<std::string> pg_session_setup(const database_settings& cfg) {
+  return {"SET client_encoding = 'UTF8'",
+          // libpq prints notices ("relation already exists, skipping") to stderr.
+          "SET client_min_messages = warning",
+          "SET statement_timeout = "
+            + std::to_string(std::max<std::int64_t>(0, cfg.statement_timeout_ms))};
+}
 
 db_errc classify(const soci::soci_error& e, soci::session& sql) {
   if (auto lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
@@ -117,15 +121,13 @@ result<void> store::impl::connect() {
 }
 
 void store::impl::configure() {
-  auto timeout_ms
-    = std::to_string(std::max<std::int64_t>(0, cfg.statement_timeout_ms));
   if (backend == backend_kind::postgresql) {
-    sql << "SET client_encoding = 'UTF8'";
-    // libpq prints notices ("relation already exists, skipping") to stderr.
-    sql << "SET client_min_messages = warning";
-    sql << "SET statement_timeout = " + timeout_ms;
+    for (const auto& set : pg_session_setup(cfg))
+      sql << set;
     return;
   }
+  auto timeout_ms
+    = std::to_string(std::max<std::int64_t>(0, cfg.statement_timeout_ms));
   sql << "PRAGMA foreign_keys = ON";
   sql << "PRAGMA busy_timeout = " + timeout_ms;
   if (cfg.path != ":memory:") {

@@ -38,6 +38,14 @@ inline std::string normalize_name(std::string_view name) {
   return i18n::fold_name(name);
 }
 
+/// PostgreSQL's connection string for `cfg.url`: a connect timeout added
+/// unless the operator chose one.
+std::string pg_conninfo(const database_settings& cfg);
+
+/// The statements each PostgreSQL connection runs first (encoding, notices,
+/// the statement timeout).
+std::vector<std::string> pg_session_setup(const database_settings& cfg);
+
 /// One blocking database connection with the bot's queries.
 ///
 /// Errors: `unavailable` when the server refuses or drops the connection (the

@@ -3,6 +3,7 @@
 // marked replied and done, and pruned once done for long enough.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/hot_sql.hpp"
 #include "actors/database/transaction.hpp"
 
 #include <map>
@@ -54,22 +55,15 @@ std::vector<stale_row> stale_rows(soci::session& sql, const std::string& platfor
 } // namespace
 
 inbox_add_statement::inbox_add_statement(soci::session& sql)
-  : st((sql.prepare << "INSERT INTO update_inbox (platform, update_id, payload,"
-                       " received_at, claimed_by, claimed_at)"
-                       " VALUES (:p, :u, :body, :now, :me, :now)"
-                       " ON CONFLICT (platform, update_id) DO NOTHING",
+  : st((sql.prepare << hot_sql::inbox_add,
         soci::use(platform, "p"), soci::use(update_id, "u"), soci::use(payload, "body"),
         soci::use(at, "now"), soci::use(me, "me"))) {
 }
 
 inbox_mark_statements::inbox_mark_statements(soci::session& sql)
-  : replied((sql.prepare << "UPDATE update_inbox SET replied = 1"
-                            " WHERE platform = :p AND update_id = :u",
-             soci::use(platform, "p"), soci::use(update_id, "u"))),
-    // A row done once keeps its first done_at (pruning counts from it).
-    done((sql.prepare << "UPDATE update_inbox SET done_at = CASE WHEN done_at = 0"
-                         " THEN :now ELSE done_at END"
-                         " WHERE platform = :p AND update_id = :u",
+  : replied((sql.prepare << hot_sql::inbox_replied, soci::use(platform, "p"),
+             soci::use(update_id, "u"))),
+    done((sql.prepare << hot_sql::inbox_done,
           soci::use(at, "now"), soci::use(platform, "p"), soci::use(update_id, "u"))) {
 }
 

@@ -2,6 +2,7 @@
 // wrote, or what its absence means given how deep the index goes.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/hot_sql.hpp"
 
 #include <algorithm>
 #include <string>
@@ -11,10 +12,7 @@ namespace lastgram::database {
 using namespace detail;
 
 plays_row_statement::plays_row_statement(soci::session& sql)
-  : st((sql.prepare << "SELECT p.playcount, p.updated_at FROM entities e"
-                       " JOIN user_plays p ON p.entity_id = e.id AND p.user_id = :u"
-                       " WHERE e.kind = :k AND e.normalized_name = :nn"
-                       " AND e.normalized_artist = :na",
+  : st((sql.prepare << hot_sql::plays_row,
         soci::into(plays), soci::into(counted_through), soci::use(user, "u"),
         soci::use(kind, "k"), soci::use(name, "nn"), soci::use(artist, "na"))) {
 }

@@ -1,6 +1,7 @@
 // The users table: registration, per-user settings and session keys.
 
 #include "actors/database/store_impl.hpp"
+#include "actors/database/hot_sql.hpp"
 
 #include <optional>
 #include <string>
@@ -11,16 +12,6 @@ namespace lastgram::database {
 using namespace detail;
 
 namespace {
-
-constexpr const char* user_columns
-  = "id, platform, platform_id, fm_username,"
-    // 0/1 rather than a comparison: PostgreSQL would return a boolean.
-    " CASE WHEN session_key = '' THEN 0 ELSE 1 END, language, show_tags,"
-    " cover_as_link, loved_emoji, banned, crown_banned, display_name, created_at,"
-    " time_zone,"
-    // A subquery rather than a join: one row per user whatever index_state holds.
-    " COALESCE((SELECT s.last_scrobble_at FROM index_state s"
-    " WHERE s.user_id = users.id AND s.status = 'done'), 0)";
 
 std::optional<user_record> fetch_user(soci::session& sql,
                                       std::unique_ptr<user_row_statement>& prepared,
@@ -66,8 +57,7 @@ void upsert_user_column(soci::session& sql, platform_kind platform,
 } // namespace
 
 user_row_statement::user_row_statement(soci::session& sql)
-  : st((sql.prepare << "SELECT " << user_columns
-                    << " FROM users WHERE platform = :p AND platform_id = :id",
+  : st((sql.prepare << hot_sql::user_row,
         soci::into(id), soci::into(stored_platform), soci::into(x.platform_id),
         soci::into(x.fm_username), soci::into(has_session_key), soci::into(x.language),
         soci::into(show_tags), soci::into(cover_as_link), soci::into(x.loved_emoji),

@@ -40,10 +40,21 @@ struct pool_board {
 /// (link_state, connected, error): the worker connected or lost the database.
 using link_state_atom = caf::atom_constant<caf::atom("db_link")>;
 
-/// The router: the engine's door plus the workers' bookkeeping messages.
-using router_actor
-  = database_actor::extend<caf::reacts_to<done_atom>,
-                           caf::reacts_to<link_state_atom, bool, std::string>>;
+/// (via_workers, request...): a hot-path request PostgreSQL's pipelined
+/// lane (pg_lane.hpp) took and could not answer, for the workers.
+using via_workers_atom = caf::atom_constant<caf::atom("viaworkers")>;
+
+/// The router: the engine's door plus the workers' bookkeeping messages and
+/// the lane's hand-backs.
+using router_actor = database_actor::extend<
+  caf::reacts_to<done_atom>, caf::reacts_to<link_state_atom, bool, std::string>,
+  caf::replies_to<via_workers_atom, facts_atom, platform_kind, std::string, std::string,
+                  std::string>::with<guard_users>,
+  caf::replies_to<via_workers_atom, plays_atom, indexed_plays_query>::with<std::int64_t>,
+  caf::replies_to<via_workers_atom, inbox_atom, std::vector<inbox_entry>,
+                  std::string>::with<std::vector<std::string>>,
+  caf::replies_to<via_workers_atom, inbox_mark_atom, platform_kind, std::vector<std::string>,
+                  std::vector<std::string>>::with<std::int64_t>>;
 
 /// A worker: the engine's door, served on its own connection, plus (tick),
 /// its own reconnect timer.

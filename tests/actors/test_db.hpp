@@ -20,6 +20,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "actors/database/store.hpp"
+#include "actors/logging/metrics.hpp"
 
 namespace soci {
 // The PostgreSQL backend's C entry point (its header needs libpq-fe.h, which
@@ -152,5 +153,14 @@ private:
   std::filesystem::path dir_;
   std::unique_ptr<soci::session> admin_;
 };
+
+/// lastgram_database_direct_reads_total{op, outcome}: the hot path's
+/// operations served off the database workers (direct reads, PostgreSQL's
+/// lane) or handed to them.
+inline double hot_path_count(const char* op, const char* outcome) {
+  return metrics::get_counter("lastgram_database_direct_reads_total", "",
+                              {{"op", op}, {"outcome", outcome}})
+    .value();
+}
 
 } // namespace lastgram::test

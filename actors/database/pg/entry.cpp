@@ -9,6 +9,11 @@
 
 namespace lastgram::database {
 
+// pipe.cpp
+std::unique_ptr<pg_pipe> open_pg_pipe(const std::string& conninfo,
+                                      const std::vector<std::string>& setup,
+                                      const std::vector<std::string>& statements);
+
 namespace {
 
 std::optional<db_errc> classify_pg(const soci::soci_error& e) {
@@ -32,6 +37,7 @@ std::optional<db_errc> classify_pg(const soci::soci_error& e) {
 extern "C" __attribute__((visibility("default"))) const lastgram::database::pg_entry_points*
 lastgram_pg_entry_points() {
   static const lastgram::database::pg_entry_points points{soci::factory_postgresql(),
-                                                          &lastgram::database::classify_pg};
+                                                          &lastgram::database::classify_pg,
+                                                          &lastgram::database::open_pg_pipe};
   return &points;
 }

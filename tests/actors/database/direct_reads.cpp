@@ -17,12 +17,6 @@ using lastgram::test::test_db;
 
 namespace {
 
-double direct_count(const char* op, const char* outcome) {
-  return metrics::get_counter("lastgram_database_direct_reads_total", "",
-                              {{"op", op}, {"outcome", outcome}})
-    .value();
-}
-
 indexed_plays_query artist_plays(std::int64_t user, const std::string& name) {
   // Artists at depth 0: every row the index holds is a whole count.
   return indexed_plays_query{user, entity_kind::artist, name, {}, 0, {}};
@@ -105,9 +99,9 @@ TEST_CASE("direct reads serve what they can and hand back the rest", "[db]") {
   REQUIRE(direct);
 
   // Before the engine has migrated, the tables are not there: back to it.
-  auto engine_facts = direct_count("facts", "engine");
+  auto engine_facts = test::hot_path_count("facts", "engine");
   CHECK_FALSE(direct->facts(platform_kind::telegram, "5", "").has_value());
-  CHECK(direct_count("facts", "engine") == engine_facts + 1);
+  CHECK(test::hot_path_count("facts", "engine") == engine_facts + 1);
 
   auto db = tdb.open();
   auto user = db.register_user(platform_kind::telegram, "5", "alice", "A");
@@ -116,20 +110,20 @@ TEST_CASE("direct reads serve what they can and hand back the rest", "[db]") {
   REQUIRE_OK(artist);
   REQUIRE_OK(db.set_user_plays(user->id, *artist, 12));
 
-  auto served_facts = direct_count("facts", "served");
+  auto served_facts = test::hot_path_count("facts", "served");
   auto facts = direct->facts(platform_kind::telegram, "5", "6");
   REQUIRE(facts.has_value());
   CHECK(facts->author.found);
   CHECK(facts->author.user.fm_username == "alice");
   CHECK_FALSE(facts->target.found);
   CHECK(facts->group_language.empty());
-  CHECK(direct_count("facts", "served") == served_facts + 1);
+  CHECK(test::hot_path_count("facts", "served") == served_facts + 1);
 
-  auto served_plays = direct_count("plays", "served");
+  auto served_plays = test::hot_path_count("plays", "served");
   auto plays = direct->indexed_playcount(artist_plays(user->id, "slowdive"));
   REQUIRE(plays.has_value());
   CHECK(*plays == 12);
-  CHECK(direct_count("plays", "served") == served_plays + 1);
+  CHECK(test::hot_path_count("plays", "served") == served_plays + 1);
 
   // A change made through another connection is seen at the next read.
   REQUIRE_OK(db.set_banned(platform_kind::telegram, "5", true));
@@ -162,11 +156,11 @@ TEST_CASE("direct inbox writes store and mark updates, and hand back what waits 
     return e;
   };
 
-  auto served_add = direct_count("inbox_add", "served");
+  auto served_add = test::hot_path_count("inbox_add", "served");
   auto fresh = direct->inbox_add({entry("101"), entry("102")}, "node-a");
   REQUIRE(fresh.has_value());
   CHECK(*fresh == std::vector<std::string>{"101", "102"});
-  CHECK(direct_count("inbox_add", "served") == served_add + 1);
+  CHECK(test::hot_path_count("inbox_add", "served") == served_add + 1);
   // A re-delivery is stored once: not new the second time.
   auto again = direct->inbox_add({entry("102"), entry("103")}, "node-a");
   REQUIRE(again.has_value());
@@ -179,10 +173,10 @@ TEST_CASE("direct inbox writes store and mark updates, and hand back what waits 
   REQUIRE(holder->has_value());
   CHECK((*holder)->claimed_by == "node-a");
 
-  auto served_mark = direct_count("inbox_mark", "served");
+  auto served_mark = test::hot_path_count("inbox_mark", "served");
   auto marked = direct->inbox_mark(platform_kind::telegram, {"102"}, {"101"});
   REQUIRE(marked.has_value());
-  CHECK(direct_count("inbox_mark", "served") == served_mark + 1);
+  CHECK(test::hot_path_count("inbox_mark", "served") == served_mark + 1);
   pending = db.inbox_pending(platform_kind::telegram);
   REQUIRE_OK(pending);
   CHECK(*pending == 2);
@@ -190,14 +184,14 @@ TEST_CASE("direct inbox writes store and mark updates, and hand back what waits 
   // Another connection holds the write lock past the busy timeout: the
   // write is handed back (the engine's worker waits for it), and nothing of
   // it was stored.
-  auto engine_add = direct_count("inbox_add", "engine");
-  auto engine_mark = direct_count("inbox_mark", "engine");
+  auto engine_add = test::hot_path_count("inbox_add", "engine");
+  auto engine_mark = test::hot_path_count("inbox_mark", "engine");
   tdb.admin() << "BEGIN IMMEDIATE";
   CHECK_FALSE(direct->inbox_add({entry("104")}, "node-a").has_value());
   CHECK_FALSE(direct->inbox_mark(platform_kind::telegram, {}, {"102"}).has_value());
   tdb.admin() << "ROLLBACK";
-  CHECK(direct_count("inbox_add", "engine") == engine_add + 1);
-  CHECK(direct_count("inbox_mark", "engine") == engine_mark + 1);
+  CHECK(test::hot_path_count("inbox_add", "engine") == engine_add + 1);
+  CHECK(test::hot_path_count("inbox_mark", "engine") == engine_mark + 1);
   auto absent = db.inbox_owner(platform_kind::telegram, "104");
   REQUIRE_OK(absent);
   CHECK_FALSE(absent->has_value());

@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -21,6 +20,7 @@
 #include "actors/server/http_server.hpp"
 #include "support/eventually.hpp"
 #include "support/http_probe.hpp"
+#include "support/loop_thread.hpp"
 
 using namespace lastgram;
 using lastgram::server::http_request;
@@ -31,6 +31,7 @@ using lastgram::test::eventually;
 using lastgram::test::http_exchange;
 using lastgram::test::http_probe;
 using lastgram::test::http_request_text;
+using lastgram::test::loop_thread;
 
 namespace {
 
@@ -645,31 +646,6 @@ TEST_CASE("the server stops, and goes away, from one of its own threads", "[http
   if (!destroy)
     srv->stop(); // idempotent, from another thread as well
 }
-
-namespace {
-
-/// An I/O loop run by one thread of the test's, as the node's HTTP client
-/// runs the loop it lends the server (http_server::share_loop).
-struct loop_thread {
-  std::shared_ptr<boost::asio::io_context> ioc = std::make_shared<boost::asio::io_context>(1);
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
-    ioc->get_executor()};
-  std::thread thread{[this] { ioc->run(); }};
-  ~loop_thread() {
-    work.reset();
-    ioc->stop();
-    thread.join();
-  }
-  /// Whether a task posted now still runs (within 5 s).
-  bool still_runs() {
-    std::promise<void> ran;
-    auto done = ran.get_future();
-    boost::asio::post(*ioc, [&ran] { ran.set_value(); });
-    return done.wait_for(std::chrono::seconds{5}) == std::future_status::ready;
-  }
-};
-
-} // namespace
 
 TEST_CASE("on a shared loop the server serves on the loop's thread, and stop closes every "
           "connection and leaves the loop running",
