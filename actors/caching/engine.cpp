@@ -60,7 +60,11 @@ status_hook redis_status_hook(std::shared_ptr<redis_lane> lane) {
                                "falls back to memory (0).");
   auto outages = metrics::get_counter("lastgram_redis_outages_total",
                                       "Redis outages seen by the cache.");
+  // The tiered cache starts out assuming Redis serves (its first failed call
+  // says otherwise), and so does a lane a restarted engine inherits.
   up.set(1);
+  if (lane)
+    lane->serving(true);
   return [up, outages, lane](bool is_up, std::string reason) {
     up.set(is_up ? 1 : 0);
     // The lane serves while the tiered cache does: not during an outage,
