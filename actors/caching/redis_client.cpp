@@ -112,20 +112,12 @@ struct redis_client::impl {
 
   // Sends one command on the current connection.
   cache_result<reply_ptr> exec(const std::vector<std::string_view>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    argv.reserve(args.size());
-    lens.reserve(args.size());
-    for (auto arg : args) {
-      argv.push_back(arg.data());
-      lens.push_back(arg.size());
-    }
+    redis_argv a{args};
     void* raw = nullptr;
     int saved_errno = 0;
     block_sigpipe_here();
     errno = 0;
-    raw = redisCommandArgv(ctx.get(), static_cast<int>(argv.size()),
-                           argv.data(), lens.data());
+    raw = redisCommandArgv(ctx.get(), a.count(), a.argv.data(), a.lens.data());
     saved_errno = errno;
     ++stats.commands;
     if (raw == nullptr) {
@@ -232,17 +224,9 @@ struct redis_client::impl {
       fail_rest(ok.error());
       return out;
     }
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
     for (const auto& args : commands) {
-      argv.clear();
-      lens.clear();
-      for (auto arg : args) {
-        argv.push_back(arg.data());
-        lens.push_back(arg.size());
-      }
-      if (redisAppendCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(),
-                                 lens.data())
+      redis_argv a{args};
+      if (redisAppendCommandArgv(ctx.get(), a.count(), a.argv.data(), a.lens.data())
           != REDIS_OK) {
         cache_error err{cache_errc::other, "redis pipeline: out of memory"};
         drop(err);
@@ -379,22 +363,10 @@ cache_result<std::int64_t> redis_client::increment(std::string_view key,
 
 std::vector<cache_outcome> redis_client::run(const std::vector<cache_call>& calls) {
   std::vector<cache_outcome> out(calls.size());
-  // The TTLs as text, and which calls are sent (a bad TTL is refused here,
-  // as the single calls refuse it).
+  // A bad TTL is refused here, as the single calls refuse it.
   std::vector<std::string> ttls(calls.size());
   std::vector<std::size_t> sent;
-  std::vector<std::vector<std::string_view>> commands;
-  sent.reserve(calls.size());
-  commands.reserve(calls.size());
-  std::vector<std::string_view> command;
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    if (auto refused = command_of(calls[i], ttls[i], command)) {
-      out[i].error = std::move(*refused);
-      continue;
-    }
-    commands.push_back(command);
-    sent.push_back(i);
-  }
+  auto commands = commands_of(calls, ttls, out, sent);
   auto replies = impl_->pipeline(commands);
   for (std::size_t k = 0; k < sent.size(); ++k) {
     auto i = sent[k];

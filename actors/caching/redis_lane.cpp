@@ -10,7 +10,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <hiredis/async.h>
@@ -28,9 +27,6 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 constexpr const char* engine = "caching";
-
-/// Pipelines waiting for their replies beyond which up() says no.
-constexpr int max_waiting = 512;
 
 } // namespace
 
@@ -61,8 +57,8 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
             [this] { connect(); }}) {
   }
 
-  // Without shut() having run (the loop stopped first): the context and
-  // the socket are hiredis's to free and close.
+  // Without shut() having run (the loop stopped first): the context is
+  // hiredis's to free (and its socket to close).
   ~impl() {
     core.stop();
     if (ac != nullptr) {
@@ -70,14 +66,12 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
       redisAsyncFree(c);
       ac = nullptr;
     }
-    if (sock)
-      sock->release();
   }
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
 
   void submit(std::unique_ptr<batch> b) {
-    waiting.fetch_add(1, std::memory_order_relaxed);
+    core.taken();
     core.run_on_loop([self = shared_from_this(), b = std::move(b)]() mutable {
       self->send(std::move(b));
     });
@@ -91,32 +85,19 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
     b->owner = this;
     b->out.resize(b->calls.size());
     std::vector<std::string> ttls(b->calls.size());
-    std::vector<std::string_view> command;
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (std::size_t i = 0; i < b->calls.size(); ++i) {
-      if (auto refused = detail::command_of(b->calls[i], ttls[i], command)) {
-        b->out[i].error = std::move(*refused);
-        continue;
-      }
-      b->sent.push_back(i);
-    }
-    if (b->sent.empty())
+    auto commands = detail::commands_of(b->calls, ttls, b->out, b->sent);
+    if (commands.empty())
       return finish(b.release());
+    // In flight before the first command goes: a command hiredis refuses is
+    // answered at once, and the batch's last answer takes it out again.
     auto* raw = b.release();
     inflight.push_back({raw, clock_type::now()});
-    for (auto i : raw->sent) {
-      detail::command_of(raw->calls[i], ttls[i], command);
-      argv.clear();
-      lens.clear();
-      for (auto arg : command) {
-        argv.push_back(arg.data());
-        lens.push_back(arg.size());
-      }
+    for (const auto& command : commands) {
+      detail::redis_argv a{command};
       // Only fails on a context hiredis is freeing: the callback then gets
       // no reply (hiredis calls every callback it took, and none it refused).
-      if (redisAsyncCommandArgv(ac, &impl::on_reply, raw, static_cast<int>(argv.size()),
-                                argv.data(), lens.data())
+      if (redisAsyncCommandArgv(ac, &impl::on_reply, raw, a.count(), a.argv.data(),
+                                a.lens.data())
           != REDIS_OK)
         on_reply(ac, nullptr, raw);
     }
@@ -145,7 +126,7 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
 
   void finish(batch* raw) {
     std::unique_ptr<batch> b{raw};
-    waiting.fetch_sub(1, std::memory_order_relaxed);
+    core.finished();
     bool outage = b->failed || std::any_of(b->out.begin(), b->out.end(), [](const auto& o) {
                     return o.error && is_outage(o.error->code);
                   });
@@ -178,14 +159,10 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
 
   void arm(bool read) {
     bool& armed = read ? reading : writing;
-    if (armed || !sock)
+    if (armed || !core.watching())
       return;
     armed = true;
-    auto what = read ? asio::posix::descriptor_base::wait_read
-                     : asio::posix::descriptor_base::wait_write;
-    sock->async_wait(what, [self = shared_from_this(), g = generation, read](const auto& ec) {
-      if (g != self->generation)
-        return;
+    core.wait(read, [self = shared_from_this(), read](const auto& ec) {
       (read ? self->reading : self->writing) = false;
       if (ec || self->ac == nullptr)
         return;
@@ -195,7 +172,7 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
         redisAsyncHandleWrite(self->ac);
       // The context may be gone (its callbacks dropped it), after a write
       // that raised SIGPIPE.
-      if (g != self->generation) {
+      if (self->ac == nullptr) {
         detail::swallow_sigpipe();
         return;
       }
@@ -205,13 +182,7 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
   }
 
   void forget_socket() {
-    ++generation;
-    if (sock) {
-      boost::system::error_code ignored;
-      sock->cancel(ignored);
-      sock->release();
-      sock.reset();
-    }
+    core.forget_socket();
     reading = writing = want_read = want_write = false;
   }
 
@@ -227,7 +198,6 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
       ac = nullptr;
       return core.failed(why);
     }
-    ++generation;
     ac->data = this;
     ac->ev.data = this;
     ac->ev.addRead = &impl::add_read;
@@ -235,20 +205,15 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
     ac->ev.addWrite = &impl::add_write;
     ac->ev.delWrite = &impl::del_write;
     ac->ev.cleanup = &impl::cleanup;
-    sock.emplace(core.loop(), ac->c.fd);
+    core.watch_socket(ac->c.fd);
     redisAsyncSetConnectCallback(ac, &impl::on_connect);
     redisAsyncSetDisconnectCallback(ac, &impl::on_disconnect);
     handshakes = 0;
     for (const auto& command : handshake_commands(endpoint)) {
-      std::vector<const char*> argv;
-      std::vector<std::size_t> lens;
-      for (const auto& arg : command) {
-        argv.push_back(arg.data());
-        lens.push_back(arg.size());
-      }
+      detail::redis_argv a{command};
       ++handshakes;
-      redisAsyncCommandArgv(ac, &impl::on_handshake, this, static_cast<int>(argv.size()),
-                            argv.data(), lens.data());
+      redisAsyncCommandArgv(ac, &impl::on_handshake, this, a.count(), a.argv.data(),
+                            a.lens.data());
     }
     // The connect completes on the first writable event.
     add_write(this);
@@ -323,7 +288,6 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
 
   redis_endpoint endpoint;
   redisAsyncContext* ac = nullptr;
-  std::optional<asio::posix::stream_descriptor> sock;
   /// The pipelines sent, oldest first, with when.
   std::deque<std::pair<batch*, clock_type::time_point>> inflight;
   /// While connecting: since when (the deadline watches it as it watches a
@@ -331,14 +295,11 @@ struct redis_lane::impl : std::enable_shared_from_this<redis_lane::impl> {
   std::optional<clock_type::time_point> connect_started;
   int handshakes = 0;
   std::string handshake_failed;
-  /// Bumped whenever the socket goes: a wait of an older one returns.
-  std::uint64_t generation = 0;
   bool reading = false;
   bool writing = false;
   bool want_read = false;
   bool want_write = false;
   std::atomic<bool> serving{true};
-  std::atomic<int> waiting{0};
   /// Last: its hooks use the members above.
   support::lane_core core;
 };
@@ -372,7 +333,7 @@ redis_lane::~redis_lane() {
 
 bool redis_lane::up() const noexcept {
   return impl_->core.up() && impl_->serving.load(std::memory_order_relaxed)
-         && impl_->waiting.load(std::memory_order_relaxed) < max_waiting;
+         && impl_->core.has_room();
 }
 
 void redis_lane::serving(bool yes) noexcept {

@@ -204,6 +204,25 @@ std::optional<cache_error> command_of(const cache_call& c, std::string& ttl,
   return std::nullopt;
 }
 
+std::vector<std::vector<std::string_view>> commands_of(const std::vector<cache_call>& calls,
+                                                       std::vector<std::string>& ttls,
+                                                       std::vector<cache_outcome>& out,
+                                                       std::vector<std::size_t>& sent) {
+  std::vector<std::vector<std::string_view>> commands;
+  commands.reserve(calls.size());
+  sent.reserve(calls.size());
+  std::vector<std::string_view> command;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (auto refused = command_of(calls[i], ttls[i], command)) {
+      out[i].error = std::move(*refused);
+      continue;
+    }
+    commands.push_back(command);
+    sent.push_back(i);
+  }
+  return commands;
+}
+
 // hiredis 0.14 writes with write(2): a server that closed the connection
 // raises SIGPIPE, whose default action ends the process. The first call on a
 // thread blocks SIGPIPE on that thread for good, leaving the process's

@@ -64,6 +64,34 @@ bool is_noscript(const redisReply& r);
 std::optional<cache_error> command_of(const cache_call& c, std::string& ttl,
                                       std::vector<std::string_view>& out);
 
+/// The sent commands of a batch of calls, each viewing its call and its
+/// TTL's text in `ttls` (sized to `calls`); `sent` receives their calls'
+/// indexes, and a call refused here (see command_of) gets its error in `out`
+/// (sized to `calls`) and is not sent.
+std::vector<std::vector<std::string_view>> commands_of(const std::vector<cache_call>& calls,
+                                                       std::vector<std::string>& ttls,
+                                                       std::vector<cache_outcome>& out,
+                                                       std::vector<std::size_t>& sent);
+
+/// One command's arguments as hiredis's *Argv functions take them.
+struct redis_argv {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+
+  template <class Args>
+  explicit redis_argv(const Args& args) {
+    argv.reserve(args.size());
+    lens.reserve(args.size());
+    for (const auto& arg : args) {
+      argv.push_back(arg.data());
+      lens.push_back(arg.size());
+    }
+  }
+  int count() const noexcept {
+    return static_cast<int>(argv.size());
+  }
+};
+
 /// hiredis 0.14 writes with write(2), and a write to a closed connection
 /// raises SIGPIPE: every thread that talks to Redis blocks it on itself
 /// first (once), and a failed call consumes the one it raised (see

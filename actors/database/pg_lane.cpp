@@ -1,7 +1,6 @@
 #include "actors/database/pg_lane.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <deque>
@@ -12,8 +11,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "actors/database/direct_reads.hpp"
 #include "actors/database/hot_sql.hpp"
@@ -52,10 +49,6 @@ const std::vector<statement_text>& statement_texts() {
   };
   return all;
 }
-
-/// Operations waiting for an answer beyond which up() says no and the
-/// router uses the workers.
-constexpr int max_waiting = 512;
 
 std::int64_t to_int(const std::optional<std::string>& cell) {
   std::int64_t out = 0;
@@ -135,26 +128,19 @@ struct pg_lane::impl : std::enable_shared_from_this<pg_lane::impl> {
     }
   }
 
-  // Without shut() having run (the loop stopped first): the socket is
-  // libpq's to close (with the pipe).
-  ~impl() {
-    core.stop();
-    if (sock)
-      sock->release();
-  }
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
 
   /// Runs `o` on the loop's thread.
   void submit(op o) {
-    waiting.fetch_add(1, std::memory_order_relaxed);
+    core.taken();
     core.run_on_loop([self = shared_from_this(), o = std::move(o)]() mutable {
       self->run(std::move(o));
     });
   }
 
   void finish(op& o, const std::vector<pg_reply>* replies) {
-    waiting.fetch_sub(1, std::memory_order_relaxed);
+    core.finished();
     auto f = std::move(o.finish);
     f(replies);
   }
@@ -186,22 +172,19 @@ struct pg_lane::impl : std::enable_shared_from_this<pg_lane::impl> {
     if (r == 0 || writing)
       return;
     writing = true;
-    sock->async_wait(asio::posix::descriptor_base::wait_write,
-                     [self = shared_from_this(), g = generation](const auto& ec) {
-                       if (g != self->generation || ec)
-                         return;
-                       self->writing = false;
-                       self->flush();
-                     });
+    core.wait(false, [self = shared_from_this()](const auto& ec) {
+      if (ec)
+        return;
+      self->writing = false;
+      self->flush();
+    });
   }
 
   void wait_readable() {
-    sock->async_wait(asio::posix::descriptor_base::wait_read,
-                     [self = shared_from_this(), g = generation](const auto& ec) {
-                       if (g != self->generation || ec)
-                         return;
-                       self->readable();
-                     });
+    core.wait(true, [self = shared_from_this()](const auto& ec) {
+      if (!ec)
+        self->readable();
+    });
   }
 
   // What libpq leaves unread is not lost: each wait re-registers the
@@ -225,33 +208,22 @@ struct pg_lane::impl : std::enable_shared_from_this<pg_lane::impl> {
     wait_readable();
   }
 
-  /// Watches `fd` (libpq's; released, never closed, here).
-  bool watch(int fd) {
-    if (fd == sock_fd && sock)
+  /// Watches libpq's socket, which may change while connecting.
+  bool watch() {
+    if (core.watch_socket(pipe->socket()))
       return true;
-    forget_socket();
-    if (fd < 0)
-      return false;
-    sock.emplace(core.loop(), fd);
-    sock_fd = fd;
-    return true;
+    writing = false;
+    return false;
   }
 
   void forget_socket() {
-    if (sock) {
-      boost::system::error_code ignored;
-      sock->cancel(ignored);
-      sock->release();
-      sock.reset();
-    }
-    sock_fd = -1;
+    core.forget_socket();
     writing = false;
   }
 
   void connect() {
     if (core.stopped())
       return;
-    ++generation;
     const pg_entry_points* module = nullptr;
     try {
       module = &pg_module();
@@ -266,12 +238,10 @@ struct pg_lane::impl : std::enable_shared_from_this<pg_lane::impl> {
   }
 
   void connecting(pg_pipe::step s) {
-    if (!watch(pipe->socket()))
+    if (!watch())
       return lost(pipe->error());
-    auto what = s == pg_pipe::step::read ? asio::posix::descriptor_base::wait_read
-                                         : asio::posix::descriptor_base::wait_write;
-    sock->async_wait(what, [self = shared_from_this(), g = generation](const auto& ec) {
-      if (g != self->generation || ec)
+    core.wait(s == pg_pipe::step::read, [self = shared_from_this()](const auto& ec) {
+      if (ec)
         return;
       switch (auto next = self->pipe->connect()) {
         case pg_pipe::step::ready:
@@ -285,7 +255,7 @@ struct pg_lane::impl : std::enable_shared_from_this<pg_lane::impl> {
   }
 
   void ready() {
-    if (!watch(pipe->socket()))
+    if (!watch())
       return lost(pipe->error());
     core.connected();
     flush();
@@ -295,7 +265,6 @@ struct pg_lane::impl : std::enable_shared_from_this<pg_lane::impl> {
   /// The connection failed or did not open: what waits goes to the workers,
   /// and a new one is tried after the backoff.
   void lost(const std::string& why) {
-    ++generation;
     forget_socket();
     pipe.reset();
     core.failed(why);
@@ -314,15 +283,10 @@ struct pg_lane::impl : std::enable_shared_from_this<pg_lane::impl> {
   std::vector<std::string> setup;
   std::vector<std::string> statements;
   std::unique_ptr<pg_pipe> pipe;
-  std::optional<asio::posix::stream_descriptor> sock;
-  int sock_fd = -1;
   std::deque<op> inflight;
-  /// Bumped at each connection and loss: a handler of an older one returns.
-  std::uint64_t generation = 0;
   bool writing = false;
-  /// Operations submitted and not finished, from any thread.
-  std::atomic<int> waiting{0};
-  /// Last: its hooks use the members above.
+  /// Last: its hooks use the members above, and it leaves libpq's socket
+  /// to the pipe when it goes first.
   support::lane_core core;
 };
 
@@ -346,7 +310,7 @@ pg_lane::~pg_lane() {
 }
 
 bool pg_lane::up() const noexcept {
-  return impl_->core.up() && impl_->waiting.load(std::memory_order_relaxed) < max_waiting;
+  return impl_->core.up() && impl_->core.has_room();
 }
 
 void pg_lane::stop() {

@@ -8,6 +8,9 @@ namespace lastgram::support {
 
 namespace {
 
+/// Operations waiting beyond which has_room() says no.
+constexpr int max_waiting = 512;
+
 constexpr std::chrono::milliseconds backoff_initial{1000};
 constexpr std::chrono::milliseconds backoff_max{5000};
 
@@ -17,6 +20,37 @@ lane_core::lane_core(boost::asio::io_context& loop, const char* engine, const ch
                      std::chrono::milliseconds deadline, hooks h)
   : loop_(loop), engine_(engine), what_(what), deadline_(deadline), hooks_(std::move(h)),
     reconnect_timer_(loop), deadline_timer_(loop), backoff_(backoff_initial) {
+}
+
+lane_core::~lane_core() {
+  if (sock_)
+    sock_->release();
+}
+
+bool lane_core::has_room() const noexcept {
+  return waiting_.load(std::memory_order_relaxed) < max_waiting;
+}
+
+bool lane_core::watch_socket(int fd) {
+  if (fd == sock_fd_ && sock_)
+    return true;
+  forget_socket();
+  if (fd < 0)
+    return false;
+  sock_.emplace(loop_, fd);
+  sock_fd_ = fd;
+  return true;
+}
+
+void lane_core::forget_socket() {
+  ++socket_generation_;
+  if (sock_) {
+    boost::system::error_code ignored;
+    sock_->cancel(ignored);
+    sock_->release();
+    sock_.reset();
+  }
+  sock_fd_ = -1;
 }
 
 void lane_core::connected() {

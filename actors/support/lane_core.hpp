@@ -2,9 +2,11 @@
 
 /// What the pipelined lanes (database/pg_lane.hpp, caching/redis_lane.hpp)
 /// share whatever their protocol: which thread is the loop's, whether the
-/// connection serves (readable from any thread), a deadline on the oldest
-/// operation waiting, reconnecting after a backoff, and their log lines.
-/// Everything but `up()` and `run_on_loop()` runs on the loop's thread.
+/// connection serves and has room (readable from any thread), the socket
+/// their client library owns and the loop waits on, a deadline on the
+/// oldest operation waiting, reconnecting after a backoff, and their log
+/// lines. Everything but `up()`, `has_room()`, `taken()` and
+/// `run_on_loop()` runs on the loop's thread.
 ///
 /// Its handlers hold only `this`: the lane that owns it keeps it alive
 /// while its own handlers run, and a handler of a timer destroyed with it
@@ -20,6 +22,7 @@
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -43,6 +46,10 @@ public:
   /// them; `deadline` bounds an operation's wait for its answer.
   lane_core(boost::asio::io_context& loop, const char* engine, const char* what,
             std::chrono::milliseconds deadline, hooks h);
+  /// Leaves the socket to its library.
+  ~lane_core();
+  lane_core(const lane_core&) = delete;
+  lane_core& operator=(const lane_core&) = delete;
 
   boost::asio::io_context& loop() noexcept {
     return loop_;
@@ -76,6 +83,42 @@ public:
     return stopped_;
   }
 
+  /// An operation was taken (any thread); `finished()` when it ended.
+  void taken() noexcept {
+    waiting_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void finished() noexcept {
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  /// Fewer operations wait than the lane takes (512); beyond that the
+  /// engine serves them itself. Any thread.
+  bool has_room() const noexcept;
+
+  /// Watches `fd`, a socket its client library owns (released, never
+  /// closed, here), unless it watches it already; false when `fd` < 0.
+  bool watch_socket(int fd);
+
+  /// Stops watching the socket: the waits on it never call back.
+  void forget_socket();
+
+  bool watching() const noexcept {
+    return sock_.has_value();
+  }
+
+  /// Calls `f(error_code)` once the socket is readable (`read`) or
+  /// writable, unless it was forgotten or replaced meanwhile. `f` keeps
+  /// alive what it uses (the lane, and so this). Needs a watched socket.
+  template <class F>
+  void wait(bool read, F f) {
+    using base = boost::asio::posix::descriptor_base;
+    sock_->async_wait(read ? base::wait_read : base::wait_write,
+                      [this, g = socket_generation_, f = std::move(f)](const auto& ec) mutable {
+                        if (g == socket_generation_)
+                          f(ec);
+                      });
+  }
+
   /// The connection serves: logged when first up and when back after a loss.
   void connected();
 
@@ -103,6 +146,11 @@ private:
   std::chrono::milliseconds backoff_;
   /// Bumped at each failure: a deadline set for an older connection returns.
   std::uint64_t generation_ = 0;
+  std::optional<boost::asio::posix::stream_descriptor> sock_;
+  int sock_fd_ = -1;
+  /// Bumped whenever the socket is forgotten: a wait on it returns.
+  std::uint64_t socket_generation_ = 0;
+  std::atomic<int> waiting_{0};
   bool armed_ = false;
   bool stopped_ = false;
   bool ever_up_ = false;
